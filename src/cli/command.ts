@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+import { VectorTuneError } from '../core/errors';
+
+/** One CLI subcommand: its options are declared once and drive both parsing and `--help`. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  description: string;
+  /** Shown in help and used when the option is absent. */
+  default?: string;
+  multiple?: boolean;
+  short?: string;
+}
+
+export interface Command<O extends Record<string, OptionSpec> = Record<string, OptionSpec>> {
+  name: string;
+  summary: string;
+  /** e.g. "<folder>": the positional arguments, shown in usage. */
+  args: string;
+  options: O;
+  examples?: string[];
+  run(parsed: Parsed<O>, io: CliIo): Promise<number>;
+}
+
+export type Parsed<O extends Record<string, OptionSpec>> = {
+  positionals: string[];
+  values: { [K in keyof O]: O[K]['type'] extends 'boolean' ? boolean : O[K]['multiple'] extends true ? string[] : string | undefined };
+};
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export function defineCommand<O extends Record<string, OptionSpec>>(command: Command<O>): Command<O> {
+  return command;
+}
+
+export function parseCommandArgs<O extends Record<string, OptionSpec>>(command: Command<O>, argv: string[]): Parsed<O> {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
+  for (const [name, spec] of Object.entries(command.options)) {
+    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new VectorTuneError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}.`, undefined, `See: vector-tune ${command.name} --help`);
+  }
+  const values: Record<string, unknown> = { ...parsed.values };
+  for (const [name, spec] of Object.entries(command.options)) {
+    if (values[name] === undefined) values[name] = spec.type === 'boolean' ? false : spec.multiple ? [] : spec.default;
+  }
+  return { positionals: parsed.positionals, values: values as Parsed<O>['values'] };
+}
+
+export function commandHelp(command: Command): string {
+  const lines = [`vector-tune ${command.name} ${command.args}`.trimEnd(), '', command.summary, '', 'Options:'];
+  const entries = Object.entries(command.options);
+  const width = Math.max(...entries.map(([n, s]) => optionLabel(n, s).length), 6);
+  for (const [name, spec] of entries) {
+    const def = spec.default !== undefined ? ` (default: ${spec.default})` : '';
+    lines.push(`  ${optionLabel(name, spec).padEnd(width)}  ${spec.description}${def}`);
+  }
+  lines.push(`  ${'--help'.padEnd(width)}  Show this help.`);
+  if (command.examples?.length) lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`));
+  return lines.join('\n');
+}
+
+function optionLabel(name: string, spec: OptionSpec): string {
+  return `--${name}${spec.type === 'string' ? ' <value>' : ''}`;
+}
+
+/** Parses a number option, naming the option when it is not one. */
+export function numberOption(value: string | undefined, name: string, check: (n: number) => boolean = () => true): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new VectorTuneError(`--${name} "${value}" is not a valid number here.`);
+  return n;
+}
+
+export function requirePositional(parsed: { positionals: string[] }, count: number, what: string, command: string): string[] {
+  if (parsed.positionals.length !== count) {
+    throw new VectorTuneError(`expected ${what}.`, undefined, `See: vector-tune ${command} --help`);
+  }
+  return parsed.positionals;
+}

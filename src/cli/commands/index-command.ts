@@ -1,0 +1,48 @@
+import * as path from 'node:path';
+import { indexFolder } from '../../core/ingest/index-folder';
+import { defineCommand, numberOption, requirePositional } from '../command';
+import { modelOptions, storeOptions } from '../common-options';
+import { loadModelForCli } from '../model-loader';
+
+export const indexCommand = defineCommand({
+  name: 'index',
+  summary: 'Embed every image under a folder into the store. Incremental: unchanged files are skipped, deleted ones dropped; an interrupted run resumes.',
+  args: '<folder>',
+  options: {
+    ...storeOptions,
+    ...modelOptions,
+    root: { type: 'string', description: 'Workspace root; record ids are paths relative to it.', default: '.' },
+    batch: { type: 'string', description: 'Images per model call.', default: '8' },
+    'max-pixels': { type: 'string', description: 'Skip images with more pixels than this (decompression bombs).', default: '100000000' },
+  },
+  examples: ['vector-tune index images/', 'vector-tune index photos --model ./models/clip-vit-base-patch32'],
+  async run(parsed, io) {
+    const [folder] = requirePositional(parsed, 1, 'one folder to index', 'index');
+    const v = parsed.values;
+    const embedder = await loadModelForCli(v, io);
+    try {
+      let lastLine = 0;
+      const report = await indexFolder({
+        folder: path.resolve(io.cwd, folder),
+        root: path.resolve(io.cwd, v.root!),
+        storeDir: path.resolve(io.cwd, v.store!),
+        embedder,
+        batchSize: numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n > 0),
+        maxPixels: numberOption(v['max-pixels'], 'max-pixels', (n) => n > 0),
+        onProgress: (p) => {
+          if (Date.now() - lastLine < 2000 && p.done < p.total) return;
+          lastLine = Date.now();
+          io.err(`embedded ${p.done}/${p.total} (${p.imagesPerSecond.toFixed(1)} images/s, ${p.skipped} skipped)`);
+        },
+      });
+      io.out(
+        `indexed: ${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.removed} removed, ` +
+          `${report.skipped.length} skipped, ${report.ignored} non-image files ignored, ${report.seconds.toFixed(1)} s`,
+      );
+      for (const s of report.skipped) io.out(`skipped ${s.path}: ${s.reason}`);
+      return 0;
+    } finally {
+      await embedder.dispose();
+    }
+  },
+});

@@ -1,0 +1,64 @@
+import * as path from 'node:path';
+import { readAnswerSheet } from '../../core/tune/answer-sheet';
+import { isStrategy } from '../../core/tune/strategy';
+import { VectorTuneError } from '../../core/errors';
+import { defineCommand, numberOption, requirePositional } from '../command';
+import { headsOptions, storeOptions } from '../common-options';
+import { openHead } from '../head-context';
+
+export const tuneCommand = defineCommand({
+  name: 'tune',
+  summary:
+    'Run tuning rounds with scores from a CSV: a simulated labeller for benchmarks and CI, or a replay of labels you already have. ' +
+    'Each round shows the head\'s next batch to the "labeller", appends its scores to labels.jsonl, trains, and marks the batch seen.',
+  args: '<head-name>',
+  options: {
+    ...storeOptions,
+    ...headsOptions,
+    answers: { type: 'string', description: 'CSV with the known answers.' },
+    'id-column': { type: 'string', description: 'Answers column matching record ids.', default: 'path' },
+    'label-column': { type: 'string', description: 'Answers column with class labels (with --positive).' },
+    positive: { type: 'string', description: 'The label value that scores +1 (every other value scores -1).' },
+    'score-column': { type: 'string', description: 'Answers column with numeric scores from -1 to +1 (instead of labels).' },
+    rounds: { type: 'string', description: 'Rounds to run.', default: '5' },
+    batch: { type: 'string', description: 'Records per round.', default: '10' },
+    strategy: { type: 'string', description: 'top | boundary | mixed.', default: 'top' },
+  },
+  examples: ['vector-tune tune hat --answers labels.csv --id-column path --label-column label --positive hat --rounds 10'],
+  async run(parsed, io) {
+    const [name] = requirePositional(parsed, 1, 'the head\'s name', 'tune');
+    const v = parsed.values;
+    if (!v.answers) throw new VectorTuneError('--answers is required.', undefined, 'See: vector-tune tune --help');
+    if (!isStrategy(v.strategy!)) throw new VectorTuneError(`unknown strategy "${v.strategy}"; use top, boundary or mixed.`);
+    const rounds = numberOption(v.rounds, 'rounds', (n) => Number.isInteger(n) && n >= 1)!;
+    const batch = numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n >= 1)!;
+    const answers = await readAnswerSheet({
+      file: path.resolve(io.cwd, v.answers),
+      idColumn: v['id-column']!,
+      labelColumn: v['label-column'],
+      positive: v.positive,
+      scoreColumn: v['score-column'],
+    });
+    const { store, session } = await openHead(v, name, io);
+    try {
+      for (let i = 0; i < rounds; i++) {
+        const candidates = await session.nextBatch(batch, v.strategy);
+        if (candidates.length === 0) {
+          io.out('every record has been seen by this head; stopping (vector-tune reset-seen shows them again).');
+          break;
+        }
+        const verdicts = candidates.map((c) => ({ id: c.id, score: answers.get(c.id) ?? null }));
+        const result = await session.submit(verdicts);
+        const positives = verdicts.filter((x) => (x.score ?? 0) > 0).length;
+        const unanswered = verdicts.filter((x) => x.score === null).length;
+        io.out(
+          `round ${result.round}: ${positives}/${candidates.length} positive${unanswered ? `, ${unanswered} without an answer (skipped)` : ''}, ` +
+            `labels ${result.labelCount}, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}`,
+        );
+      }
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+});

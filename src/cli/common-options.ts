@@ -1,0 +1,53 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_HEADS_DIR } from '../core/head/head-folder';
+import { DEFAULT_TRAINING, TrainingSettings } from '../core/head/linear-head';
+import { DEFAULT_MODEL_ID } from '../core/embed/model-defaults';
+import { numberOption, OptionSpec } from './command';
+
+/** Options several commands share, declared once so their names, defaults and help never drift apart. */
+export const storeOptions = {
+  store: { type: 'string', description: 'Folder of the embedded vector store.', default: path.join('.vectortune', 'store') },
+} satisfies Record<string, OptionSpec>;
+
+export const headsOptions = {
+  heads: { type: 'string', description: 'Folder that holds one sub-folder per head (commit it).', default: DEFAULT_HEADS_DIR },
+} satisfies Record<string, OptionSpec>;
+
+export const modelOptions = {
+  model: {
+    type: 'string',
+    description: `CLIP model: a hub id (downloaded once, then cached) or a local folder in the transformers.js layout (default: $VECTOR_TUNE_MODEL, else ${DEFAULT_MODEL_ID}).`,
+  },
+  'model-cache': { type: 'string', description: 'Where downloaded models are cached.', default: defaultModelCache() },
+  offline: { type: 'boolean', description: 'Never download; use only a local folder or the cache.' },
+} satisfies Record<string, OptionSpec>;
+
+export const trainingOptions = {
+  'learning-rate': { type: 'string', description: 'SGD step size.', default: String(DEFAULT_TRAINING.learningRate) },
+  steps: { type: 'string', description: 'SGD passes over the labels after each batch.', default: String(DEFAULT_TRAINING.stepsPerBatch) },
+  'minibatch': { type: 'string', description: 'SGD mini-batch size.', default: String(DEFAULT_TRAINING.batchSize) },
+  l2: { type: 'string', description: 'L2 penalty on w.', default: String(DEFAULT_TRAINING.l2) },
+  seed: { type: 'string', description: 'Seed of the SGD shuffling (training is reproducible).', default: String(DEFAULT_TRAINING.seed) },
+} satisfies Record<string, OptionSpec>;
+
+export function trainingSettingsFrom(values: Record<keyof typeof trainingOptions, string | undefined>): TrainingSettings {
+  const positive = (n: number) => n > 0;
+  return {
+    learningRate: numberOption(values['learning-rate'], 'learning-rate', positive)!,
+    stepsPerBatch: numberOption(values.steps, 'steps', (n) => Number.isInteger(n) && n >= 0)!,
+    batchSize: numberOption(values.minibatch, 'minibatch', (n) => Number.isInteger(n) && n >= 1)!,
+    l2: numberOption(values.l2, 'l2', (n) => n >= 0)!,
+    seed: numberOption(values.seed, 'seed', Number.isInteger)!,
+  };
+}
+
+/** The model reference: --model if given, else VECTOR_TUNE_MODEL, else `fallback` (the default hub id). */
+export function modelRef(value: string | undefined, env: NodeJS.ProcessEnv, fallback = DEFAULT_MODEL_ID): string {
+  return value || env.VECTOR_TUNE_MODEL || fallback;
+}
+
+function defaultModelCache(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'vector-tune', 'models');
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+import { describeError, VectorTuneError } from '../core/errors';
+import { CliIo, Command, commandHelp, parseCommandArgs } from './command';
+import { importCommand } from './commands/import-command';
+import { indexCommand } from './commands/index-command';
+import { rankCommand } from './commands/rank-command';
+import { resetSeenCommand } from './commands/reset-seen-command';
+import { startCommand } from './commands/start-command';
+import { tuneCommand } from './commands/tune-command';
+
+const COMMANDS: Command<any>[] = [indexCommand, importCommand, startCommand, tuneCommand, rankCommand, resetSeenCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'vector-tune: train a linear head on image embeddings by labelling what the head itself finds.',
+    '',
+    'Usage: vector-tune <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary.split('. ')[0].replace(/\.$/, '')}.`),
+    '',
+    'Run "vector-tune <command> --help" for a command\'s options.',
+  ].join('\n');
+}
+
+/** Runs one CLI invocation; returns the exit code (0 ok, 1 failure, 2 usage error). Errors go to stderr. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`vector-tune: unknown command "${name}".\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(commandHelp(command));
+    return 0;
+  }
+  try {
+    return await command.run(parseCommandArgs(command, rest), io);
+  } catch (err) {
+    io.err(`vector-tune ${name}: ${describeError(err)}`);
+    return err instanceof VectorTuneError ? 1 : 70;
+  }
+}
+
+if (require.main === module) {
+  const io: CliIo = {
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+    cwd: process.cwd(),
+    env: process.env,
+  };
+  runCli(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}

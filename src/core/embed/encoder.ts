@@ -1,0 +1,20 @@
+import type { DecodedImage } from './image';
+
+/**
+ * What the engine needs from an embedding model. CLIP provides both halves; an imported, image-only encoder
+ * (embeddings from .npy) provides neither at run time, which is why prompts need a text encoder.
+ */
+export interface ImageEmbedder {
+  readonly modelId: string;
+  readonly dimension: number;
+  /** Input side length the model expects, so images can be shrunk on load. */
+  readonly imageSize: number;
+  /** L2-normalised embeddings, one per image, in order. */
+  embedImages(images: DecodedImage[]): Promise<Float32Array[]>;
+}
+
+export interface TextEmbedder {
+  readonly modelId: string;
+  readonly dimension: number;
+  embedTexts(texts: string[]): Promise<Float32Array[]>;
+}

@@ -1,0 +1,46 @@
+import { logitsOfRaw } from '../head/apply-head';
+import type { HeadWeights } from '../head/weights-file';
+import { column, readCsv } from '../io/csv';
+import { asMatrix, readNpy } from '../io/npy';
+import { RowFilter, rowMatches } from '../ingest/row-filter';
+import type { VectorStore } from '../store/types';
+import type { TuningSession } from '../tune/session';
+import { VectorTuneError } from '../errors';
+
+export interface RankedRecord {
+  id: string;
+  path?: string;
+  logit: number;
+}
+
+/** Every record of the store, best first (seen or not). */
+export async function rankStore(session: TuningSession, store: VectorStore): Promise<RankedRecord[]> {
+  const k = await store.count();
+  const hits = await store.query(session.head.queryVector(), { k, ranking: { kind: 'top' } });
+  return hits.map((h) => ({ id: h.id, path: h.path, logit: h.dot + session.head.b }));
+}
+
+/** Raw embeddings (.npy + CSV), scored with the head's own preprocessing, best first. */
+export async function rankRawEmbeddings(
+  weights: HeadWeights,
+  source: { npyFile: string; csvFile: string; idColumn: string; where: RowFilter[] },
+): Promise<RankedRecord[]> {
+  const matrix = asMatrix(await readNpy(source.npyFile), source.npyFile);
+  if (matrix.dim !== weights.model.dimension) {
+    throw new VectorTuneError(
+      `these embeddings are ${matrix.dim}-d, but the head "${weights.name}" was trained on ${weights.model.dimension}-d embeddings of "${weights.model.id}".`,
+      source.npyFile,
+    );
+  }
+  const csv = await readCsv(source.csvFile);
+  if (csv.rows.length !== matrix.rows) {
+    throw new VectorTuneError(`the CSV has ${csv.rows.length} data lines but the matrix has ${matrix.rows} rows.`, source.csvFile);
+  }
+  const ids = column(csv, source.idColumn, source.csvFile);
+  const logits = logitsOfRaw(weights, matrix.data, matrix.rows);
+  const ranked: RankedRecord[] = [];
+  csv.rows.forEach((row, i) => {
+    if (rowMatches(csv.header, row, source.where, source.csvFile)) ranked.push({ id: ids[i], logit: logits[i] });
+  });
+  return ranked.sort((a, b) => b.logit - a.logit);
+}

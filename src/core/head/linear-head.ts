@@ -1,0 +1,130 @@
+import { VectorTuneError } from '../errors';
+import { mixSeed, seededRandom, shuffledIndices } from '../util/random';
+
+/**
+ * A linear head `logit = w·x + b` trained by SGD on binary cross-entropy with logits. Users score records
+ * from -1 (surely not) to +1 (surely), and a score s becomes the soft target (s + 1) / 2, so "unsure" (0)
+ * pulls the logit towards 0 instead of being thrown away.
+ */
+export interface TrainingSettings {
+  /** Step size of each SGD update. */
+  learningRate: number;
+  /** Passes over the labelled set after each submitted batch. */
+  stepsPerBatch: number;
+  /** Mini-batch size of each SGD update. */
+  batchSize: number;
+  /** L2 penalty on w (not on b). */
+  l2: number;
+  /** Seeds the shuffling, so training is reproducible from the label history. */
+  seed: number;
+}
+
+export const DEFAULT_TRAINING: TrainingSettings = {
+  learningRate: 0.5,
+  stepsPerBatch: 20,
+  batchSize: 16,
+  l2: 0.001,
+  seed: 1,
+};
+
+export interface Example {
+  x: Float32Array;
+  /** Target probability in [0, 1]. */
+  target: number;
+}
+
+export interface TrainingResult {
+  /** Mean BCE over the training set after the update. */
+  loss: number;
+  /** Euclidean distance between w before and after. */
+  moved: number;
+}
+
+export function scoreToTarget(score: number): number {
+  if (!Number.isFinite(score) || score < -1 || score > 1) {
+    throw new VectorTuneError(`a score must be a number from -1 to +1, got ${score}.`);
+  }
+  return (score + 1) / 2;
+}
+
+export function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+/** BCE of a logit against a soft target, in the overflow-free form max(z,0) - z·t + log(1 + e^-|z|). */
+export function bceWithLogits(z: number, target: number): number {
+  return Math.max(z, 0) - z * target + Math.log1p(Math.exp(-Math.abs(z)));
+}
+
+export class LinearHead {
+  constructor(
+    readonly w: Float64Array,
+    public b: number,
+  ) {}
+
+  static fromStart(w: ArrayLike<number>, b = 0): LinearHead {
+    return new LinearHead(Float64Array.from(w), b);
+  }
+
+  get dimension(): number {
+    return this.w.length;
+  }
+
+  logit(x: ArrayLike<number>): number {
+    let s = this.b;
+    for (let i = 0; i < this.w.length; i++) s += this.w[i] * x[i];
+    return s;
+  }
+
+  /** The query vector for a store (float32, as stores take). */
+  queryVector(): Float32Array {
+    return Float32Array.from(this.w);
+  }
+
+  /** Mean loss over examples, including the L2 term, exactly what `gradient` differentiates. */
+  loss(examples: Example[], l2: number): number {
+    if (examples.length === 0) return 0;
+    let total = 0;
+    for (const e of examples) total += bceWithLogits(this.logit(e.x), e.target);
+    let ww = 0;
+    for (const v of this.w) ww += v * v;
+    return total / examples.length + 0.5 * l2 * ww;
+  }
+
+  /** Gradient of `loss` over the given examples: d/dz BCE = sigmoid(z) - t. */
+  gradient(examples: Example[], l2: number): { gw: Float64Array; gb: number } {
+    const gw = new Float64Array(this.w.length);
+    let gb = 0;
+    for (const e of examples) {
+      const r = sigmoid(this.logit(e.x)) - e.target;
+      for (let i = 0; i < gw.length; i++) gw[i] += r * e.x[i];
+      gb += r;
+    }
+    const n = Math.max(examples.length, 1);
+    for (let i = 0; i < gw.length; i++) gw[i] = gw[i] / n + l2 * this.w[i];
+    return { gw, gb: gb / n };
+  }
+
+  /**
+   * `stepsPerBatch` shuffled passes of mini-batch SGD over `examples`. The shuffle is seeded by the
+   * settings' seed and `round`, so replaying a label history reproduces the weights bit for bit.
+   */
+  train(examples: Example[], settings: TrainingSettings, round: number): TrainingResult {
+    const before = Float64Array.from(this.w);
+    if (examples.length > 0) {
+      const random = seededRandom(mixSeed(settings.seed, round));
+      for (let pass = 0; pass < settings.stepsPerBatch; pass++) {
+        const order = shuffledIndices(examples.length, random);
+        for (let start = 0; start < order.length; start += settings.batchSize) {
+          const batch = order.slice(start, start + settings.batchSize).map((i) => examples[i]);
+          const { gw, gb } = this.gradient(batch, settings.l2);
+          for (let i = 0; i < this.w.length; i++) this.w[i] -= settings.learningRate * gw[i];
+          this.b -= settings.learningRate * gb;
+        }
+      }
+    }
+    let moved = 0;
+    for (let i = 0; i < this.w.length; i++) moved += (this.w[i] - before[i]) ** 2;
+    return { loss: this.loss(examples, settings.l2), moved: Math.sqrt(moved) };
+  }
+}

@@ -1,0 +1,118 @@
+import * as fs from 'node:fs/promises';
+import { VectorTuneError } from '../errors';
+import { writeFileAtomic } from '../fs/durable';
+import type { TrainingSettings } from './linear-head';
+
+/**
+ * `classifier.weights.json`: a committed head, small enough to review and loadable anywhere. From Python:
+ *
+ *   h = json.load(open("classifier.weights.json"))
+ *   x = emb - np.asarray(h["preprocessing"]["centre"] or 0.0); x /= np.linalg.norm(x, axis=-1, keepdims=True)
+ *   logits = x @ np.asarray(h["w"]) + h["b"]          # > 0 means positive
+ */
+export const WEIGHTS_FORMAT = 'vector-tune-head';
+export const WEIGHTS_VERSION = 1;
+export const WEIGHTS_FILE_NAME = 'classifier.weights.json';
+
+/** Where the head started; `w`/`b` are the starting weights, so the head is rebuildable from its labels alone. */
+export type StartPoint =
+  | { kind: 'prompt'; prompt: string; w: number[]; b: number }
+  | { kind: 'examples'; ids: string[]; w: number[]; b: number }
+  | { kind: 'weights'; file: string; sha256: string; w: number[]; b: number };
+
+export interface HeadWeights {
+  format: typeof WEIGHTS_FORMAT;
+  version: number;
+  name: string;
+  model: { id: string; dimension: number };
+  /** What to do to a raw embedding before `w·x + b`: subtract `centre` (when not null), then L2-normalise. */
+  preprocessing: { centre: number[] | null; normalise: 'l2' };
+  w: number[];
+  b: number;
+  training: TrainingSettings & { loss: 'bce-with-logits'; target: '(score + 1) / 2' };
+  start: StartPoint;
+  labels: { file: string; count: number; rounds: number; sha256: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export async function readWeights(file: string): Promise<HeadWeights> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new VectorTuneError(
+      code === 'ENOENT' ? 'no weights file here.' : `cannot read the weights file (${code}).`,
+      file,
+      code === 'ENOENT' ? 'Start a head first (vector-tune start).' : undefined,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new VectorTuneError(`the weights file is not valid JSON (${(err as Error).message}).`, file);
+  }
+  return validateWeights(raw, file);
+}
+
+export async function writeWeights(file: string, weights: HeadWeights): Promise<void> {
+  validateWeights(weights, file);
+  await writeFileAtomic(file, JSON.stringify(weights, null, 1) + '\n');
+}
+
+/** Checks every field a loader relies on; a weights file is user-editable and committed, so trust nothing. */
+export function validateWeights(raw: unknown, file: string): HeadWeights {
+  const h = raw as HeadWeights;
+  const bad = (what: string) => new VectorTuneError(`not a valid Vector Tune weights file: ${what}.`, file);
+  if (!h || typeof h !== 'object' || Array.isArray(h)) throw bad('expected a JSON object');
+  if (h.format !== WEIGHTS_FORMAT) throw bad(`"format" must be "${WEIGHTS_FORMAT}"`);
+  if (!Number.isInteger(h.version)) throw bad('"version" must be an integer');
+  if (h.version > WEIGHTS_VERSION) {
+    throw new VectorTuneError(
+      `the weights file was written by a newer version of Vector Tune (format ${h.version}; this version reads up to ${WEIGHTS_VERSION}).`,
+      file,
+      'Update Vector Tune.',
+    );
+  }
+  if (typeof h.name !== 'string' || h.name === '') throw bad('"name" must be a non-empty string');
+  if (!h.model || typeof h.model.id !== 'string' || !Number.isInteger(h.model.dimension) || h.model.dimension <= 0) {
+    throw bad('"model" must hold an "id" string and a positive integer "dimension"');
+  }
+  const d = h.model.dimension;
+  checkVector(h.w, d, '"w"', bad);
+  if (typeof h.b !== 'number' || !Number.isFinite(h.b)) throw bad('"b" must be a finite number');
+  if (!h.preprocessing || h.preprocessing.normalise !== 'l2') throw bad('"preprocessing.normalise" must be "l2"');
+  if (h.preprocessing.centre !== null) checkVector(h.preprocessing.centre, d, '"preprocessing.centre"', bad);
+  const t = h.training;
+  if (!t || ![t.learningRate, t.stepsPerBatch, t.batchSize, t.l2, t.seed].every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw bad('"training" must hold numeric learningRate, stepsPerBatch, batchSize, l2 and seed');
+  }
+  if (t.learningRate <= 0 || t.stepsPerBatch < 0 || t.batchSize < 1 || t.l2 < 0) throw bad('"training" values are out of range');
+  if (!h.start || !['prompt', 'examples', 'weights'].includes(h.start.kind)) throw bad('"start.kind" must be prompt, examples or weights');
+  checkVector(h.start.w, d, '"start.w"', bad);
+  if (typeof h.start.b !== 'number' || !Number.isFinite(h.start.b)) throw bad('"start.b" must be a finite number');
+  if (!h.labels || typeof h.labels.file !== 'string' || !Number.isInteger(h.labels.count) || !Number.isInteger(h.labels.rounds)) {
+    throw bad('"labels" must hold "file", "count" and "rounds"');
+  }
+  return h;
+}
+
+function checkVector(v: unknown, d: number, what: string, bad: (what: string) => Error): void {
+  if (!Array.isArray(v)) throw bad(`${what} must be an array of ${d} numbers`);
+  if (v.length !== d) throw bad(`${what} has ${v.length} numbers but "model.dimension" is ${d}`);
+  const i = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+  if (i >= 0) throw bad(`${what}[${i}] is not a finite number`);
+}
+
+/** Refuses a head trained on another model's embeddings: its `w` would be meaningless in this space. */
+export function checkWeightsMatchStore(weights: HeadWeights, store: { modelId: string; dimension: number }, file: string): void {
+  if (weights.model.id !== store.modelId || weights.model.dimension !== store.dimension) {
+    throw new VectorTuneError(
+      `this head was trained on ${weights.model.dimension}-d embeddings of "${weights.model.id}", but the store holds ${store.dimension}-d embeddings of "${store.modelId}".`,
+      file,
+      'Use a store indexed with the same model, or start a new head.',
+    );
+  }
+}

@@ -1,0 +1,312 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { VectorTuneError } from '../errors';
+import { fileExists, removeStaleTemporaries, writeFileAtomic } from '../fs/durable';
+import { allFinite } from '../vector';
+import { readManifest, STORE_FORMAT, STORE_VERSION, StoreManifest, writeManifest } from './manifest';
+import { appendAt, encodeRecords, pickMeta, readPrefix, readRecords } from './records-file';
+import { scanTopK } from './scan';
+import { appendSeen, clearSeen, readSeen, seenFile } from './seen-file';
+import type { Candidate, QueryOptions, RecordMeta, StoreInfo, VectorRecord, VectorStore } from './types';
+
+export interface StoreIdentity {
+  modelId: string;
+  dimension: number;
+  centringMean?: Float32Array | null;
+}
+
+/**
+ * The default, zero-setup store: a folder (normally `.vectortune/store`, git-ignored) holding
+ * `manifest.json`, `vectors-<gen>.f32` (row-major float32) and `records-<gen>.jsonl` (one line per row),
+ * plus `seen/<head>.txt`. All vectors live in memory for an exact scan; writes are append + fsync, then an
+ * atomic manifest replace, so a kill at any moment leaves the last committed state.
+ */
+export class EmbeddedStore implements VectorStore {
+  private vectors: Float32Array;
+  private readonly rowOf = new Map<string, number>();
+  private readonly seen = new Map<string, Uint8Array>();
+  /** Serialises writers inside this process; every mutation goes through `exclusive`. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly dir: string,
+    private manifest: StoreManifest,
+    vectors: Float32Array,
+    private records: RecordMeta[],
+    readonly info: StoreInfo,
+  ) {
+    this.vectors = vectors;
+    records.forEach((r, row) => this.rowOf.set(r.id, row));
+  }
+
+  static manifestPath(dir: string): string {
+    return path.join(dir, 'manifest.json');
+  }
+
+  static async exists(dir: string): Promise<boolean> {
+    return fileExists(EmbeddedStore.manifestPath(dir));
+  }
+
+  /** Opens an existing store; when `expected` is given, a store of another model or dimension is refused. */
+  static async open(dir: string, expected?: StoreIdentity): Promise<EmbeddedStore> {
+    const manifestFile = EmbeddedStore.manifestPath(dir);
+    if (!(await fileExists(manifestFile))) {
+      throw new VectorTuneError('no Vector Tune store here.', dir, 'Index an image folder or import embeddings first.');
+    }
+    const manifest = await readManifest(manifestFile);
+    if (expected) checkIdentity(manifest, expected, dir);
+    const { dimension, count } = manifest;
+    const vectors = new Float32Array(Math.max(count, 1024) * dimension);
+    await readPrefix(path.join(dir, vectorsName(manifest.generation)), count * dimension * 4, new Uint8Array(vectors.buffer));
+    const records = await readRecords(path.join(dir, recordsName(manifest.generation)), manifest.recordsBytes, count);
+    const mean = manifest.centringMean ? Float32Array.from(manifest.centringMean) : null;
+    return new EmbeddedStore(dir, manifest, vectors, records, { modelId: manifest.modelId, dimension, centringMean: mean });
+  }
+
+  /** Opens the store in `dir`, or creates an empty one for this model if there is none. */
+  static async openOrCreate(dir: string, identity: StoreIdentity): Promise<EmbeddedStore> {
+    if (await EmbeddedStore.exists(dir)) return EmbeddedStore.open(dir, identity);
+    const now = new Date().toISOString();
+    const manifest: StoreManifest = {
+      format: STORE_FORMAT,
+      version: STORE_VERSION,
+      modelId: identity.modelId,
+      dimension: identity.dimension,
+      count: 0,
+      recordsBytes: 0,
+      generation: 0,
+      centringMean: identity.centringMean ? Array.from(identity.centringMean) : null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await fs.mkdir(dir, { recursive: true });
+    await writeFileAtomic(path.join(dir, vectorsName(0)), new Uint8Array(0));
+    await writeFileAtomic(path.join(dir, recordsName(0)), '');
+    await writeManifest(EmbeddedStore.manifestPath(dir), manifest);
+    return EmbeddedStore.open(dir);
+  }
+
+  async count(): Promise<number> {
+    return this.records.length;
+  }
+
+  /** Committed metadata of every record, in row order (read-only view). */
+  allRecords(): readonly RecordMeta[] {
+    return this.records;
+  }
+
+  getMeta(id: string): RecordMeta | undefined {
+    const row = this.rowOf.get(id);
+    return row === undefined ? undefined : this.records[row];
+  }
+
+  async upsert(records: VectorRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    records.forEach((r) => this.validate(r));
+    const unique = new Map(records.map((r) => [r.id, r]));
+    const replaces = [...unique.keys()].some((id) => this.rowOf.has(id));
+    await this.exclusive(() => (replaces ? this.rewrite([...unique.values()], new Set()) : this.append([...unique.values()])));
+  }
+
+  async delete(ids: string[]): Promise<void> {
+    const gone = new Set(ids.filter((id) => this.rowOf.has(id)));
+    if (gone.size === 0) return;
+    await this.exclusive(() => this.rewrite([], gone));
+  }
+
+  async query(w: Float32Array, options: QueryOptions): Promise<Candidate[]> {
+    if (w.length !== this.info.dimension) {
+      throw new VectorTuneError(`query vector has ${w.length} dimensions; the store holds ${this.info.dimension}.`, this.dir);
+    }
+    const excluded = options.unseenBy === undefined ? undefined : await this.seenBitmap(options.unseenBy);
+    const hits = scanTopK(this.vectors, this.info.dimension, this.records.length, w, options.k, options.ranking, excluded);
+    return hits.map(({ row, dot }) => ({ id: this.records[row].id, path: this.records[row].path, dot }));
+  }
+
+  async fetch(ids: string[]): Promise<VectorRecord[]> {
+    const out: VectorRecord[] = [];
+    for (const id of ids) {
+      const row = this.rowOf.get(id);
+      if (row === undefined) continue;
+      out.push({ ...this.records[row], vector: this.vectorAt(row) });
+    }
+    return out;
+  }
+
+  /** A copy of row `row`'s vector. */
+  vectorAt(row: number): Float32Array {
+    const d = this.info.dimension;
+    return this.vectors.slice(row * d, (row + 1) * d);
+  }
+
+  async markSeen(head: string, ids: string[]): Promise<void> {
+    await this.exclusive(async () => {
+      const bitmap = await this.seenBitmap(head);
+      const fresh = ids.filter((id) => {
+        const row = this.rowOf.get(id);
+        return row !== undefined && !bitmap[row];
+      });
+      await appendSeen(seenFile(this.dir, head), fresh);
+      for (const id of fresh) bitmap[this.rowOf.get(id)!] = 1;
+    });
+  }
+
+  async resetSeen(head: string): Promise<void> {
+    await this.exclusive(async () => {
+      await clearSeen(seenFile(this.dir, head));
+      this.seen.set(head, new Uint8Array(this.capacityRows()));
+    });
+  }
+
+  async seenCount(head: string): Promise<number> {
+    const bitmap = await this.seenBitmap(head);
+    let n = 0;
+    for (let row = 0; row < this.records.length; row++) n += bitmap[row];
+    return n;
+  }
+
+  async *ids(): AsyncIterable<string> {
+    for (const r of this.records) yield r.id;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+  }
+
+  private validate(r: VectorRecord): void {
+    if (typeof r.id !== 'string' || r.id === '') throw new VectorTuneError('a record has an empty id.', this.dir);
+    if (r.vector.length !== this.info.dimension) {
+      throw new VectorTuneError(
+        `record "${r.id}" has a ${r.vector.length}-d vector; this store holds ${this.info.dimension}-d vectors of ${this.info.modelId}.`,
+        this.dir,
+      );
+    }
+    if (!allFinite(r.vector)) throw new VectorTuneError(`record "${r.id}" has a vector with NaN or infinite values.`, this.dir);
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private capacityRows(): number {
+    return this.vectors.length / this.info.dimension;
+  }
+
+  private async seenBitmap(head: string): Promise<Uint8Array> {
+    let bitmap = this.seen.get(head);
+    if (!bitmap) {
+      bitmap = new Uint8Array(this.capacityRows());
+      for (const id of await readSeen(seenFile(this.dir, head))) {
+        const row = this.rowOf.get(id);
+        if (row !== undefined) bitmap[row] = 1;
+      }
+      this.seen.set(head, bitmap);
+    }
+    return bitmap;
+  }
+
+  /** New ids only: append to this generation's files, then commit with the manifest. */
+  private async append(added: VectorRecord[]): Promise<void> {
+    const d = this.info.dimension;
+    const start = this.records.length;
+    this.ensureCapacity(start + added.length);
+    const block = new Float32Array(added.length * d);
+    added.forEach((r, i) => block.set(r.vector, i * d));
+    const recordText = Buffer.from(encodeRecords(added), 'utf8');
+    const gen = this.manifest.generation;
+    await appendAt(path.join(this.dir, vectorsName(gen)), start * d * 4, new Uint8Array(block.buffer));
+    await appendAt(path.join(this.dir, recordsName(gen)), this.manifest.recordsBytes, recordText);
+    await this.commit({ count: start + added.length, recordsBytes: this.manifest.recordsBytes + recordText.byteLength });
+    // Memory follows disk only after the commit, so a failed write leaves the in-memory view consistent too.
+    this.vectors.set(block, start * d);
+    added.forEach((r, i) => {
+      this.records.push(pickMeta(r));
+      this.rowOf.set(r.id, start + i);
+    });
+  }
+
+  /** Replacements or deletions: write a whole new generation, switch the manifest to it, drop the old files. */
+  private async rewrite(upserts: VectorRecord[], deleted: Set<string>): Promise<void> {
+    const d = this.info.dimension;
+    const replacing = new Map(upserts.map((r) => [r.id, r]));
+    const keptRows = this.records.map((r, row) => row).filter((row) => !deleted.has(this.records[row].id));
+    const added = upserts.filter((r) => !this.rowOf.has(r.id));
+    const rows = keptRows.length + added.length;
+    const vectors = new Float32Array(Math.max(rows, 1024) * d);
+    const records: RecordMeta[] = [];
+    keptRows.forEach((row, i) => {
+      const replacement = replacing.get(this.records[row].id);
+      vectors.set(replacement ? replacement.vector : this.vectors.subarray(row * d, (row + 1) * d), i * d);
+      records.push(replacement ? pickMeta(replacement) : this.records[row]);
+    });
+    added.forEach((r, i) => {
+      vectors.set(r.vector, (keptRows.length + i) * d);
+      records.push(pickMeta(r));
+    });
+    await this.removeLeftovers();
+    const oldGen = this.manifest.generation;
+    const gen = oldGen + 1;
+    const recordText = Buffer.from(encodeRecords(records), 'utf8');
+    await writeFileAtomic(path.join(this.dir, vectorsName(gen)), new Uint8Array(vectors.buffer, 0, rows * d * 4));
+    await writeFileAtomic(path.join(this.dir, recordsName(gen)), recordText);
+    await this.commit({ generation: gen, count: rows, recordsBytes: recordText.byteLength });
+    await fs.rm(path.join(this.dir, vectorsName(oldGen)), { force: true });
+    await fs.rm(path.join(this.dir, recordsName(oldGen)), { force: true });
+
+    this.vectors = vectors;
+    this.records = records;
+    this.rowOf.clear();
+    records.forEach((r, row) => this.rowOf.set(r.id, row));
+    this.seen.clear(); // rows moved: bitmaps are rebuilt from the seen files on next use
+  }
+
+  private async commit(change: Partial<StoreManifest>): Promise<void> {
+    const next = { ...this.manifest, ...change, updatedAt: new Date().toISOString() };
+    await writeManifest(EmbeddedStore.manifestPath(this.dir), next);
+    this.manifest = next;
+  }
+
+  private ensureCapacity(rows: number): void {
+    const d = this.info.dimension;
+    if (rows * d <= this.vectors.length) return;
+    const grown = new Float32Array(Math.max(rows, Math.ceil(this.capacityRows() * 1.5)) * d);
+    grown.set(this.vectors.subarray(0, this.records.length * d));
+    this.vectors = grown;
+    for (const [head, bitmap] of this.seen) {
+      const bigger = new Uint8Array(grown.length / d);
+      bigger.set(bitmap);
+      this.seen.set(head, bigger);
+    }
+  }
+
+  /** Leftovers of a writer killed mid-rewrite: data files of other generations and temporary files. */
+  async removeLeftovers(): Promise<void> {
+    await removeStaleTemporaries(this.dir);
+    const keep = new Set([vectorsName(this.manifest.generation), recordsName(this.manifest.generation)]);
+    for (const name of await fs.readdir(this.dir)) {
+      if (/^(vectors-\d+\.f32|records-\d+\.jsonl)$/.test(name) && !keep.has(name)) {
+        await fs.rm(path.join(this.dir, name), { force: true });
+      }
+    }
+  }
+}
+
+function vectorsName(generation: number): string {
+  return `vectors-${generation}.f32`;
+}
+
+function recordsName(generation: number): string {
+  return `records-${generation}.jsonl`;
+}
+
+function checkIdentity(manifest: StoreManifest, expected: StoreIdentity, dir: string): void {
+  if (manifest.modelId !== expected.modelId || manifest.dimension !== expected.dimension) {
+    throw new VectorTuneError(
+      `this store holds ${manifest.dimension}-d embeddings of "${manifest.modelId}", not ${expected.dimension}-d embeddings of "${expected.modelId}"; vectors of two models cannot be mixed.`,
+      dir,
+      'Use another store folder for the other model, or delete this one and index again.',
+    );
+  }
+}

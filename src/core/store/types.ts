@@ -1,0 +1,66 @@
+/**
+ * The vector store contract. The embedded flat store implements it now; Pinecone implements it for teams.
+ * Vectors are stored already centred (when the store centres) and L2-normalised, so a head's `w·x + b`
+ * is computed the same way whatever the store.
+ */
+
+/** One stored item: an image (path + content hash) or an imported embedding row (path optional). */
+export interface RecordMeta {
+  /** Stable, unique id: a workspace-relative path for images, a CSV column for imports. */
+  id: string;
+  /** Source file, relative to the store's workspace root (POSIX separators); absent for imports without one. */
+  path?: string;
+  /** sha256 of the source file's bytes, so re-indexing skips unchanged files. */
+  hash?: string;
+  /** Size and modification time of the source when embedded: a cheap first check before hashing. */
+  size?: number;
+  mtimeMs?: number;
+}
+
+export interface VectorRecord extends RecordMeta {
+  vector: Float32Array;
+}
+
+/** How candidates are ranked. */
+export type Ranking =
+  /** Highest `w·x` first: the records the head is most sure are positive (the seed notebook's method). */
+  | { kind: 'top' }
+  /** Smallest `|w·x + b|` first: the records the head is least sure about. */
+  | { kind: 'boundary'; bias: number };
+
+export interface QueryOptions {
+  k: number;
+  ranking: Ranking;
+  /** Exclude records this head has seen. Omit to search everything. */
+  unseenBy?: string;
+}
+
+export interface Candidate {
+  id: string;
+  path?: string;
+  /** `w·x` (add the head's bias for a logit). */
+  dot: number;
+}
+
+export interface StoreInfo {
+  /** The embedding model that produced the vectors; a head or another vector from another model is refused. */
+  modelId: string;
+  dimension: number;
+  /** Mean subtracted before normalisation, or null when the store does not centre. */
+  centringMean: Float32Array | null;
+}
+
+export interface VectorStore {
+  readonly info: StoreInfo;
+  count(): Promise<number>;
+  /** Inserts or replaces records by id. */
+  upsert(records: VectorRecord[]): Promise<void>;
+  delete(ids: string[]): Promise<void>;
+  query(w: Float32Array, options: QueryOptions): Promise<Candidate[]>;
+  fetch(ids: string[]): Promise<VectorRecord[]>;
+  markSeen(head: string, ids: string[]): Promise<void>;
+  resetSeen(head: string): Promise<void>;
+  seenCount(head: string): Promise<number>;
+  ids(): AsyncIterable<string>;
+  close(): Promise<void>;
+}

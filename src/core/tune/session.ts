@@ -1,0 +1,215 @@
+import * as fs from 'node:fs/promises';
+import { VectorTuneError } from '../errors';
+import { headPaths, headPathsIn, HeadPaths } from '../head/head-folder';
+import { DEFAULT_TRAINING, LinearHead, sigmoid, TrainingSettings } from '../head/linear-head';
+import {
+  checkWeightsMatchStore,
+  HeadWeights,
+  readWeights,
+  StartPoint,
+  WEIGHTS_FORMAT,
+  WEIGHTS_VERSION,
+  writeWeights,
+} from '../head/weights-file';
+import type { VectorStore } from '../store/types';
+import { fileExists } from '../fs/durable';
+import { appendLabels, Label, LABELS_FILE_NAME, readLabels } from './labels-file';
+import { fetchLabelVectors, replay, trainRound } from './replay';
+import { resolveStart, StartSpec } from './start';
+import { selectCandidates, Strategy } from './strategy';
+
+export interface BatchCandidate {
+  id: string;
+  path?: string;
+  /** The head's current logit `w·x + b` and its probability. */
+  logit: number;
+  probability: number;
+}
+
+/** A user's verdict on one shown record: a score from -1 to +1, or null to skip it (seen, not labelled). */
+export interface Verdict {
+  id: string;
+  score: number | null;
+}
+
+export interface RoundResult {
+  round: number;
+  labelCount: number;
+  loss: number;
+  moved: number;
+}
+
+export interface CreateOptions {
+  headsDir: string;
+  name: string;
+  store: VectorStore;
+  start: StartSpec;
+  settings?: Partial<TrainingSettings>;
+  /** Replace an existing head of that name (its labels are discarded). */
+  overwrite?: boolean;
+}
+
+/**
+ * A head being tuned: query -> show -> score -> train -> mark seen. Each submit appends the scores to the
+ * labels file (fsync) before anything else, writes the weights atomically, then marks the records seen, so a
+ * crash between any two steps is repaired on the next open (retrain from labels, re-mark seen).
+ */
+export class TuningSession {
+  private readonly vectorCache = new Map<string, Float32Array>();
+
+  private constructor(
+    readonly paths: HeadPaths,
+    readonly store: VectorStore,
+    private weights: HeadWeights,
+    readonly head: LinearHead,
+    private labels: Label[],
+  ) {}
+
+  static async create(options: CreateOptions): Promise<TuningSession> {
+    const paths = headPaths(options.headsDir, options.name);
+    if (!options.overwrite && (await fileExists(paths.weights))) {
+      throw new VectorTuneError(`a head named "${options.name}" already exists.`, paths.dir, 'Pick another name, or pass --force to replace it.');
+    }
+    const start = await resolveStart(options.start, options.store);
+    const settings = { ...DEFAULT_TRAINING, ...options.settings };
+    await fs.mkdir(paths.dir, { recursive: true });
+    await fs.rm(paths.labels, { force: true });
+    await options.store.resetSeen(options.name);
+    const now = new Date().toISOString();
+    const weights = buildWeights(options.name, options.store, start, settings, now);
+    const session = new TuningSession(paths, options.store, weights, LinearHead.fromStart(start.w, start.b), []);
+    if (start.kind === 'examples') {
+      // The examples are the user's first positives: labelled (round 0) and never shown again.
+      const examples = start.ids.map((id): Label => ({ id, score: 1, round: 0, time: now }));
+      await session.recordLabels(examples);
+      await options.store.markSeen(options.name, start.ids);
+    }
+    await session.saveWeights();
+    return session;
+  }
+
+  /**
+   * Opens a head folder against a store. Returns notes on any repair made: a crash after the labels were
+   * written but before the weights were is healed by retraining from the labels.
+   */
+  static async open(headDir: string, store: VectorStore): Promise<{ session: TuningSession; repairs: string[] }> {
+    const paths = headPathsIn(headDir);
+    const weights = await readWeights(paths.weights);
+    checkWeightsMatchStore(weights, store.info, paths.weights);
+    const read = await readLabels(paths.labels);
+    const repairs: string[] = [];
+    if (read.tornTail !== null) repairs.push(`ignored an unfinished last line in ${LABELS_FILE_NAME} (written when a process was killed).`);
+    const session = new TuningSession(paths, store, weights, LinearHead.fromStart(weights.w, weights.b), read.labels);
+    if (weights.labels.count !== read.labels.length || weights.labels.sha256 !== read.sha256) {
+      const missing = await session.retrainFromLabels();
+      repairs.push(`retrained from ${read.labels.length} labels (the weights recorded ${weights.labels.count}).`);
+      if (missing.length > 0) repairs.push(`${missing.length} labelled record(s) are no longer in the store and were left out.`);
+    }
+    await store.markSeen(weights.name, read.labels.map((l) => l.id));
+    return { session, repairs };
+  }
+
+  get name(): string {
+    return this.weights.name;
+  }
+
+  get labelCount(): number {
+    return this.labels.length;
+  }
+
+  get settings(): TrainingSettings {
+    const { learningRate, stepsPerBatch, batchSize, l2, seed } = this.weights.training;
+    return { learningRate, stepsPerBatch, batchSize, l2, seed };
+  }
+
+  get currentWeights(): Readonly<HeadWeights> {
+    return this.weights;
+  }
+
+  get allLabels(): readonly Label[] {
+    return this.labels;
+  }
+
+  /** The round the next submit will be. */
+  get nextRound(): number {
+    return this.labels.reduce((max, l) => Math.max(max, l.round), 0) + 1;
+  }
+
+  async nextBatch(k: number, strategy: Strategy): Promise<BatchCandidate[]> {
+    const hits = await selectCandidates(this.store, this.head.queryVector(), this.head.b, k, strategy, this.name);
+    return hits.map((c) => {
+      const logit = c.dot + this.head.b;
+      return { id: c.id, path: c.path, logit, probability: sigmoid(logit) };
+    });
+  }
+
+  async submit(verdicts: Verdict[]): Promise<RoundResult> {
+    const round = this.nextRound;
+    const known = new Set((await this.store.fetch(verdicts.map((v) => v.id))).map((r) => r.id));
+    const unknown = verdicts.filter((v) => !known.has(v.id));
+    if (unknown.length > 0) throw new VectorTuneError(`cannot score records that are not in the store: ${unknown.slice(0, 3).map((v) => `"${v.id}"`).join(', ')}.`);
+    const time = new Date().toISOString();
+    const scored = verdicts.filter((v): v is Verdict & { score: number } => v.score !== null);
+    const fresh = scored.map((v): Label => ({ id: v.id, score: v.score, round, time }));
+    await this.recordLabels(fresh);
+    await fetchLabelVectors(this.store, this.labels, this.vectorCache);
+    const result = trainRound(this.head, this.labels, round, this.vectorCache, this.settings);
+    await this.saveWeights();
+    await this.store.markSeen(this.name, verdicts.map((v) => v.id));
+    return { round, labelCount: this.labels.length, ...result };
+  }
+
+  async resetSeen(): Promise<void> {
+    await this.store.resetSeen(this.name);
+    // Labelled records stay seen: showing them again would only invite a second, conflicting score.
+    await this.store.markSeen(this.name, this.labels.map((l) => l.id));
+  }
+
+  /** Rebuilds w and b from the start point and every label; returns labelled ids missing from the store. */
+  async retrainFromLabels(): Promise<string[]> {
+    const missing = await fetchLabelVectors(this.store, this.labels, this.vectorCache);
+    const rebuilt = replay(this.weights.start, this.labels, this.vectorCache, this.settings);
+    this.head.w.set(rebuilt.w);
+    this.head.b = rebuilt.b;
+    await this.saveWeights();
+    return missing;
+  }
+
+  private async recordLabels(fresh: Label[]): Promise<void> {
+    // Paths are looked up from the store so the labels file is readable on its own in a review.
+    const metas = await this.store.fetch(fresh.map((l) => l.id));
+    const pathOf = new Map(metas.map((m) => [m.id, m.path]));
+    const withPaths = fresh.map((l) => (pathOf.get(l.id) ? { ...l, path: pathOf.get(l.id) } : l));
+    await appendLabels(this.paths.labels, withPaths);
+    this.labels.push(...withPaths);
+  }
+
+  private async saveWeights(): Promise<void> {
+    const { sha256 } = await readLabels(this.paths.labels);
+    this.weights = {
+      ...this.weights,
+      w: Array.from(this.head.w),
+      b: this.head.b,
+      labels: { file: LABELS_FILE_NAME, count: this.labels.length, rounds: this.nextRound - 1, sha256 },
+      updatedAt: new Date().toISOString(),
+    };
+    await writeWeights(this.paths.weights, this.weights);
+  }
+}
+
+function buildWeights(name: string, store: VectorStore, start: StartPoint, settings: TrainingSettings, now: string): HeadWeights {
+  return {
+    format: WEIGHTS_FORMAT,
+    version: WEIGHTS_VERSION,
+    name,
+    model: { id: store.info.modelId, dimension: store.info.dimension },
+    preprocessing: { centre: store.info.centringMean ? Array.from(store.info.centringMean) : null, normalise: 'l2' },
+    w: start.w,
+    b: start.b,
+    training: { ...settings, loss: 'bce-with-logits', target: '(score + 1) / 2' },
+    start,
+    labels: { file: LABELS_FILE_NAME, count: 0, rounds: 0, sha256: '' },
+    createdAt: now,
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,38 @@
+/** Small vector helpers shared by the store, the head and the importers. */
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+export function norm(a: ArrayLike<number>): number {
+  return Math.sqrt(dot(a, a));
+}
+
+/**
+ * Centres (optionally) then scales to unit length, in place. A zero vector stays zero: it cannot be
+ * normalised, and the importer reports such rows instead of storing NaNs.
+ */
+export function centreAndNormalise(v: Float32Array, mean: Float32Array | null): Float32Array {
+  if (mean) for (let i = 0; i < v.length; i++) v[i] -= mean[i];
+  const n = norm(v);
+  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
+  return v;
+}
+
+export function meanOfRows(data: Float32Array, rows: number, dimension: number): Float32Array {
+  const sum = new Float64Array(dimension);
+  for (let r = 0; r < rows; r++) {
+    const off = r * dimension;
+    for (let i = 0; i < dimension; i++) sum[i] += data[off + i];
+  }
+  const mean = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) mean[i] = rows > 0 ? sum[i] / rows : 0;
+  return mean;
+}
+
+export function allFinite(v: ArrayLike<number>): boolean {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  return true;
+}
