@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
 import { headPaths, headPathsIn, HeadPaths } from '../head/head-folder';
-import { DEFAULT_TRAINING, LinearHead, sigmoid, TrainingSettings } from '../head/linear-head';
+import { DEFAULT_TRAINING, LinearHead, scoreToTarget, sigmoid, TrainingSettings } from '../head/linear-head';
 import {
   checkWeightsMatchStore,
   HeadWeights,
@@ -148,6 +148,8 @@ export class TuningSession {
     const known = new Set((await this.store.fetch(verdicts.map((v) => v.id))).map((r) => r.id));
     const unknown = verdicts.filter((v) => !known.has(v.id));
     if (unknown.length > 0) throw new VectorTuneError(`cannot score records that are not in the store: ${unknown.slice(0, 3).map((v) => `"${v.id}"`).join(', ')}.`);
+    // Validate every score before anything is written: a refused submission must leave no trace.
+    verdicts.forEach((v) => v.score !== null && scoreToTarget(v.score));
     const time = new Date().toISOString();
     const scored = verdicts.filter((v): v is Verdict & { score: number } => v.score !== null);
     const fresh = scored.map((v): Label => ({ id: v.id, score: v.score, round, time }));

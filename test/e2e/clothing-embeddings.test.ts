@@ -1,0 +1,62 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readWeights } from '../../src/core/head/weights-file';
+import { readLabels } from '../../src/core/tune/labels-file';
+import { REPO_ROOT, SHARED_DATA, tempDir } from '../helpers/temp';
+
+/**
+ * The whole loop through the built CLI on real features (MobileNetV2, ../shared/data/embeddings): import the
+ * train split, start a "hat" head from three train hats, let a simulated labeller answer 10 rounds of 10
+ * from the CSV, then rank the held-out test split. Hats are 3.2% of the test split.
+ */
+const NPY = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.npy');
+const CSV = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.csv');
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+function cli(cwd: string, ...args: string[]): { stdout: string; stderr: string; status: number | null } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+function ok(r: ReturnType<typeof cli>): string {
+  assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
+  return r.stdout;
+}
+
+test('hat head from 3 examples + 100 simulated labels ranks the test split far above the base rate', async (t) => {
+  const cwd = await tempDir(t);
+  const csvText = await fs.readFile(CSV, 'utf8');
+  const trainHats = csvText.split('\n').filter((l) => l.includes(',train,hat')).slice(0, 3).map((l) => l.split(',')[1]);
+  assert.equal(trainHats.length, 3);
+
+  const imported = ok(cli(cwd, 'import', NPY, '--csv', CSV, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre'));
+  assert.match(imported, /imported 3068 vectors \(centred\)/);
+  ok(cli(cwd, 'start', 'hat', '--examples', trainHats.join(',')));
+  const tuned = ok(cli(cwd, 'tune', 'hat', '--answers', CSV, '--label-column', 'label', '--positive', 'hat', '--rounds', '10', '--batch', '10'));
+  assert.equal(tuned.match(/^round \d+:/gm)?.length, 10);
+
+  const ranked = ok(cli(cwd, 'rank', 'hat', '--npy', NPY, '--csv', CSV, '--where', 'split=test', '--answers', CSV, '--label-column', 'label', '--positive', 'hat', '--top', '0'));
+  const m = /evaluated (\d+) records \((\d+) positive, base rate ([\d.]+)\): AP ([\d.]+), ROC-AUC ([\d.]+)/.exec(ranked);
+  assert.ok(m, ranked);
+  const [, n, positives, baseRate, ap, auc] = m.map(Number);
+  console.log(`clothing hat, 103 labels: test AP ${ap} (base rate ${baseRate}), ROC-AUC ${auc}, ${n} test records, ${positives} hats`);
+  assert.equal(n, 372);
+  assert.equal(positives, 12);
+  // Measured 0.53 with the default settings; random ranking gives about the base rate (0.03). A broken loop
+  // (no training, wrong sign, wrong centring) falls well below 0.3.
+  assert.ok(ap > 0.35, `AP ${ap} should be far above the base rate ${baseRate}`);
+  assert.ok(auc > 0.8, `ROC-AUC ${auc}`);
+
+  const headDir = path.join(cwd, 'vectortune', 'heads', 'hat');
+  const weights = await readWeights(path.join(headDir, 'classifier.weights.json'));
+  const labels = await readLabels(path.join(headDir, 'labels.jsonl'));
+  assert.equal(weights.labels.count, 103);
+  assert.equal(labels.labels.length, 103);
+  assert.equal(weights.model.id, 'nsfwjs-mobilenetv2');
+  assert.equal(weights.preprocessing.centre?.length, 1280);
+  const positivesLabelled = labels.labels.filter((l) => l.score > 0).length;
+  assert.ok(positivesLabelled > 30, `the loop finds hats: ${positivesLabelled} of 103 labels positive (base rate 4%)`);
+});

@@ -1,0 +1,50 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { runCli } from '../../src/cli/main';
+import type { CliIo } from '../../src/cli/command';
+import { tempDir } from '../helpers/temp';
+
+function capture(cwd = process.cwd()) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), cwd, env: {} };
+  return { io, out, err };
+}
+
+const SUBCOMMANDS = ['index', 'import', 'start', 'tune', 'rank', 'reset-seen'];
+
+test('every subcommand has --help naming its options', async () => {
+  for (const name of SUBCOMMANDS) {
+    const { io, out } = capture();
+    assert.equal(await runCli([name, '--help'], io), 0, name);
+    const help = out.join('\n');
+    assert.match(help, new RegExp(`^vector-tune ${name}`), name);
+    assert.match(help, /Options:\n  --/, name);
+  }
+  const { io, out } = capture();
+  assert.equal(await runCli(['--help'], io), 0);
+  for (const name of SUBCOMMANDS) assert.ok(out.join('\n').includes(`  ${name} `), `top-level help lists ${name}`);
+});
+
+test('usage errors exit 2, user errors exit 1, with the error on stderr', async (t) => {
+  const cwd = await tempDir(t);
+  let c = capture(cwd);
+  assert.equal(await runCli(['frobnicate'], c.io), 2);
+  assert.match(c.err.join('\n'), /unknown command "frobnicate"/);
+
+  c = capture(cwd);
+  assert.equal(await runCli([], c.io), 2);
+
+  c = capture(cwd);
+  assert.equal(await runCli(['import', 'x.npy', '--bogus'], c.io), 1);
+  assert.match(c.err.join('\n'), /Unknown option '--bogus'.*vector-tune import --help/s);
+
+  c = capture(cwd);
+  assert.equal(await runCli(['tune', 'hat', '--answers', 'a.csv', '--rounds', 'many'], c.io), 1);
+  assert.match(c.err.join('\n'), /--rounds "many" is not a valid number/);
+
+  c = capture(cwd);
+  assert.equal(await runCli(['start', 'hat', '--examples', 'a'], c.io), 1);
+  assert.match(c.err.join('\n'), /no Vector Tune store here.*Index an image folder or import embeddings first/);
+  assert.deepEqual(c.out, []);
+});
