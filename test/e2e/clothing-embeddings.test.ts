@@ -45,9 +45,9 @@ test('hat head from 3 examples + 100 simulated labels ranks the test split far a
   console.log(`clothing hat, 103 labels: test AP ${ap} (base rate ${baseRate}), ROC-AUC ${auc}, ${n} test records, ${positives} hats`);
   assert.equal(n, 372);
   assert.equal(positives, 12);
-  // Measured 0.53 with the default settings; random ranking gives about the base rate (0.03). A broken loop
-  // (no training, wrong sign, wrong centring) falls well below 0.3.
-  assert.ok(ap > 0.35, `AP ${ap} should be far above the base rate ${baseRate}`);
+  // Measured: 0.53 with the defaults. The 3-example start alone (no training) gives 0.16, the same loop
+  // without centring 0.31, a random ranking about the base rate (0.03).
+  assert.ok(ap > 0.4, `AP ${ap} should be far above the base rate ${baseRate}`);
   assert.ok(auc > 0.8, `ROC-AUC ${auc}`);
 
   const headDir = path.join(cwd, 'vectortune', 'heads', 'hat');

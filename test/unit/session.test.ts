@@ -127,3 +127,20 @@ test('bad starts and bad submissions are refused clearly', async (t) => {
   await assert.rejects(TuningSession.create({ headsDir, name: 'y', store: other, start: { kind: 'weights', file: s.paths.weights } }), /trained on 16-d embeddings of "m"/);
   await assert.rejects(TuningSession.open(s.paths.dir, other), /trained on 16-d embeddings of "m"/);
 });
+
+test('each round trains on every label up to it, the latest score per record winning', async () => {
+  const { examplesUpTo } = await import('../../src/core/tune/replay');
+  const x = (v: number) => new Float32Array([v]);
+  const vectors = new Map([['a', x(1)], ['b', x(2)], ['c', x(3)]]);
+  const labels = [
+    { id: 'a', score: 1, round: 0, time: '' },
+    { id: 'b', score: -1, round: 1, time: '' },
+    { id: 'a', score: -1, round: 2, time: '' },
+    { id: 'c', score: 0, round: 3, time: '' },
+    { id: 'gone', score: 1, round: 1, time: '' },
+  ];
+  const at = (round: number) => examplesUpTo(labels, round, vectors).map((e) => [e.x[0], e.target]);
+  assert.deepEqual(at(1), [[1, 1], [2, 0]]);
+  assert.deepEqual(at(2), [[1, 0], [2, 0]], 're-scored in round 2: the new score replaces the old');
+  assert.deepEqual(at(3), [[1, 0], [2, 0], [3, 0.5]]);
+});
