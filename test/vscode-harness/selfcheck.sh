@@ -16,10 +16,10 @@ strays() {
   local pid found=()
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
     [ "$pid" = "$$" ] && continue
-    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "HARNESS_SELFCHECK_TAG=$TAG"; then
-      # skip this script's own subshells (bash), keep everything else
-      case "$(cat "/proc/$pid/comm" 2>/dev/null)" in bash|tr|grep|ls|cat) continue ;; esac
-      found+=("$pid:$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)")
+    if grep -qaxz "HARNESS_SELFCHECK_TAG=$TAG" "/proc/$pid/environ" 2>/dev/null; then
+      # skip this script's own subshells and helpers, keep everything else
+      case "$(cat "/proc/$pid/comm" 2>/dev/null)" in bash|tr|grep|ls|cat|sed|cut) continue ;; esac
+      found+=("$pid:$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | cut -c1-80)")
     fi
   done
   printf '%s\n' "${found[@]}"

@@ -2,23 +2,29 @@ import * as path from 'node:path';
 import { VectorTuneError } from '../../core/errors';
 import { toCsv } from '../../core/io/csv';
 import { writeFileAtomic } from '../../core/fs/durable';
-import { rankRawEmbeddings, rankStore, RankedRecord } from '../../core/eval/rank';
+import { rankFolder, rankRawEmbeddings, rankStore, RankedRecord } from '../../core/eval/rank';
+import type { HeadWeights } from '../../core/head/weights-file';
 import { averagePrecision, rocAuc } from '../../core/eval/metrics';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
 import { parseRowFilter } from '../../core/ingest/row-filter';
 import { CliIo, defineCommand, numberOption, requirePositional } from '../command';
-import { headsOptions, storeOptions } from '../common-options';
+import { headsOptions, modelOptions, storeOptions } from '../common-options';
+import { loadModelForCli } from '../model-loader';
 import { openHead } from '../head-context';
 
 export const rankCommand = defineCommand({
   name: 'rank',
   summary:
-    'Score records with a head and list them best first: the store\'s records, or raw embeddings from an .npy + CSV. ' +
+    'Score records with a head and list them best first: the store\'s records, the images of a folder (embedded, not stored), ' +
+    'or raw embeddings from an .npy + CSV. ' +
     'With known answers, also prints average precision and ROC-AUC.',
   args: '<head-name>',
   options: {
     ...storeOptions,
     ...headsOptions,
+    ...modelOptions,
+    folder: { type: 'string', description: 'Rank the images of this folder (embedded with the head\'s model, not added to the store).' },
+    root: { type: 'string', description: 'Workspace root that ids are relative to (with --folder).', default: '.' },
     npy: { type: 'string', description: 'Rank these raw embeddings instead of the store (the head\'s own preprocessing is applied).' },
     csv: { type: 'string', description: 'CSV naming the .npy rows (with --npy).' },
     'id-column': { type: 'string', description: 'CSV column with ids (with --npy).', default: 'path' },
@@ -46,6 +52,8 @@ export const rankCommand = defineCommand({
           idColumn: v['id-column']!,
           where: v.where.map(parseRowFilter),
         });
+      } else if (v.folder) {
+        ranked = await rankImages(session.currentWeights, v, io);
       } else {
         ranked = await rankStore(session, store);
       }
@@ -81,4 +89,19 @@ async function printMetrics(
     `evaluated ${known.length} records (${positives} positive, base rate ${(positives / Math.max(known.length, 1)).toFixed(4)}): ` +
       `AP ${averagePrecision(scores, truth).toFixed(4)}, ROC-AUC ${rocAuc(scores, truth).toFixed(4)}`,
   );
+}
+
+async function rankImages(
+  weights: HeadWeights,
+  v: { folder?: string; root?: string; model?: string; 'model-cache'?: string; offline: boolean },
+  io: CliIo,
+): Promise<RankedRecord[]> {
+  const embedder = await loadModelForCli(v, io, weights.model.id);
+  try {
+    const { ranked, skipped } = await rankFolder(weights, path.resolve(io.cwd, v.folder!), path.resolve(io.cwd, v.root!), embedder);
+    for (const s of skipped) io.err(`skipped ${s.path}: ${s.reason}`);
+    return ranked;
+  } finally {
+    await embedder.dispose();
+  }
 }

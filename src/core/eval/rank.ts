@@ -6,6 +6,9 @@ import { RowFilter, rowMatches } from '../ingest/row-filter';
 import type { VectorStore } from '../store/types';
 import type { TuningSession } from '../tune/session';
 import { VectorTuneError } from '../errors';
+import type { ImageEmbedder } from '../embed/encoder';
+import { embedFiles, EmbedFilesOptions } from '../ingest/embed-files';
+import { listImageFiles, toPosixRelative } from '../ingest/walk';
 
 export interface RankedRecord {
   id: string;
@@ -43,4 +46,40 @@ export async function rankRawEmbeddings(
     if (rowMatches(csv.header, row, source.where, source.csvFile)) ranked.push({ id: ids[i], logit: logits[i] });
   });
   return ranked.sort((a, b) => b.logit - a.logit);
+}
+
+export interface FolderRanking {
+  ranked: RankedRecord[];
+  skipped: { path: string; reason: string }[];
+}
+
+/**
+ * Embeds the images of a folder (without storing them) and scores them with a committed head: "predict" for
+ * a head in CI, or for a new batch of photos. The embedder must be the model the head was trained on.
+ */
+export async function rankFolder(
+  weights: HeadWeights,
+  folder: string,
+  root: string,
+  embedder: ImageEmbedder,
+  options: EmbedFilesOptions = {},
+): Promise<FolderRanking> {
+  if (embedder.modelId !== weights.model.id || embedder.dimension !== weights.model.dimension) {
+    throw new VectorTuneError(
+      `the head "${weights.name}" was trained on ${weights.model.dimension}-d embeddings of "${weights.model.id}", not ${embedder.dimension}-d embeddings of "${embedder.modelId}".`,
+      undefined,
+      'Pass --model with the model the head was trained on.',
+    );
+  }
+  const { images } = await listImageFiles(folder);
+  const result: FolderRanking = { ranked: [], skipped: [] };
+  for await (const batch of embedFiles(images, (f) => f, embedder, options)) {
+    for (const s of batch.skipped) result.skipped.push({ path: toPosixRelative(root, s.item), reason: s.reason });
+    for (const e of batch.embedded) {
+      const id = toPosixRelative(root, e.item);
+      result.ranked.push({ id, path: id, logit: logitsOfRaw(weights, e.vector, 1)[0] });
+    }
+  }
+  result.ranked.sort((a, b) => b.logit - a.logit);
+  return result;
 }

@@ -2,11 +2,11 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
 import type { ImageEmbedder } from '../embed/encoder';
-import { decodeImage, DecodedImage, IMAGE_EXTENSIONS } from '../embed/image';
+import { embedFiles } from './embed-files';
 import { EmbeddedStore } from '../store/embedded-store';
 import type { RecordMeta, VectorRecord } from '../store/types';
 import { sha256File } from '../util/hash';
-import { isInside, listFiles, toPosixRelative } from './walk';
+import { isInside, listImageFiles, REFUSED_LINK, toPosixRelative } from './walk';
 
 export interface IndexOptions {
   /** The folder to index. */
@@ -64,10 +64,9 @@ export async function indexFolder(options: IndexOptions): Promise<IndexReport> {
   const store = await EmbeddedStore.openOrCreate(options.storeDir, { modelId: embedder.modelId, dimension: embedder.dimension });
   const report: IndexReport = { added: 0, updated: 0, unchanged: 0, removed: 0, skipped: [], ignored: 0, seconds: 0, cancelled: false };
   try {
-    const { files, refusedLinks } = await listFiles(folder);
-    for (const link of refusedLinks) report.skipped.push({ path: toPosixRelative(root, link), reason: 'symbolic link leading outside the folder (not followed)' });
-    const images = files.filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).slice(1).toLowerCase()));
-    report.ignored = files.length - images.length;
+    const { images, ignored, refusedLinks } = await listImageFiles(folder);
+    for (const link of refusedLinks) report.skipped.push({ path: toPosixRelative(root, link), reason: REFUSED_LINK });
+    report.ignored = ignored;
 
     const pending = await findChanges(images, root, store, report);
     report.removed = await dropDeleted(store, images, folder, root);
@@ -110,39 +109,22 @@ async function dropDeleted(store: EmbeddedStore, images: string[], folder: strin
 }
 
 async function embedPending(pending: Pending[], store: EmbeddedStore, options: IndexOptions, report: IndexReport, started: number): Promise<void> {
-  const batchSize = options.batchSize ?? 8;
   // New files are appended batch by batch (cheap, resumable); replacements rewrite the store, so they are
   // gathered and written once at the end.
   const replacements: VectorRecord[] = [];
   let done = 0;
-  for (let i = 0; i < pending.length; i += batchSize) {
-    if (options.signal?.aborted) {
-      report.cancelled = true;
-      break;
-    }
-    const batch = pending.slice(i, i + batchSize);
-    const decoded = await Promise.all(
-      batch.map((p) => decodeImage(p.file, { maxPixels: options.maxPixels, targetShortSide: options.embedder.imageSize })),
-    );
-    const good: { p: Pending; image: DecodedImage }[] = [];
-    decoded.forEach((d, j) => {
-      if (d.ok) good.push({ p: batch[j], image: d.image });
-      else report.skipped.push({ path: batch[j].meta.path!, reason: d.reason });
-    });
-    const vectors = good.length > 0 ? await options.embedder.embedImages(good.map((g) => g.image)) : [];
-    const records = good.map(({ p }, j): VectorRecord & { replaces: boolean } => ({ ...p.meta, vector: vectors[j], replaces: p.replaces }));
-    await store.upsert(records.filter((r) => !r.replaces).map(stripFlag));
-    replacements.push(...records.filter((r) => r.replaces).map(stripFlag));
-    report.added += records.filter((r) => !r.replaces).length;
-    report.updated += records.filter((r) => r.replaces).length;
-    done += batch.length;
+  for await (const batch of embedFiles(pending, (p) => p.file, options.embedder, options)) {
+    for (const s of batch.skipped) report.skipped.push({ path: s.item.meta.path!, reason: s.reason });
+    const fresh = batch.embedded.filter((e) => !e.item.replaces).map((e) => ({ ...e.item.meta, vector: e.vector }));
+    const changed = batch.embedded.filter((e) => e.item.replaces).map((e) => ({ ...e.item.meta, vector: e.vector }));
+    await store.upsert(fresh);
+    replacements.push(...changed);
+    report.added += fresh.length;
+    report.updated += changed.length;
+    done += batch.embedded.length + batch.skipped.length;
     const seconds = (Date.now() - started) / 1000;
     options.onProgress?.({ done, total: pending.length, skipped: report.skipped.length, imagesPerSecond: seconds > 0 ? done / seconds : 0 });
   }
+  report.cancelled = done < pending.length;
   await store.upsert(replacements);
-}
-
-function stripFlag(r: VectorRecord & { replaces: boolean }): VectorRecord {
-  const { replaces: _replaces, ...record } = r;
-  return record;
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { isImageFile } from '../embed/image';
 
 /** Folders never indexed: tool state, dependencies and version control, which hold no user images. */
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git', '.vectortune', '.hg', '.svn']);
@@ -48,4 +49,20 @@ export function isInside(target: string, root: string): boolean {
 /** Store ids and paths are workspace-relative with forward slashes, so stores and labels move between machines. */
 export function toPosixRelative(root: string, file: string): string {
   return path.relative(root, file).split(path.sep).join('/');
+}
+
+export const REFUSED_LINK = 'symbolic link leading outside the folder (not followed)';
+
+export interface ImageListing {
+  images: string[];
+  /** Files without an image extension. */
+  ignored: number;
+  refusedLinks: string[];
+}
+
+/** The image files under `folder` (by extension), sorted. */
+export async function listImageFiles(folder: string): Promise<ImageListing> {
+  const { files, refusedLinks } = await listFiles(folder);
+  const images = files.filter(isImageFile);
+  return { images, ignored: files.length - images.length, refusedLinks };
 }
