@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
 npx tsc --noEmit -p .
+npx tsc --noEmit -p src/webview
 node esbuild.js
 npx tsx --test --test-concurrency=1 test/unit/*.test.ts test/e2e/*.test.ts

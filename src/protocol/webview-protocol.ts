@@ -1,0 +1,128 @@
+import type { RequestMessage, ResponseMessage } from './rpc';
+
+/**
+ * The extension <-> scoring panel protocol. The panel is untrusted: every message from it is parsed by
+ * `parseWebviewMessage` before use, and ids it sends must belong to the batch the extension showed.
+ */
+export const STRATEGY_NAMES = ['top', 'boundary', 'mixed'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+/** Actions the panel can ask for from its empty/error states; each maps to a palette command. */
+export const PANEL_ACTIONS = ['indexFolder', 'newHeadFromPrompt', 'openHead', 'resetSeen', 'nextBatch', 'showLog'] as const;
+export type PanelAction = (typeof PANEL_ACTIONS)[number];
+
+export interface CandidateView {
+  id: string;
+  /** File name, for the caption and alt text. */
+  name: string;
+  /** A webview resource URI (asWebviewUri) of the image. */
+  src: string;
+  logit: number;
+  probability: number;
+}
+
+export interface HeadView {
+  name: string;
+  labelCount: number;
+  storeCount: number;
+  seenCount: number;
+  strategy: StrategyName;
+  lastRound?: { round: number; loss: number; moved: number };
+}
+
+export type PanelState =
+  | { kind: 'loading'; message: string }
+  | { kind: 'batch'; batchId: string; head: HeadView; candidates: CandidateView[]; draft: Record<string, number | null> }
+  | { kind: 'empty-store' }
+  | { kind: 'no-head'; storeCount: number }
+  | { kind: 'all-seen'; head: HeadView }
+  | { kind: 'error'; message: string; action?: PanelAction };
+
+export interface ScoreEntry {
+  id: string;
+  /** -1..+1, or null to skip (seen, not labelled). */
+  score: number | null;
+}
+
+export interface SubmitResult {
+  round: number;
+  labelCount: number;
+  loss: number;
+  moved: number;
+}
+
+/** Requests the panel makes and awaits. */
+export type PanelRequests = {
+  submit: [{ batchId: string; scores: ScoreEntry[] }, SubmitResult];
+};
+
+/** Fire-and-forget notifications from the panel. */
+export type PanelNotification =
+  | { kind: 'notify'; method: 'ready' }
+  /** Unsubmitted scores, persisted by the extension so a window reload restores them. */
+  | { kind: 'notify'; method: 'draft'; batchId: string; scores: Record<string, number | null> }
+  | { kind: 'notify'; method: 'openImage'; id: string }
+  | { kind: 'notify'; method: 'runAction'; action: PanelAction };
+
+export type FromPanel = RequestMessage<PanelRequests> | PanelNotification;
+export type ToPanel = { kind: 'state'; state: PanelState } | ResponseMessage<PanelRequests>;
+
+/** Bounds on what the panel may send: a batch is at most a few hundred images. */
+export const LIMITS = { maxScores: 1000, maxIdLength: 4096, maxBatchIdLength: 128 } as const;
+
+export class ProtocolError extends Error {}
+
+/** Parses an untrusted message from the panel; throws ProtocolError naming what is wrong. */
+export function parseWebviewMessage(raw: unknown): FromPanel {
+  const m = raw as Record<string, unknown>;
+  if (!m || typeof m !== 'object' || Array.isArray(m)) throw new ProtocolError('message is not an object');
+  if (m.kind === 'request') {
+    if (!Number.isSafeInteger(m.id)) throw new ProtocolError('request id must be an integer');
+    if (m.method !== 'submit') throw new ProtocolError(`unknown request method ${JSON.stringify(String(m.method)).slice(0, 64)}`);
+    const p = m.params as Record<string, unknown>;
+    if (!p || typeof p !== 'object') throw new ProtocolError('submit needs params');
+    const batchId = checkString(p.batchId, 'batchId', LIMITS.maxBatchIdLength);
+    if (!Array.isArray(p.scores) || p.scores.length > LIMITS.maxScores) throw new ProtocolError(`scores must be an array of at most ${LIMITS.maxScores}`);
+    const scores = p.scores.map((s: unknown) => checkScoreEntry(s));
+    return { kind: 'request', id: m.id as number, method: 'submit', params: { batchId, scores } };
+  }
+  if (m.kind !== 'notify') throw new ProtocolError('message kind must be "request" or "notify"');
+  switch (m.method) {
+    case 'ready':
+      return { kind: 'notify', method: 'ready' };
+    case 'draft': {
+      const batchId = checkString(m.batchId, 'batchId', LIMITS.maxBatchIdLength);
+      const scores = m.scores as Record<string, unknown>;
+      if (!scores || typeof scores !== 'object' || Array.isArray(scores)) throw new ProtocolError('draft scores must be an object');
+      const entries = Object.entries(scores);
+      if (entries.length > LIMITS.maxScores) throw new ProtocolError(`draft has more than ${LIMITS.maxScores} scores`);
+      const clean: Record<string, number | null> = {};
+      for (const [id, score] of entries) clean[checkString(id, 'id', LIMITS.maxIdLength)] = checkScore(score);
+      return { kind: 'notify', method: 'draft', batchId, scores: clean };
+    }
+    case 'openImage':
+      return { kind: 'notify', method: 'openImage', id: checkString(m.id, 'id', LIMITS.maxIdLength) };
+    case 'runAction':
+      if (!(PANEL_ACTIONS as readonly unknown[]).includes(m.action)) throw new ProtocolError('unknown panel action');
+      return { kind: 'notify', method: 'runAction', action: m.action as PanelAction };
+    default:
+      throw new ProtocolError(`unknown notification ${JSON.stringify(String(m.method)).slice(0, 64)}`);
+  }
+}
+
+function checkScoreEntry(raw: unknown): ScoreEntry {
+  const e = raw as Record<string, unknown>;
+  if (!e || typeof e !== 'object') throw new ProtocolError('a score entry must be an object');
+  return { id: checkString(e.id, 'id', LIMITS.maxIdLength), score: checkScore(e.score) };
+}
+
+function checkScore(raw: unknown): number | null {
+  if (raw === null) return null;
+  if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < -1 || raw > 1) throw new ProtocolError('a score must be null or a number from -1 to +1');
+  return raw;
+}
+
+function checkString(raw: unknown, what: string, max: number): string {
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > max) throw new ProtocolError(`${what} must be a non-empty string of at most ${max} characters`);
+  return raw;
+}

@@ -1,0 +1,60 @@
+import type { IndexReport } from '../core/ingest/index-folder';
+import type { TrainingSettings } from '../core/head/linear-head';
+import type { BatchCandidate, RoundResult, Verdict } from '../core/tune/session';
+import type { Strategy } from '../core/tune/strategy';
+import type { CancelMessage, ProgressMessage, RequestMessage, ResponseMessage } from './rpc';
+
+/**
+ * The extension <-> worker protocol. The worker (a worker_threads thread in the extension host) owns the
+ * engine: the CLIP model, the store and the open head, so embedding and training never block the editor.
+ * Paths crossing this boundary are absolute file-system paths.
+ */
+export interface EngineConfig {
+  /** Workspace root: record ids and paths are relative to it. */
+  workspaceRoot: string;
+  storeDir: string;
+  headsDir: string;
+  model: { ref: string; cacheDir: string; allowDownload: boolean };
+  training: TrainingSettings;
+}
+
+export interface HeadSummary {
+  name: string;
+  weightsFile: string;
+  labelsFile: string;
+  labelCount: number;
+  /** The round the next submit will be. */
+  nextRound: number;
+  modelId: string;
+  storeCount: number;
+  seenCount: number;
+}
+
+export type HeadStart = { kind: 'prompt'; prompt: string } | { kind: 'examples'; ids: string[] } | { kind: 'weights'; file: string };
+
+export type WorkerProtocol = {
+  /** Sets or changes the engine's configuration; closes the open head and store if their folders changed. */
+  configure: [EngineConfig, void];
+  /** Embeds a folder into the store (incremental). Reports progress; cancellable. */
+  index: [{ folder: string; batchSize: number; maxPixels: number }, IndexReport];
+  /** The store's size and model, or null when there is no store yet. */
+  storeInfo: [Record<string, never>, { count: number; modelId: string; dimension: number } | null];
+  startHead: [{ name: string; start: HeadStart; overwrite: boolean }, HeadSummary];
+  /** Opens a head folder (crash repairs are reported). */
+  openHead: [{ headDir: string }, { head: HeadSummary; repairs: string[] }];
+  nextBatch: [{ k: number; strategy: Strategy }, { head: HeadSummary; candidates: BatchCandidate[] }];
+  submit: [{ verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
+  resetSeen: [Record<string, never>, HeadSummary];
+  /** Releases the model and the store (before the worker is terminated). */
+  dispose: [Record<string, never>, void];
+};
+
+/** Worker -> extension log lines, shown in the output channel. */
+export interface LogMessage {
+  kind: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export type ToWorker = RequestMessage<WorkerProtocol> | CancelMessage;
+export type FromWorker = ResponseMessage<WorkerProtocol> | ProgressMessage | LogMessage;
