@@ -37,6 +37,8 @@ export type WorkerProtocol = {
   configure: [EngineConfig, void];
   /** Embeds a folder into the store (incremental). Reports progress; cancellable. */
   index: [{ folder: string; batchSize: number; maxPixels: number }, IndexReport];
+  /** Loads the configured model now (downloading it when allowed), so a problem shows before indexing. */
+  loadModel: [Record<string, never>, { modelId: string; dimension: number }];
   /** The store's size and model, or null when there is no store yet. */
   storeInfo: [Record<string, never>, { count: number; modelId: string; dimension: number } | null];
   startHead: [{ name: string; start: HeadStart; overwrite: boolean }, HeadSummary];

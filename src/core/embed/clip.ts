@@ -33,6 +33,8 @@ export interface LoadClipOptions {
   allowDownload?: boolean;
   /** Which ONNX files to use: fp32 `*_model.onnx`, q8 `*_model_quantized.onnx`, fp16 `*_model_fp16.onnx`. */
   dtype?: ClipDtype;
+  /** onnxruntime session options (threads, spinning) for both towers, passed through to transformers.js. */
+  sessionOptions?: Record<string, unknown>;
 }
 
 export interface ClipEncoder {
@@ -108,7 +110,7 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     local_files_only: !downloading,
     ...(cacheDir ? { cache_dir: cacheDir } : {}),
   };
-  const modelOptions = { ...pretrained, dtype, device: 'cpu' as const };
+  const modelOptions = { ...pretrained, dtype, device: 'cpu' as const, ...(opts.sessionOptions ? { session_options: opts.sessionOptions } : {}) };
   const where = (file: string) => (folder ? path.join(folder, file) : `${source}/${file}`);
 
   const config = downloading ? undefined : readConfig(path.join(folder as string, 'config.json'));

@@ -1,0 +1,55 @@
+import * as path from 'node:path';
+import type { EngineConfig } from '../protocol/worker-protocol';
+
+/**
+ * Rules about the engine's configuration that both sides of the worker boundary apply: the worker to decide
+ * what to close on `configure`, the client to decide what to restore after restarting a crashed worker.
+ * Plain functions only, so the extension bundle can import this without pulling in the engine.
+ */
+
+/** The folders that locate the store and the heads. When one changes, the open store and head no longer apply. */
+export function foldersChanged(before: EngineConfig | undefined, after: EngineConfig): boolean {
+  if (!before) return true;
+  return (
+    path.resolve(before.workspaceRoot) !== path.resolve(after.workspaceRoot) ||
+    path.resolve(before.storeDir) !== path.resolve(after.storeDir) ||
+    path.resolve(before.headsDir) !== path.resolve(after.headsDir)
+  );
+}
+
+/**
+ * The model reference as loadClip takes it: a hub id ("owner/name") as given, a folder as an absolute path. A
+ * relative folder ("./models/clip") is taken relative to the workspace root, as the CLI takes it relative to
+ * its working directory: the worker's working directory is the editor's, which means nothing to the user.
+ */
+export function resolveModelRef(ref: string, workspaceRoot: string): string {
+  const trimmed = ref.trim();
+  if (path.isAbsolute(trimmed)) return trimmed;
+  if (trimmed.startsWith('.')) return path.resolve(workspaceRoot, trimmed);
+  return trimmed;
+}
+
+/** Two configurations load the same encoder when they name the same model in the same cache. */
+export function modelKey(config: EngineConfig): string {
+  return JSON.stringify([resolveModelRef(config.model.ref, config.workspaceRoot), config.model.cacheDir]);
+}
+
+/**
+ * The extension resolves every path before sending it (the protocol says paths are absolute); a relative one
+ * here is a bug in the caller, not something a user can fix, so this throws a plain Error.
+ */
+export function checkConfig(config: EngineConfig): void {
+  const folders: [string, unknown][] = [
+    ['workspaceRoot', config?.workspaceRoot],
+    ['storeDir', config?.storeDir],
+    ['headsDir', config?.headsDir],
+    ['model.cacheDir', config?.model?.cacheDir],
+  ];
+  for (const [name, value] of folders) {
+    if (typeof value !== 'string' || !path.isAbsolute(value)) {
+      throw new Error(`configure: ${name} must be an absolute path, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (typeof config.model.ref !== 'string') throw new Error('configure: model.ref must be a string');
+  if (typeof config.model.allowDownload !== 'boolean') throw new Error('configure: model.allowDownload must be a boolean');
+}

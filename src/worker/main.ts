@@ -1,0 +1,27 @@
+/**
+ * The Vector Tune worker: a worker_threads thread in the extension host that owns the engine (CLIP model,
+ * store, open head), so embedding and training never block the editor. The extension talks to it through
+ * src/extension/worker-client.ts with the messages of src/protocol/worker-protocol.ts.
+ *
+ * Bundled by esbuild to dist/worker.js (CommonJS); sharp, onnxruntime-node and transformers.js stay external
+ * and load from the extension's node_modules inside this thread.
+ */
+import { isMainThread, parentPort } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from '../protocol/worker-protocol';
+import { Engine } from './engine';
+import { RequestServer } from './request-server';
+import { forwardConsole, WorkerLog } from './worker-log';
+
+function main(): void {
+  if (isMainThread || !parentPort) {
+    throw new Error('dist/worker.js is the Vector Tune worker thread; start it with new Worker(...), not node.');
+  }
+  const port = parentPort;
+  const send = (message: FromWorker) => port.postMessage(message);
+  const log: WorkerLog = (level, message) => send({ kind: 'log', level, message });
+  forwardConsole(log);
+  const server = new RequestServer(new Engine(log).handlers(), send, log);
+  port.on('message', (message: ToWorker) => server.receive(message));
+}
+
+main();

@@ -1,0 +1,64 @@
+import type { ClipEncoder } from '../core/embed/clip';
+import type { EngineConfig } from '../protocol/worker-protocol';
+import { modelKey, resolveModelRef } from './engine-config';
+import { applyThreadSettings, chooseThreadSettings, withThreadDefaults } from './native-threads';
+import type { WorkerLog } from './worker-log';
+
+/**
+ * The CLIP encoder, loaded on first use and kept: loading takes seconds (the ViT-B/32 towers are ~350 MB), so
+ * indexing and every prompt share one. A configuration naming another model (or cache) replaces it.
+ */
+export class ModelHolder {
+  private current?: { key: string; encoder: Promise<ClipEncoder> };
+
+  constructor(private readonly log: WorkerLog) {}
+
+  /** Is the encoder for this configuration loaded (or loading)? Lets callers say "loading the model". */
+  has(config: EngineConfig): boolean {
+    return this.current?.key === modelKey(config);
+  }
+
+  async encoder(config: EngineConfig): Promise<ClipEncoder> {
+    const key = modelKey(config);
+    if (this.current?.key !== key) {
+      await this.release();
+      const encoder = this.load(config);
+      const entry = { key, encoder };
+      this.current = entry;
+      // A failed load is not kept: the user may fix the folder or allow the download and try again.
+      encoder.catch(() => {
+        if (this.current === entry) this.current = undefined;
+      });
+    }
+    return this.current!.encoder;
+  }
+
+  /** Releases the model if the configuration no longer names it; the next use loads the new one. */
+  async reconfigure(config: EngineConfig): Promise<void> {
+    if (this.current && this.current.key !== modelKey(config)) await this.release();
+  }
+
+  async release(): Promise<void> {
+    const entry = this.current;
+    this.current = undefined;
+    const encoder = await entry?.encoder.catch(() => undefined);
+    await encoder?.dispose();
+  }
+
+  private async load(config: EngineConfig): Promise<ClipEncoder> {
+    const threads = applyThreadSettings(chooseThreadSettings());
+    const ref = resolveModelRef(config.model.ref, config.workspaceRoot);
+    const started = Date.now();
+    this.log('info', `Loading the model ${ref} (onnxruntime: ${threads.onnxThreads} intra-op thread(s), no spinning; sharp: ${threads.imageThreads} thread(s))...`);
+    // Imported here, not at the top: transformers.js and onnxruntime load only when a model is needed.
+    const { loadClip } = await import('../core/embed/clip');
+    const encoder = await loadClip(ref, {
+      cacheDir: config.model.cacheDir,
+      allowDownload: config.model.allowDownload,
+      sessionOptions: withThreadDefaults(undefined, threads.onnxThreads) as Record<string, unknown>,
+    });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    this.log('info', `Loaded ${encoder.modelId} (${encoder.dimension}-d embeddings, ${encoder.imageSize} px images) in ${seconds} s.`);
+    return encoder;
+  }
+}
