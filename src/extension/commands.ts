@@ -1,0 +1,47 @@
+import * as vscode from 'vscode';
+import type { Ctx } from './ctx';
+import { indexFolder } from './commands/index-folder';
+import { newHeadFromPrompt, newHeadFromSelection } from './commands/new-head';
+import { openHead } from './commands/open-head';
+import { selectModel } from './commands/select-model';
+import type { PanelController } from './panel/panel-controller';
+
+type Handler = (...args: any[]) => Promise<void> | void;
+
+/**
+ * Every palette command, by id (the ids and titles are declared in package.json). Each handler runs with
+ * the shared error handling: user errors are shown as they are, anything else is logged with its stack.
+ */
+export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Disposable[] {
+  const commands: Record<string, [doing: string, handler: Handler]> = {
+    'vectorTune.indexFolder': ['indexing', (uri?: vscode.Uri) => indexFolder(ctx, uri)],
+    'vectorTune.newHeadFromPrompt': ['starting a head', (prompt?: string, name?: string) => newHeadFromPrompt(ctx, prompt, name)],
+    'vectorTune.newHeadFromSelection': ['starting a head', (uri?: vscode.Uri, uris?: vscode.Uri[]) => newHeadFromSelection(ctx, uri, uris)],
+    'vectorTune.openHead': ['opening a head', (uri?: vscode.Uri) => openHead(ctx, uri)],
+    'vectorTune.nextBatch': ['finding the next batch', () => panel.nextBatch()],
+    'vectorTune.showPanel': ['opening the panel', () => panel.show()],
+    'vectorTune.resetSeen': ['resetting seen', () => resetSeen(ctx, panel)],
+    'vectorTune.showLog': ['showing the log', () => ctx.log.show()],
+    'vectorTune.selectModel': ['selecting the model', () => selectModel(ctx)],
+  };
+  return Object.entries(commands).map(([id, [doing, handler]]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        await handler(...args);
+      } catch (err) {
+        await ctx.showError(err, doing);
+      }
+    }),
+  );
+}
+
+async function resetSeen(ctx: Ctx, panel: PanelController): Promise<void> {
+  if (!ctx.head) {
+    void vscode.window.showWarningMessage('No head is open: start or open one first.');
+    return;
+  }
+  const head = await ctx.request('resetSeen', {});
+  ctx.setHead(head);
+  void vscode.window.showInformationMessage(`Head "${head.name}": seen reset; ${head.seenCount} labelled images stay seen.`);
+  if (panel.visiblePanel) await panel.nextBatch();
+}

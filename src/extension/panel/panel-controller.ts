@@ -1,0 +1,260 @@
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import * as vscode from 'vscode';
+import { isInside } from '../../core/ingest/walk';
+import type { BatchCandidate } from '../../core/tune/session';
+import type { CandidateView, FromPanel, HeadView, PanelState, ScoreEntry, SubmitResult, ToPanel } from '../../protocol/webview-protocol';
+import { parseWebviewMessage, ProtocolError } from '../../protocol/webview-protocol';
+import type { HeadSummary } from '../../protocol/worker-protocol';
+import type { Ctx } from '../ctx';
+import { makeNonce, renderPanelHtml } from '../panel-html';
+import { BatchStore, PendingBatch } from './batch-store';
+
+export const PANEL_VIEW_TYPE = 'vectorTune.scoringPanel';
+
+/**
+ * The scoring panel's extension side: creates (or restores) the webview, shows batches, validates every
+ * message from it, and runs submit -> train -> next batch through the worker. Scores are on disk (the
+ * worker appends them to labels.jsonl) before the panel is told the submit succeeded.
+ */
+export class PanelController implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private state: PanelState = { kind: 'loading', message: 'Starting...' };
+  private lastRound: HeadView['lastRound'];
+  private readonly batches: BatchStore;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Every message the panel sent that failed validation (for the log and the tests). */
+  readonly rejected: string[] = [];
+
+  constructor(private readonly ctx: Ctx) {
+    this.batches = new BatchStore(ctx.extension.workspaceState);
+  }
+
+  get visiblePanel(): vscode.WebviewPanel | undefined {
+    return this.panel;
+  }
+
+  get currentState(): PanelState {
+    return this.state;
+  }
+
+  /** Opens the panel (or reveals it) and shows the pending batch or the state that fits. */
+  async show(): Promise<void> {
+    if (!this.panel) {
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Vector Tune', vscode.ViewColumn.Active, this.webviewOptions());
+      this.attach(panel);
+    } else {
+      this.panel.reveal();
+    }
+    await this.refresh();
+  }
+
+  /** Called by the serializer after a window reload: the panel comes back with its batch. */
+  async restore(panel: vscode.WebviewPanel): Promise<void> {
+    panel.webview.options = this.webviewOptions();
+    this.attach(panel);
+    await this.refresh();
+  }
+
+  /** Shows the pending batch if there is one, else queries the next batch (or the state explaining why not). */
+  async nextBatch(): Promise<void> {
+    if (!this.panel) {
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Vector Tune', vscode.ViewColumn.Active, this.webviewOptions());
+      this.attach(panel);
+    }
+    this.panel!.reveal();
+    await this.refresh(true);
+  }
+
+  private async refresh(queryIfNone = false): Promise<void> {
+    const head = this.ctx.head;
+    if (!head) {
+      await this.ctx.refreshStore().catch(() => undefined);
+      this.post(this.ctx.storeCount ? { kind: 'no-head', storeCount: this.ctx.storeCount } : { kind: 'empty-store' });
+      return;
+    }
+    const pending = this.batches.get(path.dirname(head.weightsFile));
+    if (pending) {
+      this.post(this.batchState(pending, head));
+      return;
+    }
+    if (!queryIfNone && this.state.kind === 'batch') return;
+    await this.query(head);
+  }
+
+  private async query(head: HeadSummary): Promise<void> {
+    this.post({ kind: 'loading', message: `Finding the next ${this.ctx.settings.batchSize} images for "${head.name}"...` });
+    try {
+      const { head: fresh, candidates } = await this.ctx.request('nextBatch', { k: this.ctx.settings.batchSize, strategy: this.ctx.settings.strategy });
+      this.ctx.setHead(fresh);
+      if (candidates.length === 0) {
+        this.post(fresh.storeCount === 0 ? { kind: 'empty-store' } : { kind: 'all-seen', head: this.headView(fresh) });
+        return;
+      }
+      const pending: PendingBatch = { headDir: path.dirname(fresh.weightsFile), batchId: randomUUID(), candidates, draft: {} };
+      await this.batches.set(pending);
+      this.post(this.batchState(pending, fresh));
+    } catch (err) {
+      this.post({ kind: 'error', message: err instanceof Error ? err.message : String(err), action: 'showLog' });
+      this.ctx.log.error(`next batch: ${err instanceof Error ? err.stack : String(err)}`);
+    }
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'icon.svg');
+    const nonce = makeNonce();
+    const asUri = (...p: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.extension.extensionUri, ...p)).toString();
+    panel.webview.html = renderPanelHtml({
+      cspSource: panel.webview.cspSource,
+      nonce,
+      scriptUri: asUri('dist', 'webview.js'),
+      styleUri: asUri('media', 'panel.css'),
+      title: 'Vector Tune',
+    });
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+      }),
+    );
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    let message: FromPanel;
+    try {
+      message = parseWebviewMessage(raw);
+    } catch (err) {
+      const reason = err instanceof ProtocolError ? err.message : String(err);
+      this.rejected.push(reason);
+      this.ctx.log.warn(`ignored a malformed message from the scoring panel: ${reason}`);
+      return;
+    }
+    if (message.kind === 'request') {
+      await this.submit(message.id, message.params.batchId, message.params.scores);
+      return;
+    }
+    switch (message.method) {
+      case 'ready':
+        this.send({ kind: 'state', state: this.state });
+        return;
+      case 'draft':
+        await this.batches.saveDraft(message.batchId, message.scores);
+        return;
+      case 'openImage': {
+        const file = this.fileOf(message.id);
+        if (file) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), vscode.ViewColumn.Beside);
+        return;
+      }
+      case 'runAction':
+        await vscode.commands.executeCommand(`vectorTune.${message.action}`);
+        return;
+    }
+  }
+
+  private async submit(requestId: number, batchId: string, scores: ScoreEntry[]): Promise<void> {
+    const head = this.ctx.head;
+    const pending = head && this.batches.get(path.dirname(head.weightsFile));
+    const fail = (message: string) => this.send({ kind: 'response', id: requestId, ok: false, error: { message, userError: true } });
+    if (!head || !pending || pending.batchId !== batchId) {
+      this.rejected.push('submit for a batch that is not on screen');
+      return fail('This batch is no longer current; showing the current one.');
+    }
+    const shown = new Set(pending.candidates.map((c) => c.id));
+    const unknown = scores.filter((s) => !shown.has(s.id));
+    if (unknown.length > 0 || new Set(scores.map((s) => s.id)).size !== scores.length) {
+      this.rejected.push('submit naming records outside the batch');
+      return fail('The submission named images that are not in this batch.');
+    }
+    // Images left unscored are skipped: seen, but not labelled.
+    const scored = new Map(scores.map((s) => [s.id, s.score]));
+    const verdicts = pending.candidates.map((c) => ({ id: c.id, score: scored.get(c.id) ?? null }));
+    try {
+      const { head: fresh, result } = await this.ctx.request('submit', { verdicts });
+      await this.batches.set(undefined);
+      const summary: SubmitResult = { round: result.round, labelCount: result.labelCount, loss: result.loss, moved: result.moved };
+      this.lastRound = { round: result.round, loss: result.loss, moved: result.moved };
+      this.ctx.log.info(`head "${fresh.name}" round ${result.round}: ${result.labelCount} labels, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}`);
+      this.send({ kind: 'response', id: requestId, ok: true, result: summary });
+      this.ctx.setHead(fresh);
+      await this.query(fresh);
+    } catch (err) {
+      this.ctx.log.error(`submit: ${err instanceof Error ? err.stack : String(err)}`);
+      return fail(`${err instanceof Error ? err.message : String(err)} Your scores are kept; press Enter to retry.`);
+    }
+  }
+
+  private batchState(pending: PendingBatch, head: HeadSummary): PanelState {
+    this.ensureRoots(pending.candidates);
+    return { kind: 'batch', batchId: pending.batchId, head: this.headView(head), candidates: pending.candidates.map((c) => this.view(c)), draft: pending.draft };
+  }
+
+  private headView(head: HeadSummary): HeadView {
+    return {
+      name: head.name,
+      labelCount: head.labelCount,
+      storeCount: head.storeCount,
+      seenCount: head.seenCount,
+      strategy: this.ctx.settings.strategy,
+      lastRound: this.lastRound,
+    };
+  }
+
+  private view(c: BatchCandidate): CandidateView {
+    const file = c.path ? this.safeFile(c.path) : undefined;
+    return {
+      id: c.id,
+      name: path.basename(c.path ?? c.id),
+      src: file && this.panel ? this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString() : '',
+      logit: c.logit,
+      probability: c.probability,
+    };
+  }
+
+  /** A record's file, only if it lies inside the workspace: a crafted store cannot make us serve other files. */
+  private safeFile(relative: string): string | undefined {
+    const root = this.ctx.root();
+    const file = path.resolve(root, relative);
+    return isInside(file, root) ? file : undefined;
+  }
+
+  private fileOf(id: string): string | undefined {
+    const head = this.ctx.head;
+    const pending = head && this.batches.get(path.dirname(head.weightsFile));
+    const candidate = pending?.candidates.find((c) => c.id === id);
+    return candidate?.path ? this.safeFile(candidate.path) : undefined;
+  }
+
+  /** Resource roots: the extension's media and bundles, and the folders of the images on screen. */
+  private webviewOptions(folders: string[] = []): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    const ext = this.ctx.extension.extensionUri;
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(ext, 'media'), vscode.Uri.joinPath(ext, 'dist'), ...folders.map((f) => vscode.Uri.file(f))],
+    };
+  }
+
+  private roots = new Set<string>();
+
+  private ensureRoots(candidates: BatchCandidate[]): void {
+    const needed = candidates.map((c) => c.path && this.safeFile(c.path)).filter((f): f is string => !!f).map((f) => path.dirname(f));
+    const before = this.roots.size;
+    for (const dir of needed) this.roots.add(dir);
+    if (this.panel && this.roots.size !== before) this.panel.webview.options = this.webviewOptions([...this.roots]);
+  }
+
+  private post(state: PanelState): void {
+    this.state = state;
+    this.send({ kind: 'state', state });
+  }
+
+  private send(message: ToPanel): void {
+    void this.panel?.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,109 @@
+// Page driver for the extension's VS Code suite: runs beside playwright in the harness process
+// (tools/vscode-test/run.js). The extension-side tests call these handlers by name through
+// tools/vscode-test/ext/driver-client.js; selectors are the scoring panel's data-testid contract.
+'use strict';
+
+const card = (i) => `[data-testid=card-${i}]`;
+
+/** The scoring panel's document, once its batch screen is up (and not dimmed by a pending load). */
+async function batchFrame(ctx) {
+  const frame = ctx.webview();
+  await frame.locator('[data-testid=state-batch]:not(.stale)').waitFor({ state: 'visible', timeout: 20_000 });
+  return frame;
+}
+
+/** Gives the webview keyboard focus by clicking a neutral spot, so document-level keys reach it. */
+async function focusPanel(frame) {
+  await frame.locator('[data-testid=stats]').click();
+}
+
+async function press(ctx, keys) {
+  for (const key of keys) await ctx.page.keyboard.press(key);
+}
+
+module.exports = {
+  /** Text of the notification toasts, once one matching `contains` (a regex source) shows, if given. */
+  async notificationsText(ctx, args) {
+    const toasts = ctx.page.locator('.notifications-toasts');
+    if (args && args.contains) {
+      await toasts.filter({ hasText: new RegExp(args.contains) }).waitFor({ timeout: 10_000 });
+    } else {
+      await ctx.page.locator('.notification-toast').first().waitFor({ timeout: 10_000 });
+    }
+    return toasts.innerText();
+  },
+
+  async statusBarText(ctx) {
+    const item = ctx.page.locator('.statusbar-item').filter({ hasText: /labels|Vector Tune/ }).first();
+    await item.waitFor({ timeout: 10_000 });
+    return item.innerText();
+  },
+
+  /** How many thumbnails the panel shows and how many actually decoded (naturalWidth > 0). */
+  async panelImages(ctx, args) {
+    const frame = await batchFrame(ctx);
+    const images = frame.locator('[data-testid^=card-] img');
+    await frame.locator(card(args.expected - 1)).waitFor({ timeout: 10_000 });
+    const count = await images.count();
+    let loaded = 0;
+    for (let i = 0; i < count; i++) {
+      await images.nth(i).scrollIntoViewIfNeeded();
+      const ok = await images.nth(i).evaluate((img) =>
+        img.complete ? img.naturalWidth > 0 : new Promise((r) => { img.onload = () => r(img.naturalWidth > 0); img.onerror = () => r(false); }),
+      );
+      if (ok) loaded++;
+    }
+    return { images: count, loaded };
+  },
+
+  /**
+   * Scores the batch the way a person would: keys for the first cards, clicks for others, one undo, one
+   * image left unscored (skipped). Screenshots the scored batch, then presses Enter. Returns the scores
+   * by file name as the panel showed them just before submitting.
+   */
+  async scoreBatch(ctx, args) {
+    const t0 = Date.now();
+    const step = (what) => ctx.log(`scoreBatch: ${what} at ${Date.now() - t0} ms`);
+    const frame = await batchFrame(ctx);
+    step('batch visible');
+    await focusPanel(frame);
+    step('focused');
+    await press(ctx, ['Home', '5', '1', '4', '2']); // cards 0..3: +1, -1, +0.5, -0.5 (each key moves on)
+    await press(ctx, ['5', 'u']); // card 4: +1, then undone
+    step('keys');
+    await frame.locator(`${card(4)} [data-testid=score-3]`).click(); // card 4: 0 by mouse
+    step('click 1');
+    await frame.locator(`${card(5)} [data-testid=score-1]`).click(); // card 5: -1 by mouse
+    step('click 2');
+    await frame.locator(`${card(6)} [data-testid=score-5]`).click(); // card 6: +1 by mouse
+    step('scored');
+    // card 7 stays unscored: it is submitted as skipped
+    await frame.locator('[data-testid=unscored-count]').filter({ hasText: '1 unscored' }).waitFor({ timeout: 5_000 });
+    const scored = {};
+    const cards = frame.locator('[data-testid^=card-]');
+    for (let i = 0; i < (await cards.count()); i++) {
+      const c = cards.nth(i);
+      const name = (await c.locator('img').getAttribute('alt')) || '';
+      const raw = await c.getAttribute('data-score');
+      scored[name] = raw === '' || raw === null ? null : Number(raw);
+    }
+    if (args && args.screenshot) await ctx.screenshot(args.screenshot);
+    await focusPanel(frame);
+    await press(ctx, ['Enter']);
+    return { scored };
+  },
+
+  async pressKeys(ctx, args) {
+    const frame = await batchFrame(ctx);
+    await focusPanel(frame);
+    await press(ctx, args.keys);
+    return true;
+  },
+
+  /** The score a card shows (null when unscored). */
+  async cardScore(ctx, args) {
+    const frame = await batchFrame(ctx);
+    const raw = await frame.locator(card(args.index)).getAttribute('data-score');
+    return raw === '' || raw === null ? null : Number(raw);
+  },
+};

@@ -1,0 +1,72 @@
+/**
+ * Runs the extension's integration suite inside a real VS Code (code-server 1.100.3 + Chromium, offline),
+ * through tools/vscode-test. Prepares a throwaway workspace: a few dozen real photos from
+ * ../shared/data/clothing (the repo's samples when ../shared is absent), one broken image, and settings
+ * that point Vector Tune at a generated CLIP-layout model. Usage: npx tsx test/vscode/run.ts [--vsix FILE]
+ */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { generateClipModel } from '../../tools/generate-model/generate';
+import { REPO_ROOT, SHARED_DATA } from '../helpers/temp';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runVsCodeTests } = require('../../tools/vscode-test/run.js') as typeof import('../../tools/vscode-test/run');
+
+const RESULTS = path.join(REPO_ROOT, 'test-results');
+
+async function photos(): Promise<{ dir: string; perClass: number }> {
+  const shared = path.join(SHARED_DATA, 'clothing', 'test');
+  const exists = await fs.stat(shared).then(() => true, () => false);
+  return exists ? { dir: shared, perClass: 4 } : { dir: path.join(REPO_ROOT, 'samples', 'clothing', 'images'), perClass: 4 };
+}
+
+async function prepareWorkspace(root: string, modelDir: string): Promise<void> {
+  const { dir, perClass } = await photos();
+  for (const cls of (await fs.readdir(dir)).sort()) {
+    const files = (await fs.readdir(path.join(dir, cls))).filter((f) => f.endsWith('.jpg')).sort().slice(0, perClass);
+    await fs.mkdir(path.join(root, 'images', cls), { recursive: true });
+    for (const f of files) await fs.copyFile(path.join(dir, cls, f), path.join(root, 'images', cls, f));
+  }
+  await fs.writeFile(path.join(root, 'images', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46]));
+  await fs.mkdir(path.join(root, '.vscode'), { recursive: true });
+  await fs.writeFile(
+    path.join(root, '.vscode', 'settings.json'),
+    JSON.stringify({ 'vectorTune.model': modelDir, 'vectorTune.allowModelDownload': false, 'vectorTune.batchSize': 8 }, null, 2),
+  );
+}
+
+async function main(): Promise<number> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-vscode-'));
+  try {
+    const modelDir = path.join(tmp, 'model');
+    await generateClipModel(modelDir);
+    const workspace = path.join(tmp, 'workspace');
+    await prepareWorkspace(workspace, modelDir);
+    const screenshotDir = path.join(RESULTS, 'vscode');
+    const code = await runVsCodeTests({
+      extensionDevelopmentPath: REPO_ROOT,
+      extensionTestsPath: path.join(REPO_ROOT, 'dist', 'test', 'vscode-suite.js'),
+      workspaceFolder: workspace,
+      driver: path.join(__dirname, 'driver.js'),
+      screenshotDir,
+      timeoutMs: 300_000,
+      verbose: process.argv.includes('--verbose'),
+    });
+    // The panel screenshot a person looks at: published under a stable name.
+    const shots = await fs.readdir(screenshotDir).catch(() => [] as string[]);
+    const panelShot = shots.filter((s) => s.endsWith('-panel-scored.png')).pop();
+    if (panelShot) await fs.copyFile(path.join(screenshotDir, panelShot), path.join(RESULTS, 'panel.png'));
+    return code;
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,154 @@
+/**
+ * The extension's integration suite, run inside a real VS Code (see test/vscode/run.ts). It drives the real
+ * extension through its commands, and the scoring panel's real DOM through the page driver (driver.js:
+ * playwright clicks and keys inside the webview), and checks what lands on disk.
+ */
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { VectorTuneApi } from '../../../src/extension/extension';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createSuite } = require('../../../tools/vscode-test/ext/mini-test.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const driver = require('../../../tools/vscode-test/ext/driver-client.js');
+
+const EXTENSION_ID = 'vector-tune.vector-tune';
+const suite = createSuite('Vector Tune in VS Code');
+let api: VectorTuneApi;
+
+const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const headDir = (name: string) => path.join(root(), 'vectortune', 'heads', name);
+const sha = async (file: string) => createHash('sha256').update(await fs.readFile(file)).digest('hex');
+const lines = async (file: string) => (await fs.readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+
+async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const batchState = () => (api.panel.currentState.kind === 'batch' ? api.panel.currentState : undefined);
+
+suite.test('activates and returns its API', async () => {
+  const ext = vscode.extensions.getExtension<VectorTuneApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is installed`);
+  api = await ext.activate();
+  assert.ok(ext.isActive);
+  assert.ok(api.ctx && api.panel);
+});
+
+suite.test('registers every command it declares', async () => {
+  const declared: string[] = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands.map((c: { command: string }) => c.command);
+  assert.ok(declared.length >= 9);
+  const registered = new Set(await vscode.commands.getCommands(true));
+  for (const id of declared) assert.ok(registered.has(id), `${id} is registered`);
+});
+
+suite.test('Index Folder embeds the images, reports the broken one, and is incremental', async () => {
+  const images = path.join(root(), 'images');
+  const photoCount = (await fs.readdir(images, { recursive: true })).filter((f) => String(f).endsWith('.jpg')).length - 1;
+  await vscode.commands.executeCommand('vectorTune.indexFolder', vscode.Uri.file(images));
+  const report = api.ctx.lastIndexReport!;
+  assert.ok(report, 'the index command ran to the end');
+  assert.equal(report.added, photoCount);
+  assert.deepEqual(report.skipped.map((s) => s.path), ['images/broken.jpg']);
+  const manifest = JSON.parse(await fs.readFile(path.join(root(), '.vectortune', 'store', 'manifest.json'), 'utf8'));
+  assert.equal(manifest.count, photoCount);
+  assert.equal(api.ctx.storeCount, photoCount);
+  if (driver.available()) {
+    const toasts: string = await driver.call('notificationsText', { contains: 'Indexed:' });
+    assert.match(toasts, new RegExp(`Indexed: ${photoCount} added`));
+  }
+  await vscode.commands.executeCommand('vectorTune.indexFolder', vscode.Uri.file(images));
+  assert.equal(api.ctx.lastIndexReport!.unchanged, photoCount, 'a second run re-embeds nothing');
+});
+
+suite.test('New Head from Prompt writes the head and opens the panel with real thumbnails', async () => {
+  await vscode.commands.executeCommand('vectorTune.newHeadFromPrompt', 'a photo of a hat', 'hat');
+  const weights = JSON.parse(await fs.readFile(path.join(headDir('hat'), 'classifier.weights.json'), 'utf8'));
+  assert.equal(weights.start.kind, 'prompt');
+  assert.equal(weights.start.prompt, 'a photo of a hat');
+  assert.equal(api.ctx.head?.name, 'hat');
+  const batch = await until('a batch in the panel', batchState);
+  assert.equal(batch.candidates.length, 8);
+  assert.ok(batch.candidates.every((c) => c.src.length > 0), 'every candidate has a webview URI');
+  if (driver.available()) {
+    const shown: { images: number; loaded: number } = await driver.call('panelImages', { expected: 8 });
+    assert.deepEqual(shown, { images: 8, loaded: 8 }, 'all 8 thumbnails decoded in the webview');
+    const status: string = await driver.call('statusBarText');
+    assert.match(status, /hat: 0 labels/);
+  }
+});
+
+suite.test('scores given in the panel (clicks and keys) are written, trained on, and the next batch follows', async (t: { skip(r: string): void }) => {
+  if (!driver.available()) t.skip('needs the page driver');
+  const before = batchState()!;
+  const weightsFile = path.join(headDir('hat'), 'classifier.weights.json');
+  const weightsBefore = await sha(weightsFile);
+  // Toasts float above the webview and would take the clicks meant for the cards beneath them.
+  await vscode.commands.executeCommand('notifications.clearAll');
+  const result: { scored: Record<string, number | null> } = await driver.call('scoreBatch', { screenshot: 'panel-scored' });
+  const expectedScores = before.candidates.map((c) => result.scored[c.name] ?? null);
+  const labelled = expectedScores.filter((s) => s !== null).length;
+  assert.ok(labelled >= 6, `the driver scored ${labelled} images`);
+  await until('the next batch', () => batchState() && batchState()!.batchId !== before.batchId);
+  const labels = (await lines(path.join(headDir('hat'), 'labels.jsonl'))).map((l) => JSON.parse(l));
+  assert.equal(labels.length, labelled);
+  for (const label of labels) {
+    const candidate = before.candidates.find((c) => c.id === label.id)!;
+    assert.ok(candidate, `${label.id} was in the batch`);
+    assert.equal(label.score, result.scored[candidate.name], `score of ${candidate.name}`);
+    assert.equal(label.round, 1);
+  }
+  assert.notEqual(await sha(weightsFile), weightsBefore, 'the weights changed');
+  const weights = JSON.parse(await fs.readFile(weightsFile, 'utf8'));
+  assert.equal(weights.labels.count, labelled);
+  const next = batchState()!;
+  assert.ok(next.candidates.every((c) => !before.candidates.some((b) => b.id === c.id)), 'shown images are not shown again');
+  assert.equal(api.ctx.head?.labelCount, labelled);
+});
+
+suite.test('unsubmitted scores survive hiding the panel', async (t: { skip(r: string): void }) => {
+  if (!driver.available()) t.skip('needs the page driver');
+  const batch = batchState()!;
+  await driver.call('pressKeys', { keys: ['Home', '5'] });
+  await until('the draft to reach the extension', async () => {
+    const pending = api.ctx.extension.workspaceState.get<{ batchId: string; draft: Record<string, number | null> }>('vectorTune.pendingBatch');
+    return pending?.batchId === batch.batchId && pending.draft[batch.candidates[0].id] === 1;
+  });
+  const doc = await vscode.workspace.openTextDocument({ content: 'another editor covers the panel' });
+  await vscode.window.showTextDocument(doc, vscode.ViewColumn.Active);
+  await vscode.commands.executeCommand('vectorTune.showPanel');
+  const score: number | null = await driver.call('cardScore', { index: 0 });
+  assert.equal(score, 1);
+  assert.equal(batchState()!.batchId, batch.batchId, 'the same batch is shown');
+});
+
+suite.test('Reset Seen keeps labelled images seen and shows skipped ones again', async () => {
+  await vscode.commands.executeCommand('vectorTune.resetSeen');
+  const head = api.ctx.head!;
+  assert.equal(head.seenCount, head.labelCount);
+});
+
+suite.test('a malformed weights file gives an error message, not a crash', async () => {
+  const dir = headDir('broken');
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'classifier.weights.json'), '{"format": "vector-tune-head", "w": [0.1, ');
+  await vscode.commands.executeCommand('vectorTune.openHead', vscode.Uri.file(path.join(dir, 'classifier.weights.json')));
+  assert.match(api.ctx.lastError ?? '', /classifier\.weights\.json: the weights file is not valid JSON/);
+  assert.equal(api.ctx.head?.name, 'hat', 'the open head is unchanged');
+  if (driver.available()) assert.match(await driver.call('notificationsText', { contains: 'not valid JSON' }), /not valid JSON/);
+  await vscode.commands.executeCommand('vectorTune.nextBatch');
+  assert.ok(batchState(), 'the extension still works');
+});
+
+export function run(): Promise<void> {
+  return suite.run();
+}
