@@ -1,10 +1,25 @@
 #!/usr/bin/env bash
-# Runs every test: type check, build, then the engine's unit and end-to-end tests in plain Node
-# (node:test through tsx, so failures point at TypeScript lines).
+# Runs every test: type checks, the build, the engine's unit and end-to-end tests in plain Node (node:test
+# through tsx), the scoring panel in real Chromium, then the extension in a real VS Code (code-server,
+# offline): once from this repo and once as the packaged .vsix a user installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci
+export ONNXRUNTIME_NODE_INSTALL=skip   # its binaries ship in the package; the download would fail offline
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+# Chromium and code-server for the browser and VS Code suites (idempotent; apt-get only what is missing).
+bash scripts/install-vscode-test-deps.sh
+
 npx tsc --noEmit -p .
 npx tsc --noEmit -p src/webview
 node esbuild.js
-npx tsx --test --test-concurrency=1 test/unit/*.test.ts test/e2e/*.test.ts
+
+npx tsx --test --test-concurrency=1 test/unit/*.test.ts test/e2e/*.test.ts test/webview/*.test.ts
+
+echo "== the extension in a real VS Code (code-server), from the repo"
+npx tsx test/vscode/run.ts
+echo "== the packaged extension (.vsix), installed into VS Code"
+npx vsce package --out dist/vector-tune.vsix > /dev/null
+npx tsx test/vscode/run.ts --vsix dist/vector-tune.vsix

@@ -2,8 +2,15 @@
  * Runs the extension's integration suite inside a real VS Code (code-server 1.100.3 + Chromium, offline),
  * through tools/vscode-test. Prepares a throwaway workspace: a few dozen real photos from
  * ../shared/data/clothing (the repo's samples when ../shared is absent), one broken image, and settings
- * that point Vector Tune at a generated CLIP-layout model. Usage: npx tsx test/vscode/run.ts [--vsix FILE]
+ * that point Vector Tune at a generated CLIP-layout model.
+ *
+ *   npx tsx test/vscode/run.ts              the extension from this repo (extensionDevelopmentPath)
+ *   npx tsx test/vscode/run.ts --vsix FILE  the packaged extension, installed into the test VS Code as a user
+ *                                           would; an empty host extension stands in as the development path
+ *   npx tsx test/vscode/run.ts --electron   desktop VS Code through @vscode/test-electron (downloads VS Code:
+ *                                           for contributors with internet; tests needing the page driver skip)
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -43,9 +50,21 @@ async function main(): Promise<number> {
     await generateClipModel(modelDir);
     const workspace = path.join(tmp, 'workspace');
     await prepareWorkspace(workspace, modelDir);
-    const screenshotDir = path.join(RESULTS, 'vscode');
+    if (process.argv.includes('--electron')) {
+      const electron = spawnSync(
+        process.execPath,
+        [path.join(REPO_ROOT, 'tools', 'vscode-test', 'run-electron.js'), '--extension-development-path', REPO_ROOT,
+          '--extension-tests-path', path.join(REPO_ROOT, 'dist', 'test', 'vscode-suite.js'), '--workspace', workspace],
+        { stdio: 'inherit' },
+      );
+      return electron.status ?? 1;
+    }
+    const vsixAt = process.argv.indexOf('--vsix');
+    const vsix = vsixAt > 0 ? path.resolve(process.argv[vsixAt + 1]) : undefined;
+    const screenshotDir = path.join(RESULTS, vsix ? 'vscode-vsix' : 'vscode');
     const code = await runVsCodeTests({
-      extensionDevelopmentPath: REPO_ROOT,
+      extensionDevelopmentPath: vsix ? path.join(__dirname, 'vsix-host') : REPO_ROOT,
+      installExtensions: vsix ? [vsix] : [],
       extensionTestsPath: path.join(REPO_ROOT, 'dist', 'test', 'vscode-suite.js'),
       workspaceFolder: workspace,
       driver: path.join(__dirname, 'driver.js'),
@@ -56,7 +75,7 @@ async function main(): Promise<number> {
     // The panel screenshot a person looks at: published under a stable name.
     const shots = await fs.readdir(screenshotDir).catch(() => [] as string[]);
     const panelShot = shots.filter((s) => s.endsWith('-panel-scored.png')).pop();
-    if (panelShot) await fs.copyFile(path.join(screenshotDir, panelShot), path.join(RESULTS, 'panel.png'));
+    if (panelShot && !vsix) await fs.copyFile(path.join(screenshotDir, panelShot), path.join(RESULTS, 'panel.png'));
     return code;
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });

@@ -38,6 +38,8 @@ export interface RunVsCodeTestsOptions {
   env?: Record<string, string>;
   /** extra VS Code user settings */
   settings?: Record<string, unknown>;
+  /** .vsix files installed into this run's extensions folder before VS Code starts */
+  installExtensions?: string[];
   /** receives each line of the tests' output; default: stdout */
   output?: (line: string) => void;
 }

@@ -365,6 +365,16 @@ async function runVsCodeTests(opts) {
       '--extensions-dir', path.join(tmp, 'exts'),
       '--config', path.join(tmp, 'config.yaml'),
     ];
+    // Packaged extensions (.vsix) go into this run's extensions folder first, as a user would install them.
+    for (const vsix of opts.installExtensions || []) {
+      log(`installing ${vsix}`);
+      const install = require('node:child_process').spawnSync(
+        process.execPath,
+        [CODE_SERVER_ENTRY, '--install-extension', path.resolve(vsix), '--extensions-dir', path.join(tmp, 'exts'), '--user-data-dir', path.join(tmp, 'user')],
+        { env, encoding: 'utf8', timeout: 120_000 },
+      );
+      if (install.status !== 0) throw new Error(`installing ${vsix} failed (exit ${install.status}): ${(install.stderr || install.stdout || '').slice(-500)}`);
+    }
     log(`starting code-server on 127.0.0.1:${port} (state in ${tmp})`);
     // detached: its own process group, so the extension host and helpers die with it.
     codeServer = spawn(process.execPath, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

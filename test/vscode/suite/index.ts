@@ -41,6 +41,7 @@ suite.test('activates and returns its API', async () => {
   assert.ok(ext, `${EXTENSION_ID} is installed`);
   api = await ext.activate();
   assert.ok(ext.isActive);
+  console.log(`  (extension under test: ${ext.extensionPath})`);
   assert.ok(api.ctx && api.panel);
 });
 
@@ -56,7 +57,7 @@ suite.test('Index Folder embeds the images, reports the broken one, and is incre
   const photoCount = (await fs.readdir(images, { recursive: true })).filter((f) => String(f).endsWith('.jpg')).length - 1;
   await vscode.commands.executeCommand('vectorTune.indexFolder', vscode.Uri.file(images));
   const report = api.ctx.lastIndexReport!;
-  assert.ok(report, 'the index command ran to the end');
+  assert.ok(report, `the index command ran to the end (last error: ${api.ctx.lastError})`);
   assert.equal(report.added, photoCount);
   assert.deepEqual(report.skipped.map((s) => s.path), ['images/broken.jpg']);
   const manifest = JSON.parse(await fs.readFile(path.join(root(), '.vectortune', 'store', 'manifest.json'), 'utf8'));
