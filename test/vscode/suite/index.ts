@@ -132,6 +132,21 @@ suite.test('unsubmitted scores survive hiding the panel', async (t: { skip(r: st
   assert.equal(batchState()!.batchId, batch.batchId, 'the same batch is shown');
 });
 
+suite.test('a reloaded window gets the head and the unsubmitted batch back, with its scores', async (t: { skip(r: string): void }) => {
+  if (!driver.available()) t.skip('needs the page driver');
+  const batch = batchState()!;
+  const head = api.ctx.head!;
+  // What a reload leaves: no panel, no head in memory; only what the extension persisted.
+  api.panel.visiblePanel!.dispose();
+  api.ctx.head = undefined;
+  const revived = vscode.window.createWebviewPanel('vectorTune.scoringPanel', 'Vector Tune', vscode.ViewColumn.Active, {});
+  await api.restorePanel(revived);
+  const reopened = (api.ctx as { head?: { name: string } }).head; // re-read: TS narrowed it to undefined above
+  assert.equal(reopened?.name, head.name, 'the head was reopened from workspace state');
+  assert.equal(batchState()?.batchId, batch.batchId, 'the same batch is back');
+  assert.equal(await driver.call('cardScore', { index: 0 }), 1, 'with the unsubmitted score');
+});
+
 suite.test('Reset Seen keeps labelled images seen and shows skipped ones again', async () => {
   await vscode.commands.executeCommand('vectorTune.resetSeen');
   const head = api.ctx.head!;
