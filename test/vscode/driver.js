@@ -100,6 +100,25 @@ module.exports = {
     return true;
   },
 
+  /**
+   * Answers VS Code's quick input (quick pick or input box) the way a person would: types `text` into it
+   * (filtering a pick list, or replacing an input box's value) and presses Enter.
+   */
+  async quickInput(ctx, args) {
+    const input = ctx.page.locator('.quick-input-widget input.input:visible').first();
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(args.text);
+    await ctx.page.waitForTimeout(150); // the list filters as you type
+    await input.press('Enter');
+    // VS Code reuses one widget for consecutive prompts: done when it closes or no longer holds our text.
+    const widget = ctx.page.locator('.quick-input-widget');
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await ctx.page.waitForTimeout(100)) {
+      if (!(await widget.isVisible())) return true;
+      if ((await input.inputValue().catch(() => '')) !== args.text) return true;
+    }
+    throw new Error(`the quick input still shows "${args.text}" 10 s after Enter`);
+  },
+
   /** The score a card shows (null when unscored). */
   async cardScore(ctx, args) {
     const frame = await batchFrame(ctx);

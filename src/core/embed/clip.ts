@@ -10,7 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Transformers from '@huggingface/transformers';
 import { VectorTuneError } from '../errors';
-import { DecodedImage, resizeShortSide } from './image';
+import { guardLoad, imageSizeOf, inputTypeOf, loadBoth, type Model, sessionOf, shortestEdgeOf, type TransformersModule } from './clip-load';
+import { encodeTexts, toRawImage, unitRows } from './clip-tensors';
+import type { DecodedImage } from './image';
 import {
   checkFolder,
   checkTextSession,
@@ -19,7 +21,6 @@ import {
   expectedLayoutHint,
   hubCacheFolder,
   onnxFileName,
-  OrtSession,
   parseModelRef,
   readConfig,
 } from './model-ref';
@@ -51,9 +52,6 @@ export interface ClipEncoder {
   /** Releases the ONNX sessions; the encoder cannot be used afterwards. */
   dispose(): Promise<void>;
 }
-
-type TransformersModule = typeof Transformers;
-type Model = Transformers.PreTrainedModel;
 
 let transformersPromise: Promise<TransformersModule> | undefined;
 function loadTransformers(): Promise<TransformersModule> {
@@ -202,152 +200,4 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
       await text?.model.dispose();
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Loading through transformers.js, with its errors turned into VectorTuneErrors.
-
-/** Runs a transformers.js loader and turns its errors into VectorTuneErrors naming the file concerned. */
-async function guardLoad<T>(load: () => Promise<T>, file: string, source: string): Promise<T> {
-  try {
-    return await load();
-  } catch (err) {
-    if (err instanceof VectorTuneError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    if (/not found locally|Could not locate file|404/i.test(message)) {
-      throw new VectorTuneError(`This model file could not be found (${firstLine(message)}).`, file, expectedLayoutHint());
-    }
-    if (/fetch failed|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|network/i.test(message)) {
-      throw new VectorTuneError(
-        `Downloading ${source} failed (${firstLine(message)}).`,
-        file,
-        `Check the network, or point Vector Tune at a local folder that holds the model. ${expectedLayoutHint()}`,
-      );
-    }
-    if (file.endsWith('.onnx')) {
-      throw new VectorTuneError(`This is not a usable ONNX model (${firstLine(message)}).`, file, expectedLayoutHint());
-    }
-    throw new VectorTuneError(`This file could not be loaded (${firstLine(message)}).`, file, expectedLayoutHint());
-  }
-}
-
-/** Awaits a config-side loader and a model loader; if either fails, releases the model the other loaded. */
-async function loadBoth<A, M extends Model>(a: Promise<A>, m: Promise<M>): Promise<[A, M]> {
-  const [ra, rm] = await Promise.allSettled([a, m]);
-  if (ra.status === 'fulfilled' && rm.status === 'fulfilled') return [ra.value, rm.value];
-  if (rm.status === 'fulfilled') await rm.value.dispose();
-  throw ra.status === 'rejected' ? ra.reason : (rm as PromiseRejectedResult).reason;
-}
-
-function firstLine(message: string): string {
-  const line = message.split('\n')[0].trim();
-  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
-}
-
-function sessionOf(model: Model): OrtSession {
-  const sessions = Object.values(model.sessions) as OrtSession[];
-  if (sessions.length !== 1) throw new Error(`expected one ONNX session, found ${sessions.length}`);
-  return sessions[0];
-}
-
-function inputTypeOf(session: OrtSession, name: string): string | undefined {
-  return session.inputMetadata?.find((m) => m.name === name)?.type;
-}
-
-type Processor = Awaited<ReturnType<TransformersModule['AutoImageProcessor']['from_pretrained']>>;
-
-/** The side of the square crop the model sees. */
-function imageSizeOf(processor: Processor, file: string): number {
-  const crop = processor.crop_size as unknown;
-  const size = processor.size as unknown;
-  const candidates = [
-    typeof crop === 'number' ? crop : (crop as { height?: number } | undefined)?.height,
-    typeof size === 'number' ? size : (size as { shortest_edge?: number; height?: number } | undefined)?.shortest_edge,
-    (size as { height?: number } | undefined)?.height,
-  ];
-  const found = candidates.find((c): c is number => typeof c === 'number' && c > 0);
-  if (!found) throw new VectorTuneError('It gives no image size (crop_size or size.shortest_edge).', file);
-  return found;
-}
-
-/** The processor's shortest_edge, when it resizes that way (CLIP does). */
-function shortestEdgeOf(processor: Processor): number | undefined {
-  const size = processor.size as unknown;
-  if (!processor.do_resize || processor.do_thumbnail) return undefined;
-  const edge = typeof size === 'number' ? size : (size as { shortest_edge?: number } | undefined)?.shortest_edge;
-  return typeof edge === 'number' && edge > 0 ? edge : undefined;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Images in, vectors out.
-
-/**
- * Wraps a decoded image for the processor. transformers.js resizes in Node with a plain bicubic affine
- * transform, which aliases badly when shrinking a large photo; so the shrink to the processor's target size
- * is done here with libvips's antialiased cubic reduce, and the processor's own resize becomes a no-op.
- */
-async function toRawImage(tf: TransformersModule, img: DecodedImage, index: number, shortestEdge: number | undefined): Promise<Transformers.RawImage> {
-  if (img.channels !== 3 || img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
-    throw new Error(`image ${index}: expected ${img.width}x${img.height} RGB (${img.width * img.height * 3} bytes), got ${img.data.length} bytes`);
-  }
-  const ready = shortestEdge ? await resizeShortSide(img, shortestEdge) : img;
-  return new tf.RawImage(ready.data, ready.width, ready.height, 3);
-}
-
-/**
- * Tokenises a batch for the text tower: start and end tokens, right padding with the pad token (mask 0).
- * Done here rather than with the tokenizer's own `truncation: true`, because transformers.js truncates after
- * adding the special tokens and so drops <|endoftext|> from long texts, the very token CLIP pools at; here a
- * text longer than the context keeps its first tokens and its end token.
- */
-function encodeTexts(
-  tf: TransformersModule,
-  tokenizer: Transformers.PreTrainedTokenizer,
-  model: Model,
-  texts: string[],
-): { input_ids: Transformers.Tensor; attention_mask: Transformers.Tensor } {
-  // The tokenizer's model_max_length, capped by the text model's position table (a tokenizer_config without
-  // model_max_length reports a huge number).
-  const config = model.config as unknown as { max_position_embeddings?: number; text_config?: { max_position_embeddings?: number } };
-  const positions = config.text_config?.max_position_embeddings ?? config.max_position_embeddings ?? Infinity;
-  const context = Math.min(tokenizer.model_max_length > 1 ? tokenizer.model_max_length : Infinity, positions);
-  if (!Number.isFinite(context)) throw new Error('neither the tokenizer nor the text model gives a maximum text length');
-  const rows = texts.map((text) => {
-    const ids = tokenizer.encode(text);
-    return ids.length <= context ? ids : [...ids.slice(0, context - 1), ids[ids.length - 1]];
-  });
-  const length = Math.max(...rows.map((r) => r.length));
-  const pad = BigInt(tokenizer.pad_token_id ?? rows[0][rows[0].length - 1]);
-  const ids = new BigInt64Array(rows.length * length).fill(pad);
-  const mask = new BigInt64Array(rows.length * length);
-  rows.forEach((row, r) => {
-    for (let i = 0; i < row.length; i++) {
-      ids[r * length + i] = BigInt(row[i]);
-      mask[r * length + i] = 1n;
-    }
-  });
-  return {
-    input_ids: new tf.Tensor('int64', ids, [rows.length, length]),
-    attention_mask: new tf.Tensor('int64', mask, [rows.length, length]),
-  };
-}
-
-/** Splits a [n, dim] output into n L2-normalised rows (each its own Float32Array). */
-function unitRows(tensor: Transformers.Tensor, n: number, dim: number): Float32Array[] {
-  const t = tensor.type === 'float32' ? tensor : tensor.to('float32');
-  const data = t.data as Float32Array;
-  if (t.dims.length !== 2 || t.dims[0] !== n || t.dims[1] !== dim) {
-    throw new Error(`model returned embeddings of shape [${t.dims.join(', ')}], expected [${n}, ${dim}]`);
-  }
-  const rows: Float32Array[] = [];
-  for (let r = 0; r < n; r++) {
-    const row = data.slice(r * dim, (r + 1) * dim);
-    let sum = 0;
-    for (let i = 0; i < dim; i++) sum += row[i] * row[i];
-    const norm = Math.sqrt(sum);
-    if (!(norm > 0) || !Number.isFinite(norm)) throw new Error(`model returned a ${Number.isFinite(norm) ? 'zero' : 'non-finite'} embedding for item ${r}`);
-    for (let i = 0; i < dim; i++) row[i] /= norm;
-    rows.push(row);
-  }
-  return rows;
 }

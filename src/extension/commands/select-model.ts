@@ -9,17 +9,15 @@ import type { Ctx } from '../ctx';
  */
 export async function selectModel(ctx: Ctx): Promise<void> {
   const current = ctx.settings.model;
-  const items: (vscode.QuickPickItem & { pick: () => Promise<string | undefined> })[] = [
-    { label: DEFAULT_MODEL_ID, description: 'CLIP ViT-B/32, 512-d (downloaded once, ~150 MB)', pick: async () => DEFAULT_MODEL_ID },
-    { label: 'Local folder...', description: 'a folder in the transformers.js layout (works offline)', pick: pickFolder },
-    {
-      label: 'Other hub id...',
-      description: 'e.g. Xenova/clip-vit-large-patch14',
-      pick: async () => vscode.window.showInputBox({ title: 'Vector Tune: hub model id', placeHolder: 'owner/name', validateInput: (v) => (/^[\w.-]+\/[\w.-]+$/.test(v) ? undefined : 'Write it as owner/name') }),
-    },
+  // Items carry plain data only: VS Code copies them to the renderer, so no functions on them.
+  const items: (vscode.QuickPickItem & { choice: 'default' | 'folder' | 'hub' })[] = [
+    { label: DEFAULT_MODEL_ID, description: 'CLIP ViT-B/32, 512-d (downloaded once, ~150 MB)', choice: 'default' },
+    { label: 'Local folder...', description: 'a folder in the transformers.js layout (works offline)', choice: 'folder' },
+    { label: 'Other hub id...', description: 'e.g. Xenova/clip-vit-large-patch14', choice: 'hub' },
   ];
-  const choice = await vscode.window.showQuickPick(items, { title: `Vector Tune: select model (now: ${current})` });
-  const model = choice && (await choice.pick());
+  const picked = await vscode.window.showQuickPick(items, { title: `Vector Tune: select model (now: ${current})` });
+  if (!picked) return;
+  const model = picked.choice === 'default' ? DEFAULT_MODEL_ID : picked.choice === 'folder' ? await pickFolder() : await askHubId();
   if (!model) return;
   await vscode.workspace.getConfiguration('vectorTune').update('model', model, vscode.ConfigurationTarget.Workspace);
   const loaded = await vscode.window.withProgress(
@@ -28,6 +26,14 @@ export async function selectModel(ctx: Ctx): Promise<void> {
   );
   ctx.log.info(`model ${loaded.modelId}: ${loaded.dimension}-d`);
   void vscode.window.showInformationMessage(`Vector Tune will use ${loaded.modelId} (${loaded.dimension}-d embeddings).`);
+}
+
+function askHubId(): Thenable<string | undefined> {
+  return vscode.window.showInputBox({
+    title: 'Vector Tune: hub model id',
+    placeHolder: 'owner/name',
+    validateInput: (v) => (/^[\w.-]+\/[\w.-]+$/.test(v) ? undefined : 'Write it as owner/name'),
+  });
 }
 
 async function pickFolder(): Promise<string | undefined> {

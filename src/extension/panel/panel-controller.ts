@@ -20,7 +20,8 @@ export const PANEL_VIEW_TYPE = 'vectorTune.scoringPanel';
 export class PanelController implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private state: PanelState = { kind: 'loading', message: 'Starting...' };
-  private lastRound: HeadView['lastRound'];
+  /** The last submitted round, shown in the header only while that head is open. */
+  private lastRound: { head: string; round: NonNullable<HeadView['lastRound']> } | undefined;
   private readonly batches: BatchStore;
   private readonly disposables: vscode.Disposable[] = [];
   /** Every message the panel sent that failed validation (for the log and the tests). */
@@ -173,7 +174,7 @@ export class PanelController implements vscode.Disposable {
       const { head: fresh, result } = await this.ctx.request('submit', { verdicts });
       await this.batches.set(undefined);
       const summary: SubmitResult = { round: result.round, labelCount: result.labelCount, loss: result.loss, moved: result.moved };
-      this.lastRound = { round: result.round, loss: result.loss, moved: result.moved };
+      this.lastRound = { head: fresh.name, round: { round: result.round, loss: result.loss, moved: result.moved } };
       this.ctx.log.info(`head "${fresh.name}" round ${result.round}: ${result.labelCount} labels, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}`);
       this.send({ kind: 'response', id: requestId, ok: true, result: summary });
       this.ctx.setHead(fresh);
@@ -196,7 +197,7 @@ export class PanelController implements vscode.Disposable {
       storeCount: head.storeCount,
       seenCount: head.seenCount,
       strategy: this.ctx.settings.strategy,
-      lastRound: this.lastRound,
+      lastRound: this.lastRound?.head === head.name ? this.lastRound.round : undefined,
     };
   }
 

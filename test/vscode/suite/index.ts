@@ -153,13 +153,43 @@ suite.test('Reset Seen keeps labelled images seen and shows skipped ones again',
   assert.equal(head.seenCount, head.labelCount);
 });
 
+suite.test('New Head from Selected Images (Explorer) starts a head from those images', async (t: { skip(r: string): void }) => {
+  if (!driver.available()) t.skip('needs the page driver to answer the name prompt');
+  const hats = (await fs.readdir(path.join(root(), 'images', 'hat'))).slice(0, 2).map((f) => vscode.Uri.file(path.join(root(), 'images', 'hat', f)));
+  const done = vscode.commands.executeCommand('vectorTune.newHeadFromSelection', hats[0], hats);
+  await driver.call('quickInput', { text: 'hat-examples' });
+  await done;
+  const weights = JSON.parse(await fs.readFile(path.join(headDir('hat-examples'), 'classifier.weights.json'), 'utf8'));
+  assert.equal(weights.start.kind, 'examples');
+  assert.deepEqual(weights.start.ids, hats.map((u) => path.relative(root(), u.fsPath).split(path.sep).join('/')));
+  assert.equal(api.ctx.head?.name, 'hat-examples');
+  assert.equal(api.ctx.head?.labelCount, 2, 'the examples are the first positive labels');
+  const shown = await until('the new head\'s batch', () => (batchState()?.head.name === 'hat-examples' ? batchState() : undefined));
+  assert.equal(shown.head.lastRound, undefined, 'the previous head\'s last round is not shown for this one');
+});
+
+suite.test('an uncached hub model while offline gives a message that says how to point at a folder', async () => {
+  const config = vscode.workspace.getConfiguration('vectorTune');
+  const before = config.get<string>('model');
+  try {
+    await config.update('model', 'nobody/not-cached-clip', vscode.ConfigurationTarget.Workspace);
+    await fs.writeFile(path.join(root(), 'images', 'hat', 'new-photo.jpg'), await fs.readFile(path.join(root(), 'images', 'broken.jpg')));
+    await vscode.commands.executeCommand('vectorTune.indexFolder', vscode.Uri.file(path.join(root(), 'images')));
+    assert.match(api.ctx.lastError ?? '', /nobody\/not-cached-clip.*not in the model cache.*downloading is turned off.*local folder/s);
+  } finally {
+    await config.update('model', before, vscode.ConfigurationTarget.Workspace);
+    await fs.rm(path.join(root(), 'images', 'hat', 'new-photo.jpg'), { force: true });
+  }
+});
+
 suite.test('a malformed weights file gives an error message, not a crash', async () => {
+  const openBefore = api.ctx.head?.name;
   const dir = headDir('broken');
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'classifier.weights.json'), '{"format": "vector-tune-head", "w": [0.1, ');
   await vscode.commands.executeCommand('vectorTune.openHead', vscode.Uri.file(path.join(dir, 'classifier.weights.json')));
   assert.match(api.ctx.lastError ?? '', /classifier\.weights\.json: the weights file is not valid JSON/);
-  assert.equal(api.ctx.head?.name, 'hat', 'the open head is unchanged');
+  assert.equal(api.ctx.head?.name, openBefore, 'the open head is unchanged');
   if (driver.available()) assert.match(await driver.call('notificationsText', { contains: 'not valid JSON' }), /not valid JSON/);
   await vscode.commands.executeCommand('vectorTune.nextBatch');
   assert.ok(batchState(), 'the extension still works');
