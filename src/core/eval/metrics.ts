@@ -35,13 +35,14 @@ export function rocAuc(scores: ArrayLike<number>, truth: ArrayLike<boolean>): nu
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
-function countTrue(truth: ArrayLike<boolean>): number {
+export function countTrue(truth: ArrayLike<boolean>): number {
   let n = 0;
   for (let i = 0; i < truth.length; i++) if (truth[i]) n++;
   return n;
 }
 
-function tiedGroupsDescending(scores: ArrayLike<number>): number[][] {
+/** Indices grouped by equal score, highest score first: every threshold metric moves a whole group at once. */
+export function tiedGroupsDescending(scores: ArrayLike<number>): number[][] {
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   const groups: number[][] = [];
   for (const i of order) {

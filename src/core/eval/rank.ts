@@ -1,5 +1,6 @@
+import * as path from 'node:path';
 import { logitsOfRaw } from '../head/apply-head';
-import type { HeadWeights } from '../head/weights-file';
+import { checkWeightsMatchStore, HeadWeights } from '../head/weights-file';
 import { column, readCsv } from '../io/csv';
 import { asMatrix, readNpy } from '../io/npy';
 import { RowFilter, rowMatches } from '../ingest/row-filter';
@@ -18,15 +19,37 @@ export interface RankedRecord {
 
 /** Every record of the store, best first (seen or not). */
 export async function rankStore(session: TuningSession, store: VectorStore): Promise<RankedRecord[]> {
+  return rankStoreBy(store, session.head.queryVector(), session.head.b);
+}
+
+/** Every record of the store, scored by a committed head (no session, so no labels file or repair needed). */
+export async function rankStoreWithWeights(weights: HeadWeights, store: VectorStore, file = weights.name): Promise<RankedRecord[]> {
+  checkWeightsMatchStore(weights, store.info, file);
+  return rankStoreBy(store, Float32Array.from(weights.w), weights.b);
+}
+
+async function rankStoreBy(store: VectorStore, w: Float32Array, b: number): Promise<RankedRecord[]> {
   const k = await store.count();
-  const hits = await store.query(session.head.queryVector(), { k, ranking: { kind: 'top' } });
-  return hits.map((h) => ({ id: h.id, path: h.path, logit: h.dot + session.head.b }));
+  const hits = await store.query(w, { k, ranking: { kind: 'top' } });
+  return hits.map((h) => ({ id: h.id, path: h.path, logit: h.dot + b }));
+}
+
+export interface RawEmbeddingsSource {
+  npyFile: string;
+  csvFile: string;
+  idColumn: string;
+  where: RowFilter[];
+  /**
+   * When the ids are image paths relative to `folder`, each record gets its workspace-relative `path`
+   * (relative to `root`), so reports can link the images.
+   */
+  images?: { folder: string; root: string };
 }
 
 /** Raw embeddings (.npy + CSV), scored with the head's own preprocessing, best first. */
 export async function rankRawEmbeddings(
   weights: HeadWeights,
-  source: { npyFile: string; csvFile: string; idColumn: string; where: RowFilter[] },
+  source: RawEmbeddingsSource,
 ): Promise<RankedRecord[]> {
   const matrix = asMatrix(await readNpy(source.npyFile), source.npyFile);
   if (matrix.dim !== weights.model.dimension) {
@@ -43,9 +66,16 @@ export async function rankRawEmbeddings(
   const logits = logitsOfRaw(weights, matrix.data, matrix.rows);
   const ranked: RankedRecord[] = [];
   csv.rows.forEach((row, i) => {
-    if (rowMatches(csv.header, row, source.where, source.csvFile)) ranked.push({ id: ids[i], logit: logits[i] });
+    if (!rowMatches(csv.header, row, source.where, source.csvFile)) return;
+    const images = source.images;
+    ranked.push(images ? { id: ids[i], path: toPosixRelative(images.root, path.resolve(images.folder, ids[i])), logit: logits[i] } : { id: ids[i], logit: logits[i] });
   });
   return ranked.sort((a, b) => b.logit - a.logit);
+}
+
+export interface RankFolderOptions extends EmbedFilesOptions {
+  /** Called after each batch with the images embedded (or skipped) so far. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface FolderRanking {
@@ -62,7 +92,7 @@ export async function rankFolder(
   folder: string,
   root: string,
   embedder: ImageEmbedder,
-  options: EmbedFilesOptions = {},
+  options: RankFolderOptions = {},
 ): Promise<FolderRanking> {
   if (embedder.modelId !== weights.model.id || embedder.dimension !== weights.model.dimension) {
     throw new VectorTuneError(
@@ -79,6 +109,7 @@ export async function rankFolder(
       const id = toPosixRelative(root, e.item);
       result.ranked.push({ id, path: id, logit: logitsOfRaw(weights, e.vector, 1)[0] });
     }
+    options.onProgress?.(result.ranked.length + result.skipped.length, images.length);
   }
   result.ranked.sort((a, b) => b.logit - a.logit);
   return result;
