@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { IndexReport } from '../core/ingest/index-folder';
 import type { Method, Params, Result } from '../protocol/rpc';
-import type { EngineConfig, HeadSummary, WorkerProtocol } from '../protocol/worker-protocol';
+import type { EngineConfig, EvaluationSummary, HeadSummary, WorkerProtocol } from '../protocol/worker-protocol';
 import { engineConfig, readSettings, Settings, workspaceRoot } from './config';
 import { createLog } from './log';
 import { StatusBar } from './status-bar';
@@ -25,9 +25,10 @@ export class Ctx implements vscode.Disposable {
   private configured: string | undefined;
   head: HeadSummary | undefined;
   storeCount: number | undefined;
-  /** The last indexing report and error shown, for the status and for tests. */
+  /** The last indexing report, evaluation and error shown, for the status and for tests. */
   lastIndexReport: IndexReport | undefined;
   lastError: string | undefined;
+  lastEvaluation: EvaluationSummary | undefined;
   private readonly headListeners = new Set<() => void>();
 
   constructor(readonly extension: vscode.ExtensionContext) {}

@@ -47,9 +47,26 @@ export type WorkerProtocol = {
   nextBatch: [{ k: number; strategy: Strategy }, { head: HeadSummary; candidates: BatchCandidate[] }];
   submit: [{ verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
   resetSeen: [Record<string, never>, HeadSummary];
+  /** Evaluates the open head on held-out data and writes its report into the head's reports/ folder. */
+  evaluate: [{ source: EvaluationSource }, EvaluationSummary];
   /** Releases the model and the store (before the worker is terminated). */
   dispose: [Record<string, never>, void];
 };
+
+/** Held-out data with truth: a folder whose class sub-folders say the truth, or the store's records with a CSV. */
+export type EvaluationSource =
+  | { kind: 'folder'; folder: string; positive: string }
+  | { kind: 'csv'; csvFile: string; idColumn: string; labelColumn: string; positive: string };
+
+export interface EvaluationSummary {
+  markdownFile: string;
+  n: number;
+  positives: number;
+  averagePrecision: number | null;
+  rocAuc: number | null;
+  /** How the report compares with the previous one of the same head and data, in a sentence. */
+  comparison: string | null;
+}
 
 /** Worker -> extension log lines, shown in the output channel. */
 export interface LogMessage {

@@ -8,6 +8,7 @@ import { isStrategy } from '../core/tune/strategy';
 import type { EngineConfig, HeadStart, HeadSummary, WorkerProtocol } from '../protocol/worker-protocol';
 import { checkConfig, foldersChanged } from './engine-config';
 import { runIndex } from './index-request';
+import { runEvaluate } from './evaluate-request';
 import { ModelHolder } from './model-holder';
 import type { Handlers, RequestContext } from './request-context';
 import { noOpenHead, notConfigured } from './worker-errors';
@@ -47,6 +48,7 @@ export class Engine {
       nextBatch: (p) => this.nextBatch(p),
       submit: (p) => this.submit(p),
       resetSeen: () => this.resetSeen(),
+      evaluate: (p, context) => this.evaluate(p, context),
       dispose: () => this.dispose(),
     };
   }
@@ -120,6 +122,11 @@ export class Engine {
     const session = this.requireSession();
     const result = await session.submit(params.verdicts);
     return { head: await this.summary(session), result };
+  }
+
+  async evaluate(params: P<'evaluate'>, context: RequestContext): Promise<R<'evaluate'>> {
+    const session = this.requireSession();
+    return runEvaluate(params.source, session, await this.openStore(), this.requireConfig(), this.models, context);
   }
 
   async resetSeen(): Promise<R<'resetSeen'>> {

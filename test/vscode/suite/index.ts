@@ -147,6 +147,27 @@ suite.test('a reloaded window gets the head and the unsubmitted batch back, with
   assert.equal(await driver.call('cardScore', { index: 0 }), 1, 'with the unsubmitted score');
 });
 
+suite.test('Evaluate Head measures the head on class folders, writes its report and opens the preview', async () => {
+  const head = api.ctx.head!;
+  await vscode.commands.executeCommand('vectorTune.evaluateHead', { kind: 'folder', folder: path.join(root(), 'images'), positive: 'hat' });
+  const summary = api.ctx.lastEvaluation;
+  assert.ok(summary, `the evaluation ran (last error: ${api.ctx.lastError})`);
+  const photos = (await fs.readdir(path.join(root(), 'images'), { recursive: true })).filter((f) => String(f).endsWith('.jpg')).length - 1;
+  const hats = (await fs.readdir(path.join(root(), 'images', 'hat'))).length;
+  assert.equal(summary.n, photos);
+  assert.equal(summary.positives, hats);
+  assert.ok(summary.averagePrecision !== null && summary.averagePrecision > 0 && summary.averagePrecision <= 1);
+  assert.ok(summary.markdownFile.startsWith(path.join(headDir(head.name), 'reports')));
+  const markdown = await fs.readFile(summary.markdownFile, 'utf8');
+  assert.match(markdown, /average precision/);
+  const json = JSON.parse(await fs.readFile(summary.markdownFile.replace(/\.md$/, '.json'), 'utf8'));
+  assert.equal(json.metrics.positives, hats);
+  const preview = await until('the Markdown preview', () =>
+    vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((tab) => /Preview/.test(tab.label) && tab.label.includes(path.basename(summary.markdownFile))),
+  );
+  assert.ok(preview);
+});
+
 suite.test('Reset Seen keeps labelled images seen and shows skipped ones again', async () => {
   await vscode.commands.executeCommand('vectorTune.resetSeen');
   const head = api.ctx.head!;
