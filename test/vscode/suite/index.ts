@@ -214,6 +214,11 @@ suite.test('a malformed weights file gives an error message, not a crash', async
   if (driver.available()) assert.match(await driver.call('notificationsText', { contains: 'not valid JSON' }), /not valid JSON/);
   await vscode.commands.executeCommand('vectorTune.nextBatch');
   assert.ok(batchState(), 'the extension still works');
+  if (driver.available()) {
+    const shown: { images: number; loaded: number } = await driver.call('panelImages', { expected: batchState()!.candidates.length });
+    assert.equal(shown.loaded, batchState()!.candidates.length, 'the panel shows the batch');
+    assert.match(await driver.call('statusBarText'), new RegExp(`${openBefore}: \\d+ labels`));
+  }
 });
 
 export function run(): Promise<void> {
