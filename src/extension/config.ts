@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_TRAINING } from '../core/head/linear-head';
@@ -39,7 +40,7 @@ export function workspaceRoot(): string | undefined {
 
 /** Turns settings into the worker's configuration; relative paths are resolved against the workspace. */
 export function engineConfig(settings: Settings, root: string, modelCacheDir: string): EngineConfig {
-  const inWorkspace = (p: string) => (path.isAbsolute(p) ? p : path.join(root, p));
+  const inWorkspace = (p: string) => (p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : path.isAbsolute(p) ? p : path.join(root, p));
   const looksLikeFolder = settings.model.startsWith('.') || path.isAbsolute(settings.model) || settings.model.startsWith('~');
   return {
     workspaceRoot: root,

@@ -103,6 +103,9 @@ test('eval on the held-out split: the AP rank prints, a report naming the head, 
     assert.equal(dropped.status, 1);
     const expected = `dropped by ${(apAfter - apBefore).toFixed(4)} (from ${apAfter.toFixed(4)} to ${apBefore.toFixed(4)}), more than the allowed 0.05.`;
     assert.ok(dropped.stderr.includes(`vector-tune eval: gate failed: average precision ${expected}`), dropped.stderr);
+    // The failing run is written beside the baseline, not over it: running eval again fails again.
+    assert.match(dropped.stdout, new RegExp(`^report: .*${REPORT}-failed\\.md$`, 'm'));
+    assert.equal(cli(ws, 'eval', 'hat', ...EVAL_TEST_SPLIT, '--max-drop', '0.05').status, 1, 'a re-run cannot wash the regression away');
   } else {
     assert.equal(dropped.status, 0, dropped.stderr);
   }

@@ -35,3 +35,25 @@ test('a damaged line in the middle is an error naming the line', async (t) => {
   await assert.rejects(readLabels(file), /line 1 .*"score" must be a number from -1 to \+1/);
   assert.deepEqual((await readLabels(path.join(path.dirname(file), 'none.jsonl'))).labels, []);
 });
+
+test('a kill that cuts a multi-byte character, or a last line without its newline, loses no acknowledged label', async (t) => {
+  const file = path.join(await tempDir(t), 'labels.jsonl');
+  await appendLabels(file, [label('café-一.jpg', 1), label('b.jpg', -1)]);
+  const whole = await fs.readFile(file);
+  // The third label was being written when the process died, in the middle of "一" (3 bytes in UTF-8).
+  const third = Buffer.from(JSON.stringify(label('一二三.jpg', 0.5)) + '\n');
+  await fs.writeFile(file, Buffer.concat([whole, third.subarray(0, 10)]));
+  const torn = await readLabels(file);
+  assert.deepEqual(torn.labels.map((l) => l.id), ['café-一.jpg', 'b.jpg']);
+  assert.equal(torn.tornBytes, 10);
+  await appendLabels(file, [label('d.jpg', 0)]);
+  assert.deepEqual((await readLabels(file)).labels.map((l) => l.id), ['café-一.jpg', 'b.jpg', 'd.jpg']);
+
+  // A hand edit saved without a final newline: the last label is complete and must be kept.
+  await fs.writeFile(file, (await fs.readFile(file, 'utf8')).trimEnd());
+  const edited = await readLabels(file);
+  assert.equal(edited.labels.length, 3);
+  assert.equal(edited.missingNewline, true);
+  await appendLabels(file, [label('e.jpg', 1)]);
+  assert.deepEqual((await readLabels(file)).labels.map((l) => l.id), ['café-一.jpg', 'b.jpg', 'd.jpg', 'e.jpg']);
+});

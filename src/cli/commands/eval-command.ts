@@ -5,7 +5,7 @@ import { evaluateHead, readHeadForEvaluation } from '../../core/eval/evaluate';
 import type { EvaluationData } from '../../core/eval/evaluation-data';
 import type { EvaluationResult } from '../../core/eval/evaluation-result';
 import { formatDelta } from '../../core/eval/report-markdown';
-import { writeReport } from '../../core/eval/report';
+import { defaultReportName, readPreviousReport, writeReport } from '../../core/eval/report';
 import type { TruthSpec } from '../../core/eval/truth';
 import { headPaths } from '../../core/head/head-folder';
 import { parseRowFilter } from '../../core/ingest/row-filter';
@@ -85,12 +85,15 @@ export const evalCommand = defineCommand({
     }
     for (const s of result.data.skipped) io.err(`skipped ${s.path}: ${s.reason}`);
 
-    const written = await writeReport(paths.dir, result, { root, name: v['report-name'] });
-    printSummary(result, written.previous, io);
+    // Gates are checked against the committed baseline before anything is written. A failing run is written
+    // beside it (<name>-failed) rather than over it, so running eval again cannot wash a regression away.
+    const reportName = v['report-name'] ?? defaultReportName(result);
+    const { previous } = await readPreviousReport(path.join(paths.reports, `${reportName}.json`));
+    const failures = checkThresholds(result, previous, gates);
+    const written = await writeReport(paths.dir, result, { root, name: failures.length > 0 ? `${reportName}-failed` : reportName });
+    printSummary(result, previous, io);
     if (written.comparisonNote) io.out(written.comparisonNote);
     io.out(`report: ${path.relative(io.cwd, written.files.markdown)}`);
-
-    const failures = checkThresholds(result, written.previous, gates);
     for (const f of failures) io.err(`vector-tune eval: gate failed: ${f.message}.`);
     return failures.length > 0 ? 1 : 0;
   },

@@ -90,6 +90,9 @@ export function validateWeights(raw: unknown, file: string): HeadWeights {
     throw bad('"training" must hold numeric learningRate, stepsPerBatch, batchSize, l2 and seed');
   }
   if (t.learningRate <= 0 || t.stepsPerBatch < 0 || t.batchSize < 1 || t.l2 < 0) throw bad('"training" values are out of range');
+  if (!Number.isInteger(t.stepsPerBatch) || !Number.isInteger(t.batchSize) || !Number.isInteger(t.seed)) {
+    throw bad('"training.stepsPerBatch", "batchSize" and "seed" must be whole numbers');
+  }
   if (!h.start || !['prompt', 'examples', 'weights'].includes(h.start.kind)) throw bad('"start.kind" must be prompt, examples or weights');
   checkVector(h.start.w, d, '"start.w"', bad);
   if (typeof h.start.b !== 'number' || !Number.isFinite(h.start.b)) throw bad('"start.b" must be a finite number');
@@ -107,12 +110,24 @@ function checkVector(v: unknown, d: number, what: string, bad: (what: string) =>
 }
 
 /** Refuses a head trained on another model's embeddings: its `w` would be meaningless in this space. */
-export function checkWeightsMatchStore(weights: HeadWeights, store: { modelId: string; dimension: number }, file: string): void {
+export function checkWeightsMatchStore(
+  weights: HeadWeights,
+  store: { modelId: string; dimension: number; centringMean?: Float32Array | null },
+  file: string,
+): void {
   if (weights.model.id !== store.modelId || weights.model.dimension !== store.dimension) {
     throw new VectorTuneError(
       `this head was trained on ${weights.model.dimension}-d embeddings of "${weights.model.id}", but the store holds ${store.dimension}-d embeddings of "${store.modelId}".`,
       file,
       'Use a store indexed with the same model, or start a new head.',
+    );
+  }
+  // A head trained on centred vectors scores uncentred ones wrongly (and vice versa), without any error.
+  if (store.centringMean !== undefined && (weights.preprocessing.centre === null) !== (store.centringMean === null)) {
+    throw new VectorTuneError(
+      `this head was trained on ${weights.preprocessing.centre ? 'mean-centred' : 'uncentred'} vectors, but the store's vectors are ${store.centringMean ? 'mean-centred' : 'not centred'}.`,
+      file,
+      'Use a store made with the same --centre choice, or start a new head.',
     );
   }
 }

@@ -56,9 +56,12 @@ export async function indexFolder(options: IndexOptions): Promise<IndexReport> {
   const started = Date.now();
   const root = path.resolve(options.root);
   const folder = path.resolve(options.folder);
-  if (!isInside(folder, root)) throw new VectorTuneError('the folder to index is outside the workspace.', folder);
   const stat = await fs.stat(folder).catch(() => null);
   if (!stat?.isDirectory()) throw new VectorTuneError('no such folder to index.', folder);
+  // Compare real paths: a folder that is itself a link (photos -> ~) must not pull outside files in.
+  if (!isInside(await fs.realpath(folder), await fs.realpath(root))) {
+    throw new VectorTuneError('the folder to index is outside the workspace (after following links).', folder);
+  }
 
   const { embedder } = options;
   const store = await EmbeddedStore.openOrCreate(options.storeDir, { modelId: embedder.modelId, dimension: embedder.dimension });

@@ -44,6 +44,8 @@ function parseRecord(line: string, file: string, lineNo: number): RecordMeta {
   return r;
 }
 
+const READ_CHUNK = 1 << 30;
+
 /** Reads exactly `bytes` bytes from the start of a file into `into` (or a new buffer); shorter files are damage. */
 export async function readPrefix(file: string, bytes: number, into?: Uint8Array): Promise<Buffer> {
   const target = into ? Buffer.from(into.buffer, into.byteOffset, bytes) : Buffer.alloc(bytes);
@@ -57,7 +59,8 @@ export async function readPrefix(file: string, bytes: number, into?: Uint8Array)
   try {
     let done = 0;
     while (done < bytes) {
-      const { bytesRead } = await handle.read(target, done, bytes - done, done);
+      // One read of more than 2 GiB aborts Node (a native assertion, not an exception): read in 1 GiB chunks.
+      const { bytesRead } = await handle.read(target, done, Math.min(bytes - done, READ_CHUNK), done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }

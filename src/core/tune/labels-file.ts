@@ -23,28 +23,46 @@ export interface Label {
 
 export interface LabelsRead {
   labels: Label[];
-  /** sha256 of the complete lines (what the weights file records). */
+  /** sha256 of the bytes the labels were read from (what the weights file records). */
   sha256: string;
   /** A last line cut short by a crash: it was never acknowledged, so it is reported and ignored. */
   tornTail: string | null;
+  /** Its length in bytes (what to cut before the next append). */
+  tornBytes: number;
+  /** The last line is a complete label without its newline (a hand edit): the next append adds one. */
+  missingNewline: boolean;
 }
 
 export async function readLabels(file: string): Promise<LabelsRead> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await fs.readFile(file, 'utf8');
+    bytes = await fs.readFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { labels: [], sha256: sha256(''), tornTail: null };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { labels: [], sha256: sha256(''), tornTail: null, tornBytes: 0, missingNewline: false };
     throw new VectorTuneError(`cannot read the labels file (${(err as NodeJS.ErrnoException).code}).`, file);
   }
-  const complete = text.endsWith('\n') || text === '' ? text : text.slice(0, text.lastIndexOf('\n') + 1);
-  const tornTail = complete.length < text.length ? text.slice(complete.length) : null;
-  const labels = complete
-    .split('\n')
+  // Split on the last newline byte, not in decoded text: a kill can cut a multi-byte character in half.
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  const lines = bytes.subarray(0, end).toString('utf8').split('\n');
+  const labels = lines
     .map((line, i) => ({ line, lineNo: i + 1 }))
     .filter(({ line }) => line.trim() !== '')
     .map(({ line, lineNo }) => parseLabel(line, file, lineNo));
-  return { labels, sha256: sha256(complete), tornTail };
+  const tail = bytes.subarray(end);
+  if (tail.length === 0 || tail.toString('utf8').trim() === '') {
+    return { labels, sha256: sha256(bytes), tornTail: null, tornBytes: 0, missingNewline: false };
+  }
+  const last = tryParseLabel(tail.toString('utf8'), file, lines.length);
+  if (last) return { labels: [...labels, last], sha256: sha256(bytes), tornTail: null, tornBytes: 0, missingNewline: true };
+  return { labels, sha256: sha256(bytes.subarray(0, end)), tornTail: tail.toString('utf8'), tornBytes: tail.length, missingNewline: false };
+}
+
+function tryParseLabel(line: string, file: string, lineNo: number): Label | null {
+  try {
+    return parseLabel(line, file, lineNo);
+  } catch {
+    return null;
+  }
 }
 
 export function parseLabel(line: string, file: string, lineNo: number): Label {
@@ -64,15 +82,16 @@ export function parseLabel(line: string, file: string, lineNo: number): Label {
 }
 
 /**
- * Appends labels durably. If a previous writer was killed mid-line, the torn fragment is cut first so the
- * file stays one valid object per line (the fragment was never acknowledged to anyone).
+ * Appends labels durably. If a previous writer was killed mid-line, the torn fragment is cut first (by its
+ * bytes) so the file stays one valid object per line (the fragment was never acknowledged to anyone); a
+ * complete last label that only lacks its newline is kept.
  */
 export async function appendLabels(file: string, labels: Label[]): Promise<void> {
   if (labels.length === 0) return;
-  const { tornTail } = await readLabels(file);
-  if (tornTail !== null) {
+  const { tornBytes, missingNewline } = await readLabels(file);
+  if (tornBytes > 0) {
     const { size } = await fs.stat(file);
-    await fs.truncate(file, size - Buffer.byteLength(tornTail, 'utf8'));
+    await fs.truncate(file, size - tornBytes);
   }
-  await appendDurable(file, labels.map((l) => JSON.stringify(l) + '\n').join(''));
+  await appendDurable(file, (missingNewline ? '\n' : '') + labels.map((l) => JSON.stringify(l) + '\n').join(''));
 }

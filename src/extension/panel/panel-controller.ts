@@ -24,6 +24,8 @@ export class PanelController implements vscode.Disposable {
   private lastRound: { head: string; round: NonNullable<HeadView['lastRound']> } | undefined;
   private readonly batches: BatchStore;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Batches submitted (or being submitted) in this session: each is trained on once. */
+  private readonly submitted = new Set<string>();
   /** Every message the panel sent that failed validation (for the log and the tests). */
   readonly rejected: string[] = [];
 
@@ -42,7 +44,7 @@ export class PanelController implements vscode.Disposable {
   /** Opens the panel (or reveals it) and shows the pending batch or the state that fits. */
   async show(): Promise<void> {
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Vector Tune', vscode.ViewColumn.Active, this.webviewOptions());
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Vector Tune', vscode.ViewColumn.Active, this.webviewOptions([...this.roots]));
       this.attach(panel);
     } else {
       this.panel.reveal();
@@ -52,7 +54,7 @@ export class PanelController implements vscode.Disposable {
 
   /** Called by the serializer after a window reload: the panel comes back with its batch. */
   async restore(panel: vscode.WebviewPanel): Promise<void> {
-    panel.webview.options = this.webviewOptions();
+    panel.webview.options = this.webviewOptions([...this.roots]);
     this.attach(panel);
     await this.refresh();
   }
@@ -60,7 +62,7 @@ export class PanelController implements vscode.Disposable {
   /** Shows the pending batch if there is one, else queries the next batch (or the state explaining why not). */
   async nextBatch(): Promise<void> {
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Vector Tune', vscode.ViewColumn.Active, this.webviewOptions());
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Vector Tune', vscode.ViewColumn.Active, this.webviewOptions([...this.roots]));
       this.attach(panel);
     }
     this.panel!.reveal();
@@ -157,6 +159,10 @@ export class PanelController implements vscode.Disposable {
     const head = this.ctx.head;
     const pending = head && this.batches.get(path.dirname(head.weightsFile));
     const fail = (message: string) => this.send({ kind: 'response', id: requestId, ok: false, error: { message, userError: true } });
+    if (this.submitted.has(batchId)) {
+      this.rejected.push('a second submit of the same batch');
+      return fail('This batch was already submitted.');
+    }
     if (!head || !pending || pending.batchId !== batchId) {
       this.rejected.push('submit for a batch that is not on screen');
       return fail('This batch is no longer current; showing the current one.');
@@ -170,6 +176,8 @@ export class PanelController implements vscode.Disposable {
     // Images left unscored are skipped: seen, but not labelled.
     const scored = new Map(scores.map((s) => [s.id, s.score]));
     const verdicts = pending.candidates.map((c) => ({ id: c.id, score: scored.get(c.id) ?? null }));
+    // Guards a re-shown panel (or a double Enter) from submitting the batch twice while the first is running.
+    this.submitted.add(batchId);
     try {
       const { head: fresh, result } = await this.ctx.request('submit', { verdicts });
       await this.batches.set(undefined);
@@ -181,6 +189,7 @@ export class PanelController implements vscode.Disposable {
       await this.query(fresh);
     } catch (err) {
       this.ctx.log.error(`submit: ${err instanceof Error ? err.stack : String(err)}`);
+      this.submitted.delete(batchId);
       return fail(`${err instanceof Error ? err.message : String(err)} Your scores are kept; press Enter to retry.`);
     }
   }
