@@ -44,8 +44,12 @@ export type WorkerProtocol = {
   startHead: [{ name: string; start: HeadStart; overwrite: boolean }, HeadSummary];
   /** Opens a head folder (crash repairs are reported). */
   openHead: [{ headDir: string }, { head: HeadSummary; repairs: string[] }];
-  nextBatch: [{ k: number; strategy: Strategy }, { head: HeadSummary; candidates: BatchCandidate[] }];
-  submit: [{ verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
+  /**
+   * `headDir` names the head the caller means (the extension always sends it): the worker refuses if another
+   * head is open by the time the request runs. Without it, the open head is meant.
+   */
+  nextBatch: [{ headDir?: string; k: number; strategy: Strategy }, { head: HeadSummary; candidates: BatchCandidate[] }];
+  submit: [{ headDir?: string; verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
   resetSeen: [Record<string, never>, HeadSummary];
   /** Evaluates the open head on held-out data and writes its report into the head's reports/ folder. */
   evaluate: [{ source: EvaluationSource }, EvaluationSummary];

@@ -109,7 +109,7 @@ export class Engine {
   }
 
   async nextBatch(params: P<'nextBatch'>): Promise<R<'nextBatch'>> {
-    const session = this.requireSession();
+    const session = this.requireSession(params.headDir);
     if (!Number.isInteger(params.k) || params.k < 1 || params.k > MAX_BATCH) {
       throw new VectorTuneError(`the batch size must be a whole number from 1 to ${MAX_BATCH}, got ${params.k}.`);
     }
@@ -119,7 +119,7 @@ export class Engine {
   }
 
   async submit(params: P<'submit'>): Promise<R<'submit'>> {
-    const session = this.requireSession();
+    const session = this.requireSession(params.headDir);
     const result = await session.submit(params.verdicts);
     return { head: await this.summary(session), result };
   }
@@ -145,8 +145,19 @@ export class Engine {
     return this.config;
   }
 
-  private requireSession(): TuningSession {
+  /**
+   * The open head; with `headDir`, only if it is that head. Requests queue behind each other, so a batch
+   * scored for head A can arrive after head B was opened: it must not be trained into B.
+   */
+  private requireSession(headDir?: string): TuningSession {
     if (!this.session) throw noOpenHead();
+    if (headDir !== undefined && path.resolve(headDir) !== path.resolve(this.session.paths.dir)) {
+      throw new VectorTuneError(
+        `these scores are for the head in ${headDir}, but the open head is now "${this.session.name}"; nothing was written.`,
+        undefined,
+        'Run Vector Tune: Next Batch to score the open head.',
+      );
+    }
     return this.session;
   }
 

@@ -240,6 +240,15 @@ describe('the engine worker, through WorkerClient', () => {
     const again = await failure(client.request('startHead', { name: 'hat-examples', start: { kind: 'examples', ids: hats }, overwrite: false }));
     assert.ok(again instanceof EngineError && again.userError);
     assert.match(again.message, /a head named "hat-examples" already exists/);
+
+    // Scores meant for the previous head ("hats") arrive after this one opened: refused, nothing written.
+    const hatsDir = path.join(path.dirname(examplesHeadDir), 'hats');
+    const before = await readLabelLines(head.labelsFile);
+    const stale = await failure(client.request('submit', { headDir: hatsDir, verdicts: [{ id: candidates[0].id, score: 1 }] }));
+    assert.ok(stale instanceof EngineError && stale.userError);
+    assert.match(stale.message, /these scores are for the head in .*hats, but the open head is now "hat-examples"; nothing was written/);
+    assert.deepEqual(await readLabelLines(head.labelsFile), before);
+    assert.equal((await client.request('nextBatch', { headDir: examplesHeadDir, k: 1, strategy: 'top' })).head.name, 'hat-examples');
   });
 
   it('loads another model when the configuration names one, and refuses to mix it with the store', async () => {

@@ -88,7 +88,11 @@ export class PanelController implements vscode.Disposable {
   private async query(head: HeadSummary): Promise<void> {
     this.post({ kind: 'loading', message: `Finding the next ${this.ctx.settings.batchSize} images for "${head.name}"...` });
     try {
-      const { head: fresh, candidates } = await this.ctx.request('nextBatch', { k: this.ctx.settings.batchSize, strategy: this.ctx.settings.strategy });
+      const { head: fresh, candidates } = await this.ctx.request('nextBatch', {
+        headDir: path.dirname(head.weightsFile),
+        k: this.ctx.settings.batchSize,
+        strategy: this.ctx.settings.strategy,
+      });
       this.ctx.setHead(fresh);
       if (candidates.length === 0) {
         this.post(fresh.storeCount === 0 ? { kind: 'empty-store' } : { kind: 'all-seen', head: this.headView(fresh) });
@@ -179,7 +183,7 @@ export class PanelController implements vscode.Disposable {
     // Guards a re-shown panel (or a double Enter) from submitting the batch twice while the first is running.
     this.submitted.add(batchId);
     try {
-      const { head: fresh, result } = await this.ctx.request('submit', { verdicts });
+      const { head: fresh, result } = await this.ctx.request('submit', { headDir: pending.headDir, verdicts });
       await this.batches.set(undefined);
       const summary: SubmitResult = { round: result.round, labelCount: result.labelCount, loss: result.loss, moved: result.moved };
       this.lastRound = { head: fresh.name, round: { round: result.round, loss: result.loss, moved: result.moved } };
