@@ -5,11 +5,20 @@
 
 const card = (i) => `[data-testid=card-${i}]`;
 
-/** The scoring panel's document, once its batch screen is up (and not dimmed by a pending load). */
+/**
+ * The scoring panel's document, once its batch screen is up (and not dimmed by a pending load). Other
+ * webviews (a Markdown preview) may be open too, so the panel is found by its content, not its position.
+ */
 async function batchFrame(ctx) {
-  const frame = ctx.webview();
-  await frame.locator('[data-testid=state-batch]:not(.stale)').waitFor({ state: 'visible', timeout: 20_000 });
-  return frame;
+  const ready = '[data-testid=state-batch]:not(.stale)';
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await ctx.page.waitForTimeout(100)) {
+    const count = await ctx.page.locator('iframe.webview').count();
+    for (let index = count - 1; index >= 0; index--) {
+      const frame = ctx.webview({ index });
+      if (await frame.locator(ready).isVisible().catch(() => false)) return frame;
+    }
+  }
+  throw new Error('the scoring panel did not show a batch within 20 s');
 }
 
 /** Gives the webview keyboard focus by clicking a neutral spot, so document-level keys reach it. */

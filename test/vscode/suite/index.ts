@@ -166,6 +166,7 @@ suite.test('Evaluate Head measures the head on class folders, writes its report 
     vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((tab) => /Preview/.test(tab.label) && tab.label.includes(path.basename(summary.markdownFile))),
   );
   assert.ok(preview);
+  await vscode.window.tabGroups.close(preview);
 });
 
 suite.test('Reset Seen keeps labelled images seen and shows skipped ones again', async () => {
