@@ -37,6 +37,7 @@ export async function runEvaluate(
     data,
     root,
     truth,
+    excludeIds: new Set(session.allLabels.map((l) => l.id)),
     signal: context.signal,
     onProgress: context.progress,
   });

@@ -34,6 +34,8 @@ export interface EvaluateOptions {
   /** Workspace root: record ids and every path in the result are relative to it. */
   root: string;
   truth?: TruthSpec;
+  /** Ids to leave out of the measurement (the head's own labelled records). */
+  excludeIds?: ReadonlySet<string>;
   /** How many records the top, false-positive and false-negative lists hold. */
   listSize?: number;
   signal?: AbortSignal;
@@ -54,6 +56,12 @@ export async function evaluateHead(options: EvaluateOptions): Promise<Evaluation
   signal?.throwIfAborted();
   const { weights } = head;
   const scored = await rankEvaluationData(weights, data, root, { signal, onProgress: options.onProgress });
+  const excluded = options.excludeIds ? scored.ranked.filter((r) => options.excludeIds!.has(r.id)).length : 0;
+  if (excluded > 0) {
+    // Records the head was trained on would flatter it: they are left out, and the report says how many.
+    scored.ranked = scored.ranked.filter((r) => !options.excludeIds!.has(r.id));
+    scored.description = { ...scored.description, description: `${scored.description.description}; ${excluded} records the head was trained on left out` };
+  }
   if (scored.ranked.length === 0) throw new VectorTuneError(`no records to evaluate in ${scored.description.description}.`);
   // Evaluating a folder, its class sub-folders are read below it: its own name and its parents never count.
   const spec = options.truth?.kind === 'folders' && data.kind === 'folder' ? { ...options.truth, under: portablePath(root, data.folder) } : options.truth;
