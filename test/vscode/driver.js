@@ -33,13 +33,15 @@ async function press(ctx, keys) {
 module.exports = {
   /** Text of the notification toasts, once one matching `contains` (a regex source) shows, if given. */
   async notificationsText(ctx, args) {
-    const toasts = ctx.page.locator('.notifications-toasts');
+    // A toast, or the notification centre when it is open (toasts collapse when several are showing).
+    const shown = ctx.page.locator('.notifications-toasts, .notifications-center');
     if (args && args.contains) {
-      await toasts.filter({ hasText: new RegExp(args.contains) }).waitFor({ timeout: 10_000 });
-    } else {
-      await ctx.page.locator('.notification-toast').first().waitFor({ timeout: 10_000 });
+      const match = shown.filter({ hasText: new RegExp(args.contains) }).first();
+      await match.waitFor({ timeout: 10_000 });
+      return match.innerText();
     }
-    return toasts.innerText();
+    await ctx.page.locator('.notification-toast').first().waitFor({ timeout: 10_000 });
+    return ctx.page.locator('.notifications-toasts').innerText();
   },
 
   async statusBarText(ctx) {

@@ -213,13 +213,18 @@ suite.test('an uncached hub model while offline gives a message that says how to
 
 suite.test('a malformed weights file gives an error message, not a crash', async () => {
   const openBefore = api.ctx.head?.name;
+  await vscode.commands.executeCommand('notifications.clearAll');
   const dir = headDir('broken');
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'classifier.weights.json'), '{"format": "vector-tune-head", "w": [0.1, ');
   await vscode.commands.executeCommand('vectorTune.openHead', vscode.Uri.file(path.join(dir, 'classifier.weights.json')));
   assert.match(api.ctx.lastError ?? '', /classifier\.weights\.json: the weights file is not valid JSON/);
   assert.equal(api.ctx.head?.name, openBefore, 'the open head is unchanged');
-  if (driver.available()) assert.match(await driver.call('notificationsText', { contains: 'not valid JSON' }), /not valid JSON/);
+  if (driver.available()) {
+    await vscode.commands.executeCommand('notifications.showList');
+    assert.match(await driver.call('notificationsText', { contains: 'not valid JSON' }), /not valid JSON/);
+    await vscode.commands.executeCommand('notifications.hideList');
+  }
   await vscode.commands.executeCommand('vectorTune.nextBatch');
   assert.ok(batchState(), 'the extension still works');
   if (driver.available()) {
