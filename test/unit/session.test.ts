@@ -144,3 +144,24 @@ test('each round trains on every label up to it, the latest score per record win
   assert.deepEqual(at(2), [[1, 0], [2, 0]], 're-scored in round 2: the new score replaces the old');
   assert.deepEqual(at(3), [[1, 0], [2, 0], [3, 0.5]]);
 });
+
+test('a batch with every image skipped trains nothing, and labels are never deleted without overwrite', async (t) => {
+  const { store, headsDir, positive, oracle } = await setup(t);
+  const session = await TuningSession.create({ headsDir, name: 'h', store, start: { kind: 'examples', ids: [...positive].slice(0, 2) } });
+  await session.submit(oracle((await session.nextBatch(5, 'top')).map((c) => c.id)));
+  const w = Array.from(session.head.w);
+  const skipped = await session.nextBatch(5, 'top');
+  const result = await session.submit(skipped.map((c) => ({ id: c.id, score: null })));
+  assert.equal(result.moved, 0);
+  assert.deepEqual(Array.from(session.head.w), w, 'no training on an all-skipped batch');
+  await session.retrainFromLabels();
+  assert.deepEqual(Array.from(session.head.w), w, 'the weights stay reproducible from the labels');
+  assert.equal(await store.seenCount('h'), 2 + 10);
+
+  await fs.rm(session.paths.weights);
+  await assert.rejects(
+    TuningSession.create({ headsDir, name: 'h', store, start: { kind: 'examples', ids: [...positive].slice(0, 2) } }),
+    /has a labels file but no weights file/,
+  );
+  assert.equal((await readLabels(session.paths.labels)).labels.length, 7, 'the labels are still there');
+});

@@ -14,7 +14,7 @@ import {
 import type { VectorStore } from '../store/types';
 import { fileExists } from '../fs/durable';
 import { appendLabels, Label, LABELS_FILE_NAME, readLabels } from './labels-file';
-import { fetchLabelVectors, replay, trainRound } from './replay';
+import { examplesUpTo, fetchLabelVectors, replay, trainRound } from './replay';
 import { resolveStart, StartSpec } from './start';
 import { selectCandidates, Strategy } from './strategy';
 
@@ -72,6 +72,14 @@ export class TuningSession {
     }
     const start = await resolveStart(options.start, options.store);
     const settings = { ...DEFAULT_TRAINING, ...options.settings };
+    // Labels are the user's work: without --force they are never deleted, even when the weights are gone.
+    if (!options.overwrite && (await readLabels(paths.labels)).labels.some((l) => l.round > 0)) {
+      throw new VectorTuneError(
+        `head "${options.name}" has a labels file but no weights file.`,
+        paths.labels,
+        'Restore classifier.weights.json (e.g. from git) to keep tuning it, or pass --force to start over and discard its labels.',
+      );
+    }
     await fs.mkdir(paths.dir, { recursive: true });
     await fs.rm(paths.labels, { force: true });
     await options.store.resetSeen(options.name);
@@ -152,6 +160,13 @@ export class TuningSession {
     verdicts.forEach((v) => v.score !== null && scoreToTarget(v.score));
     const time = new Date().toISOString();
     const scored = verdicts.filter((v): v is Verdict & { score: number } => v.score !== null);
+    if (scored.length === 0) {
+      // Nothing labelled, nothing learned: training now would make weights that replaying the labels cannot reproduce.
+      await this.store.markSeen(this.name, verdicts.map((v) => v.id));
+      await fetchLabelVectors(this.store, this.labels, this.vectorCache);
+      const loss = this.head.loss(examplesUpTo(this.labels, Infinity, this.vectorCache), this.settings.l2);
+      return { round: round - 1, labelCount: this.labels.length, loss, moved: 0 };
+    }
     const fresh = scored.map((v): Label => ({ id: v.id, score: v.score, round, time }));
     await this.recordLabels(fresh);
     await fetchLabelVectors(this.store, this.labels, this.vectorCache);
