@@ -1,0 +1,149 @@
+import { strict as assert } from 'node:assert';
+import { after, before, beforeEach, test } from 'node:test';
+import { VectorTuneError } from '../../src/core/errors';
+import { PineconeStore, type PineconeStoreOptions } from '../../src/core/store/pinecone/pinecone-store';
+import type { VectorRecord } from '../../src/core/store/types';
+import { startFakePinecone, type FakePinecone } from '../helpers/fake-pinecone';
+import { randomUnitVectors } from '../helpers/vectors';
+
+/** The Pinecone adapter's own behaviour against the local fake: faults, refusals, what goes on the wire. */
+const D = 16;
+const KEY = 'pc-secret-key-123';
+let fake: FakePinecone;
+let serial = 0;
+
+before(async () => {
+  fake = await startFakePinecone({ apiKey: KEY });
+});
+after(() => fake.close());
+beforeEach(() => {
+  fake.requests.length = 0;
+});
+
+function options(extra: Partial<PineconeStoreOptions> = {}): PineconeStoreOptions {
+  return {
+    apiKey: KEY,
+    controllerHostUrl: fake.controllerHostUrl,
+    indexName: `idx-${++serial}`,
+    modelId: 'Xenova/clip-vit-base-patch32',
+    dimension: D,
+    timeoutMs: 2000,
+    maxRetries: 3,
+    baseDelayMs: 10,
+    ...extra,
+  };
+}
+
+function records(n: number, seed = 1): VectorRecord[] {
+  const data = randomUnitVectors(n, D, seed);
+  return Array.from({ length: n }, (_, i) => ({ id: `r${i}`, path: `img/r${i}.jpg`, hash: `h${i}`, vector: data.slice(i * D, (i + 1) * D) }));
+}
+
+function isClear(pattern: RegExp) {
+  return (err: unknown) => {
+    assert.ok(err instanceof VectorTuneError, `a VectorTuneError, got ${(err as Error)?.name}: ${(err as Error)?.message}`);
+    assert.match(err.message, pattern);
+    assert.ok(!err.message.includes(KEY), 'the API key is never in a message');
+    return true;
+  };
+}
+
+test('creates a serverless dotproduct index of the model dimension, tagged with the model', async () => {
+  const o = options({ cloud: 'gcp', region: 'europe-west4' });
+  await PineconeStore.connect(o);
+  const index = fake.indexes.get(o.indexName)!;
+  assert.equal(index.metric, 'dotproduct');
+  assert.equal(index.dimension, D);
+  assert.deepEqual(index.spec, { serverless: { cloud: 'gcp', region: 'europe-west4' } });
+  assert.deepEqual(index.tags, { vector_tune_model: 'Xenova_clip-vit-base-patch32' });
+  // Connecting again reuses it.
+  await PineconeStore.connect({ ...o });
+  assert.equal(fake.requests.filter((r) => r.method === 'POST' && r.path === '/indexes').length, 1);
+});
+
+test('an existing index of another dimension, metric or model is refused clearly', async () => {
+  await fake.createIndex('old-dim', 8, 'dotproduct');
+  await assert.rejects(PineconeStore.connect(options({ indexName: 'old-dim' })), isClear(/"old-dim" holds 8-d vectors \(this model makes 16-d\)/));
+  await fake.createIndex('old-metric', D, 'cosine');
+  await assert.rejects(PineconeStore.connect(options({ indexName: 'old-metric' })), isClear(/"cosine" metric/));
+  await fake.createIndex('old-model', D, 'dotproduct', { vector_tune_model: 'other-model' });
+  await assert.rejects(PineconeStore.connect(options({ indexName: 'old-model' })), isClear(/embeddings of "other-model"/));
+});
+
+test('no such index (create turned off) is a clear 404 error', async () => {
+  await assert.rejects(PineconeStore.connect(options({ indexName: 'nowhere', create: false })), isClear(/no index named "nowhere".*404/));
+});
+
+test('a bad key (401) and a forbidden key (403) give a clear error, not retried', async () => {
+  await assert.rejects(PineconeStore.connect(options({ apiKey: 'wrong' })), isClear(/refused the API key \(HTTP 401\)/));
+  assert.equal(fake.requests.length, 1);
+  const store = await PineconeStore.connect(options());
+  fake.inject({ kind: 'status', status: 403 });
+  await assert.rejects(store.count(), isClear(/refused the API key \(HTTP 403\)/));
+});
+
+test('429 and 500 are retried with backoff, then succeed', async () => {
+  const store = await PineconeStore.connect(options());
+  fake.requests.length = 0;
+  fake.inject({ kind: 'status', status: 429 }, 2);
+  await store.upsert(records(10));
+  assert.equal(fake.requests.filter((r) => r.path === '/vectors/fetch').length, 3, 'the 429s were retried');
+  fake.inject({ kind: 'status', status: 500 });
+  fake.inject({ kind: 'status', status: 503 });
+  assert.equal(await store.count(), 10);
+  fake.inject({ kind: 'drop' });
+  assert.equal((await store.fetch(['r1'])).length, 1, 'a dropped connection is retried');
+  fake.inject({ kind: 'delay', ms: 100 });
+  assert.equal(await store.count(), 10, 'a slow answer within the timeout is fine');
+});
+
+test('retries are bounded: a persistent 429 or 500 ends in a clear error', async () => {
+  const store = await PineconeStore.connect(options({ maxRetries: 2 }));
+  fake.inject({ kind: 'status', status: 429 }, 3);
+  await assert.rejects(store.count(), isClear(/rate-limiting.*429 after 3 attempts/));
+  fake.inject({ kind: 'status', status: 500 }, 3);
+  await assert.rejects(store.query(new Float32Array(D), { k: 1, ranking: { kind: 'top' } }), isClear(/HTTP 500 after 3 attempts/));
+});
+
+test('a host that never answers times out, bounded', async () => {
+  const store = await PineconeStore.connect(options({ timeoutMs: 300, maxRetries: 1 }));
+  fake.inject({ kind: 'hang' }, 2);
+  const start = Date.now();
+  await assert.rejects(store.count(), isClear(/did not answer within 0.3 s/));
+  assert.ok(Date.now() - start < 2000, `took ${Date.now() - start} ms`);
+});
+
+test('upserts go in size-limited batches and keep seen markers; unseen queries filter on the head field', async () => {
+  const store = await PineconeStore.connect(options({ maxBatchRecords: 30, maxBatchBytes: 10_000 }));
+  await store.markSeen('h', []);
+  fake.requests.length = 0;
+  await store.upsert(records(100));
+  const upserts = fake.requests.filter((r) => r.path === '/vectors/upsert').map((r) => (r.body as { vectors: unknown[] }).vectors);
+  assert.ok(upserts.length >= 4 && upserts.every((v) => v.length <= 30), `batches: ${upserts.map((v) => v.length)}`);
+  assert.ok(fake.requests.filter((r) => r.path === '/vectors/upsert').every((r) => JSON.stringify(r.body).length <= 10_000));
+  assert.equal(upserts.flat().length, 100);
+  await store.markSeen('h', ['r1']);
+  await store.query(new Float32Array(D).fill(0.25), { k: 3, ranking: { kind: 'top' }, unseenBy: 'h' });
+  const query = fake.requests.find((r) => r.path === '/query')!.body as Record<string, unknown>;
+  assert.deepEqual(query.filter, { seen_h: { $ne: true } });
+  assert.equal(query.topK, 3);
+  const stored = fake.indexes.get(`idx-${serial}`)!.namespaces.get('__default__')!.get('r1')!;
+  assert.deepEqual(stored.metadata, { seen_h: true, path: 'img/r1.jpg', hash: 'h1' });
+});
+
+test('boundary: the two-ended pool answers without a scan when it provably covers the answer, else scans', async () => {
+  const all = records(200, 5);
+  const store = await PineconeStore.connect(options({ boundaryPool: 150 }));
+  await store.upsert(all);
+  fake.requests.length = 0;
+  const w = randomUnitVectors(1, D, 6);
+  await store.query(w, { k: 5, ranking: { kind: 'boundary', bias: 0 } });
+  assert.equal(fake.requests.filter((r) => r.path === '/vectors/list').length, 0, 'pools of 150 from both ends cover 200 records');
+  const small = await PineconeStore.connect(options({ indexName: `idx-${serial}`, boundaryPool: 10 }));
+  fake.requests.length = 0;
+  await small.query(w, { k: 5, ranking: { kind: 'boundary', bias: 0 } });
+  assert.ok(fake.requests.filter((r) => r.path === '/vectors/list').length > 0, 'a boundary in the unfetched middle falls back to a scan');
+  fake.requests.length = 0;
+  await small.query(w, { k: 3, ranking: { kind: 'boundary', bias: -5 } });
+  assert.equal(fake.requests.filter((r) => r.path === '/vectors/list').length, 0, 'a boundary beyond every w·x is answered from the pool');
+});
