@@ -9,15 +9,13 @@ import { averagePrecision } from '../../src/core/eval/metrics';
 import { rankRawEmbeddings } from '../../src/core/eval/rank';
 import { HeadWeights, validateWeights } from '../../src/core/head/weights-file';
 import { column, readCsv } from '../../src/core/io/csv';
-import { asMatrix, readNpy } from '../../src/core/io/npy';
+import { CLOTHING_CSV as CSV, CLOTHING_NPY as NPY, loadClothingFeatures } from '../helpers/clothing-features';
 import { REPO_ROOT, SHARED_DATA, tempDir } from '../helpers/temp';
 
 /**
  * evaluateHead on the real clothing features (MobileNetV2, ../shared/data/embeddings): a hat head made from
  * the train split (mean hat direction minus the mean direction), evaluated on the test split.
  */
-const NPY = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.npy');
-const CSV = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.csv');
 const TEST_SPLIT = [{ column: 'split', value: 'test' }];
 
 function weightsFor(name: string, modelId: string, w: number[], b = 0): HeadWeights {
@@ -44,25 +42,17 @@ function weightsFor(name: string, modelId: string, w: number[], b = 0): HeadWeig
 let cached: EvaluatedHead | undefined;
 async function hatHead(): Promise<EvaluatedHead> {
   if (cached) return cached;
-  const m = asMatrix(await readNpy(NPY), NPY);
-  const csv = await readCsv(CSV);
-  const split = column(csv, 'split', CSV);
-  const label = column(csv, 'label', CSV);
-  // Post-ReLU CNN features need centring (README): the head's own preprocessing subtracts the train mean.
-  const train = split.map((s, r) => (s === 'train' ? r : -1)).filter((r) => r >= 0);
-  const centre = new Array<number>(m.dim).fill(0);
-  for (const r of train) for (let i = 0; i < m.dim; i++) centre[i] += m.data[r * m.dim + i] / train.length;
+  const { matrix: m, label, train, centre, unitRow } = await loadClothingFeatures();
   const hat = new Array<number>(m.dim).fill(0);
   const all = new Array<number>(m.dim).fill(0);
   let hats = 0;
   for (const r of train) {
-    const x = centre.map((c, i) => m.data[r * m.dim + i] - c);
-    const n = Math.hypot(...x);
+    const x = unitRow(r);
     const isHat = label[r] === 'hat';
     if (isHat) hats++;
     for (let i = 0; i < m.dim; i++) {
-      all[i] += x[i] / n / train.length;
-      if (isHat) hat[i] += x[i] / n;
+      all[i] += x[i] / train.length;
+      if (isHat) hat[i] += x[i];
     }
   }
   const w = hat.map((h, i) => 10 * (h / hats - all[i]));

@@ -6,9 +6,8 @@ import { evaluateHead, EvaluatedHead, readHeadForEvaluation, summariseRanking } 
 import { EvaluationResult, REPORT_FORMAT, REPORT_FORMAT_VERSION } from '../../src/core/eval/evaluation-result';
 import { defaultReportName, writeReport } from '../../src/core/eval/report';
 import { readWeights, writeWeights } from '../../src/core/head/weights-file';
-import { column, readCsv } from '../../src/core/io/csv';
-import { asMatrix, readNpy } from '../../src/core/io/npy';
 import { sha256File } from '../../src/core/util/hash';
+import { CLOTHING_CSV as CSV, CLOTHING_NPY as NPY, loadClothingFeatures } from '../helpers/clothing-features';
 import { REPO_ROOT, SHARED_DATA, tempDir } from '../helpers/temp';
 
 /**
@@ -16,8 +15,6 @@ import { REPO_ROOT, SHARED_DATA, tempDir } from '../helpers/temp';
  * are well-formed XML with one mark per data point, and the comparison with the report they replace. On the
  * real clothing features and photos (../shared/data).
  */
-const NPY = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.npy');
-const CSV = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.csv');
 const IMAGES = path.join(SHARED_DATA, 'clothing');
 
 /** A minimal XML well-formedness check: tags matched and nested, attributes quoted, no bare & or <; element counts. */
@@ -69,18 +66,10 @@ async function assertLinksResolve(markdownFile: string): Promise<string[]> {
  * mean and normalised, written as a real weights file (so the report's hash is the file's).
  */
 async function commitHead(headsDir: string, examples: number, b: number): Promise<EvaluatedHead> {
-  const m = asMatrix(await readNpy(NPY), NPY);
-  const csv = await readCsv(CSV);
-  const split = column(csv, 'split', CSV);
-  const label = column(csv, 'label', CSV);
-  const train = split.map((s, r) => (s === 'train' ? r : -1)).filter((r) => r >= 0);
-  const centre = new Array<number>(m.dim).fill(0);
-  for (const r of train) for (let i = 0; i < m.dim; i++) centre[i] += m.data[r * m.dim + i] / train.length;
+  const { matrix: m, label, train, centre, unitRow } = await loadClothingFeatures();
   const w = new Array<number>(m.dim).fill(0);
   for (const r of train.filter((r) => label[r] === 'hat').slice(0, examples)) {
-    const x = centre.map((c, i) => m.data[r * m.dim + i] - c);
-    const n = Math.hypot(...x);
-    x.forEach((v, i) => (w[i] += v / n / examples));
+    unitRow(r).forEach((v, i) => (w[i] += v / examples));
   }
   const template = await readWeights(path.join(REPO_ROOT, 'test', 'fixtures', 'foreign.weights.json'));
   const file = path.join(headsDir, 'hat', 'classifier.weights.json');

@@ -1,0 +1,36 @@
+import * as path from 'node:path';
+import { column, readCsv } from '../../src/core/io/csv';
+import { asMatrix, readNpy, Matrix } from '../../src/core/io/npy';
+import { SHARED_DATA } from './temp';
+
+export const CLOTHING_NPY = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.npy');
+export const CLOTHING_CSV = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.csv');
+
+export interface ClothingFeatures {
+  matrix: Matrix;
+  label: string[];
+  /** Matrix rows of the train split. */
+  train: number[];
+  /** Mean of the train rows: post-ReLU features need centring before normalising. */
+  centre: number[];
+  /** Row `r` centred on the train mean and L2-normalised. */
+  unitRow(r: number): number[];
+}
+
+/** The real MobileNetV2 clothing features (../shared/data/embeddings), with the train split's mean. */
+export async function loadClothingFeatures(): Promise<ClothingFeatures> {
+  const matrix = asMatrix(await readNpy(CLOTHING_NPY), CLOTHING_NPY);
+  const csv = await readCsv(CLOTHING_CSV);
+  const split = column(csv, 'split', CLOTHING_CSV);
+  const label = column(csv, 'label', CLOTHING_CSV);
+  const { dim, data } = matrix;
+  const train = split.map((s, r) => (s === 'train' ? r : -1)).filter((r) => r >= 0);
+  const centre = new Array<number>(dim).fill(0);
+  for (const r of train) for (let i = 0; i < dim; i++) centre[i] += data[r * dim + i] / train.length;
+  const unitRow = (r: number) => {
+    const x = centre.map((c, i) => data[r * dim + i] - c);
+    const n = Math.hypot(...x);
+    return x.map((v) => v / n);
+  };
+  return { matrix, label, train, centre, unitRow };
+}
