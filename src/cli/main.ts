@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { describeError, VectorTuneError } from '../core/errors';
 import { CliIo, Command, commandHelp, parseCommandArgs } from './command';
+import { copyStoreCommand } from './commands/copy-store-command';
 import { evalCommand } from './commands/eval-command';
 import { importCommand } from './commands/import-command';
 import { indexCommand } from './commands/index-command';
@@ -9,7 +10,7 @@ import { resetSeenCommand } from './commands/reset-seen-command';
 import { startCommand } from './commands/start-command';
 import { tuneCommand } from './commands/tune-command';
 
-const COMMANDS: Command<any>[] = [indexCommand, importCommand, startCommand, tuneCommand, rankCommand, evalCommand, resetSeenCommand];
+const COMMANDS: Command<any>[] = [indexCommand, importCommand, startCommand, tuneCommand, rankCommand, evalCommand, resetSeenCommand, copyStoreCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -10,9 +10,10 @@ import type { RecordMeta } from '../types';
  * cannot remove a field), leaving every other head's field alone.
  */
 export function seenField(head: string): string {
-  if (/^[A-Za-z0-9_-]{1,64}$/.test(head)) return `seen_${head}`;
+  if (/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(head)) return `seen_${head}`;
   // Other names (spaces, dots, non-ASCII, '$'...) are hex-encoded so the key is always a plain identifier.
-  return `seen_x${Buffer.from(head, 'utf8').toString('hex')}`;
+  // The double underscore cannot start a plain name's field, so two heads never share a field.
+  return `seen__${Buffer.from(head, 'utf8').toString('hex')}`;
 }
 
 export function unseenFilter(head: string): object {
