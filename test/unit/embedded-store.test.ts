@@ -4,30 +4,15 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { VectorTuneError } from '../../src/core/errors';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
-import type { Ranking, VectorRecord } from '../../src/core/store/types';
 import { tempDir } from '../helpers/temp';
 import { randomUnitVectors } from '../helpers/vectors';
+import { bruteForceTopK, seededRecords } from '../helpers/store-reference';
 
 const D = 24;
 const identity = { modelId: 'test-model', dimension: D };
 
-function records(n: number, seed: number, prefix = 'r'): VectorRecord[] {
-  const data = randomUnitVectors(n, D, seed);
-  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, path: `img/${prefix}${i}.jpg`, hash: `h${i}`, vector: data.slice(i * D, (i + 1) * D) }));
-}
-
-/** The obvious reference: score everything, sort, take k. */
-function bruteForce(all: VectorRecord[], w: Float32Array, k: number, ranking: Ranking, seen: Set<string>): string[] {
-  return all
-    .filter((r) => !seen.has(r.id))
-    .map((r, i) => {
-      const dot = r.vector.reduce((s, v, j) => s + v * w[j], 0);
-      return { id: r.id, i, key: ranking.kind === 'top' ? dot : -Math.abs(dot + ranking.bias) };
-    })
-    .sort((a, b) => b.key - a.key || a.i - b.i)
-    .slice(0, k)
-    .map((r) => r.id);
-}
+const records = (n: number, seed: number, prefix = 'r') => seededRecords(n, D, seed, prefix);
+const bruteForce = (...args: Parameters<typeof bruteForceTopK>) => bruteForceTopK(...args).map((r) => r.id);
 
 test('top-k (top and boundary, with a seen filter) equals brute force', async (t) => {
   const dir = await tempDir(t);

@@ -2,10 +2,11 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
 import { PineconeStore, type PineconeStoreOptions } from '../../src/core/store/pinecone/pinecone-store';
-import type { Ranking, VectorRecord, VectorStore } from '../../src/core/store/types';
+import type { VectorStore } from '../../src/core/store/types';
 import { startFakePinecone, type FakePinecone } from '../helpers/fake-pinecone';
 import { tempDir } from '../helpers/temp';
 import { randomUnitVectors } from '../helpers/vectors';
+import { bruteForceTopK, seededRecords } from '../helpers/store-reference';
 
 /**
  * One contract, every store: the embedded store and the Pinecone store (against the local fake of
@@ -15,22 +16,8 @@ const D = 24;
 type TestContext = { after(fn: () => Promise<void> | void): void };
 type Factory = (t: TestContext) => Promise<VectorStore>;
 
-function records(n: number, seed: number, prefix = 'r'): VectorRecord[] {
-  const data = randomUnitVectors(n, D, seed);
-  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, path: `img/${prefix}${i}.jpg`, hash: `h${i}`, vector: data.slice(i * D, (i + 1) * D) }));
-}
-
-function bruteForce(all: VectorRecord[], w: Float32Array, k: number, ranking: Ranking, seen: Set<string>): { id: string; dot: number }[] {
-  return all
-    .filter((r) => !seen.has(r.id))
-    .map((r, i) => {
-      const dot = r.vector.reduce((s, v, j) => s + v * w[j], 0);
-      return { id: r.id, i, dot, key: ranking.kind === 'top' ? dot : -Math.abs(dot + ranking.bias) };
-    })
-    .sort((a, b) => b.key - a.key || a.i - b.i)
-    .slice(0, k)
-    .map(({ id, dot }) => ({ id, dot }));
-}
+const records = (n: number, seed: number, prefix = 'r') => seededRecords(n, D, seed, prefix);
+const bruteForce = bruteForceTopK;
 
 async function collect(it: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
