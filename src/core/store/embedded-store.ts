@@ -291,6 +291,19 @@ export class EmbeddedStore implements VectorStore {
       }
     }
   }
+
+  async fetchMeta(ids: string[]): Promise<RecordMeta[]> {
+    const out: RecordMeta[] = [];
+    for (const id of ids) {
+      const row = this.rowOf.get(id);
+      if (row !== undefined) out.push({ ...this.records[row] });
+    }
+    return out;
+  }
+
+  async *idsStartingWith(prefix: string): AsyncIterable<string> {
+    for (const r of this.records) if (r.id.startsWith(prefix)) yield r.id;
+  }
 }
 
 function vectorsName(generation: number): string {

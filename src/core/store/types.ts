@@ -63,4 +63,11 @@ export interface VectorStore {
   seenCount(head: string): Promise<number>;
   ids(): AsyncIterable<string>;
   close(): Promise<void>;
+  /**
+   * The metadata of these records (no vectors), in the order asked; unknown ids are left out. What
+   * incremental indexing compares with the files on disk (hash, size, mtime), whatever the store.
+   */
+  fetchMeta(ids: string[]): Promise<RecordMeta[]>;
+  /** Every id that starts with `prefix` (`''`: every id). Pinecone lists by id prefix; the embedded store filters. */
+  idsStartingWith(prefix: string): AsyncIterable<string>;
 }

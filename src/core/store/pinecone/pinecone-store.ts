@@ -1,7 +1,7 @@
 import { Pinecone, type Index } from '@pinecone-database/pinecone';
 import { VectorTuneError } from '../../errors';
 import { allFinite } from '../../vector';
-import type { Candidate, QueryOptions, Ranking, StoreInfo, VectorRecord, VectorStore } from '../types';
+import type { Candidate, QueryOptions, Ranking, RecordMeta, StoreInfo, VectorRecord, VectorStore } from '../types';
 import { toVectorTuneError } from './errors';
 import { fromMetadata, modelTag, seenField, seenFields, toMetadata, unseenFilter, type PineconeMetadata } from './metadata';
 import { retryingFetch, type TransportOptions } from './transport';
@@ -258,14 +258,26 @@ export class PineconeStore implements VectorStore {
     for await (const page of this.pages()) yield* page;
   }
 
+  /** Pinecone's fetch always returns the values too: the cost is that of `fetch`. */
+  async fetchMeta(ids: string[]): Promise<RecordMeta[]> {
+    const raw = await this.fetchRaw(ids);
+    return ids.filter((id) => raw.has(id)).map((id) => fromMetadata(id, raw.get(id)!.metadata));
+  }
+
+  async *idsStartingWith(prefix: string): AsyncIterable<string> {
+    for await (const page of this.pages(prefix)) yield* page;
+  }
+
   async close(): Promise<void> {}
 
-  private async *pages(): AsyncIterable<string[]> {
+  private async *pages(prefix = ''): AsyncIterable<string[]> {
     let paginationToken: string | undefined;
     const limit = Math.min(Math.max(this.options.listPageSize ?? 100, 1), 100);
     do {
       const token = paginationToken;
-      const res = await this.call('list record ids', () => this.index.listPaginated({ limit, ...(token ? { paginationToken: token } : {}) }));
+      const res = await this.call('list record ids', () =>
+        this.index.listPaginated({ limit, ...(prefix ? { prefix } : {}), ...(token ? { paginationToken: token } : {}) }),
+      );
       const ids = (res.vectors ?? []).map((v) => v.id).filter((id): id is string => typeof id === 'string');
       if (ids.length > 0) yield ids;
       paginationToken = res.pagination?.next;
