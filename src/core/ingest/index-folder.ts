@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
 import type { ImageEmbedder } from '../embed/encoder';
 import { embedFiles } from './embed-files';
-import { EmbeddedStore } from '../store/embedded-store';
-import type { RecordMeta, VectorRecord } from '../store/types';
+import { EmbeddedStore, type StoreIdentity } from '../store/embedded-store';
+import type { RecordMeta, VectorRecord, VectorStore } from '../store/types';
 import { sha256File } from '../util/hash';
 import { isInside, listImageFiles, REFUSED_LINK, toPosixRelative } from './walk';
 
@@ -13,7 +13,13 @@ export interface IndexOptions {
   folder: string;
   /** The workspace root: ids and paths are relative to it. The folder must lie inside it. */
   root: string;
-  storeDir: string;
+  /** The embedded store's folder; ignored when `openStore` is given. */
+  storeDir?: string;
+  /**
+   * Opens (or creates) the store for vectors of this identity: another store than the embedded one, e.g.
+   * a Pinecone index. The store is closed when indexing ends.
+   */
+  openStore?: (identity: StoreIdentity) => Promise<VectorStore>;
   embedder: ImageEmbedder;
   batchSize?: number;
   /** Images with more pixels than this are skipped unread (decompression bombs). */
@@ -64,7 +70,8 @@ export async function indexFolder(options: IndexOptions): Promise<IndexReport> {
   }
 
   const { embedder } = options;
-  const store = await EmbeddedStore.openOrCreate(options.storeDir, { modelId: embedder.modelId, dimension: embedder.dimension });
+  const identity = { modelId: embedder.modelId, dimension: embedder.dimension };
+  const store = options.openStore ? await options.openStore(identity) : await EmbeddedStore.openOrCreate(requireStoreDir(options), identity);
   const report: IndexReport = { added: 0, updated: 0, unchanged: 0, removed: 0, skipped: [], ignored: 0, seconds: 0, cancelled: false };
   try {
     const { images, ignored, refusedLinks } = await listImageFiles(folder);
@@ -81,37 +88,60 @@ export async function indexFolder(options: IndexOptions): Promise<IndexReport> {
   return report;
 }
 
-async function findChanges(images: string[], root: string, store: EmbeddedStore, report: IndexReport): Promise<Pending[]> {
+function requireStoreDir(options: IndexOptions): string {
+  if (options.storeDir === undefined) throw new Error('indexFolder needs storeDir or openStore');
+  return options.storeDir;
+}
+
+/** Ids whose metadata is asked of the store at once: one Pinecone fetch request of 100 ids, or a lookup. */
+const META_CHUNK = 100;
+
+async function findChanges(images: string[], root: string, store: VectorStore, report: IndexReport): Promise<Pending[]> {
   const pending: Pending[] = [];
-  for (const file of images) {
-    const id = toPosixRelative(root, file);
-    const { size, mtimeMs } = await fs.stat(file);
-    const known = store.getMeta(id);
-    if (known && known.size === size && known.mtimeMs === mtimeMs) {
-      report.unchanged++;
-      continue;
+  for (let i = 0; i < images.length; i += META_CHUNK) {
+    const files = images.slice(i, i + META_CHUNK);
+    const known = new Map((await store.fetchMeta(files.map((f) => toPosixRelative(root, f)))).map((m) => [m.id, m]));
+    for (const file of files) {
+      const id = toPosixRelative(root, file);
+      const change = await compare(file, id, known.get(id));
+      if (change) pending.push(change);
+      else report.unchanged++;
     }
-    const hash = await sha256File(file);
-    if (known && known.hash === hash) {
-      report.unchanged++;
-      continue;
-    }
-    pending.push({ file, meta: { id, path: id, hash, size, mtimeMs }, replaces: known !== undefined });
   }
   return pending;
 }
 
-/** Records of files under this folder that are gone from disk. Other folders' records are left alone. */
-async function dropDeleted(store: EmbeddedStore, images: string[], folder: string, root: string): Promise<number> {
+/** The file's pending record, or null when the store already holds it (same size and mtime, or same hash). */
+async function compare(file: string, id: string, known: RecordMeta | undefined): Promise<Pending | null> {
+  const { size, mtimeMs } = await fs.stat(file);
+  if (known && known.size === size && known.mtimeMs === mtimeMs) return null;
+  const hash = await sha256File(file);
+  if (known && known.hash === hash) return null;
+  return { file, meta: { id, path: id, hash, size, mtimeMs }, replaces: known !== undefined };
+}
+
+/**
+ * Records of files under this folder that are gone from disk. Other folders' records are left alone. They
+ * are found by id prefix (an indexed image's id is its path), which Pinecone can list without reading every
+ * record; only the ids not on disk any more are read, to check their path.
+ */
+async function dropDeleted(store: VectorStore, images: string[], folder: string, root: string): Promise<number> {
   const present = new Set(images.map((f) => toPosixRelative(root, f)));
   const prefix = toPosixRelative(root, folder);
   const under = (p: string) => prefix === '' || p === prefix || p.startsWith(prefix + '/');
-  const gone = store.allRecords().filter((r) => r.path !== undefined && under(r.path) && !present.has(r.path)).map((r) => r.id);
+  const absent: string[] = [];
+  for await (const id of store.idsStartingWith(prefix === '' ? '' : prefix + '/')) if (!present.has(id)) absent.push(id);
+  const gone: string[] = [];
+  for (let i = 0; i < absent.length; i += META_CHUNK) {
+    for (const r of await store.fetchMeta(absent.slice(i, i + META_CHUNK))) {
+      if (r.path !== undefined && under(r.path) && !present.has(r.path)) gone.push(r.id);
+    }
+  }
   await store.delete(gone);
   return gone.length;
 }
 
-async function embedPending(pending: Pending[], store: EmbeddedStore, options: IndexOptions, report: IndexReport, started: number): Promise<void> {
+async function embedPending(pending: Pending[], store: VectorStore, options: IndexOptions, report: IndexReport, started: number): Promise<void> {
   // New files are appended batch by batch (cheap, resumable); replacements rewrite the store, so they are
   // gathered and written once at the end.
   const replacements: VectorRecord[] = [];
