@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { describeError, VectorTuneError } from '../core/errors';
+import { maskSecrets } from '../core/util/mask-secret';
 import { CliIo, Command, commandHelp, parseCommandArgs } from './command';
 import { copyStoreCommand } from './commands/copy-store-command';
 import { evalCommand } from './commands/eval-command';
@@ -45,7 +46,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(parseCommandArgs(command, rest), io);
   } catch (err) {
-    io.err(`vector-tune ${name}: ${describeError(err)}`);
+    // The Pinecone key is read from the environment only; whatever went wrong, it is never printed.
+    io.err(`vector-tune ${name}: ${maskSecrets(describeError(err), [io.env.PINECONE_API_KEY])}`);
     return err instanceof VectorTuneError ? 1 : 70;
   }
 }

@@ -17,6 +17,10 @@
  *   against the real service.
  * - Query ties are broken by insertion order; list returns ids sorted bytewise, as documented.
  * - Update of an id that does not exist answers 200 and changes nothing.
+ * - An all-zero dense vector is refused on upsert (400), as the service does for dense indexes.
+ * - Namespaces are separate collections of records (upsert, query, fetch, list, update and delete take a
+ *   `namespace`; describe_index_stats counts each), as documented; Vector Tune keeps its store record in
+ *   one of its own (`__vector_tune__`).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,14 +49,23 @@ export type Fault =
   | { kind: 'hang' }
   | { kind: 'drop' };
 
+/** Which requests a fault is for: a path such as `/vectors/update` or `/query`, optionally a method. */
+export interface FaultTarget {
+  path: string;
+  method?: string;
+}
+
 export interface FakePinecone {
   controllerHostUrl: string;
   apiKey: string;
   indexes: Map<string, FakeIndex>;
   /** Every request seen (method, path without query, body), for assertions on what went on the wire. */
   requests: { method: string; path: string; body: unknown }[];
-  /** The next `times` requests (control or data plane) get this fault, in order after earlier queued faults. */
-  inject(fault: Fault, times?: number): void;
+  /**
+   * The next `times` requests (control or data plane) get this fault, in order after earlier queued faults.
+   * With `where`, only requests of that path (and method) take it: e.g. only `/vectors/update` (markSeen).
+   */
+  inject(fault: Fault, times?: number, where?: FaultTarget): void;
   /** Creates an index directly (as if made earlier by someone else). */
   createIndex(name: string, dimension: number, metric?: string, tags?: Record<string, string>): Promise<FakeIndex>;
   close(): Promise<void>;
@@ -76,7 +89,12 @@ class HttpError extends Error {
 
 export async function startFakePinecone(options: { apiKey?: string } = {}): Promise<FakePinecone> {
   const apiKey = options.apiKey ?? 'test-key';
-  const faults: Fault[] = [];
+  const faults: { fault: Fault; where?: FaultTarget }[] = [];
+  /** The first queued fault meant for this request, taken off the queue. */
+  const takeFault = (method: string, path: string): Fault | undefined => {
+    const i = faults.findIndex(({ where }) => !where || (where.path === path && (!where.method || where.method === method)));
+    return i < 0 ? undefined : faults.splice(i, 1)[0].fault;
+  };
   const requests: FakePinecone['requests'] = [];
   const indexes = new Map<string, FakeIndex>();
   const sockets = new Set<import('node:net').Socket>();
@@ -106,7 +124,7 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
           body = raw;
         }
         requests.push({ method: req.method ?? '', path: url.pathname, body });
-        const fault = faults.shift();
+        const fault = takeFault(req.method ?? '', url.pathname);
         if (fault?.kind === 'hang') return; // never answers; the socket is destroyed on close()
         if (fault?.kind === 'drop') {
           req.socket.destroy();
@@ -202,6 +220,7 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
           if (!Array.isArray(v.values) || v.values.length !== index.dimension) {
             throw new HttpError(400, 'INVALID_ARGUMENT', `Vector dimension ${v.values?.length} does not match the dimension of the index ${index.dimension}`);
           }
+          if (v.values.every((x) => x === 0)) throw new HttpError(400, 'INVALID_ARGUMENT', 'Dense vectors must contain at least one non-zero value.');
           checkMetadata(v.metadata);
         }
         const m = ns(b.namespace);
@@ -309,8 +328,8 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
     apiKey,
     indexes,
     requests,
-    inject(fault, times = 1) {
-      for (let i = 0; i < times; i++) faults.push(fault);
+    inject(fault, times = 1, where) {
+      for (let i = 0; i < times; i++) faults.push({ fault, where });
     },
     createIndex: (name, dimension, metric, tags) => createIndex(name, dimension, metric, tags),
     async close() {

@@ -82,6 +82,33 @@ test('embedded -> pinecone -> new embedded gives identical records and seen sets
   assert.ok(!lines.join('\n').includes(KEY), 'the API key is never printed');
 });
 
+test('a centred store copies both ways with its mean; the way back reads the model from the store record', async (t) => {
+  const root = await tempDir(t);
+  const a = path.join(root, 'a');
+  const mean = randomUnitVectors(1, D, 8).map((v) => v * 0.2);
+  const src = await EmbeddedStore.openOrCreate(a, { modelId: MODEL, dimension: D, centringMean: mean });
+  await src.upsert(records(30));
+  await src.markSeen('dogs', ['img/r1.jpg']);
+  const index = `copy-${++serial}`;
+  const { run, lines } = cli(root);
+  assert.equal(await run(['--from', 'embedded', '--to', 'pinecone', '--store', 'a', '--index', index]), 0, lines.join('\n'));
+  const record = fake.indexes.get(index)!.namespaces.get('__vector_tune__')!.get('store:__default__')!;
+  assert.deepEqual(record.values, Array.from(mean));
+  // No --model-id: the store record names the model, and its mean comes back exactly.
+  assert.equal(await run(['--from', 'pinecone', '--to', 'embedded', '--store', 'b', '--index', index]), 0, lines.join('\n'));
+  const copy = await EmbeddedStore.open(path.join(root, 'b'));
+  assert.deepEqual(copy.info, src.info);
+  assert.deepEqual(await snapshot(copy, path.join(root, 'b'), ['dogs']), await snapshot(src, a, ['dogs']));
+  // An uncentred store cannot go into the centred index, nor the centred one into an uncentred store.
+  await EmbeddedStore.openOrCreate(path.join(root, 'plain'), { modelId: MODEL, dimension: D });
+  await (await EmbeddedStore.open(path.join(root, 'plain'))).upsert(records(2, 9));
+  assert.equal(await run(['--from', 'embedded', '--to', 'pinecone', '--store', 'plain', '--index', index]), 1);
+  assert.match(lines.at(-1)!, /centred by another mean.*not centred.*cannot be mixed/);
+  assert.equal(await run(['--from', 'pinecone', '--to', 'embedded', '--store', 'plain', '--index', index]), 1);
+  assert.match(lines.at(-1)!, /preprocess vectors differently \(centring mean\)/);
+  assert.equal(fake.indexes.get(index)!.namespaces.get('__default__')!.size, 30);
+});
+
 test('--heads limits the seen state copied', async (t) => {
   const root = await tempDir(t);
   await sourceStore(path.join(root, 'a'), 20);

@@ -147,3 +147,58 @@ test('boundary: the two-ended pool answers without a scan when it provably cover
   await small.query(w, { k: 3, ranking: { kind: 'boundary', bias: -5 } });
   assert.equal(fake.requests.filter((r) => r.path === '/vectors/list').length, 0, 'a boundary beyond every w·x is answered from the pool');
 });
+
+test('the store record keeps model, dimension and centring mean beside the data, never in it', async () => {
+  const mean = randomUnitVectors(1, D, 42).map((v) => v * 0.3);
+  const o = options({ centringMean: mean });
+  const store = await PineconeStore.connect(o);
+  assert.deepEqual(Array.from(store.info.centringMean!), Array.from(mean));
+  const index = fake.indexes.get(o.indexName)!;
+  const record = index.namespaces.get('__vector_tune__')!.get('store:__default__')!;
+  assert.deepEqual(record.values, Array.from(mean), 'the mean travels as the record values, float32 exact');
+  assert.deepEqual(
+    { ...record.metadata, createdAt: undefined },
+    { format: 'vector-tune-store', version: 1, modelId: 'Xenova/clip-vit-base-patch32', dimension: D, centred: true, namespace: '__default__', createdAt: undefined },
+  );
+  await store.upsert(records(5));
+  assert.equal(await store.count(), 5, 'the store record is not counted');
+  const all = await store.query(mean, { k: 100, ranking: { kind: 'top' } });
+  assert.deepEqual(all.map((c) => c.id).sort(), ['r0', 'r1', 'r2', 'r3', 'r4'], 'nor returned by a query');
+  const listed: string[] = [];
+  for await (const id of store.ids()) listed.push(id);
+  assert.equal(listed.length, 5, 'nor listed');
+
+  // Every client reads the same mean: one that does not know it (the worker, a teammate) gets it.
+  const { apiKey, controllerHostUrl, indexName } = o;
+  const opened = await PineconeStore.open({ apiKey, controllerHostUrl, indexName, timeoutMs: 2000, baseDelayMs: 10 });
+  assert.deepEqual(opened.info, store.info);
+  const joined = await PineconeStore.connect({ ...o, centringMean: undefined });
+  assert.deepEqual(Array.from(joined.info.centringMean!), Array.from(mean));
+  // Vectors preprocessed another way are refused.
+  await assert.rejects(PineconeStore.connect({ ...o, centringMean: null }), isClear(/centred by another mean.*not centred.*cannot be mixed/));
+  await assert.rejects(PineconeStore.connect({ ...o, centringMean: mean.map((v) => v + 0.01) }), isClear(/centred by another mean/));
+  await assert.rejects(PineconeStore.connect({ ...o, modelId: 'other/model', centringMean: undefined }), isClear(/embeddings of "Xenova_clip-vit-base-patch32"/));
+});
+
+test('an uncentred store records that it is not centred; open() needs a store record and an index', async () => {
+  const o = options();
+  await PineconeStore.connect(o);
+  const record = fake.indexes.get(o.indexName)!.namespaces.get('__vector_tune__')!.get('store:__default__')!;
+  assert.equal(record.metadata!.centred, false);
+  assert.ok(record.values.some((v) => v !== 0), 'Pinecone refuses all-zero dense vectors');
+  const opened = await PineconeStore.open({ apiKey: KEY, controllerHostUrl: fake.controllerHostUrl, indexName: o.indexName });
+  assert.deepEqual(opened.info, { modelId: o.modelId, dimension: D, centringMean: null });
+
+  await fake.createIndex('bare', D, 'dotproduct');
+  await assert.rejects(PineconeStore.open({ apiKey: KEY, controllerHostUrl: fake.controllerHostUrl, indexName: 'bare' }), isClear(/"bare" has no Vector Tune store record/));
+  await assert.rejects(PineconeStore.open({ apiKey: KEY, controllerHostUrl: fake.controllerHostUrl, indexName: 'none-such' }), isClear(/no index named "none-such"/));
+  // An index with records but no store record cannot take centred vectors: their preprocessing is unknown.
+  const bare = await PineconeStore.connect(options({ indexName: 'bare', create: false }));
+  await bare.upsert(records(3));
+  await assert.rejects(PineconeStore.connect(options({ indexName: 'bare', centringMean: randomUnitVectors(1, D, 3) })), isClear(/no store record.*centred vectors cannot be added/));
+  // A store record from a newer Vector Tune is refused, as a newer embedded manifest is.
+  record.metadata = { ...record.metadata, version: 2 };
+  await assert.rejects(PineconeStore.connect(o), isClear(/newer version of Vector Tune \(store format 2/));
+  await assert.rejects(PineconeStore.open({ ...o }), isClear(/newer version/));
+  await assert.rejects(PineconeStore.connect(options({ namespace: '__vector_tune__' })), isClear(/reserved/));
+});

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { VectorTuneError } from '../../core/errors';
-import { copyStore, describePineconeIndex, embeddedHeads, embeddedSeenReader, pineconeSeenReader, type SeenReader } from '../../core/store/copy-store';
+import { copyStore, embeddedHeads, embeddedSeenReader, pineconeSeenReader, type SeenReader } from '../../core/store/copy-store';
 import { EmbeddedStore } from '../../core/store/embedded-store';
+import { describeIndexOrNull, pineconeClient, type PineconeConnection } from '../../core/store/pinecone/connection';
 import { PineconeStore } from '../../core/store/pinecone/pinecone-store';
 import type { VectorStore } from '../../core/store/types';
 import { defineCommand, numberOption } from '../command';
@@ -25,7 +26,8 @@ export const copyStoreCommand = defineCommand({
     'controller-host': { type: 'string', description: 'Pinecone control-plane URL (for tests or a self-hosted gateway).' },
     'model-id': {
       type: 'string',
-      description: 'Model of the vectors, needed when copying from Pinecone into a new embedded store (default: the existing store\'s model).',
+      description:
+        'Model of the vectors in the Pinecone index (default: what the index\'s store record says; needed only for an index made without one).',
     },
     heads: { type: 'string', multiple: true, description: 'Head whose seen state is copied (repeatable; default: every head the source has).' },
     'batch-size': { type: 'string', description: 'Records per batch.', default: '200' },
@@ -59,30 +61,14 @@ export const copyStoreCommand = defineCommand({
       if (from === 'embedded') {
         const embedded = await EmbeddedStore.open(storeDir);
         source = embedded;
-        if (embedded.info.centringMean) {
-          throw new VectorTuneError(
-            'this store holds mean-centred vectors; a Pinecone index cannot record the centring mean, so it cannot be copied there yet.',
-            storeDir,
-          );
-        }
         seen = await embeddedSeenReader(storeDir, heads);
-        dest = await PineconeStore.connect({ ...pine, modelId: embedded.info.modelId, dimension: embedded.info.dimension, cloud: v.cloud, region: v.region });
+        const { modelId, dimension, centringMean } = embedded.info;
+        dest = await PineconeStore.connect({ ...pine, modelId, dimension, centringMean, cloud: v.cloud, region: v.region });
         io.out(`copying ${await embedded.count()} records from ${storeDir} to Pinecone index "${v.index}"; seen state of ${(heads ?? (await embeddedHeads(storeDir))).length} head(s)`);
       } else {
-        const described = await describePineconeIndex(pine);
-        if (!described) throw new VectorTuneError(`Pinecone has no index named "${v.index}".`, undefined, 'Check --index and --host.');
-        const existing = (await EmbeddedStore.exists(storeDir)) ? await EmbeddedStore.open(storeDir) : undefined;
-        const modelId = v['model-id'] ?? existing?.info.modelId;
-        if (!modelId) {
-          await existing?.close();
-          throw new VectorTuneError(
-            `--model-id is required to create a new embedded store from the Pinecone index "${v.index}"${described.modelTag ? ` (tagged "${described.modelTag}")` : ''}.`,
-          );
-        }
-        await existing?.close();
-        source = await PineconeStore.connect({ ...pine, modelId, dimension: described.dimension, create: false });
-        dest = await EmbeddedStore.openOrCreate(storeDir, { modelId, dimension: described.dimension });
-        seen = await pineconeSeenReader({ ...pine, host: v.host ?? described.host, heads });
+        source = await pineconeSource(pine, v['model-id'], storeDir);
+        dest = await EmbeddedStore.openOrCreate(storeDir, source.info);
+        seen = await pineconeSeenReader({ ...pine, heads });
         io.out(`copying Pinecone index "${v.index}" to ${storeDir}`);
       }
       const report = await copyStore({
@@ -98,8 +84,6 @@ export const copyStoreCommand = defineCommand({
       io.out(`done: ${report.read} records (${report.written} written, ${report.skipped} already there)`);
       for (const [head, n] of Object.entries(report.heads)) io.out(`  head ${head}: ${n} seen`);
       return 0;
-    } catch (err) {
-      throw scrub(err, apiKey);
     } finally {
       await source?.close();
       await dest?.close();
@@ -112,12 +96,16 @@ function kindOf(value: string | undefined, name: string): Kind {
   throw new VectorTuneError(`--${name} must be "embedded" or "pinecone"${value === undefined ? '' : `, not "${value}"`}.`);
 }
 
-/** Belt and braces: no error leaves this command with the API key in it. */
-function scrub(err: unknown, apiKey: string): unknown {
-  if (!(err instanceof Error) || apiKey.length < 4) return err;
-  const text = `${err.message}\n${err.stack ?? ''}`;
-  if (!text.includes(apiKey)) return err;
-  const clean = (s: string) => s.split(apiKey).join('***');
-  if (err instanceof VectorTuneError) return new VectorTuneError(clean(err.problem), err.file, err.hint && clean(err.hint));
-  return new VectorTuneError(clean(err.message));
+/**
+ * The source index, for the model its store record names; an index made before store records (or by
+ * another tool) is read for `--model-id`, or the model of the embedded store being copied into.
+ */
+async function pineconeSource(pine: PineconeConnection, modelIdOption: string | undefined, storeDir: string): Promise<PineconeStore> {
+  const existing = (await EmbeddedStore.exists(storeDir)) ? await EmbeddedStore.open(storeDir) : undefined;
+  const modelId = modelIdOption ?? existing?.info.modelId;
+  await existing?.close();
+  if (modelId === undefined) return PineconeStore.open(pine);
+  const described = await describeIndexOrNull(pineconeClient(pine), pine.indexName);
+  if (!described) throw new VectorTuneError(`Pinecone has no index named "${pine.indexName}".`, undefined, 'Check --index and --host.');
+  return PineconeStore.connect({ ...pine, modelId, dimension: described.dimension ?? 0, create: false });
 }

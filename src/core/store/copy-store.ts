@@ -1,10 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { Pinecone, type Index } from '@pinecone-database/pinecone';
+import type { Index } from '@pinecone-database/pinecone';
 import { VectorTuneError } from '../errors';
+import { describeIndexOrNull, pineconeClient, type PineconeConnection } from './pinecone/connection';
 import { toVectorTuneError } from './pinecone/errors';
 import { seenField } from './pinecone/metadata';
-import { retryingFetch, type TransportOptions } from './pinecone/transport';
 import { readSeen, seenFile } from './seen-file';
 import type { VectorRecord, VectorStore } from './types';
 
@@ -146,12 +146,7 @@ export async function embeddedSeenReader(storeDir: string, heads?: string[]): Pr
   };
 }
 
-export interface PineconeSeenOptions extends TransportOptions {
-  apiKey: string;
-  indexName: string;
-  host?: string;
-  controllerHostUrl?: string;
-  namespace?: string;
+export interface PineconeSeenOptions extends PineconeConnection {
   /** Heads to read; omit to read every `seen_*` field found on the records. */
   heads?: string[];
 }
@@ -191,39 +186,19 @@ export async function pineconeSeenReader(options: PineconeSeenOptions): Promise<
   };
 }
 
-/** The index's dimension and model tag (`vector_tune_model`), or null when there is no such index. */
-export async function describePineconeIndex(options: Omit<PineconeSeenOptions, 'heads'>): Promise<{ dimension: number; modelTag?: string; host: string } | null> {
-  const pc = client(options);
-  try {
-    const d = await pc.describeIndex(options.indexName);
-    return { dimension: d.dimension ?? 0, modelTag: d.tags?.vector_tune_model, host: d.host };
-  } catch (err) {
-    if ((err as Error)?.name === 'PineconeNotFoundError') return null;
-    throw toVectorTuneError(err, `describe index "${options.indexName}"`, options.indexName);
-  }
-}
-
 /** Inverse of `seenField`: plain names are `seen_<head>`, others `seen__<utf-8 hex>`. */
 export function headOfField(key: string): string {
   const hex = /^seen__((?:[0-9a-f]{2})+)$/.exec(key);
   return hex ? Buffer.from(hex[1], 'hex').toString('utf8') : key.slice('seen_'.length);
 }
 
-function client(options: Omit<PineconeSeenOptions, 'heads'>): Pinecone {
-  return new Pinecone({
-    apiKey: options.apiKey,
-    ...(options.controllerHostUrl ? { controllerHostUrl: options.controllerHostUrl } : {}),
-    fetchApi: retryingFetch(options),
-    maxRetries: 0,
-  });
-}
-
 async function rawIndex(options: PineconeSeenOptions): Promise<Index> {
+  const pc = pineconeClient(options);
   let host = options.host;
   if (!host) {
-    const described = await describePineconeIndex(options);
+    const described = await describeIndexOrNull(pc, options.indexName);
     if (!described) throw toVectorTuneError({ name: 'PineconeNotFoundError' }, `describe index "${options.indexName}"`, options.indexName);
     host = described.host;
   }
-  return client(options).index({ name: options.indexName, host, namespace: options.namespace ?? '' });
+  return pc.index({ name: options.indexName, host, namespace: options.namespace ?? '' });
 }

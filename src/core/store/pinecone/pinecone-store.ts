@@ -1,28 +1,14 @@
-import { Pinecone, type Index } from '@pinecone-database/pinecone';
+import type { Index } from '@pinecone-database/pinecone';
 import { VectorTuneError } from '../../errors';
 import { allFinite } from '../../vector';
 import type { Candidate, QueryOptions, Ranking, RecordMeta, StoreInfo, VectorRecord, VectorStore } from '../types';
+import type { PineconeConnection } from './connection';
 import { toVectorTuneError } from './errors';
-import { fromMetadata, modelTag, seenField, seenFields, toMetadata, unseenFilter, type PineconeMetadata } from './metadata';
-import { retryingFetch, type TransportOptions } from './transport';
+import { fromMetadata, seenField, seenFields, toMetadata, unseenFilter, type PineconeMetadata } from './metadata';
+import { connectIndex, dataCount, openIndex, type OpenedIndex, type StoreIdentityRequest } from './open-index';
 
-export interface PineconeStoreOptions extends TransportOptions {
-  /** From SecretStorage or PINECONE_API_KEY; only ever sent in the Api-Key header. */
-  apiKey: string;
-  indexName: string;
-  modelId: string;
-  dimension: number;
-  centringMean?: Float32Array | null;
-  /** Serverless spec used when the index has to be created. */
-  cloud?: string;
-  region?: string;
-  /** The index's data-plane host; resolved with describeIndex when absent. */
-  host?: string;
-  /** Control-plane URL (tests point it at a local server). */
-  controllerHostUrl?: string;
-  namespace?: string;
-  /** Create the index when it does not exist (default true). */
-  create?: boolean;
+/** How the adapter cuts its requests; the defaults suit Pinecone's limits. */
+export interface PineconeTuning {
   /** Upsert request limits: Pinecone allows 1000 vectors and 2 MB per request (defaults 500 and 1.5 MB). */
   maxBatchRecords?: number;
   maxBatchBytes?: number;
@@ -34,77 +20,43 @@ export interface PineconeStoreOptions extends TransportOptions {
   concurrency?: number;
 }
 
-const METRIC = 'dotproduct';
+export type PineconeStoreOptions = PineconeConnection & StoreIdentityRequest & PineconeTuning;
+
 const TOPK_MAX = 10_000;
 const FETCH_CHUNK = 100; // ids go in the query string: keep URLs short
 
 /**
  * The `VectorStore` on a Pinecone serverless index (dotproduct metric). One record per item: id, values,
- * metadata `path`, `hash`, `size`, `mtimeMs` and one `seen_<head>` boolean per head (see metadata.ts).
+ * metadata `path`, `hash`, `size`, `mtimeMs` and one `seen_<head>` boolean per head (see metadata.ts). The
+ * store's model, dimension and centring mean are in a reserved record outside the data (store-record.ts).
  * Counts and listings follow Pinecone's consistency: writes become visible within seconds, not at once.
  */
 export class PineconeStore implements VectorStore {
   private constructor(
     readonly info: StoreInfo,
     private readonly index: Index,
-    private readonly options: PineconeStoreOptions,
+    private readonly options: PineconeConnection & PineconeTuning,
   ) {}
 
-  /** Connects to the index, creating it when absent; an index of another dimension, metric or model is refused. */
+  /**
+   * Connects for a known model, creating the index when absent; an index of another dimension, metric,
+   * model or centring is refused. With `centringMean` undefined the index's own mean is used.
+   */
   static async connect(options: PineconeStoreOptions): Promise<PineconeStore> {
-    const { indexName } = options;
-    const pc = new Pinecone({
-      apiKey: options.apiKey,
-      ...(options.controllerHostUrl ? { controllerHostUrl: options.controllerHostUrl } : {}),
-      fetchApi: retryingFetch(options),
-      maxRetries: 0,
-    });
-    const fail = (err: unknown, what: string) => toVectorTuneError(err, what, indexName);
-    let described: Awaited<ReturnType<Pinecone['describeIndex']>> | undefined;
-    try {
-      described = await pc.describeIndex(indexName);
-    } catch (err) {
-      if ((err as Error)?.name !== 'PineconeNotFoundError' || options.create === false) throw fail(err, `describe index "${indexName}"`);
-    }
-    if (!described) {
-      try {
-        const created = await pc.createIndex({
-          name: indexName,
-          dimension: options.dimension,
-          metric: METRIC,
-          spec: { serverless: { cloud: options.cloud ?? 'aws', region: options.region ?? 'us-east-1' } },
-          tags: { vector_tune_model: modelTag(options.modelId) },
-          waitUntilReady: true,
-          suppressConflicts: true,
-        });
-        described = created?.host ? created : await pc.describeIndex(indexName);
-      } catch (err) {
-        throw fail(err, `create index "${indexName}"`);
-      }
-    }
-    const mismatch: string[] = [];
-    if (described.dimension !== options.dimension) mismatch.push(`${described.dimension}-d vectors (this model makes ${options.dimension}-d)`);
-    if (described.metric !== METRIC) mismatch.push(`the "${described.metric}" metric (Vector Tune needs "${METRIC}": a head scores by w·x)`);
-    const tag = described.tags?.vector_tune_model;
-    if (tag !== undefined && tag !== modelTag(options.modelId)) mismatch.push(`embeddings of "${tag}" (not "${options.modelId}")`);
-    if (mismatch.length > 0) {
-      throw new VectorTuneError(
-        `the Pinecone index "${indexName}" holds ${mismatch.join(' and ')}; it cannot be used for this model.`,
-        undefined,
-        'Choose another index name in the settings, or delete that index in the Pinecone console.',
-      );
-    }
-    const host = options.host ?? described.host;
-    const index = pc.index({ name: indexName, host, namespace: options.namespace ?? '' });
-    const info: StoreInfo = { modelId: options.modelId, dimension: options.dimension, centringMean: options.centringMean ?? null };
-    return new PineconeStore(info, index, options);
+    return PineconeStore.from(await connectIndex(options, options), options);
+  }
+
+  /** Opens an index a Vector Tune store was made in, for the model its store record names. */
+  static async open(options: PineconeConnection & PineconeTuning): Promise<PineconeStore> {
+    return PineconeStore.from(await openIndex(options), options);
+  }
+
+  private static from(opened: OpenedIndex, options: PineconeConnection & PineconeTuning): PineconeStore {
+    return new PineconeStore(opened.info, opened.index, options);
   }
 
   async count(): Promise<number> {
-    const stats = await this.call('count records', () => this.index.describeIndexStats());
-    // The SDK names the default namespace "__default__" (older indexes report it as '').
-    const ns = this.options.namespace || '__default__';
-    return (stats.namespaces?.[ns] ?? (ns === '__default__' ? stats.namespaces?.[''] : undefined))?.recordCount ?? 0;
+    return dataCount(this.index, this.options, this.options.indexName);
   }
 
   /**
