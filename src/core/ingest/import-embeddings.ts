@@ -51,8 +51,10 @@ export async function importEmbeddings(options: ImportOptions): Promise<ImportRe
       'Give one CSV line per matrix row, or a --row-column naming each line\'s row.',
     );
   }
+  for (const f of options.where ?? []) column(csv, f.column, options.csvFile); // refused even when the CSV has no lines
   const selected = csv.rows.map((_, i) => i).filter((i) => rowMatches(csv.header, csv.rows[i], options.where ?? [], options.csvFile));
   checkUniqueIds(selected.map((i) => ids[i]), options.csvFile, options.idColumn);
+  if (options.rowColumn) checkUniqueRows(selected, rowIndex, options);
 
   const existed = await EmbeddedStore.exists(options.storeDir);
   const mean = options.centre ? meanOfSelected(matrix.data, matrix.dim, selected.map((i) => rowIndex[i])) : null;
@@ -91,7 +93,8 @@ function meanOfSelected(data: Float32Array, dim: number, rows: number[]): Float3
 }
 
 function parseRowIndex(value: string, line: number, rows: number, options: ImportOptions): number {
-  const n = Number(value);
+  // Digits only: Number() would read "" and " " as row 0, and "0x1", "1e0" or "2.0" as rows nobody wrote.
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0 || n >= rows) {
     throw new VectorTuneError(
       `data line ${line + 1}: "${value}" in column "${options.rowColumn}" is not a row index from 0 to ${rows - 1}.`,
@@ -99,6 +102,21 @@ function parseRowIndex(value: string, line: number, rows: number, options: Impor
     );
   }
   return n;
+}
+
+/** Two ids naming one matrix row would import one vector twice: a CSV out of step with its matrix. */
+function checkUniqueRows(selected: number[], rowIndex: number[], options: ImportOptions): void {
+  const lineOf = new Map<number, number>();
+  for (const i of selected) {
+    const first = lineOf.get(rowIndex[i]);
+    if (first !== undefined) {
+      throw new VectorTuneError(
+        `data lines ${first + 1} and ${i + 1} both name matrix row ${rowIndex[i]} in column "${options.rowColumn}"; each row can be imported once.`,
+        options.csvFile,
+      );
+    }
+    lineOf.set(rowIndex[i], i);
+  }
 }
 
 function checkUniqueIds(ids: string[], file: string, idColumn: string): void {

@@ -4,6 +4,7 @@
  *
  * Choices beyond the RFC, to accept what spreadsheets and pandas write without guessing:
  * - a leading UTF-8 BOM is dropped; UTF-16 files that start with a BOM (Excel's "Unicode" export) are decoded;
+ *   any other encoding is refused (invalid UTF-8 with the byte and line; NUL characters, as UTF-16 without a BOM);
  * - blank lines (no characters at all) are skipped anywhere, so trailing newlines never matter. A one-column
  *   row holding an empty string must therefore be written `""`, which toCsv does;
  * - a quote inside an unquoted field (`5" screen`) is kept as a literal character, as Excel does, but text
@@ -127,6 +128,10 @@ export async function readCsv(file: string): Promise<Csv> {
 }
 
 export function decodeText(bytes: Uint8Array, file: string): string {
+  return refuseNul(decodeBytes(bytes, file), file);
+}
+
+function decodeBytes(bytes: Uint8Array, file: string): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     const body = bytes.slice(2);
     if (bytes[0] === 0xfe) for (let i = 0; i + 1 < body.length; i += 2) [body[i], body[i + 1]] = [body[i + 1], body[i]];
@@ -144,6 +149,18 @@ export function decodeText(bytes: Uint8Array, file: string): string {
     const where = at < bytes.length ? `byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at.toLocaleString('en-US')} (line ${line})` : 'it ends in the middle of a character';
     throw new VectorTuneError(`is not valid UTF-8: ${where}.`, file, 'Save it as UTF-8 (in Excel: "CSV UTF-8").');
   }
+}
+
+/**
+ * No text file holds NUL characters, but UTF-16 without a byte-order mark is valid UTF-8 with a NUL in every
+ * other byte: read as such it would give column names nobody wrote instead of an error.
+ */
+function refuseNul(text: string, file: string): string {
+  const at = text.indexOf('\0');
+  if (at < 0) return text;
+  const line = text.slice(0, at).split('\n').length;
+  throw new VectorTuneError(`holds a NUL character (line ${line}): it is not a text file, or it is UTF-16 without a byte-order mark.`, file,
+    'Save it as UTF-8 (in Excel: "CSV UTF-8").');
 }
 
 /**
