@@ -4,10 +4,12 @@ import { VectorTuneError } from '../errors';
 import { fileExists, removeStaleTemporaries, writeFileAtomic } from '../fs/durable';
 import { allFinite } from '../vector';
 import { readManifest, STORE_FORMAT, STORE_VERSION, StoreManifest, writeManifest } from './manifest';
-import { appendAt, encodeRecords, pickMeta, readPrefix, readRecords } from './records-file';
-import { scanTopK } from './scan';
+import { exactSearch } from './exact-search';
+import { QuantisedRows } from './quantised-rows';
+import { appendAt, encodeRecords, pickMeta, readRecords } from './records-file';
 import { appendSeen, clearSeen, readSeen, seenFile } from './seen-file';
 import type { Candidate, QueryOptions, RecordMeta, StoreInfo, VectorRecord, VectorStore } from './types';
+import { VectorFile, writeRows } from './vector-file';
 
 export interface StoreIdentity {
   modelId: string;
@@ -18,11 +20,13 @@ export interface StoreIdentity {
 /**
  * The default, zero-setup store: a folder (normally `.vectortune/store`, git-ignored) holding
  * `manifest.json`, `vectors-<gen>.f32` (row-major float32) and `records-<gen>.jsonl` (one line per row),
- * plus `seen/<head>.txt`. All vectors live in memory for an exact scan; writes are append + fsync, then an
- * atomic manifest replace, so a kill at any moment leaves the last committed state.
+ * plus `seen/<head>.txt`. Memory holds int8 copies of the vectors (a quarter of float32) for the search's first
+ * pass; exact float32 values are read from the file for its short list and for `fetch` (exact-search.ts). Writes
+ * are append + fsync, then an atomic manifest replace, so a kill at any moment leaves the last committed state.
  */
 export class EmbeddedStore implements VectorStore {
-  private vectors: Float32Array;
+  private rows: QuantisedRows;
+  private file: VectorFile;
   private readonly rowOf = new Map<string, number>();
   private readonly seen = new Map<string, Uint8Array>();
   /** Serialises writers inside this process; every mutation goes through `exclusive`. */
@@ -31,11 +35,13 @@ export class EmbeddedStore implements VectorStore {
   private constructor(
     readonly dir: string,
     private manifest: StoreManifest,
-    vectors: Float32Array,
+    rows: QuantisedRows,
+    file: VectorFile,
     private records: RecordMeta[],
     readonly info: StoreInfo,
   ) {
-    this.vectors = vectors;
+    this.rows = rows;
+    this.file = file;
     records.forEach((r, row) => this.rowOf.set(r.id, row));
   }
 
@@ -56,11 +62,19 @@ export class EmbeddedStore implements VectorStore {
     const manifest = await readManifest(manifestFile);
     if (expected) checkIdentity(manifest, expected, dir);
     const { dimension, count } = manifest;
-    const vectors = new Float32Array(Math.max(count, 1024) * dimension);
-    await readPrefix(path.join(dir, vectorsName(manifest.generation)), count * dimension * 4, new Uint8Array(vectors.buffer));
     const records = await readRecords(path.join(dir, recordsName(manifest.generation)), manifest.recordsBytes, count);
+    const file = new VectorFile(path.join(dir, vectorsName(manifest.generation)), dimension);
+    const rows = new QuantisedRows(dimension, Math.max(count, 1024), dir);
+    try {
+      for (const { start, vectors } of file.chunks(count)) {
+        for (let i = 0; i * dimension < vectors.length; i++) rows.set(start + i, vectors, i * dimension);
+      }
+    } catch (err) {
+      file.close();
+      throw err;
+    }
     const mean = manifest.centringMean ? Float32Array.from(manifest.centringMean) : null;
-    return new EmbeddedStore(dir, manifest, vectors, records, { modelId: manifest.modelId, dimension, centringMean: mean });
+    return new EmbeddedStore(dir, manifest, rows, file, records, { modelId: manifest.modelId, dimension, centringMean: mean });
   }
 
   /** Opens the store in `dir`, or creates an empty one for this model if there is none. */
@@ -119,24 +133,23 @@ export class EmbeddedStore implements VectorStore {
       throw new VectorTuneError(`query vector has ${w.length} dimensions; the store holds ${this.info.dimension}.`, this.dir);
     }
     const excluded = options.unseenBy === undefined ? undefined : await this.seenBitmap(options.unseenBy);
-    const hits = scanTopK(this.vectors, this.info.dimension, this.records.length, w, options.k, options.ranking, excluded);
+    // Under the writers' queue: a rewrite swaps the rows and the file, which a search must not see half-done.
+    const hits = await this.exclusive(() =>
+      exactSearch({ rows: this.rows, file: this.file, count: this.records.length, w, k: options.k, ranking: options.ranking, excluded }),
+    );
     return hits.map(({ row, dot }) => ({ id: this.records[row].id, path: this.records[row].path, dot }));
   }
 
   async fetch(ids: string[]): Promise<VectorRecord[]> {
-    const out: VectorRecord[] = [];
-    for (const id of ids) {
-      const row = this.rowOf.get(id);
-      if (row === undefined) continue;
-      out.push({ ...this.records[row], vector: this.vectorAt(row) });
-    }
-    return out;
+    const found = ids.map((id) => this.rowOf.get(id)).filter((row): row is number => row !== undefined);
+    const d = this.info.dimension;
+    const vectors = this.file.readRows(found);
+    return found.map((row, i) => ({ ...this.records[row], vector: vectors.slice(i * d, (i + 1) * d) }));
   }
 
   /** A copy of row `row`'s vector. */
   vectorAt(row: number): Float32Array {
-    const d = this.info.dimension;
-    return this.vectors.slice(row * d, (row + 1) * d);
+    return this.file.readRows([row]);
   }
 
   async markSeen(head: string, ids: string[]): Promise<void> {
@@ -171,6 +184,8 @@ export class EmbeddedStore implements VectorStore {
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
+    this.file.close();
+    await this.rows.close();
   }
 
   private validate(r: VectorRecord): void {
@@ -191,7 +206,7 @@ export class EmbeddedStore implements VectorStore {
   }
 
   private capacityRows(): number {
-    return this.vectors.length / this.info.dimension;
+    return this.rows.capacity;
   }
 
   private async seenBitmap(head: string): Promise<Uint8Array> {
@@ -220,42 +235,68 @@ export class EmbeddedStore implements VectorStore {
     await appendAt(path.join(this.dir, recordsName(gen)), this.manifest.recordsBytes, recordText);
     await this.commit({ count: start + added.length, recordsBytes: this.manifest.recordsBytes + recordText.byteLength });
     // Memory follows disk only after the commit, so a failed write leaves the in-memory view consistent too.
-    this.vectors.set(block, start * d);
     added.forEach((r, i) => {
+      this.rows.set(start + i, block, i * d);
       this.records.push(pickMeta(r));
       this.rowOf.set(r.id, start + i);
     });
   }
 
-  /** Replacements or deletions: write a whole new generation, switch the manifest to it, drop the old files. */
+  /**
+   * Replacements or deletions: write a whole new generation, switch the manifest to it, drop the old files. Kept
+   * rows are copied from the old file a chunk at a time (never all of it in memory) and keep their int8 rows.
+   */
   private async rewrite(upserts: VectorRecord[], deleted: Set<string>): Promise<void> {
     const d = this.info.dimension;
     const replacing = new Map(upserts.map((r) => [r.id, r]));
     const keptRows = this.records.map((r, row) => row).filter((row) => !deleted.has(this.records[row].id));
     const added = upserts.filter((r) => !this.rowOf.has(r.id));
-    const rows = keptRows.length + added.length;
-    const vectors = new Float32Array(Math.max(rows, 1024) * d);
+    const count = keptRows.length + added.length;
+    const rows = new QuantisedRows(d, Math.max(count, 1024), this.dir);
     const records: RecordMeta[] = [];
-    keptRows.forEach((row, i) => {
-      const replacement = replacing.get(this.records[row].id);
-      vectors.set(replacement ? replacement.vector : this.vectors.subarray(row * d, (row + 1) * d), i * d);
-      records.push(replacement ? pickMeta(replacement) : this.records[row]);
-    });
-    added.forEach((r, i) => {
-      vectors.set(r.vector, (keptRows.length + i) * d);
-      records.push(pickMeta(r));
-    });
     await this.removeLeftovers();
     const oldGen = this.manifest.generation;
     const gen = oldGen + 1;
-    const recordText = Buffer.from(encodeRecords(records), 'utf8');
-    await writeFileAtomic(path.join(this.dir, vectorsName(gen)), new Uint8Array(vectors.buffer, 0, rows * d * 4));
-    await writeFileAtomic(path.join(this.dir, recordsName(gen)), recordText);
-    await this.commit({ generation: gen, count: rows, recordsBytes: recordText.byteLength });
+    const vectorsFile = path.join(this.dir, vectorsName(gen));
+    try {
+      writeRows(vectorsFile, count, d, (emit) => {
+        for (let i = 0; i < keptRows.length; i += COPY_ROWS) {
+          const slice = keptRows.slice(i, i + COPY_ROWS);
+          const block = this.file.readRows(slice);
+          slice.forEach((row, j) => {
+            const replacement = replacing.get(this.records[row].id);
+            if (replacement) {
+              block.set(replacement.vector, j * d);
+              rows.set(i + j, block, j * d);
+            } else {
+              rows.copyRow(this.rows, row, i + j);
+            }
+            records.push(replacement ? pickMeta(replacement) : this.records[row]);
+          });
+          emit(block);
+        }
+        const block = new Float32Array(added.length * d);
+        added.forEach((r, i) => {
+          block.set(r.vector, i * d);
+          rows.set(keptRows.length + i, block, i * d);
+          records.push(pickMeta(r));
+        });
+        emit(block);
+      });
+      const recordText = Buffer.from(encodeRecords(records), 'utf8');
+      await writeFileAtomic(path.join(this.dir, recordsName(gen)), recordText);
+      await this.commit({ generation: gen, count, recordsBytes: recordText.byteLength });
+    } catch (err) {
+      await rows.close();
+      throw err;
+    }
+    this.file.close();
+    await this.rows.close();
     await fs.rm(path.join(this.dir, vectorsName(oldGen)), { force: true });
     await fs.rm(path.join(this.dir, recordsName(oldGen)), { force: true });
 
-    this.vectors = vectors;
+    this.rows = rows;
+    this.file = new VectorFile(vectorsFile, d);
     this.records = records;
     this.rowOf.clear();
     records.forEach((r, row) => this.rowOf.set(r.id, row));
@@ -269,13 +310,11 @@ export class EmbeddedStore implements VectorStore {
   }
 
   private ensureCapacity(rows: number): void {
-    const d = this.info.dimension;
-    if (rows * d <= this.vectors.length) return;
-    const grown = new Float32Array(Math.max(rows, Math.ceil(this.capacityRows() * 1.5)) * d);
-    grown.set(this.vectors.subarray(0, this.records.length * d));
-    this.vectors = grown;
+    if (rows <= this.rows.capacity) return;
+    const grown = this.rows.grown(Math.max(rows, Math.ceil(this.capacityRows() * 1.5)), this.records.length);
+    this.rows = grown;
     for (const [head, bitmap] of this.seen) {
-      const bigger = new Uint8Array(grown.length / d);
+      const bigger = new Uint8Array(grown.capacity);
       bigger.set(bitmap);
       this.seen.set(head, bigger);
     }
@@ -305,6 +344,9 @@ export class EmbeddedStore implements VectorStore {
     for (const r of this.records) if (r.id.startsWith(prefix)) yield r.id;
   }
 }
+
+/** Rows per read-and-write step of a rewrite (16 MiB of 512-d float32). */
+const COPY_ROWS = 8192;
 
 function vectorsName(generation: number): string {
   return `vectors-${generation}.f32`;

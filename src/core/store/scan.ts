@@ -14,15 +14,18 @@ export function scanTopK(
   ranking: Ranking,
   excluded?: Uint8Array,
 ): { row: number; dot: number }[] {
-  const heap = new MinHeap(k);
-  const bias = ranking.kind === 'boundary' ? ranking.bias : 0;
+  const heap = new TopK(k);
   for (let row = 0; row < rows; row++) {
     if (excluded && excluded[row]) continue;
     const dot = dotAt(vectors, row * dimension, w, dimension);
-    const key = ranking.kind === 'top' ? dot : -Math.abs(dot + bias);
-    heap.offer(key, row, dot);
+    heap.offer(rankingKey(ranking, dot), row, dot);
   }
   return heap.drainDescending();
+}
+
+/** Larger is better: `w·x` for `top`, `−|w·x + b|` for `boundary`. */
+export function rankingKey(ranking: Ranking, dot: number): number {
+  return ranking.kind === 'top' ? dot : -Math.abs(dot + ranking.bias);
 }
 
 export function dotAt(vectors: Float32Array, offset: number, w: Float32Array, dimension: number): number {
@@ -39,14 +42,17 @@ export function dotAt(vectors: Float32Array, offset: number, w: Float32Array, di
   return s0 + s1 + s2 + s3;
 }
 
-/** Keeps the k largest keys; the root is the weakest kept entry, so most rows are rejected in O(1). */
-class MinHeap {
+/**
+ * Keeps the k largest keys, ties to the lower row when rows are offered in increasing order; the root is the weakest
+ * kept entry, so most rows are rejected in O(1).
+ */
+export class TopK {
   private readonly keys: Float64Array;
   private readonly rows: Int32Array;
   private readonly dots: Float64Array;
   private size = 0;
 
-  constructor(private readonly capacity: number) {
+  constructor(readonly capacity: number) {
     this.keys = new Float64Array(capacity);
     this.rows = new Int32Array(capacity);
     this.dots = new Float64Array(capacity);
@@ -63,6 +69,11 @@ class MinHeap {
     if (key <= this.keys[0]) return;
     this.set(0, key, row, dot);
     this.siftDown(0);
+  }
+
+  /** The weakest kept key once k entries are held; −Infinity before. */
+  threshold(): number {
+    return this.size === this.capacity && this.capacity > 0 ? this.keys[0] : -Infinity;
   }
 
   drainDescending(): { row: number; dot: number }[] {

@@ -1,0 +1,93 @@
+import * as fs from 'node:fs';
+import { VectorTuneError } from '../errors';
+
+/** Rows per read when streaming the whole file: 8,192 × 512-d float32 = 16 MiB. */
+const CHUNK_ROWS = 8192;
+
+/**
+ * Reads rows of a store's `vectors-<gen>.f32` (row-major float32) on demand. The embedded store keeps only int8 copies
+ * in memory; exact values come from here: the search's short list, `fetch`, and rewrites. Reads are synchronous and
+ * small (a short list is tens of rows; the OS page cache serves them), which keeps the search free of awaits.
+ */
+export class VectorFile {
+  private fd: number | undefined;
+
+  constructor(readonly file: string, readonly dimension: number) {}
+
+  /** Rows `rows` (any order) as one Float32Array, row i of the result = rows[i]. */
+  readRows(rows: ArrayLike<number>): Float32Array {
+    const d = this.dimension;
+    const out = new Float32Array(rows.length * d);
+    const bytes = new Uint8Array(out.buffer);
+    for (let i = 0; i < rows.length; i++) this.readInto(bytes, i * d * 4, d * 4, rows[i] * d * 4);
+    return out;
+  }
+
+  /** `count` rows from row `start`. */
+  readRange(start: number, count: number): Float32Array {
+    const out = new Float32Array(count * this.dimension);
+    this.readInto(new Uint8Array(out.buffer), 0, out.byteLength, start * this.dimension * 4);
+    return out;
+  }
+
+  /** The first `count` rows, a chunk at a time. */
+  *chunks(count: number, chunkRows = CHUNK_ROWS): Generator<{ start: number; vectors: Float32Array }> {
+    for (let start = 0; start < count; start += chunkRows) {
+      yield { start, vectors: this.readRange(start, Math.min(chunkRows, count - start)) };
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private readInto(target: Uint8Array, offset: number, length: number, position: number): void {
+    this.fd ??= this.open();
+    let done = 0;
+    while (done < length) {
+      // One read of more than 2 GiB aborts Node: read in pieces of at most 1 GiB.
+      const n = fs.readSync(this.fd, target, offset + done, Math.min(length - done, 1 << 30), position + done);
+      if (n === 0) {
+        throw new VectorTuneError(
+          `the store's vectors file ends at byte ${position + done}, before the rows its manifest lists.`,
+          this.file,
+          'The store is damaged; delete its folder and index again.',
+        );
+      }
+      done += n;
+    }
+  }
+
+  private open(): number {
+    try {
+      return fs.openSync(this.file, 'r');
+    } catch (err) {
+      throw new VectorTuneError(
+        `a store data file cannot be opened (${(err as NodeJS.ErrnoException).code}).`,
+        this.file,
+        'Delete the store folder and index again.',
+      );
+    }
+  }
+}
+
+/**
+ * Writes a new vectors file from blocks that `produce` emits in row order, then fsyncs it. The file is a new
+ * generation's, which no manifest names yet, so a kill part-way leaves only a leftover that the next writer removes.
+ */
+export function writeRows(file: string, rows: number, dimension: number, produce: (emit: (block: Float32Array) => void) => void): void {
+  const fd = fs.openSync(file, 'w');
+  let written = 0;
+  try {
+    produce((block) => {
+      const bytes = new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
+      for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      written += block.length / dimension;
+    });
+    if (written !== rows) throw new Error(`internal: wrote ${written} rows of ${rows}`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

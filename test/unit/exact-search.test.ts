@@ -1,0 +1,193 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { exactSearch, type SearchStats } from '../../src/core/store/exact-search';
+import { INT8_DOT_WASM_BASE64 } from '../../src/core/store/kernel/int8-dot-wasm';
+import { QuantisedRows } from '../../src/core/store/quantised-rows';
+import { quantiseQuery, quantiseRow } from '../../src/core/store/quantize';
+import { scanTopK } from '../../src/core/store/scan';
+import type { Ranking } from '../../src/core/store/types';
+import { VectorFile } from '../../src/core/store/vector-file';
+import { compileKernel } from '../../tools/build-kernel/main';
+import { tempDir } from '../helpers/temp';
+import { randomUnitVectors } from '../helpers/vectors';
+
+/**
+ * The int8 first pass + exact re-scoring must return exactly what the float32 reference scan returns: same rows,
+ * same order (ties to the lower row), same dot values, whatever the data, the head, k, the ranking or the filter.
+ */
+
+interface Fixture {
+  rows: QuantisedRows;
+  file: VectorFile;
+  close(): Promise<void>;
+}
+
+function fixture(dir: string, vectors: Float32Array, dimension: number): Fixture {
+  const count = vectors.length / dimension;
+  const file = path.join(dir, `v-${Math.random().toString(36).slice(2)}.f32`);
+  fs.writeFileSync(file, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
+  const rows = new QuantisedRows(dimension, Math.max(count, 1), dir);
+  for (let r = 0; r < count; r++) rows.set(r, vectors, r * dimension);
+  const vf = new VectorFile(file, dimension);
+  return { rows, file: vf, close: async () => (vf.close(), rows.close()) };
+}
+
+async function assertSameAsReference(
+  f: Fixture,
+  vectors: Float32Array,
+  w: Float32Array,
+  k: number,
+  ranking: Ranking,
+  excluded?: Uint8Array,
+): Promise<SearchStats> {
+  const d = f.rows.dimension;
+  const count = vectors.length / d;
+  const stats = { rescored: 0, fullScan: false };
+  const got = await exactSearch({ rows: f.rows, file: f.file, count, w, k, ranking, excluded }, stats);
+  assert.deepEqual(got, scanTopK(vectors, d, count, w, k, ranking, excluded));
+  return stats;
+}
+
+test('the compiled kernel in the repo is the compiled int8-dot.wat', async () => {
+  const wasm = await compileKernel();
+  assert.equal(INT8_DOT_WASM_BASE64, Buffer.from(wasm).toString('base64'), 'run `npm run build:kernel`');
+});
+
+test('the int8 error bound holds: |x·w − s·t·(q·p)| <= ‖s·q‖·‖ρ‖ + ‖r‖·‖w‖ (2,000 random pairs)', () => {
+  let cases = 0;
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 300 }),
+      fc.integer({ min: 0, max: 1e6 }),
+      fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+      (d, seed, wScale) => {
+        const x = randomUnitVectors(1, d, seed);
+        const w = randomUnitVectors(1, d, seed + 1).map((v) => v * wScale);
+        const stride = Math.ceil(d / 32) * 32;
+        const q = new Int8Array(stride);
+        const row = quantiseRow(x, 0, d, q, 0);
+        const query = quantiseQuery(w, stride);
+        let exact = 0;
+        let integer = 0;
+        for (let j = 0; j < d; j++) {
+          exact += x[j] * w[j];
+          integer += q[j] * query.values[j];
+        }
+        const approx = row.scale * query.scale * integer;
+        const bound = row.quantisedNorm * query.residualNorm + row.residualNorm * query.norm;
+        cases++;
+        return Math.abs(exact - approx) <= bound + 1e-12 * wScale;
+      },
+    ),
+    { seed: 6, numRuns: 2000 },
+  );
+  console.log(`# int8 bound: ${cases} cases`);
+});
+
+test('exact search equals the reference scan on random stores, heads, k, rankings and filters (300 cases)', async (t) => {
+  const dir = await tempDir(t);
+  let cases = 0;
+  let rescoredTotal = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        count: fc.integer({ min: 1, max: 3000 }),
+        dimension: fc.constantFrom(1, 3, 17, 32, 64, 100, 512),
+        seed: fc.integer({ min: 0, max: 1e6 }),
+        wScale: fc.constantFrom(0, 1e-6, 1, 8, 300),
+        k: fc.constantFrom(1, 2, 10, 100, 5000),
+        boundary: fc.boolean(),
+        bias: fc.double({ min: -2, max: 2, noNaN: true }),
+        seenShare: fc.constantFrom(0, 0.05, 0.5, 1),
+        duplicates: fc.boolean(),
+      }),
+      async (c) => {
+        const count = Math.min(c.count, c.dimension >= 100 ? 800 : 3000);
+        const vectors = randomUnitVectors(count, c.dimension, c.seed);
+        // Exact duplicates make ties, which must still break towards the lower row.
+        if (c.duplicates) for (let r = 1; r < count; r += 3) vectors.copyWithin(r * c.dimension, (r - 1) * c.dimension, r * c.dimension);
+        const w = randomUnitVectors(1, c.dimension, c.seed + 7).map((v) => v * c.wScale);
+        const excluded = new Uint8Array(count).map((_, i) => (((i * 2654435761) >>> 0) % 1000 < c.seenShare * 1000 ? 1 : 0));
+        const ranking: Ranking = c.boundary ? { kind: 'boundary', bias: c.bias * c.wScale } : { kind: 'top' };
+        const f = fixture(dir, vectors, c.dimension);
+        try {
+          const stats = await assertSameAsReference(f, vectors, w, c.k, ranking, excluded);
+          rescoredTotal += stats.rescored;
+          cases++;
+        } finally {
+          await f.close();
+        }
+      },
+    ),
+    { seed: 42, numRuns: 300 },
+  );
+  console.log(`# exact search: ${cases} random cases equal the reference; ${rescoredTotal} rows re-scored in all`);
+});
+
+test('a head that ties every row (w = 0, identical rows) falls back to a full exact scan with the same answer', async (t) => {
+  const dir = await tempDir(t);
+  const d = 16;
+  const same = new Float32Array(500 * d).map((_, i) => ((i % d) + 1) / 10);
+  const f = fixture(dir, same, d);
+  try {
+    const stats = await assertSameAsReference(f, same, new Float32Array(d), 10, { kind: 'top' });
+    assert.equal(stats.fullScan, false, '500 rows stay under the short-list limit');
+    const many = new Float32Array(6000 * d).map((_, i) => ((i % d) + 1) / 10);
+    const g = fixture(dir, many, d);
+    try {
+      const big = await assertSameAsReference(g, many, new Float32Array(d), 10, { kind: 'boundary', bias: 0 });
+      assert.equal(big.fullScan, true);
+    } finally {
+      await g.close();
+    }
+  } finally {
+    await f.close();
+  }
+});
+
+test('large stores scan on helper threads and still equal the reference; the short list stays short', async (t) => {
+  const dir = await tempDir(t);
+  const d = 64;
+  const count = 70_000; // above the parallel threshold
+  const vectors = randomUnitVectors(count, d, 5);
+  const f = fixture(dir, vectors, d);
+  try {
+    const excluded = new Uint8Array(count).map((_, i) => (i % 20 === 0 ? 1 : 0));
+    for (const seed of [1, 2]) {
+      const w = randomUnitVectors(1, d, 1000 + seed).map((v) => v * 5);
+      const stats = await assertSameAsReference(f, vectors, w, 10, { kind: 'top' }, excluded);
+      assert.ok(stats.rescored < count / 50, `re-scored ${stats.rescored} of ${count}`);
+      await assertSameAsReference(f, vectors, w, 100, { kind: 'boundary', bias: 0.3 }, excluded);
+    }
+  } finally {
+    await f.close();
+  }
+});
+
+test('a store too large for one WebAssembly memory is refused with the limit and the way out', () => {
+  const max = QuantisedRows.maxRows(512);
+  assert.ok(max > 7_000_000 && max < 9_000_000, String(max));
+  assert.throws(() => new QuantisedRows(512, max + 1, '/some/store'), /holds at most .* vectors of 512 dimensions.*Pinecone/s);
+});
+
+test('a row that int8 rounding ranks below another but that really scores higher is still found', async (t) => {
+  const dir = await tempDir(t);
+  // Third column fixes every row's int8 scale at 1/127, so the first two round to small integers:
+  // x1 = (1.49, 1.49)/127 rounds to (1, 1): approximate 2, exact 2.98; x2 = (2.51, 0)/127 rounds to (3, 0):
+  // approximate 3, exact 2.51. Only the residual term of the bound keeps x1 in the short list.
+  const rows = [
+    [2.51 / 127, 0, 1],
+    [1.49 / 127, 1.49 / 127, 1],
+  ];
+  const vectors = Float32Array.from(rows.flat());
+  const f = fixture(dir, vectors, 3);
+  try {
+    await assertSameAsReference(f, vectors, Float32Array.from([127, 127, 0]), 1, { kind: 'top' });
+    await assertSameAsReference(f, vectors, Float32Array.from([127, 127, 0]), 1, { kind: 'boundary', bias: -2.98 });
+  } finally {
+    await f.close();
+  }
+});
