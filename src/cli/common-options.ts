@@ -10,6 +10,18 @@ export const storeOptions = {
   store: { type: 'string', description: 'Folder of the embedded vector store.', default: path.join('.vectortune', 'store') },
 } satisfies Record<string, OptionSpec>;
 
+/**
+ * The Pinecone store, named after the extension's `vectorTune.pinecone.*` settings. Commands that take
+ * these use the index instead of the embedded store in --store; the key comes only from PINECONE_API_KEY.
+ */
+export const pineconeOptions = {
+  'pinecone-index': { type: 'string', description: 'Use this Pinecone index as the store instead of --store (API key from PINECONE_API_KEY).' },
+  'pinecone-cloud': { type: 'string', description: 'Cloud of a Pinecone index that has to be created.', default: 'aws' },
+  'pinecone-region': { type: 'string', description: 'Region of a Pinecone index that has to be created.', default: 'us-east-1' },
+  'pinecone-host': { type: 'string', description: 'The Pinecone index\'s data-plane URL (default: looked up by name).' },
+  'pinecone-controller-host': { type: 'string', description: 'Pinecone control-plane URL (for tests against a local stand-in).' },
+} satisfies Record<string, OptionSpec>;
+
 export const headsOptions = {
   heads: { type: 'string', description: 'Folder that holds one sub-folder per head (commit it).', default: DEFAULT_HEADS_DIR },
 } satisfies Record<string, OptionSpec>;

@@ -19,7 +19,7 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Method, Params, Result } from '../protocol/rpc';
 import type { EngineConfig, FromWorker, LogMessage, ToWorker, WorkerProtocol } from '../protocol/worker-protocol';
-import { foldersChanged } from '../worker/engine-config';
+import { locationChanged } from '../worker/engine-config';
 
 export type WorkerLogLevel = LogMessage['level'];
 /** Receives the worker's log lines (and anything it prints), for the output channel. */
@@ -238,7 +238,7 @@ export class WorkerClient {
   private remember(method: string, params: unknown, result: unknown): void {
     if (method === 'configure') {
       const config = params as EngineConfig;
-      if (foldersChanged(this.lastConfig, config)) this.openHeadDir = undefined; // the worker closed it too
+      if (locationChanged(this.lastConfig, config)) this.openHeadDir = undefined; // the worker closed it too
       this.lastConfig = config;
     } else if (method === 'startHead') {
       this.openHeadDir = path.dirname((result as Result<WorkerProtocol, 'startHead'>).weightsFile);

@@ -12,10 +12,30 @@ import type { CancelMessage, ProgressMessage, RequestMessage, ResponseMessage } 
 export interface EngineConfig {
   /** Workspace root: record ids and paths are relative to it. */
   workspaceRoot: string;
+  /** The embedded store's folder (used when `pinecone` is absent). */
   storeDir: string;
   headsDir: string;
   model: { ref: string; cacheDir: string; allowDownload: boolean };
   training: TrainingSettings;
+  /** When set, the store is this Pinecone index instead of the embedded store in `storeDir`. */
+  pinecone?: PineconeConfig;
+}
+
+/** The `vectorTune.pinecone.*` settings and the key from SecretStorage. */
+export interface PineconeConfig {
+  indexName: string;
+  /** Serverless spec of an index Vector Tune creates. */
+  cloud: string;
+  region: string;
+  /** The index's data-plane host (default: looked up by name). */
+  host?: string;
+  /** Control-plane URL; only for tests against a local stand-in of Pinecone. */
+  controllerHostUrl?: string;
+  /**
+   * From the extension's SecretStorage. It crosses this boundary in memory only; the worker masks it out
+   * of every log line and error message it sends back.
+   */
+  apiKey: string;
 }
 
 export interface HeadSummary {
@@ -33,7 +53,7 @@ export interface HeadSummary {
 export type HeadStart = { kind: 'prompt'; prompt: string } | { kind: 'examples'; ids: string[] } | { kind: 'weights'; file: string };
 
 export type WorkerProtocol = {
-  /** Sets or changes the engine's configuration; closes the open head and store if their folders changed. */
+  /** Sets or changes the engine's configuration; closes the open head and store if their folders or the store changed. */
   configure: [EngineConfig, void];
   /** Embeds a folder into the store (incremental). Reports progress; cancellable. */
   index: [{ folder: string; batchSize: number; maxPixels: number }, IndexReport];

@@ -1,19 +1,25 @@
 import * as path from 'node:path';
-import type { EngineConfig } from '../protocol/worker-protocol';
+import type { StoreLocation } from '../core/store/store-location';
+import type { EngineConfig, PineconeConfig } from '../protocol/worker-protocol';
 
 /**
  * Rules about the engine's configuration that both sides of the worker boundary apply: the worker to decide
  * what to close on `configure`, the client to decide what to restore after restarting a crashed worker.
- * Plain functions only, so the extension bundle can import this without pulling in the engine.
+ * Plain functions only, so the extension bundle can import this without pulling in the engine (types only
+ * from the store).
  */
 
-/** The folders that locate the store and the heads. When one changes, the open store and head no longer apply. */
-export function foldersChanged(before: EngineConfig | undefined, after: EngineConfig): boolean {
+/**
+ * The folders and the store (embedded folder, or Pinecone index and key) that locate the data and the heads.
+ * When one changes, the open store and head no longer apply.
+ */
+export function locationChanged(before: EngineConfig | undefined, after: EngineConfig): boolean {
   if (!before) return true;
   return (
     path.resolve(before.workspaceRoot) !== path.resolve(after.workspaceRoot) ||
     path.resolve(before.storeDir) !== path.resolve(after.storeDir) ||
-    path.resolve(before.headsDir) !== path.resolve(after.headsDir)
+    path.resolve(before.headsDir) !== path.resolve(after.headsDir) ||
+    JSON.stringify(before.pinecone ?? null) !== JSON.stringify(after.pinecone ?? null)
   );
 }
 
@@ -52,4 +58,22 @@ export function checkConfig(config: EngineConfig): void {
   }
   if (typeof config.model.ref !== 'string') throw new Error('configure: model.ref must be a string');
   if (typeof config.model.allowDownload !== 'boolean') throw new Error('configure: model.allowDownload must be a boolean');
+  if (config.pinecone !== undefined) checkPinecone(config.pinecone);
+}
+
+/** The extension checks the settings before sending them; values are never echoed (one of them is the key). */
+function checkPinecone(p: PineconeConfig): void {
+  for (const name of ['indexName', 'cloud', 'region', 'apiKey'] as const) {
+    if (typeof p?.[name] !== 'string' || p[name] === '') throw new Error(`configure: pinecone.${name} must be a non-empty string`);
+  }
+  for (const name of ['host', 'controllerHostUrl'] as const) {
+    if (p[name] !== undefined && typeof p[name] !== 'string') throw new Error(`configure: pinecone.${name} must be a string when given`);
+  }
+}
+
+/** Where the configuration says the store is. */
+export function storeLocation(config: EngineConfig): StoreLocation {
+  if (!config.pinecone) return { kind: 'embedded', dir: config.storeDir };
+  const { indexName, cloud, region, host, controllerHostUrl, apiKey } = config.pinecone;
+  return { kind: 'pinecone', connection: { apiKey, indexName, host, controllerHostUrl }, cloud, region };
 }

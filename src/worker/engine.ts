@@ -1,16 +1,17 @@
 import * as path from 'node:path';
 import { VectorTuneError } from '../core/errors';
-import { EmbeddedStore } from '../core/store/embedded-store';
-import { readManifest } from '../core/store/manifest';
+import { describeLocation, openOrCreateStore, openStore, storeSummary } from '../core/store/store-location';
+import type { VectorStore } from '../core/store/types';
 import type { StartSpec } from '../core/tune/start';
 import { TuningSession } from '../core/tune/session';
 import { isStrategy } from '../core/tune/strategy';
 import type { EngineConfig, HeadStart, HeadSummary, WorkerProtocol } from '../protocol/worker-protocol';
-import { checkConfig, foldersChanged } from './engine-config';
+import { checkConfig, locationChanged, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
 import { runEvaluate } from './evaluate-request';
 import { ModelHolder } from './model-holder';
 import type { Handlers, RequestContext } from './request-context';
+import { finishRound, roundNotFinished, sameVerdicts, type UnfinishedRound } from './unfinished-round';
 import { noOpenHead, notConfigured } from './worker-errors';
 import type { WorkerLog } from './worker-log';
 
@@ -28,9 +29,11 @@ const MAX_BATCH = 500;
 export class Engine {
   private config?: EngineConfig;
   private readonly models: ModelHolder;
-  /** The store the open head works on; opened on first use. */
-  private store?: EmbeddedStore;
+  /** The store the open head works on (the embedded store or a Pinecone index); opened on first use. */
+  private store?: VectorStore;
   private session?: TuningSession;
+  /** A submit of the open head whose scores are saved but whose round did not complete (see unfinished-round.ts). */
+  private unfinished?: UnfinishedRound;
 
   constructor(private readonly log: WorkerLog) {
     this.models = new ModelHolder(log);
@@ -57,15 +60,18 @@ export class Engine {
     checkConfig(next);
     const previous = this.config;
     this.config = next;
-    if (foldersChanged(previous, next)) await this.closeStore();
+    if (locationChanged(previous, next)) await this.closeStore();
     await this.models.reconfigure(next);
   }
 
   async index(params: P<'index'>, context: RequestContext): Promise<R<'index'>> {
-    const report = await runIndex(params, this.requireConfig(), this.models, context, this.log);
+    const config = this.requireConfig();
+    const location = storeLocation(config);
+    const report = await runIndex(params, config, (identity) => openOrCreateStore(location, identity), this.models, context, this.log);
     // A cancelled run has committed what it embedded, too. (A run that fails half-way leaves the open head on
-    // the rows it had; the next successful run brings it up to date.)
-    if (report.added + report.updated + report.removed > 0) await this.reopenStore();
+    // the rows it had; the next successful run brings it up to date.) A remote store's open connection sees
+    // the new records as they are: only the embedded store, read into memory, is opened again.
+    if (report.added + report.updated + report.removed > 0 && location.kind === 'embedded') await this.reopenStore();
     return report;
   }
 
@@ -74,12 +80,9 @@ export class Engine {
     return { modelId: encoder.modelId, dimension: encoder.dimension };
   }
 
-  /** Read from the manifest, not the open store, so it is current even while an index run is committing. */
+  /** Read from the manifest (or the index), not the open store, so it is current even while an index run is committing. */
   async storeInfo(): Promise<R<'storeInfo'>> {
-    const { storeDir } = this.requireConfig();
-    if (!(await EmbeddedStore.exists(storeDir))) return null;
-    const manifest = await readManifest(EmbeddedStore.manifestPath(storeDir));
-    return { count: manifest.count, modelId: manifest.modelId, dimension: manifest.dimension };
+    return storeSummary(storeLocation(this.requireConfig()));
   }
 
   async startHead(params: P<'startHead'>): Promise<R<'startHead'>> {
@@ -95,6 +98,7 @@ export class Engine {
       overwrite: params.overwrite,
     });
     this.session = session;
+    this.unfinished = undefined;
     this.log('info', `Started head "${session.name}" from ${start.kind} in ${session.paths.dir}.`);
     return this.summary(session);
   }
@@ -104,24 +108,54 @@ export class Engine {
     const store = await this.openStore();
     const { session, repairs } = await TuningSession.open(path.resolve(config.workspaceRoot, params.headDir), store);
     this.session = session;
+    this.unfinished = undefined; // its labels are on disk; opening the head repaired the rest
     for (const note of repairs) this.log('warn', `Repaired head "${session.name}": ${note}`);
     return { head: await this.summary(session), repairs };
   }
 
   async nextBatch(params: P<'nextBatch'>): Promise<R<'nextBatch'>> {
-    const session = this.requireSession(params.headDir);
+    let session = this.requireSession(params.headDir);
     if (!Number.isInteger(params.k) || params.k < 1 || params.k > MAX_BATCH) {
       throw new VectorTuneError(`the batch size must be a whole number from 1 to ${MAX_BATCH}, got ${params.k}.`);
     }
     if (!isStrategy(params.strategy)) throw new VectorTuneError(`unknown strategy "${params.strategy}"; use top, boundary or mixed.`);
+    if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
     const candidates = await session.nextBatch(params.k, params.strategy);
     return { head: await this.summary(session), candidates };
   }
 
+  /**
+   * The scores go to labels.jsonl first; if a later step fails (Pinecone unreachable while marking the batch
+   * seen), the error says the scores are saved, and submitting the same batch again finishes that round.
+   */
   async submit(params: P<'submit'>): Promise<R<'submit'>> {
-    const session = this.requireSession(params.headDir);
-    const result = await session.submit(params.verdicts);
-    return { head: await this.summary(session), result };
+    let session = this.requireSession(params.headDir);
+    if (this.unfinished) {
+      const finished = await this.finishUnfinished();
+      if (sameVerdicts(finished.verdicts, params.verdicts)) return { head: await this.summary(finished.session), result: finished.result };
+      session = finished.session;
+    }
+    const labelsBefore = session.labelCount;
+    const unfinished: UnfinishedRound = { headDir: session.paths.dir, verdicts: params.verdicts, round: session.nextRound, wBefore: Float32Array.from(session.head.w) };
+    try {
+      const result = await session.submit(params.verdicts);
+      return { head: await this.summary(session), result };
+    } catch (err) {
+      if (session.labelCount === labelsBefore) throw err; // nothing was recorded: submitting again is a fresh round
+      this.unfinished = unfinished;
+      throw roundNotFinished(err, unfinished, session.paths.labels);
+    }
+  }
+
+  /** Finishes the open head's unfinished round; the session is replaced by the reopened one. */
+  private async finishUnfinished() {
+    const unfinished = this.unfinished!;
+    const finished = await finishRound(unfinished, await this.openStore());
+    this.session = finished.session;
+    this.unfinished = undefined;
+    for (const note of finished.repairs) this.log('warn', `Finished round ${unfinished.round} of head "${finished.session.name}": ${note}`);
+    this.log('info', `Finished round ${unfinished.round} of head "${finished.session.name}" after an earlier failure.`);
+    return { ...finished, verdicts: unfinished.verdicts };
   }
 
   async evaluate(params: P<'evaluate'>, context: RequestContext): Promise<R<'evaluate'>> {
@@ -130,7 +164,8 @@ export class Engine {
   }
 
   async resetSeen(): Promise<R<'resetSeen'>> {
-    const session = this.requireSession();
+    let session = this.requireSession();
+    if (this.unfinished) session = (await this.finishUnfinished()).session;
     await session.resetSeen();
     return this.summary(session);
   }
@@ -161,8 +196,8 @@ export class Engine {
     return this.session;
   }
 
-  private async openStore(): Promise<EmbeddedStore> {
-    this.store ??= await EmbeddedStore.open(this.requireConfig().storeDir);
+  private async openStore(): Promise<VectorStore> {
+    this.store ??= await openStore(storeLocation(this.requireConfig()));
     return this.store;
   }
 
@@ -170,6 +205,7 @@ export class Engine {
     const store = this.store;
     this.store = undefined;
     this.session = undefined;
+    this.unfinished = undefined;
     await store?.close();
   }
 
@@ -192,16 +228,17 @@ export class Engine {
     }
   }
 
-  private async startSpec(start: HeadStart, store: EmbeddedStore, config: EngineConfig): Promise<StartSpec> {
+  private async startSpec(start: HeadStart, store: VectorStore, config: EngineConfig): Promise<StartSpec> {
     if (start.kind === 'examples') return { kind: 'examples', ids: start.ids };
     if (start.kind === 'weights') return { kind: 'weights', file: path.resolve(config.workspaceRoot, start.file) };
     const prompt = start.prompt.trim();
     if (!prompt) throw new VectorTuneError('the prompt is empty.', undefined, 'Describe what the head should find, e.g. "a red hat".');
     const encoder = await this.models.encoder(config);
+    const location = storeLocation(config);
     if (encoder.modelId !== store.info.modelId) {
       throw new VectorTuneError(
-        `the store holds embeddings of "${store.info.modelId}", but the prompt would be embedded by "${encoder.modelId}".`,
-        store.dir,
+        `${describeLocation(location)} holds embeddings of "${store.info.modelId}", but the prompt would be embedded by "${encoder.modelId}".`,
+        location.kind === 'embedded' ? location.dir : undefined,
         'Set the Vector Tune model to the one the store was indexed with, or index again with this model into another store.',
       );
     }

@@ -3,7 +3,7 @@ import { evaluateHead, readHeadForEvaluation } from '../core/eval/evaluate';
 import type { EvaluationData } from '../core/eval/evaluation-data';
 import { writeReport } from '../core/eval/report';
 import type { TruthSpec } from '../core/eval/truth';
-import type { EmbeddedStore } from '../core/store/embedded-store';
+import type { VectorStore } from '../core/store/types';
 import type { TuningSession } from '../core/tune/session';
 import type { EngineConfig, EvaluationSource, EvaluationSummary } from '../protocol/worker-protocol';
 import type { ModelHolder } from './model-holder';
@@ -16,7 +16,7 @@ import type { RequestContext } from './request-context';
 export async function runEvaluate(
   source: EvaluationSource,
   session: TuningSession,
-  store: EmbeddedStore,
+  store: VectorStore,
   config: EngineConfig,
   models: ModelHolder,
   context: RequestContext,

@@ -2,6 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorTuneError } from '../core/errors';
 import { indexFolder, IndexProgress, IndexReport } from '../core/ingest/index-folder';
+import type { StoreIdentity } from '../core/store/embedded-store';
+import type { VectorStore } from '../core/store/types';
 import { isInside } from '../core/ingest/walk';
 import type { EngineConfig, WorkerProtocol } from '../protocol/worker-protocol';
 import type { ModelHolder } from './model-holder';
@@ -12,7 +14,8 @@ import type { WorkerLog } from './worker-log';
 const MAX_BATCH_SIZE = 256;
 
 /**
- * One `index` request: load the encoder (once per worker), then embed the folder into the store, reporting
+ * One `index` request: load the encoder (once per worker), then embed the folder into the store (opened for
+ * the model's vectors by `openStore`: the embedded store or a Pinecone index), reporting
  * progress. Cancelling stops after the batch being embedded; everything embedded so far is committed, the
  * report says `cancelled: true`, and indexing again carries on from there. A cancel that arrives while the
  * model is still loading ends the request with a CancelledError instead: nothing was indexed.
@@ -20,6 +23,7 @@ const MAX_BATCH_SIZE = 256;
 export async function runIndex(
   params: WorkerProtocol['index'][0],
   config: EngineConfig,
+  openStore: (identity: StoreIdentity) => Promise<VectorStore>,
   models: ModelHolder,
   context: RequestContext,
   log: WorkerLog,
@@ -33,7 +37,7 @@ export async function runIndex(
   const report = await indexFolder({
     folder: params.folder,
     root: config.workspaceRoot,
-    storeDir: config.storeDir,
+    openStore,
     embedder,
     batchSize: params.batchSize,
     maxPixels: params.maxPixels,

@@ -10,18 +10,22 @@ import { isMainThread, parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from '../protocol/worker-protocol';
 import { Engine } from './engine';
 import { RequestServer } from './request-server';
-import { forwardConsole, WorkerLog } from './worker-log';
+import { forwardConsole, SecretMask, WorkerLog } from './worker-log';
 
 function main(): void {
   if (isMainThread || !parentPort) {
     throw new Error('dist/worker.js is the Vector Tune worker thread; start it with new Worker(...), not node.');
   }
   const port = parentPort;
-  const send = (message: FromWorker) => port.postMessage(message);
+  const mask = new SecretMask();
+  const send = (message: FromWorker) => port.postMessage(mask.outgoing(message));
   const log: WorkerLog = (level, message) => send({ kind: 'log', level, message });
   forwardConsole(log);
   const server = new RequestServer(new Engine(log).handlers(), send, log);
-  port.on('message', (message: ToWorker) => server.receive(message));
+  port.on('message', (message: ToWorker) => {
+    mask.observe(message);
+    server.receive(message);
+  });
 }
 
 main();

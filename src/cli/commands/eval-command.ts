@@ -9,10 +9,10 @@ import { defaultReportName, readPreviousReport, writeReport } from '../../core/e
 import type { TruthSpec } from '../../core/eval/truth';
 import { headPaths } from '../../core/head/head-folder';
 import { parseRowFilter } from '../../core/ingest/row-filter';
-import { EmbeddedStore } from '../../core/store/embedded-store';
 import { CliIo, defineCommand, numberOption, requirePositional } from '../command';
-import { headsOptions, modelOptions, storeOptions } from '../common-options';
+import { headsOptions, modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
+import { openCliStore } from '../store-context';
 
 export const evalCommand = defineCommand({
   name: 'eval',
@@ -24,6 +24,7 @@ export const evalCommand = defineCommand({
   args: '<head-name>',
   options: {
     ...storeOptions,
+    ...pineconeOptions,
     ...headsOptions,
     ...modelOptions,
     folder: { type: 'string', description: 'Evaluate on the images of this folder (embedded with the head\'s model, not stored).' },
@@ -141,7 +142,7 @@ async function openData(v: Values, modelId: string, io: CliIo): Promise<{ data: 
     const embedder = await loadModelForCli(v, io, modelId);
     return { data: { kind: 'folder', folder: path.resolve(io.cwd, v.folder), embedder }, close: () => embedder.dispose() };
   }
-  const store = await EmbeddedStore.open(path.resolve(io.cwd, v.store!));
+  const store = await openCliStore(v, io);
   return { data: { kind: 'store', store }, close: () => store.close() };
 }
 

@@ -1,8 +1,10 @@
 import * as path from 'node:path';
 import { indexFolder } from '../../core/ingest/index-folder';
+import { openOrCreateStore } from '../../core/store/store-location';
 import { defineCommand, numberOption, requirePositional } from '../command';
-import { modelOptions, storeOptions } from '../common-options';
+import { modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
+import { cliStoreLocation } from '../store-context';
 
 export const indexCommand = defineCommand({
   name: 'index',
@@ -10,22 +12,28 @@ export const indexCommand = defineCommand({
   args: '<folder>',
   options: {
     ...storeOptions,
+    ...pineconeOptions,
     ...modelOptions,
     root: { type: 'string', description: 'Workspace root; record ids are paths relative to it.', default: '.' },
     batch: { type: 'string', description: 'Images per model call.', default: '8' },
     'max-pixels': { type: 'string', description: 'Skip images with more pixels than this (decompression bombs).', default: '100000000' },
   },
-  examples: ['vector-tune index images/', 'vector-tune index photos --model ./models/clip-vit-base-patch32'],
+  examples: [
+    'vector-tune index images/',
+    'vector-tune index photos --model ./models/clip-vit-base-patch32',
+    'PINECONE_API_KEY=... vector-tune index images/ --pinecone-index team-photos --pinecone-region us-east-1',
+  ],
   async run(parsed, io) {
     const [folder] = requirePositional(parsed, 1, 'one folder to index', 'index');
     const v = parsed.values;
+    const location = cliStoreLocation(v, io); // a missing key is reported before the model loads
     const embedder = await loadModelForCli(v, io);
     try {
       let lastLine = 0;
       const report = await indexFolder({
         folder: path.resolve(io.cwd, folder),
         root: path.resolve(io.cwd, v.root!),
-        storeDir: path.resolve(io.cwd, v.store!),
+        openStore: (identity) => openOrCreateStore(location, identity),
         embedder,
         batchSize: numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n > 0),
         maxPixels: numberOption(v['max-pixels'], 'max-pixels', (n) => n > 0),

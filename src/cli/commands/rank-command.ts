@@ -8,7 +8,7 @@ import { averagePrecision, rocAuc } from '../../core/eval/metrics';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
 import { parseRowFilter } from '../../core/ingest/row-filter';
 import { CliIo, defineCommand, numberOption, requirePositional } from '../command';
-import { headsOptions, modelOptions, storeOptions } from '../common-options';
+import { headsOptions, modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
 import { openHead } from '../head-context';
 
@@ -21,6 +21,7 @@ export const rankCommand = defineCommand({
   args: '<head-name>',
   options: {
     ...storeOptions,
+    ...pineconeOptions,
     ...headsOptions,
     ...modelOptions,
     folder: { type: 'string', description: 'Rank the images of this folder (embedded with the head\'s model, not added to the store).' },

@@ -1,12 +1,12 @@
 import { defineCommand, requirePositional } from '../command';
-import { headsOptions, storeOptions } from '../common-options';
+import { headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';
 
 export const resetSeenCommand = defineCommand({
   name: 'reset-seen',
   summary: 'Let a head be shown records again that it was shown but not scored. Labelled records stay seen.',
   args: '<head-name>',
-  options: { ...storeOptions, ...headsOptions },
+  options: { ...storeOptions, ...pineconeOptions, ...headsOptions },
   async run(parsed, io) {
     const [name] = requirePositional(parsed, 1, 'the head\'s name', 'reset-seen');
     const { store, session } = await openHead(parsed.values, name, io);

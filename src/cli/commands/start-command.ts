@@ -1,12 +1,13 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorTuneError } from '../../core/errors';
-import { EmbeddedStore } from '../../core/store/embedded-store';
+import type { VectorStore } from '../../core/store/types';
 import type { StartSpec } from '../../core/tune/start';
 import { TuningSession } from '../../core/tune/session';
 import { CliIo, defineCommand, requirePositional } from '../command';
-import { headsOptions, modelOptions, storeOptions, trainingOptions, trainingSettingsFrom } from '../common-options';
+import { headsOptions, modelOptions, pineconeOptions, storeOptions, trainingOptions, trainingSettingsFrom } from '../common-options';
 import { loadModelForCli } from '../model-loader';
+import { openCliStore } from '../store-context';
 
 export const startCommand = defineCommand({
   name: 'start',
@@ -14,6 +15,7 @@ export const startCommand = defineCommand({
   args: '<head-name>',
   options: {
     ...storeOptions,
+    ...pineconeOptions,
     ...headsOptions,
     ...modelOptions,
     ...trainingOptions,
@@ -30,24 +32,28 @@ export const startCommand = defineCommand({
   async run(parsed, io) {
     const [name] = requirePositional(parsed, 1, 'the new head\'s name', 'start');
     const v = parsed.values;
-    const store = await EmbeddedStore.open(path.resolve(io.cwd, v.store!));
-    const start = await startSpec(v, store, io);
-    const session = await TuningSession.create({
-      headsDir: path.resolve(io.cwd, v.heads!),
-      name,
-      store,
-      start,
-      settings: trainingSettingsFrom(v),
-      overwrite: v.force,
-    });
-    io.out(`started head "${name}" from ${start.kind} (${session.labelCount} labels) -> ${path.relative(io.cwd, session.paths.weights)}`);
-    return 0;
+    const store = await openCliStore(v, io);
+    try {
+      const start = await startSpec(v, store, io);
+      const session = await TuningSession.create({
+        headsDir: path.resolve(io.cwd, v.heads!),
+        name,
+        store,
+        start,
+        settings: trainingSettingsFrom(v),
+        overwrite: v.force,
+      });
+      io.out(`started head "${name}" from ${start.kind} (${session.labelCount} labels) -> ${path.relative(io.cwd, session.paths.weights)}`);
+      return 0;
+    } finally {
+      await store.close();
+    }
   },
 });
 
 async function startSpec(
   v: { prompt?: string; examples?: string; 'examples-file'?: string; weights?: string; model?: string; 'model-cache'?: string; offline: boolean },
-  store: EmbeddedStore,
+  store: VectorStore,
   io: CliIo,
 ): Promise<StartSpec> {
   const given = [v.prompt, v.examples, v['examples-file'], v.weights].filter((x) => x !== undefined).length;
@@ -69,7 +75,7 @@ async function startSpec(
     if (encoder.modelId !== store.info.modelId) {
       throw new VectorTuneError(
         `the store holds embeddings of "${store.info.modelId}", but the prompt would be embedded by "${encoder.modelId}".`,
-        store.dir,
+        undefined,
         'Pass --model with the model the store was indexed with.',
       );
     }

@@ -3,7 +3,7 @@ import { readAnswerSheet } from '../../core/tune/answer-sheet';
 import { isStrategy } from '../../core/tune/strategy';
 import { VectorTuneError } from '../../core/errors';
 import { defineCommand, numberOption, requirePositional } from '../command';
-import { headsOptions, storeOptions } from '../common-options';
+import { headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';
 
 export const tuneCommand = defineCommand({
@@ -14,6 +14,7 @@ export const tuneCommand = defineCommand({
   args: '<head-name>',
   options: {
     ...storeOptions,
+    ...pineconeOptions,
     ...headsOptions,
     answers: { type: 'string', description: 'CSV with the known answers.' },
     'id-column': { type: 'string', description: 'Answers column matching record ids.', default: 'path' },

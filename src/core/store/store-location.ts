@@ -1,0 +1,48 @@
+import { EmbeddedStore, type StoreIdentity } from './embedded-store';
+import { readManifest } from './manifest';
+import type { PineconeConnection } from './pinecone/connection';
+import { summariseIndex } from './pinecone/open-index';
+import { PineconeStore } from './pinecone/pinecone-store';
+import type { VectorStore } from './types';
+
+/**
+ * Where the vectors live: the embedded store's folder, or a Pinecone index. The worker and the CLI choose
+ * the store through this one type, so both open, create and describe a store the same way.
+ */
+export type StoreLocation =
+  | { kind: 'embedded'; dir: string }
+  | {
+      kind: 'pinecone';
+      connection: PineconeConnection;
+      /** Serverless spec for an index that has to be created (defaults aws, us-east-1). */
+      cloud?: string;
+      region?: string;
+    };
+
+/** Opens the existing store, for whatever model it holds (an embedded manifest, a Pinecone store record). */
+export async function openStore(location: StoreLocation): Promise<VectorStore> {
+  if (location.kind === 'embedded') return EmbeddedStore.open(location.dir);
+  return PineconeStore.open(location.connection);
+}
+
+/** Opens the store for vectors of this model, creating it when there is none; another model's store is refused. */
+export async function openOrCreateStore(location: StoreLocation, identity: StoreIdentity): Promise<VectorStore> {
+  if (location.kind === 'embedded') return EmbeddedStore.openOrCreate(location.dir, identity);
+  return PineconeStore.connect({ ...location.connection, ...identity, cloud: location.cloud, region: location.region });
+}
+
+/**
+ * The store's size and model without opening it (an embedded store's manifest is its committed state, so
+ * this answers while an index run is writing), or null when there is no store yet.
+ */
+export async function storeSummary(location: StoreLocation): Promise<{ count: number; modelId: string; dimension: number } | null> {
+  if (location.kind === 'pinecone') return summariseIndex(location.connection);
+  if (!(await EmbeddedStore.exists(location.dir))) return null;
+  const manifest = await readManifest(EmbeddedStore.manifestPath(location.dir));
+  return { count: manifest.count, modelId: manifest.modelId, dimension: manifest.dimension };
+}
+
+/** For messages: "the store" (its folder is the message's file) or the Pinecone index by name. */
+export function describeLocation(location: StoreLocation): string {
+  return location.kind === 'embedded' ? 'the store' : `the Pinecone index "${location.connection.indexName}"`;
+}
