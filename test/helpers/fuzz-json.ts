@@ -13,6 +13,8 @@ export const oddValueArb: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom<Json>(
     null, true, false, 0, -0, 1, -1, 0.5, 2, -2, 1e-320, 1e39, -1e39, 3.5e38, 1.7976931348623157e308, -1.7976931348623157e308,
     2 ** 53 + 2, -(2 ** 31), 4294967296, '', 'x', 'NaN', 'Infinity', '1', 'l2', [], [1], [null], {}, { id: 'x' },
+    // An object String() cannot convert (its toString is not a function): a TypeError for careless readers.
+    { toString: 0, valueOf: 0 },
   ),
   fc.double(),
   fc.integer(),

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
 import { appendDurable } from '../fs/durable';
@@ -42,26 +43,44 @@ export async function readLabels(file: string): Promise<LabelsRead> {
     throw new VectorTuneError(`cannot read the labels file (${(err as NodeJS.ErrnoException).code}).`, file);
   }
   // Split on the last newline byte, not in decoded text: a kill can cut a multi-byte character in half.
-  const end = bytes.lastIndexOf(0x0a) + 1;
-  const lines = bytes.subarray(0, end).toString('utf8').split('\n');
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const end = Math.max(bytes.lastIndexOf(0x0a) + 1, bom);
+  const lines = decodeLines(bytes.subarray(bom, end), file);
   const labels = lines
     .map((line, i) => ({ line, lineNo: i + 1 }))
     .filter(({ line }) => line.trim() !== '')
     .map(({ line, lineNo }) => parseLabel(line, file, lineNo));
-  const tail = bytes.subarray(end);
-  if (tail.length === 0 || tail.toString('utf8').trim() === '') {
+  const tail = bytes.subarray(end).toString('utf8');
+  if (tail.trim() === '') {
     return { labels, sha256: sha256(bytes), tornTail: null, tornBytes: 0, missingNewline: false };
   }
-  const last = tryParseLabel(tail.toString('utf8'), file, lines.length);
-  if (last) return { labels: [...labels, last], sha256: sha256(bytes), tornTail: null, tornBytes: 0, missingNewline: true };
-  return { labels, sha256: sha256(bytes.subarray(0, end)), tornTail: tail.toString('utf8'), tornBytes: tail.length, missingNewline: false };
+  // A kill mid-append leaves a line that is not JSON. A last line that is JSON is complete but for its
+  // newline (a hand edit), and is checked like any other: an invalid one is an error, never dropped as torn.
+  if (!isJson(tail)) return { labels, sha256: sha256(bytes.subarray(0, end)), tornTail: tail, tornBytes: bytes.length - end, missingNewline: false };
+  return { labels: [...labels, parseLabel(tail, file, lines.length)], sha256: sha256(bytes), tornTail: null, tornBytes: 0, missingNewline: true };
 }
 
-function tryParseLabel(line: string, file: string, lineNo: number): Label | null {
+/**
+ * The complete lines as text. Bytes that are not UTF-8 are damage (a bad disk or copy), refused with their
+ * line: decoding them leniently would turn an id into another one without a word. A leading BOM (a hand
+ * edit in an editor that adds one) is dropped.
+ */
+function decodeLines(bytes: Uint8Array, file: string): string[] {
   try {
-    return parseLabel(line, file, lineNo);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).split('\n');
   } catch {
-    return null;
+    const lines = Buffer.from(bytes).toString('latin1').split('\n'); // one char per byte, to find the line
+    const bad = lines.findIndex((l) => !isUtf8(Buffer.from(l, 'latin1')));
+    throw new VectorTuneError(`line ${bad + 1} of the labels file is not valid UTF-8 (the file is damaged).`, file, 'Fix or remove that line; every other line is kept.');
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -76,9 +95,12 @@ export function parseLabel(line: string, file: string, lineNo: number): Label {
   if (!raw || typeof raw !== 'object') throw bad('expected a JSON object');
   if (typeof raw.id !== 'string' || raw.id === '') throw bad('"id" must be a non-empty string');
   if (typeof raw.score !== 'number' || !(raw.score >= -1 && raw.score <= 1)) throw bad('"score" must be a number from -1 to +1');
-  if (!Number.isInteger(raw.round) || raw.round < 0) throw bad('"round" must be a non-negative integer');
+  if (!Number.isSafeInteger(raw.round) || raw.round < 0) throw bad('"round" must be a non-negative integer');
   if (raw.path !== undefined && typeof raw.path !== 'string') throw bad('"path" must be a string');
-  return { id: raw.id, path: raw.path, score: raw.score, round: raw.round, time: String(raw.time ?? '') };
+  // Only informational, so a script's epoch number is kept as text; an object or array is damage.
+  const time: unknown = raw.time ?? '';
+  if (typeof time !== 'string' && typeof time !== 'number') throw bad('"time" must be a string');
+  return { id: raw.id, path: raw.path, score: raw.score, round: raw.round, time: String(time) };
 }
 
 /**
