@@ -36,6 +36,11 @@ export interface PineconeConfig {
    * of every log line and error message it sends back.
    */
   apiKey: string;
+  /**
+   * Timeout and retries of each request (defaults 30 s, 5 retries from 0.5 s). Not a setting: tests shorten
+   * them so a fault is reported in milliseconds.
+   */
+  transport?: { timeoutMs?: number; maxRetries?: number; baseDelayMs?: number };
 }
 
 export interface HeadSummary {

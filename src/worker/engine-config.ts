@@ -74,6 +74,6 @@ function checkPinecone(p: PineconeConfig): void {
 /** Where the configuration says the store is. */
 export function storeLocation(config: EngineConfig): StoreLocation {
   if (!config.pinecone) return { kind: 'embedded', dir: config.storeDir };
-  const { indexName, cloud, region, host, controllerHostUrl, apiKey } = config.pinecone;
-  return { kind: 'pinecone', connection: { apiKey, indexName, host, controllerHostUrl }, cloud, region };
+  const { indexName, cloud, region, host, controllerHostUrl, apiKey, transport } = config.pinecone;
+  return { kind: 'pinecone', connection: { ...transport, apiKey, indexName, host, controllerHostUrl }, cloud, region };
 }

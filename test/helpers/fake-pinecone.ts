@@ -53,6 +53,8 @@ export type Fault =
 export interface FaultTarget {
   path: string;
   method?: string;
+  /** Let this many matching requests through first (e.g. fail the third fetch of a submit). */
+  after?: number;
 }
 
 export interface FakePinecone {
@@ -66,6 +68,8 @@ export interface FakePinecone {
    * With `where`, only requests of that path (and method) take it: e.g. only `/vectors/update` (markSeen).
    */
   inject(fault: Fault, times?: number, where?: FaultTarget): void;
+  /** Drops every fault still queued. */
+  clearFaults(): void;
   /** Creates an index directly (as if made earlier by someone else). */
   createIndex(name: string, dimension: number, metric?: string, tags?: Record<string, string>): Promise<FakeIndex>;
   close(): Promise<void>;
@@ -89,11 +93,19 @@ class HttpError extends Error {
 
 export async function startFakePinecone(options: { apiKey?: string } = {}): Promise<FakePinecone> {
   const apiKey = options.apiKey ?? 'test-key';
-  const faults: { fault: Fault; where?: FaultTarget }[] = [];
-  /** The first queued fault meant for this request, taken off the queue. */
+  const faults: { fault: Fault; where?: FaultTarget; wait: number }[] = [];
+  /** The first queued fault meant for this request, taken off the queue; faults still waiting count it. */
   const takeFault = (method: string, path: string): Fault | undefined => {
-    const i = faults.findIndex(({ where }) => !where || (where.path === path && (!where.method || where.method === method)));
-    return i < 0 ? undefined : faults.splice(i, 1)[0].fault;
+    for (let i = 0; i < faults.length; i++) {
+      const { where } = faults[i];
+      if (where && (where.path !== path || (where.method && where.method !== method))) continue;
+      if (faults[i].wait > 0) {
+        faults[i].wait--;
+        continue;
+      }
+      return faults.splice(i, 1)[0].fault;
+    }
+    return undefined;
   };
   const requests: FakePinecone['requests'] = [];
   const indexes = new Map<string, FakeIndex>();
@@ -329,7 +341,10 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
     indexes,
     requests,
     inject(fault, times = 1, where) {
-      for (let i = 0; i < times; i++) faults.push({ fault, where });
+      for (let i = 0; i < times; i++) faults.push({ fault, where, wait: where?.after ?? 0 });
+    },
+    clearFaults() {
+      faults.length = 0;
     },
     createIndex: (name, dimension, metric, tags) => createIndex(name, dimension, metric, tags),
     async close() {

@@ -1,0 +1,183 @@
+/**
+ * The engine worker on a Pinecone store: the BUILT bundle dist/worker.js (run `node esbuild.js` first) in a
+ * real worker thread, driven through WorkerClient as the extension drives it, against the local stand-in of
+ * Pinecone's HTTP API (test/helpers/fake-pinecone.ts), on a copy of the 48 sample photos with a generated
+ * CLIP-layout model. Indexing (incremental), a prompt head, rounds, and faults in the middle of a round:
+ * the labels are on disk, the error says so, and submitting the batch again finishes the round.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EngineError, WorkerClient } from '../../src/extension/worker-client';
+import { seenField } from '../../src/core/store/pinecone/metadata';
+import type { EngineConfig } from '../../src/protocol/worker-protocol';
+import { generateClipModel } from '../../tools/generate-model/generate';
+import { startFakePinecone, type FakePinecone } from '../helpers/fake-pinecone';
+import { engineConfigFor, listJpegs, makePhotoWorkspace, recordId, WORKER_BUNDLE } from '../helpers/worker-workspace';
+
+const KEY = 'pcsk_worker-test-key-5be1d7';
+const INDEX = 'vt-photos';
+const PHOTO_COUNT = 48;
+const RETRIES = 2; // 3 attempts per request, 10 ms apart: a persistent fault is reported at once
+
+let tmp: string;
+let ws: string;
+let photos: string;
+let config: EngineConfig;
+let client: WorkerClient;
+let fake: FakePinecone;
+const logs: string[] = [];
+
+before(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-pc-worker-'));
+  const modelDir = path.join(tmp, 'model');
+  ws = path.join(tmp, 'ws');
+  await generateClipModel(modelDir);
+  ({ photos } = await makePhotoWorkspace(ws));
+  fake = await startFakePinecone({ apiKey: KEY });
+  config = {
+    ...engineConfigFor(ws, modelDir),
+    pinecone: {
+      indexName: INDEX,
+      cloud: 'aws',
+      region: 'eu-west-1',
+      controllerHostUrl: fake.controllerHostUrl,
+      apiKey: KEY,
+      transport: { timeoutMs: 2000, maxRetries: RETRIES, baseDelayMs: 10 },
+    },
+  };
+  await fs.access(WORKER_BUNDLE).catch(() => assert.fail(`${WORKER_BUNDLE} is missing: run "node esbuild.js" before this test`));
+  client = new WorkerClient(WORKER_BUNDLE, (level, message) => logs.push(`${level}: ${message}`));
+});
+
+after(async () => {
+  await client?.dispose();
+  await fake?.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+async function failure(promise: Promise<unknown>): Promise<EngineError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof EngineError, String(err));
+    return err;
+  }
+  return assert.fail('expected the request to fail');
+}
+
+const labelLines = async (file: string) => (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const data = () => fake.indexes.get(INDEX)!.namespaces.get('__default__')!;
+const seenIn = (head: string) => [...data().values()].filter((r) => r.metadata?.[seenField(head)] === true).map((r) => r.id).sort();
+const upserts = () => fake.requests.filter((r) => r.path === '/vectors/upsert').length;
+const index = (folder: string) => client.request('index', { folder, batchSize: 8, maxPixels: 50_000_000 });
+
+describe('the engine worker on a Pinecone index (local stand-in)', () => {
+  it('has no store before indexing; indexing creates the index and its store record', async () => {
+    await client.request('configure', config);
+    assert.equal(await client.request('storeInfo', {}), null);
+    const report = await index(photos);
+    assert.deepEqual([report.added, report.unchanged, report.removed, report.skipped.map((s) => s.path)], [PHOTO_COUNT, 0, 0, ['photos/broken.jpg']]);
+    const created = fake.indexes.get(INDEX)!;
+    assert.deepEqual([created.dimension, created.metric, created.spec], [64, 'dotproduct', { serverless: { cloud: 'aws', region: 'eu-west-1' } }]);
+    assert.equal(data().size, PHOTO_COUNT);
+    const r = data().get('photos/hat/' + path.basename((await listJpegs(path.join(photos, 'hat')))[0]))!;
+    assert.deepEqual(Object.keys(r.metadata!).sort(), ['hash', 'mtimeMs', 'path', 'size'], 'hash, size and mtime travel as metadata');
+    assert.deepEqual(await client.request('storeInfo', {}), { count: PHOTO_COUNT, modelId: 'vector-tune/generated-clip-tiny', dimension: 64 });
+    await assert.rejects(fs.access(path.join(ws, '.vectortune')), 'nothing was written to the embedded store');
+  });
+
+  it('indexes incrementally: unchanged files are not embedded again, deleted ones dropped, new ones added', async () => {
+    const before = upserts();
+    const again = await index(photos);
+    assert.deepEqual([again.added, again.updated, again.unchanged, again.removed], [0, 0, PHOTO_COUNT, 0]);
+    assert.equal(upserts(), before, 'no upsert on a re-run');
+    // A touched file (same bytes, new mtime) is unchanged by its hash; a deleted one is dropped; a new one added.
+    const [touched, deleted] = (await listJpegs(path.join(photos, 'shirt'))).slice(0, 2);
+    await fs.utimes(touched, new Date(), new Date(Date.now() - 3600_000));
+    await fs.copyFile(deleted, path.join(photos, 'copy.jpg'));
+    await fs.rm(deleted);
+    const changed = await index(photos);
+    assert.deepEqual([changed.added, changed.updated, changed.unchanged, changed.removed], [1, 0, PHOTO_COUNT - 1, 1]);
+    assert.ok(!data().has(recordId(ws, deleted)) && data().has('photos/copy.jpg'));
+  });
+
+  let labelsFile: string;
+
+  it('runs a round on Pinecone: the batch gets its seen markers', async () => {
+    const head = await client.request('startHead', { name: 'hats', start: { kind: 'prompt', prompt: 'a photo of a hat' }, overwrite: false });
+    labelsFile = head.labelsFile;
+    assert.equal(head.storeCount, PHOTO_COUNT);
+    const { candidates } = await client.request('nextBatch', { k: 6, strategy: 'top' });
+    const { result, head: after } = await client.request('submit', { verdicts: candidates.map((c, i) => ({ id: c.id, score: i < 2 ? 1 : i < 5 ? -1 : null })) });
+    assert.deepEqual([result.round, result.labelCount, after.seenCount], [1, 5, 6]);
+    assert.deepEqual(seenIn('hats'), candidates.map((c) => c.id).sort());
+  });
+
+  it('a round whose seen markers fail: labels saved, a clear error, and submitting again finishes it once', async () => {
+    const { candidates } = await client.request('nextBatch', { k: 6, strategy: 'boundary' });
+    const verdicts = candidates.map((c, i) => ({ id: c.id, score: i % 2 ? 0.5 : -0.5 }));
+    fake.inject({ kind: 'status', status: 500 }, 1000, { path: '/vectors/update' });
+    const err = await failure(client.request('submit', { verdicts }));
+    fake.clearFaults();
+    assert.equal(err.userError, true);
+    assert.match(err.message, /^round 2 is not finished: Pinecone failed with HTTP 500 after 3 attempts .*Its 6 score\(s\) are saved in .*labels\.jsonl; submit the batch again to finish the round/);
+    const saved = await labelLines(labelsFile);
+    assert.deepEqual(saved.filter((l) => l.round === 2).map((l) => [l.id, l.score]), verdicts.map((v) => [v.id, v.score]), 'the scores are on disk');
+
+    const retried = await client.request('submit', { verdicts });
+    assert.deepEqual([retried.result.round, retried.result.labelCount, retried.head.nextRound], [2, 11, 3]);
+    assert.ok(retried.result.moved > 0 && Number.isFinite(retried.result.loss));
+    assert.deepEqual(await labelLines(labelsFile), saved, 'nothing recorded twice');
+    assert.equal(seenIn('hats').length, 12);
+    const weights = JSON.parse(await fs.readFile(path.join(path.dirname(labelsFile), 'classifier.weights.json'), 'utf8'));
+    assert.deepEqual([weights.labels.count, weights.labels.rounds], [11, 2]);
+  });
+
+  it('a round whose label vectors cannot be fetched: the head is retrained from its labels when the round is finished', async () => {
+    const { candidates } = await client.request('nextBatch', { k: 4, strategy: 'top' });
+    const verdicts = candidates.map((c, i) => ({ id: c.id, score: i === 0 ? 1 : -1 }));
+    // The submit's first two fetches (known ids, paths for the labels) pass; the third (label vectors) fails.
+    fake.inject({ kind: 'drop' }, RETRIES + 1, { path: '/vectors/fetch', after: 2 });
+    const err = await failure(client.request('submit', { verdicts }));
+    assert.match(err.message, /^round 3 is not finished: could not reach Pinecone .*3 attempts/);
+    assert.equal((await labelLines(labelsFile)).length, 15);
+    // Asking for the next batch first also finishes the round: its records are not shown again.
+    const next = await client.request('nextBatch', { k: PHOTO_COUNT, strategy: 'top' });
+    assert.equal(next.head.labelCount, 15);
+    assert.ok(next.candidates.every((c) => !verdicts.some((v) => v.id === c.id)));
+    assert.equal(next.candidates.length, PHOTO_COUNT - 16);
+    assert.ok(logs.some((l) => /Finished round 3 of head "hats": retrained from 15 labels/.test(l)), logs.slice(-5).join('\n'));
+    const weights = JSON.parse(await fs.readFile(path.join(path.dirname(labelsFile), 'classifier.weights.json'), 'utf8'));
+    assert.deepEqual([weights.labels.count, weights.labels.rounds], [15, 3]);
+  });
+
+  it('a failing query is a clear error, and asking again works', async () => {
+    fake.inject({ kind: 'status', status: 503 }, RETRIES + 1, { path: '/query' });
+    const err = await failure(client.request('nextBatch', { k: 3, strategy: 'top' }));
+    assert.match(err.message, /Pinecone failed with HTTP 503 after 3 attempts/);
+    assert.equal((await client.request('nextBatch', { k: 3, strategy: 'top' })).candidates.length, 3);
+  });
+
+  it('resetSeen on Pinecone keeps labelled records seen', async () => {
+    const head = await client.request('resetSeen', {});
+    assert.equal(head.seenCount, 15);
+    assert.equal(seenIn('hats').length, 15);
+  });
+
+  it('never sends the key back: errors and log lines are masked, even when a URL carries it', async () => {
+    // A host whose path holds the key: the transport names the URL in its error.
+    const leaky = { ...config, pinecone: { ...config.pinecone!, host: `http://127.0.0.1:9/${KEY}` } };
+    await client.request('configure', leaky);
+    const err = await failure(client.request('openHead', { headDir: path.dirname(labelsFile) }));
+    assert.match(err.message, /could not reach Pinecone at 127\.0\.0\.1:9\/\*\*\*\/vectors\/fetch/);
+    const wrong = { ...config, pinecone: { ...config.pinecone!, apiKey: 'pcsk_not-the-key' } };
+    await client.request('configure', wrong);
+    assert.match((await failure(client.request('storeInfo', {}))).message, /refused the API key \(HTTP 401\)/);
+    await client.request('configure', config);
+    assert.ok(logs.length > 5);
+    assert.ok(!logs.some((l) => l.includes(KEY) || l.includes('pcsk_not-the-key')), 'no log line holds a key');
+  });
+});
