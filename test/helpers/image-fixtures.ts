@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { after, before } from 'node:test';
 import sharp, { type Sharp } from 'sharp';
 import { decodeImage, type DecodedImage, type DecodeOptions, type DecodeResult } from '../../src/core/embed/image';
 import type { ProbeResult } from './image-decode-probe';
@@ -47,6 +48,16 @@ export class ImageScratch {
   remove(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** An ImageScratch made before the calling file's tests and removed after them: `suite.scratch`. */
+export function imageScratchForSuite(prefix: string): { readonly scratch: ImageScratch } {
+  const suite = {} as { scratch: ImageScratch };
+  before(async () => {
+    suite.scratch = await ImageScratch.create(prefix);
+  });
+  after(() => suite.scratch?.remove());
+  return suite;
 }
 
 export function expectDecoded(result: DecodeResult): DecodedImage {

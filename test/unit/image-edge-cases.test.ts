@@ -5,22 +5,22 @@
  * refused with a reason that names the problem, fast and without reading or decoding what it need not.
  * EXIF orientation has its own suite (image-orientation.test.ts).
  */
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { DECODE_FAILURES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PIXELS } from '../../src/core/embed/image';
-import { DecodeTally, encodeBmp, HAT_PHOTO, ImageScratch, gifClaiming, jpegClaiming, maxAbsDiff, meanAbsDiff, pngBomb, probeDecode } from '../helpers/image-fixtures';
+import { DecodeTally, encodeBmp, HAT_PHOTO, imageScratchForSuite, gifClaiming, jpegClaiming, maxAbsDiff, meanAbsDiff, pngBomb, probeDecode } from '../helpers/image-fixtures';
 
 const MiB = 1024 * 1024;
 
 const tally = new DecodeTally();
 const measured: string[] = [];
-let scratch: ImageScratch;
-const file = (name: string, data: Buffer | string) => scratch.file(name, data);
-const raw = () => scratch.raw();
+const suite = imageScratchForSuite('vt-image-edge-');
+const file = (name: string, data: Buffer | string) => suite.scratch.file(name, data);
+const raw = () => suite.scratch.raw();
 
 /** A file of `bytes` zeros that takes no disk space (sparse): big without being slow to make. */
 function sparseFile(name: string, bytes: number): string {
@@ -29,12 +29,7 @@ function sparseFile(name: string, bytes: number): string {
   return p;
 }
 
-before(async () => {
-  scratch = await ImageScratch.create('vt-image-edge-');
-});
-
 after(() => {
-  scratch.remove();
   console.log(tally.summary('image edge cases'));
   for (const line of measured) console.log(`  ${line}`);
 });
@@ -47,10 +42,10 @@ describe('empty, special and oversized files', () => {
   });
 
   it('a folder or a named pipe with an image name is refused, not waited on', async () => {
-    fs.mkdirSync(path.join(scratch.dir, 'album.jpg'));
-    assert.match(await tally.refuses(path.join(scratch.dir, 'album.jpg'), DECODE_FAILURES.unreadable), /not a regular file/);
+    fs.mkdirSync(path.join(suite.scratch.dir, 'album.jpg'));
+    assert.match(await tally.refuses(path.join(suite.scratch.dir, 'album.jpg'), DECODE_FAILURES.unreadable), /not a regular file/);
     if (process.platform === 'win32') return;
-    const fifo = path.join(scratch.dir, 'pipe.jpg');
+    const fifo = path.join(suite.scratch.dir, 'pipe.jpg');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
     assert.match(await tally.refuses(fifo, DECODE_FAILURES.unreadable), /not a regular file/); // reading it would block forever
   });
@@ -79,7 +74,7 @@ describe('empty, special and oversized files', () => {
 
   it('a file replaced on disk decodes as its new content (nothing stale is cached)', async () => {
     const p = file('replaced.png', await raw().png().toBuffer());
-    assert.equal((await tally.decodes(p)).width, scratch.reference.width);
+    assert.equal((await tally.decodes(p)).width, suite.scratch.reference.width);
     fs.writeFileSync(p, await raw().resize(50, 40, { fit: 'fill' }).png().toBuffer());
     assert.equal((await tally.decodes(p)).width, 50);
   });
@@ -109,7 +104,7 @@ describe('truncated files', () => {
     // IEND (the last 12 bytes) carries no data: every pixel is there, and the picture is exact.
     for (const missing of [1, 6, 12]) {
       const image = await tally.decodes(file(`no-end-${missing}.png`, png.subarray(0, png.length - missing)));
-      assert.equal(Buffer.compare(Buffer.from(image.data), scratch.reference.data), 0);
+      assert.equal(Buffer.compare(Buffer.from(image.data), suite.scratch.reference.data), 0);
     }
   });
 
@@ -129,12 +124,12 @@ describe('truncated files', () => {
 describe('wrong extensions', () => {
   it('the content decides: a PNG named .jpg, a JPEG named .png, a WebP named .gif, a BMP named .tif', async () => {
     const png = await raw().png().toBuffer();
-    assert.equal(Buffer.compare(Buffer.from((await tally.decodes(file('really-png.jpg', png))).data), scratch.reference.data), 0);
+    assert.equal(Buffer.compare(Buffer.from((await tally.decodes(file('really-png.jpg', png))).data), suite.scratch.reference.data), 0);
     const jpeg = await raw().jpeg({ quality: 95 }).toBuffer();
     const fromJpeg = await tally.decodes(file('really-jpeg.png', jpeg));
-    assert.ok(meanAbsDiff(fromJpeg.data, scratch.reference.data) < 3);
+    assert.ok(meanAbsDiff(fromJpeg.data, suite.scratch.reference.data) < 3);
     const webp = await raw().webp({ lossless: true }).toBuffer();
-    assert.equal(Buffer.compare(Buffer.from((await tally.decodes(file('really-webp.gif', webp))).data), scratch.reference.data), 0);
+    assert.equal(Buffer.compare(Buffer.from((await tally.decodes(file('really-webp.gif', webp))).data), suite.scratch.reference.data), 0);
     const bmp = encodeBmp(Uint8Array.from([255, 0, 0]), 1, 1, 24);
     assert.deepEqual(Array.from((await tally.decodes(file('really-bmp.tif', bmp))).data), [255, 0, 0]);
   });
@@ -148,10 +143,10 @@ describe('wrong extensions', () => {
   it('an SVG drawing or a libvips file named .jpg is refused: only photo formats are decoded', async () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="50" height="40"><rect width="50" height="40" fill="red"/></svg>';
     assert.match(await tally.refuses(file('drawing.jpg', svg), DECODE_FAILURES.unsupported), /SVG/);
-    const vips = path.join(scratch.dir, 'native.v');
+    const vips = path.join(suite.scratch.dir, 'native.v');
     await raw().toFile(vips);
-    fs.renameSync(vips, path.join(scratch.dir, 'native.png'));
-    assert.match(await tally.refuses(path.join(scratch.dir, 'native.png'), DECODE_FAILURES.unsupported), /VIPS/);
+    fs.renameSync(vips, path.join(suite.scratch.dir, 'native.png'));
+    assert.match(await tally.refuses(path.join(suite.scratch.dir, 'native.png'), DECODE_FAILURES.unsupported), /VIPS/);
   });
 });
 
@@ -216,10 +211,10 @@ describe('animations: the first frame, the same every time', () => {
       assert.equal((await sharp(anim).metadata()).pages, 3);
       const p = file(`anim.${format}`, anim);
       const first = await tally.decodes(p);
-      assert.deepEqual([first.width, first.height], [scratch.reference.width, scratch.reference.height]);
+      assert.deepEqual([first.width, first.height], [suite.scratch.reference.width, suite.scratch.reference.height]);
       // GIF holds 256 colours, so the frame is close to the photo rather than equal to it.
       const limit = format === 'gif' ? 8 : 0;
-      assert.ok(meanAbsDiff(first.data, scratch.reference.data) <= limit, `first frame off by ${meanAbsDiff(first.data, scratch.reference.data)}`);
+      assert.ok(meanAbsDiff(first.data, suite.scratch.reference.data) <= limit, `first frame off by ${meanAbsDiff(first.data, suite.scratch.reference.data)}`);
       for (let i = 0; i < 2; i++) assert.equal(Buffer.compare(Buffer.from((await tally.decodes(p)).data), Buffer.from(first.data)), 0, 'deterministic');
       const small = await tally.decodes(p, { targetShortSide: 64 });
       assert.equal(Math.min(small.width, small.height), 64, 'shrunk by the frame, not the strip of frames');
@@ -235,7 +230,7 @@ describe('colour models and bit depths all become the same 8-bit sRGB', () => {
       assert.equal((await sharp(jpeg).metadata()).space, 'cmyk', name);
       const image = await tally.decodes(file(name, jpeg));
       // The trip through CMYK is lossy (gamut), but an inverted or channel-swapped reading would be off by 100+.
-      assert.ok(meanAbsDiff(image.data, scratch.reference.data) < 16, `${name}: mean abs diff ${meanAbsDiff(image.data, scratch.reference.data)}`);
+      assert.ok(meanAbsDiff(image.data, suite.scratch.reference.data) < 16, `${name}: mean abs diff ${meanAbsDiff(image.data, suite.scratch.reference.data)}`);
     }
   });
 

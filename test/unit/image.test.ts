@@ -3,7 +3,7 @@
  * misnamed, bombs, animations, CMYK, 16-bit) are in image-edge-cases.test.ts, EXIF orientation in
  * image-orientation.test.ts.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,27 +16,19 @@ import {
   isImageFile,
   shortSideResizeDims,
 } from '../../src/core/embed/image';
-import { encodeBmp, expectDecoded, expectRefused, HAT_PHOTO, ImageScratch, meanAbsDiff, pngClaiming } from '../helpers/image-fixtures';
+import { encodeBmp, expectDecoded, expectRefused, HAT_PHOTO, imageScratchForSuite, meanAbsDiff, pngClaiming } from '../helpers/image-fixtures';
 
-let scratch: ImageScratch;
-let reference: ImageScratch['reference'];
-const file = (name: string, data: Buffer | string) => scratch.file(name, data);
+const suite = imageScratchForSuite('vt-image-');
+const file = (name: string, data: Buffer | string) => suite.scratch.file(name, data);
 const hatPhoto = HAT_PHOTO;
-
-before(async () => {
-  scratch = await ImageScratch.create('vt-image-');
-  reference = scratch.reference;
-});
-
-after(() => scratch.remove());
 
 describe('decodeImage: real photos', () => {
   it('decodes a JPEG to its size and pixels', async () => {
     const image = expectDecoded(await decodeImage(hatPhoto));
-    assert.equal(image.width, reference.width);
-    assert.equal(image.height, reference.height);
+    assert.equal(image.width, suite.scratch.reference.width);
+    assert.equal(image.height, suite.scratch.reference.height);
     assert.ok(image.width > 100 && image.height > 100);
-    assert.equal(Buffer.compare(Buffer.from(image.data), reference.data), 0);
+    assert.equal(Buffer.compare(Buffer.from(image.data), suite.scratch.reference.data), 0);
   });
 
   it('shrinks a large photo on load to the target short side, keeping the aspect', async () => {
@@ -46,12 +38,11 @@ describe('decodeImage: real photos', () => {
     assert.equal(image.height, 298); // floor(2400 * 224 / 1800)
     assert.deepEqual(shortSideResizeDims(1800, 2400, 224), [224, 298]);
     // Same picture: compare with the small reference resized the same way.
-    const ref = await sharp(reference.data, { raw: { width: reference.width, height: reference.height, channels: 3 } })
-      .resize(224, 298, { fit: 'fill' }).raw().toBuffer();
+    const ref = await suite.scratch.raw().resize(224, 298, { fit: 'fill' }).raw().toBuffer();
     assert.ok(meanAbsDiff(image.data, ref) < 12, `mean abs diff ${meanAbsDiff(image.data, ref)}`);
     // Short side already at or under the target: left alone.
     const small = expectDecoded(await decodeImage(hatPhoto, { targetShortSide: 1000 }));
-    assert.equal(small.width, reference.width);
+    assert.equal(small.width, suite.scratch.reference.width);
   });
 });
 
@@ -70,26 +61,26 @@ describe('decodeImage: failures', () => {
   });
 
   it('a missing file', async () => {
-    const reason = expectRefused(await decodeImage(path.join(scratch.dir, 'nope.jpg')), DECODE_FAILURES.unreadable);
+    const reason = expectRefused(await decodeImage(path.join(suite.scratch.dir, 'nope.jpg')), DECODE_FAILURES.unreadable);
     assert.match(reason, /ENOENT/);
   });
 });
 
 describe('decodeImage: format variants all come out as 8-bit RGB', () => {
-  const raw = () => scratch.raw();
+  const raw = () => suite.scratch.raw();
 
   it('PNG with alpha: alpha dropped, colours kept', async () => {
     const png = await raw().ensureAlpha(0.5).png().toBuffer();
     assert.equal((await sharp(png).metadata()).channels, 4);
     const image = expectDecoded(await decodeImage(file('alpha.png', png)));
-    assert.equal(Buffer.compare(Buffer.from(image.data), reference.data), 0);
+    assert.equal(Buffer.compare(Buffer.from(image.data), suite.scratch.reference.data), 0);
   });
 
   it('grayscale PNG: one channel becomes three equal ones', async () => {
     const png = await raw().toColourspace('b-w').png().toBuffer();
     assert.equal((await sharp(png).metadata()).channels, 1);
     const image = expectDecoded(await decodeImage(file('gray.png', png)));
-    assert.equal(image.width, reference.width);
+    assert.equal(image.width, suite.scratch.reference.width);
     for (let i = 0; i < image.data.length; i += 3 * 97) {
       assert.equal(image.data[i], image.data[i + 1]);
       assert.equal(image.data[i], image.data[i + 2]);
@@ -99,16 +90,16 @@ describe('decodeImage: format variants all come out as 8-bit RGB', () => {
   it('TIFF (lossless)', async () => {
     const tif = await raw().tiff({ compression: 'lzw' }).toBuffer();
     const image = expectDecoded(await decodeImage(file('photo.tif', tif)));
-    assert.equal(Buffer.compare(Buffer.from(image.data), reference.data), 0);
+    assert.equal(Buffer.compare(Buffer.from(image.data), suite.scratch.reference.data), 0);
   });
 
   it('BMP 24-bit bottom-up, 32-bit top-down: exact pixels', async () => {
     for (const [bpp, topDown] of [[24, false], [32, true], [24, true]] as const) {
-      const bmp = encodeBmp(reference.data, reference.width, reference.height, bpp, topDown);
+      const bmp = encodeBmp(suite.scratch.reference.data, suite.scratch.reference.width, suite.scratch.reference.height, bpp, topDown);
       const image = expectDecoded(await decodeImage(file(`photo-${bpp}-${topDown}.bmp`, bmp)));
-      assert.equal(image.width, reference.width);
-      assert.equal(image.height, reference.height);
-      assert.equal(Buffer.compare(Buffer.from(image.data), reference.data), 0, `${bpp}-bit topDown=${topDown}`);
+      assert.equal(image.width, suite.scratch.reference.width);
+      assert.equal(image.height, suite.scratch.reference.height);
+      assert.equal(Buffer.compare(Buffer.from(image.data), suite.scratch.reference.data), 0, `${bpp}-bit topDown=${topDown}`);
     }
   });
 
@@ -151,7 +142,7 @@ describe('decodeImage: format variants all come out as 8-bit RGB', () => {
   });
 
   it('BMP: truncated, RLE-compressed, and too large ones fail clearly', async () => {
-    const bmp = encodeBmp(reference.data, reference.width, reference.height, 24);
+    const bmp = encodeBmp(suite.scratch.reference.data, suite.scratch.reference.width, suite.scratch.reference.height, 24);
     expectRefused(await decodeImage(file('cut.bmp', bmp.subarray(0, bmp.length - 100))), DECODE_FAILURES.corrupt);
     const rle = Buffer.from(bmp.subarray(0, 200));
     rle.writeUInt16LE(8, 28);
@@ -164,7 +155,7 @@ describe('decodeImage: format variants all come out as 8-bit RGB', () => {
   });
 
   it('BMP is shrunk to the target short side too', async () => {
-    const bmp = encodeBmp(reference.data, reference.width, reference.height, 24);
+    const bmp = encodeBmp(suite.scratch.reference.data, suite.scratch.reference.width, suite.scratch.reference.height, 24);
     const image = expectDecoded(await decodeImage(file('shrink.bmp', bmp), { targetShortSide: 100 }));
     assert.equal(Math.min(image.width, image.height), 100);
   });
