@@ -47,6 +47,7 @@ export function mutateJson(doc: Json, m: JsonMutation): { doc: Json; describe: s
   if (m.kind === 'whole') return { doc: m.value, describe: `the whole document is ${JSON.stringify(m.value)}` };
   const copy = structuredClone(doc);
   const paths = pathsOf(copy);
+  if (paths.length === 0) return { doc: copy, describe: 'nothing inside to change' };
   const target = paths[m.path % paths.length];
   const parent = target.slice(0, -1).reduce<Json>((node, k) => (node as Record<string | number, Json>)[k], copy) as Record<string | number, Json>;
   const key = target[target.length - 1];

@@ -49,7 +49,7 @@ test('fuzz: tables written in UTF-8, UTF-8 with BOM, UTF-16 LE/BE with BOM, LF o
     tally.note('csv encodings', result);
     assert.ok(result.ok, result.ok ? '' : result.error.message);
     assert.deepEqual(result.value, { header, rows });
-  }), { seed: 0x637376, numRuns: 1200 });
+  }), { seed: 0x637376, numRuns: 1200, includeErrorInReport: true });
 });
 
 /**
@@ -97,7 +97,7 @@ test('fuzz: Latin-1 and random bytes are decoded exactly when they are UTF-8, el
       const line = bytes.subarray(0, fault).filter((b) => b === 10).length + 1;
       assert.ok(result.error.message.includes(`at offset ${fault.toLocaleString('en-US')} (line ${line})`), `${result.error.message} (expected offset ${fault})`);
     }
-  }), { seed: 0x6c6174, numRuns: 2500 });
+  }), { seed: 0x6c6174, numRuns: 2500, includeErrorInReport: true });
 });
 
 test('fuzz: UTF-16 without a byte-order mark, or with one and broken units, is refused rather than read as garbage', () => {
@@ -109,7 +109,7 @@ test('fuzz: UTF-16 without a byte-order mark, or with one and broken units, is r
     const result = outcomeSync(() => parseCsv(decodeText(bytes, 'x.csv'), 'x.csv'), 'x.csv');
     tally.note('csv UTF-16 faults', result);
     assert.ok(!result.ok, `${fault} (${order}) should be refused; read ${JSON.stringify(result.ok && result.value)}`);
-  }), { seed: 0x757466, numRuns: 300 });
+  }), { seed: 0x757466, numRuns: 300, includeErrorInReport: true });
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ interface ImportCase {
 
 const importCaseArb: fc.Arbitrary<ImportCase> = fc.record({
   // Usually the columns import needs; sometimes one is missing or misspelt.
-  columns: fc.oneof({ weight: 10, arbitrary: fc.constant(['id', 'row', 'path', 'split']) }, { weight: 1, arbitrary: fc.shuffledSubarray(['id', 'row', 'path', 'split', 'ID', 'Row']) }),
+  columns: fc.oneof({ weight: 10, arbitrary: fc.constant<string[]>(['id', 'row', 'path', 'split']) }, { weight: 1, arbitrary: fc.shuffledSubarray(['id', 'row', 'path', 'split', 'ID', 'Row']) }),
   lineCount: fc.integer({ min: 0, max: ROWS + 1 }),
   useRowColumn: fc.boolean(),
   filter: fc.boolean(),
@@ -148,9 +148,9 @@ const importCaseArb: fc.Arbitrary<ImportCase> = fc.record({
     : column === 'row' ? fc.oneof({ weight: 20, arbitrary: fc.constant(String(ROWS - 1 - i)) }, { weight: 1, arbitrary: fc.constantFrom(...ROW_CELLS) })
     : column === 'split' ? fc.constantFrom('train', 'test')
     : fc.constantFrom('', 'a/b.jpg', `p${i}.png`);
-  const line = (i: number) => fc.tuple(...columns.map((c) => cellFor(c, i)))
+  const line = (i: number) => (fc.tuple(...columns.map((c) => cellFor(c, i))) as fc.Arbitrary<string[]>)
     .chain((cells) => fc.oneof({ weight: 60, arbitrary: fc.constant(cells) }, { weight: 1, arbitrary: fc.constant([...cells, 'extra']) }, { weight: 1, arbitrary: fc.constant(cells.slice(1)) }));
-  return fc.tuple(...Array.from({ length: lineCount }, (_, i) => line(i))).map((lines) => ({ columns, lines, ...rest }));
+  return (fc.tuple(...Array.from({ length: lineCount }, (_, i) => line(i))) as fc.Arbitrary<string[][]>).map((lines) => ({ columns, lines, ...rest }));
 });
 
 /** The case's matrix, with row `zeroRow` (when not negative) all zeros: a vector with no direction. */
@@ -217,7 +217,7 @@ test('fuzz: import reads ragged rows, missing columns and odd row cells as the C
       raw.forEach((v, i) => assert.ok(Math.abs(r.vector[i] - v / norm) < 1e-6, `${e.id}: matrix row ${e.row}, column ${i}`));
     }
     await fs.rm(caseDir, { recursive: true });
-  }), { seed: 0x696d70, numRuns: 150 });
+  }), { seed: 0x696d70, numRuns: 150, includeErrorInReport: true });
 });
 
 const SCORE_CELLS = ['1', '-1', '0', '0.5', '-0.25', '+1', '1e0', ' 1 ', '', ' ', 'NaN', '2', '-1.5', 'yes', 'Infinity', '1,0'];
@@ -226,7 +226,7 @@ const isScore = (v: string) => v.trim() !== '' && /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[
 test('fuzz: answer sheets (the truth of an evaluation) give each id its answer, or are refused', async (t) => {
   const dir = await tempDir(t, 'vt-fuzz-truth-');
   const sheetArb = fc.record({
-    columns: fc.oneof({ weight: 5, arbitrary: fc.constant(['id', 'label', 'score']) }, { weight: 1, arbitrary: fc.shuffledSubarray(['id', 'label', 'score', 'Label']) }),
+    columns: fc.oneof({ weight: 5, arbitrary: fc.constant<string[]>(['id', 'label', 'score']) }, { weight: 1, arbitrary: fc.shuffledSubarray(['id', 'label', 'score', 'Label']) }),
     byScore: fc.boolean(),
     lines: fc.array(fc.tuple(fc.constantFrom('hat', 'cap', 'hat ', 'Hat', ''), fc.oneof({ weight: 4, arbitrary: fc.constantFrom('1', '-1', '0.5') }, { weight: 1, arbitrary: fc.constantFrom(...SCORE_CELLS) })), { maxLength: 6 }),
     ragged: fc.nat({ max: 12 }),
@@ -252,5 +252,5 @@ test('fuzz: answer sheets (the truth of an evaluation) give each id its answer, 
       assert.equal(result.value.of({ id: `r${i}`, logit: 0 }), byScore ? Number(score) > 0 : label === 'hat', `r${i}: ${label} / ${score}`);
     });
     assert.equal(result.value.of({ id: 'not-in-sheet', logit: 0 }), undefined);
-  }), { seed: 0x747275, numRuns: 400 });
+  }), { seed: 0x747275, numRuns: 400, includeErrorInReport: true });
 });

@@ -83,7 +83,7 @@ test('fuzz: a file cut anywhere keeps every complete label, reports the torn lin
     const after = await readLabels(file);
     assert.deepEqual(normal(after.labels), normal([...expected, extra]));
     assert.equal(after.tornTail, null);
-  }), { seed: 0x637574, numRuns: 200 });
+  }), { seed: 0x637574, numRuns: 200, includeErrorInReport: true });
 });
 
 /** The span of original bytes a damage touches: labels wholly outside it must survive unchanged. */
@@ -120,7 +120,7 @@ test('fuzz: damage in the middle is refused naming the line, or leaves the label
     if (after > 0) assert.deepEqual(normal(got.slice(-after)), normal(labels.slice(-after)), 'labels after the damage');
     assert.notEqual(result.value.sha256, sha256(whole), 'a changed file must not hash as the old one');
     for (const l of got) assert.ok(l.id !== '' && Math.abs(l.score) <= 1 && Number.isSafeInteger(l.round) && l.round >= 0 && typeof l.time === 'string');
-  }), { seed: 0x646d67, numRuns: 600 });
+  }), { seed: 0x646d67, numRuns: 600, includeErrorInReport: true });
 });
 
 /** What a correct reader makes of one parsed line: the label, or null when the line must be refused. */
@@ -171,5 +171,5 @@ test('fuzz: a line with a field missing, of the wrong type, out of range or non-
     }
     assert.ok(result.ok, `should read ${lines[victim]}: ${result.ok ? '' : result.error.message}`);
     assert.deepEqual(normal(result.value.labels), normal(labels.map((l, i) => (i === victim ? expected : l))));
-  }), { seed: 0x666c64, numRuns: 600 });
+  }), { seed: 0x666c64, numRuns: 600, includeErrorInReport: true });
 });

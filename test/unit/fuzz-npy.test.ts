@@ -153,7 +153,7 @@ test('fuzz: generated headers (dtypes, byte orders, shapes, Fortran order, versi
       const matrix = outcomeSync(() => asMatrix(result.value, 'x.npy'), 'x.npy');
       assert.equal(matrix.ok, values.every(Number.isFinite), 'asMatrix accepts exactly the all-finite matrices');
     }
-  }), { seed: 0x6e7079, numRuns: 4000 });
+  }), { seed: 0x6e7079, numRuns: 4000, includeErrorInReport: true });
   console.log(`npy header fuzz: ${checkedValues.toLocaleString('en-US')} values checked against the independent decoder`);
 });
 
@@ -188,7 +188,7 @@ test('fuzz: forged preambles (magic, version, header length field) are refused',
     tally.note('npy preamble', result);
     if (mustRefuse) assert.ok(!result.ok, `should refuse ${JSON.stringify(f)}`);
     else assert.ok(result.ok && result.value.data.join() === '1,2,3,4,5,6', JSON.stringify(f));
-  }), { seed: 0x707265, numRuns: 1500 });
+  }), { seed: 0x707265, numRuns: 1500, includeErrorInReport: true });
 });
 
 test('fuzz: readNpy on damaged files answers exactly as parseNpy does on the same bytes', async (t) => {
@@ -210,5 +210,5 @@ test('fuzz: readNpy on damaged files answers exactly as parseNpy does on the sam
     }
     assert.deepEqual(fromFile.value.shape, inMemory.value.shape);
     assert.deepEqual(new Uint32Array(fromFile.value.data.buffer), new Uint32Array(inMemory.value.data.buffer));
-  }), { seed: 0x66696c, numRuns: 400 });
+  }), { seed: 0x66696c, numRuns: 400, includeErrorInReport: true });
 });

@@ -62,13 +62,18 @@ export async function writeWeights(file: string, weights: HeadWeights): Promise<
   await writeFileAtomic(file, JSON.stringify(weights, null, 1) + '\n');
 }
 
+/** The largest float32: heads are scored as float32 query vectors, where anything larger becomes Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+/** More SGD passes per round than anyone sets by hand: a larger count in a file is damage, and would hang training. */
+const MAX_STEPS_PER_BATCH = 100_000;
+
 /** Checks every field a loader relies on; a weights file is user-editable and committed, so trust nothing. */
 export function validateWeights(raw: unknown, file: string): HeadWeights {
   const h = raw as HeadWeights;
   const bad = (what: string) => new VectorTuneError(`not a valid Vector Tune weights file: ${what}.`, file);
-  if (!h || typeof h !== 'object' || Array.isArray(h)) throw bad('expected a JSON object');
+  if (!isObject(h)) throw bad('expected a JSON object');
   if (h.format !== WEIGHTS_FORMAT) throw bad(`"format" must be "${WEIGHTS_FORMAT}"`);
-  if (!Number.isInteger(h.version)) throw bad('"version" must be an integer');
+  if (!Number.isInteger(h.version) || h.version < 1) throw bad('"version" must be a whole number from 1');
   if (h.version > WEIGHTS_VERSION) {
     throw new VectorTuneError(
       `the weights file was written by a newer version of Vector Tune (format ${h.version}; this version reads up to ${WEIGHTS_VERSION}).`,
@@ -77,29 +82,42 @@ export function validateWeights(raw: unknown, file: string): HeadWeights {
     );
   }
   if (typeof h.name !== 'string' || h.name === '') throw bad('"name" must be a non-empty string');
-  if (!h.model || typeof h.model.id !== 'string' || !Number.isInteger(h.model.dimension) || h.model.dimension <= 0) {
-    throw bad('"model" must hold an "id" string and a positive integer "dimension"');
+  if (!isObject(h.model) || typeof h.model.id !== 'string' || h.model.id === '' || !isCount(h.model.dimension) || h.model.dimension === 0) {
+    throw bad('"model" must hold a non-empty "id" string and a positive integer "dimension"');
   }
   const d = h.model.dimension;
   checkVector(h.w, d, '"w"', bad);
   if (typeof h.b !== 'number' || !Number.isFinite(h.b)) throw bad('"b" must be a finite number');
-  if (!h.preprocessing || h.preprocessing.normalise !== 'l2') throw bad('"preprocessing.normalise" must be "l2"');
+  if (!isObject(h.preprocessing) || h.preprocessing.normalise !== 'l2') throw bad('"preprocessing.normalise" must be "l2"');
   if (h.preprocessing.centre !== null) checkVector(h.preprocessing.centre, d, '"preprocessing.centre"', bad);
-  const t = h.training;
-  if (!t || ![t.learningRate, t.stepsPerBatch, t.batchSize, t.l2, t.seed].every((v) => typeof v === 'number' && Number.isFinite(v))) {
+  checkTraining(h.training, bad);
+  checkStart(h.start, d, bad);
+  if (!isObject(h.labels) || typeof h.labels.file !== 'string' || !isCount(h.labels.count) || !isCount(h.labels.rounds)) {
+    throw bad('"labels" must hold a "file" name and whole numbers "count" and "rounds"');
+  }
+  return h;
+}
+
+function checkTraining(t: HeadWeights['training'], bad: (what: string) => Error): void {
+  if (!isObject(t) || ![t.learningRate, t.stepsPerBatch, t.batchSize, t.l2, t.seed].every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw bad('"training" must hold numeric learningRate, stepsPerBatch, batchSize, l2 and seed');
   }
   if (t.learningRate <= 0 || t.stepsPerBatch < 0 || t.batchSize < 1 || t.l2 < 0) throw bad('"training" values are out of range');
-  if (!Number.isInteger(t.stepsPerBatch) || !Number.isInteger(t.batchSize) || !Number.isInteger(t.seed)) {
+  if (!Number.isSafeInteger(t.stepsPerBatch) || !Number.isSafeInteger(t.batchSize) || !Number.isSafeInteger(t.seed)) {
     throw bad('"training.stepsPerBatch", "batchSize" and "seed" must be whole numbers');
   }
-  if (!h.start || !['prompt', 'examples', 'weights'].includes(h.start.kind)) throw bad('"start.kind" must be prompt, examples or weights');
-  checkVector(h.start.w, d, '"start.w"', bad);
-  if (typeof h.start.b !== 'number' || !Number.isFinite(h.start.b)) throw bad('"start.b" must be a finite number');
-  if (!h.labels || typeof h.labels.file !== 'string' || !Number.isInteger(h.labels.count) || !Number.isInteger(h.labels.rounds)) {
-    throw bad('"labels" must hold "file", "count" and "rounds"');
+  if (t.stepsPerBatch > MAX_STEPS_PER_BATCH) throw bad(`"training.stepsPerBatch" is ${t.stepsPerBatch}; at most ${MAX_STEPS_PER_BATCH.toLocaleString('en-US')} passes are plausible`);
+}
+
+function checkStart(s: StartPoint, d: number, bad: (what: string) => Error): void {
+  if (!isObject(s) || !['prompt', 'examples', 'weights'].includes(s.kind)) throw bad('"start.kind" must be prompt, examples or weights');
+  checkVector(s.w, d, '"start.w"', bad);
+  if (typeof s.b !== 'number' || !Number.isFinite(s.b)) throw bad('"start.b" must be a finite number');
+  if (s.kind === 'prompt' && typeof s.prompt !== 'string') throw bad('"start.prompt" must be a string');
+  if (s.kind === 'examples' && !(Array.isArray(s.ids) && s.ids.every((id) => typeof id === 'string' && id !== ''))) {
+    throw bad('"start.ids" must be a list of record ids');
   }
-  return h;
+  if (s.kind === 'weights' && (typeof s.file !== 'string' || typeof s.sha256 !== 'string')) throw bad('"start.file" and "start.sha256" must be strings');
 }
 
 function checkVector(v: unknown, d: number, what: string, bad: (what: string) => Error): void {
@@ -107,6 +125,16 @@ function checkVector(v: unknown, d: number, what: string, bad: (what: string) =>
   if (v.length !== d) throw bad(`${what} has ${v.length} numbers but "model.dimension" is ${d}`);
   const i = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
   if (i >= 0) throw bad(`${what}[${i}] is not a finite number`);
+  const big = v.findIndex((x) => Math.abs(x) > FLOAT32_MAX);
+  if (big >= 0) throw bad(`${what}[${big}] is ${v[big]}, too large for float32`);
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isCount(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
 }
 
 /** Refuses a head trained on another model's embeddings: its `w` would be meaningless in this space. */
