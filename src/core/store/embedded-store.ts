@@ -4,7 +4,7 @@ import { VectorTuneError } from '../errors';
 import { fileExists, removeStaleTemporaries, writeFileAtomic } from '../fs/durable';
 import { allFinite } from '../vector';
 import { readManifest, STORE_FORMAT, STORE_VERSION, StoreManifest, writeManifest } from './manifest';
-import { exactSearch } from './exact-search';
+import { exactSearch, type SearchStats } from './exact-search';
 import { QuantisedRows } from './quantised-rows';
 import { appendAt, encodeRecords, pickMeta, readRecords } from './records-file';
 import { appendSeen, clearSeen, readSeen, seenFile } from './seen-file';
@@ -29,6 +29,8 @@ export class EmbeddedStore implements VectorStore {
   private file: VectorFile;
   private readonly rowOf = new Map<string, number>();
   private readonly seen = new Map<string, Uint8Array>();
+  /** How the last query went (rows re-scored exactly, full scan or not): for benchmarks and diagnostics. */
+  readonly lastSearch: SearchStats = { rescored: 0, fullScan: false };
   /** Serialises writers inside this process; every mutation goes through `exclusive`. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -135,7 +137,7 @@ export class EmbeddedStore implements VectorStore {
     const excluded = options.unseenBy === undefined ? undefined : await this.seenBitmap(options.unseenBy);
     // Under the writers' queue: a rewrite swaps the rows and the file, which a search must not see half-done.
     const hits = await this.exclusive(() =>
-      exactSearch({ rows: this.rows, file: this.file, count: this.records.length, w, k: options.k, ranking: options.ranking, excluded }),
+      exactSearch({ rows: this.rows, file: this.file, count: this.records.length, w, k: options.k, ranking: options.ranking, excluded }, this.lastSearch),
     );
     return hits.map(({ row, dot }) => ({ id: this.records[row].id, path: this.records[row].path, dot }));
   }

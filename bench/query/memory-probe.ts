@@ -1,0 +1,25 @@
+/**
+ * Run in a fresh process by memory.ts: resident memory of one opened store after one query. Prints one JSON line.
+ */
+import { EmbeddedStore } from '../../src/core/store/embedded-store';
+
+async function main(): Promise<void> {
+  const [dir] = process.argv.slice(2);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const store = await EmbeddedStore.open(dir);
+  const openMs = performance.now() - t0;
+  const rows = await store.count();
+  await store.query(new Float32Array(store.info.dimension).fill(0.01), { k: 10, ranking: { kind: 'top' } });
+  gc?.();
+  const after = process.memoryUsage().rss;
+  console.log(JSON.stringify({ rows, openMs, baseRss: before, rss: after }));
+  await store.close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
