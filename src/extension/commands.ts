@@ -5,6 +5,7 @@ import { evaluateHead } from './commands/evaluate-head';
 import { indexFolder } from './commands/index-folder';
 import { newHeadFromPrompt, newHeadFromSelection } from './commands/new-head';
 import { openHead } from './commands/open-head';
+import { clearPineconeApiKey, setPineconeApiKey } from './commands/pinecone-key';
 import { selectModel } from './commands/select-model';
 import type { PanelController } from './panel/panel-controller';
 
@@ -26,6 +27,8 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
     'vectorTune.resetSeen': ['resetting seen', () => resetSeen(ctx, panel)],
     'vectorTune.showLog': ['showing the log', () => ctx.log.show()],
     'vectorTune.selectModel': ['selecting the model', () => selectModel(ctx)],
+    'vectorTune.setPineconeApiKey': ['storing the Pinecone API key', () => setPineconeApiKey(ctx)],
+    'vectorTune.clearPineconeApiKey': ['removing the Pinecone API key', () => clearPineconeApiKey(ctx)],
   };
   return Object.entries(commands).map(([id, [doing, handler]]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import type { IndexReport } from '../core/ingest/index-folder';
 import type { Method, Params, Result } from '../protocol/rpc';
 import type { EngineConfig, EvaluationSummary, HeadSummary, WorkerProtocol } from '../protocol/worker-protocol';
-import { engineConfig, readSettings, Settings, workspaceRoot } from './config';
+import { locationChanged } from '../worker/engine-config';
+import { PINECONE_KEY_SECRET } from './commands/pinecone-key';
+import { engineConfig, pineconeConfig, readSettings, Settings, workspaceRoot } from './config';
 import { createLog } from './log';
 import { StatusBar } from './status-bar';
 import { EngineError, WorkerClient } from './worker-client';
@@ -22,7 +24,8 @@ export class Ctx implements vscode.Disposable {
   readonly log = createLog();
   readonly statusBar = new StatusBar();
   private worker: WorkerClient | undefined;
-  private configured: string | undefined;
+  /** What the worker was last configured with (in memory only: it may hold the Pinecone key). */
+  private configured: EngineConfig | undefined;
   head: HeadSummary | undefined;
   storeCount: number | undefined;
   /** The last indexing report, evaluation and error shown, for the status and for tests. */
@@ -44,8 +47,19 @@ export class Ctx implements vscode.Disposable {
     return root;
   }
 
+  /** The folders and model (what commands need to find files); the worker's store comes with workerConfig(). */
   engineConfig(): EngineConfig {
     return engineConfig(this.settings, this.root(), path.join(this.extension.globalStorageUri.fsPath, 'models'));
+  }
+
+  /** engineConfig() plus the store: with vectorTune.store = "pinecone", the index settings and the key from SecretStorage. */
+  async workerConfig(): Promise<EngineConfig> {
+    const settings = this.settings;
+    const config = engineConfig(settings, this.root(), path.join(this.extension.globalStorageUri.fsPath, 'models'));
+    if (settings.store !== 'pinecone') return config;
+    const pinecone = pineconeConfig(settings.pinecone, await this.extension.secrets.get(PINECONE_KEY_SECRET));
+    if ('missing' in pinecone) throw new UserFacingError(pinecone.missing);
+    return { ...config, pinecone };
   }
 
   /** Sends a request to the worker, starting and configuring it first when needed. */
@@ -63,13 +77,26 @@ export class Ctx implements vscode.Disposable {
       const workerPath = path.join(this.extension.extensionPath, 'dist', 'worker.js');
       this.worker = new WorkerClient(workerPath, (level, message) => this.log[level](message));
     }
-    const config = this.engineConfig();
-    const key = JSON.stringify(config);
-    if (key !== this.configured) {
+    const config = await this.workerConfig();
+    const previous = this.configured;
+    if (JSON.stringify(config) !== JSON.stringify(previous)) {
       await this.worker.request('configure', config);
-      this.configured = key;
+      this.configured = config;
+      // Another store or folder: the worker closed the head; open it again there, or let it go.
+      if (previous && this.head && locationChanged(previous, config)) await this.reopenHead(this.worker, path.dirname(this.head.weightsFile));
     }
     return this.worker;
+  }
+
+  private async reopenHead(worker: WorkerClient, headDir: string): Promise<void> {
+    try {
+      const { head, repairs } = await worker.request('openHead', { headDir });
+      for (const note of repairs) this.log.warn(`head "${head.name}": ${note}`);
+      this.setHead(head);
+    } catch (err) {
+      this.log.warn(`closed the head in ${headDir}: it could not be opened on the new store (${err instanceof Error ? err.message : String(err)})`);
+      this.setHead(undefined);
+    }
   }
 
   /** Records the open head (persisted, so a window reload reopens it) and refreshes the status bar. */
@@ -77,8 +104,14 @@ export class Ctx implements vscode.Disposable {
     this.head = head;
     if (head) this.storeCount = head.storeCount;
     void this.extension.workspaceState.update(OPEN_HEAD_KEY, head ? path.dirname(head.weightsFile) : undefined);
-    this.statusBar.show(head, this.storeCount);
+    this.statusBar.show(head, this.storeCount, this.remoteStore());
     for (const listener of this.headListeners) listener();
+  }
+
+  /** The Pinecone index name when the settings choose Pinecone, for the status bar. */
+  private remoteStore(): string | undefined {
+    const settings = this.settings;
+    return settings.store === 'pinecone' ? settings.pinecone.index || '(no index set)' : undefined;
   }
 
   onHeadChanged(listener: () => void): vscode.Disposable {
@@ -89,7 +122,7 @@ export class Ctx implements vscode.Disposable {
   async refreshStore(): Promise<void> {
     const info = await this.request('storeInfo', {});
     this.storeCount = info?.count;
-    this.statusBar.show(this.head, this.storeCount);
+    this.statusBar.show(this.head, this.storeCount, this.remoteStore());
   }
 
   /** Reopens the head that was open before the window reloaded, if its folder still exists. */
