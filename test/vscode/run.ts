@@ -14,8 +14,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { generateClipModel } from '../../tools/generate-model/generate';
+import { startFakePinecone } from '../helpers/fake-pinecone';
 import { REPO_ROOT, SHARED_DATA } from '../helpers/temp';
+import { PINECONE_KEY_VAR, PINECONE_URL_VAR } from './pinecone-env';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runVsCodeTests } = require('../../tools/vscode-test/run.js') as typeof import('../../tools/vscode-test/run');
@@ -43,8 +46,23 @@ async function prepareWorkspace(root: string, modelDir: string): Promise<void> {
   );
 }
 
+/** Files under `dir` that hold `secret` (the harness keeps the workbench's and the server's logs there). */
+async function filesHolding(dir: string, secret: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const found: string[] = [];
+  for (const e of entries.filter((e) => e.isFile())) {
+    const file = path.join(e.parentPath, e.name);
+    if ((await fs.readFile(file)).includes(secret)) found.push(file);
+  }
+  return found;
+}
+
 async function main(): Promise<number> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-vscode-'));
+  // A local stand-in of Pinecone's API for the suite's Pinecone test, with a key made for this run.
+  const pineconeKey = `pcsk_suite_${randomBytes(12).toString('hex')}`;
+  const pinecone = await startFakePinecone({ apiKey: pineconeKey });
+  const pineconeEnv = { [PINECONE_URL_VAR]: pinecone.controllerHostUrl, [PINECONE_KEY_VAR]: pineconeKey };
   try {
     const modelDir = path.join(tmp, 'model');
     await generateClipModel(modelDir);
@@ -55,7 +73,7 @@ async function main(): Promise<number> {
         process.execPath,
         [path.join(REPO_ROOT, 'tools', 'vscode-test', 'run-electron.js'), '--extension-development-path', REPO_ROOT,
           '--extension-tests-path', path.join(REPO_ROOT, 'dist', 'test', 'vscode-suite.js'), '--workspace', workspace],
-        { stdio: 'inherit' },
+        { stdio: 'inherit', env: { ...process.env, ...pineconeEnv } },
       );
       return electron.status ?? 1;
     }
@@ -71,13 +89,22 @@ async function main(): Promise<number> {
       screenshotDir,
       timeoutMs: 300_000,
       verbose: process.argv.includes('--verbose'),
+      env: pineconeEnv,
     });
+    // The suite searched the workspace, the user data folder and the extension's log; the workbench's own
+    // logs only reach the results folder after the run.
+    const leaks = await filesHolding(screenshotDir, pineconeKey);
+    if (leaks.length > 0) {
+      console.error(`the Pinecone test key was found in: ${leaks.join(', ')}`);
+      return code || 1;
+    }
     // The panel screenshot a person looks at: published under a stable name.
     const shots = await fs.readdir(screenshotDir).catch(() => [] as string[]);
     const panelShot = shots.filter((s) => s.endsWith('-panel-scored.png')).pop();
     if (panelShot && !vsix) await fs.copyFile(path.join(screenshotDir, panelShot), path.join(RESULTS, 'panel.png'));
     return code;
   } finally {
+    await pinecone.close();
     await fs.rm(tmp, { recursive: true, force: true });
   }
 }

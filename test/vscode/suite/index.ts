@@ -9,6 +9,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
+import { pineconeStoreTest } from './pinecone-store';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createSuite } = require('../../../tools/vscode-test/ext/mini-test.js');
@@ -233,6 +234,9 @@ suite.test('a malformed weights file gives an error message, not a crash', async
     assert.match(await driver.call('statusBarText'), new RegExp(`${openBefore}: \\d+ labels`));
   }
 });
+
+// Last: it switches the store to Pinecone and back.
+pineconeStoreTest(suite, () => api, until);
 
 export function run(): Promise<void> {
   return suite.run();
