@@ -1,11 +1,19 @@
 import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
 import { writeFileAtomic } from '../fs/durable';
+import { sha256 } from '../util/hash';
 
 /**
  * The embedded store's manifest is its commit point: data files are appended and fsynced first, then the
  * manifest is replaced atomically with the new row count. Whatever lies past the counts it names is an
  * unfinished write from a killed process and is ignored (and trimmed on the next write).
+ *
+ * The counts are checked against the data files when the store opens (the records file must hold exactly
+ * `count` lines in `recordsBytes` bytes). What the data files cannot confirm, the store's identity (format,
+ * model, dimension, centring mean), is sealed by `identitySha256`: a damaged digit (a dimension of 312 for
+ * 512, another model name) is still valid JSON, and the store would read every row at the wrong width, or
+ * answer for another model, without a word. Manifests written before the seal existed have none and are
+ * read as they are; the next write adds it.
  */
 export const STORE_FORMAT = 'vector-tune-store';
 export const STORE_VERSION = 1;
@@ -43,7 +51,22 @@ export async function readManifest(file: string): Promise<StoreManifest> {
       'The store is rebuildable: delete its folder and index again.',
     );
   }
-  return validateManifest(raw, file);
+  const { identitySha256, ...fields } = isObject(raw) ? raw : { identitySha256: undefined };
+  const manifest = validateManifest(isObject(raw) ? fields : raw, file);
+  if (identitySha256 !== undefined && identitySha256 !== identityHash(manifest)) {
+    throw new VectorTuneError('the store manifest is damaged: its model, dimension or centring do not match their checksum.', file,
+      'The store is rebuildable: delete its folder and index again.');
+  }
+  return manifest;
+}
+
+function identityHash(m: StoreManifest): string {
+  return sha256(JSON.stringify([m.format, m.modelId, m.dimension, m.centringMean]));
+}
+
+/** The manifest as written to disk, sealed. */
+export function manifestText(manifest: StoreManifest): string {
+  return JSON.stringify({ ...manifest, identitySha256: identityHash(manifest) }, null, 1) + '\n';
 }
 
 export function validateManifest(raw: unknown, file: string): StoreManifest {
@@ -51,7 +74,7 @@ export function validateManifest(raw: unknown, file: string): StoreManifest {
   const bad = (what: string) =>
     new VectorTuneError(`the store manifest is invalid: ${what}.`, file, 'The store is rebuildable: delete its folder and index again.');
   if (!m || typeof m !== 'object' || m.format !== STORE_FORMAT) throw bad(`"format" must be "${STORE_FORMAT}"`);
-  if (typeof m.version !== 'number' || !Number.isInteger(m.version)) throw bad('"version" must be an integer');
+  if (typeof m.version !== 'number' || !Number.isInteger(m.version) || m.version < 1) throw bad('"version" must be a whole number from 1');
   if (m.version > STORE_VERSION) {
     throw new VectorTuneError(
       `the store was written by a newer version of Vector Tune (store format ${m.version}; this version reads up to ${STORE_VERSION}).`,
@@ -65,17 +88,22 @@ export function validateManifest(raw: unknown, file: string): StoreManifest {
   if (!isCount(m.recordsBytes)) throw bad('"recordsBytes" must be a non-negative integer');
   if (!isCount(m.generation)) throw bad('"generation" must be a non-negative integer');
   if (m.centringMean !== null) {
-    if (!Array.isArray(m.centringMean) || m.centringMean.length !== m.dimension || !m.centringMean.every(Number.isFinite)) {
-      throw bad(`"centringMean" must be null or ${m.dimension} finite numbers`);
+    // Kept as float32 in memory: a value beyond float32 would become Infinity there.
+    if (!Array.isArray(m.centringMean) || m.centringMean.length !== m.dimension || !m.centringMean.every((v) => typeof v === 'number' && Number.isFinite(Math.fround(v)))) {
+      throw bad(`"centringMean" must be null or ${m.dimension} finite float32 numbers`);
     }
   }
   return m as StoreManifest;
 }
 
 export async function writeManifest(file: string, manifest: StoreManifest): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(manifest, null, 1) + '\n');
+  await writeFileAtomic(file, manifestText(manifest));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  return Number.isSafeInteger(v) && (v as number) >= 0;
 }

@@ -16,19 +16,32 @@ export function pickMeta(r: RecordMeta): RecordMeta {
   return meta;
 }
 
-/** Reads the first `bytes` bytes (the committed part) and expects exactly `count` well-formed records. */
+/** Reads the first `bytes` bytes (the committed part) and expects exactly `count` well-formed records, ids unique. */
 export async function readRecords(file: string, bytes: number, count: number): Promise<RecordMeta[]> {
   const buf = await readPrefix(file, bytes);
-  const lines = buf.toString('utf8').split('\n');
+  const damaged = (what: string) => new VectorTuneError(what, file, 'The store is damaged; it is rebuildable: delete its folder and index again.');
+  // Every record ends with a newline, so the committed part does too; anything else means the counts are wrong.
+  if (bytes > 0 && buf[bytes - 1] !== 0x0a) throw damaged('the records file\'s committed part does not end at a line break.');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw damaged('the records file is not valid UTF-8.');
+  }
+  const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines.length !== count) {
-    throw new VectorTuneError(
-      `the records file holds ${lines.length} committed records but the manifest says ${count}.`,
-      file,
-      'The store is damaged; it is rebuildable: delete its folder and index again.',
-    );
+    throw damaged(`the records file holds ${lines.length} committed records but the manifest says ${count}.`);
   }
-  return lines.map((line, i) => parseRecord(line, file, i + 1));
+  const records = lines.map((line, i) => parseRecord(line, file, i + 1));
+  // Two rows under one id would make a search return one vector and a fetch the other.
+  const lineOf = new Map<string, number>();
+  records.forEach((r, i) => {
+    const first = lineOf.get(r.id);
+    if (first !== undefined) throw damaged(`lines ${first + 1} and ${i + 1} of the records file both hold id ${JSON.stringify(r.id)}.`);
+    lineOf.set(r.id, i);
+  });
+  return records;
 }
 
 function parseRecord(line: string, file: string, lineNo: number): RecordMeta {
@@ -38,25 +51,33 @@ function parseRecord(line: string, file: string, lineNo: number): RecordMeta {
   } catch {
     throw new VectorTuneError(`line ${lineNo} of the records file is not valid JSON.`, file, 'Delete the store folder and index again.');
   }
-  if (!r || typeof r.id !== 'string' || r.id === '' || (r.path !== undefined && typeof r.path !== 'string')) {
-    throw new VectorTuneError(`line ${lineNo} of the records file has no valid "id"/"path".`, file, 'Delete the store folder and index again.');
+  const optional = (v: unknown, type: 'string' | 'number') => v === undefined || (typeof v === type && (type === 'string' || Number.isFinite(v)));
+  if (!r || typeof r !== 'object' || typeof r.id !== 'string' || r.id === '' || !optional(r.path, 'string') || !optional(r.hash, 'string')
+    || !optional(r.size, 'number') || !optional(r.mtimeMs, 'number')) {
+    throw new VectorTuneError(`line ${lineNo} of the records file is not a valid record (id, path, hash, size, mtimeMs).`, file, 'Delete the store folder and index again.');
   }
-  return r;
+  return pickMeta(r);
 }
 
 const READ_CHUNK = 1 << 30;
 
 /** Reads exactly `bytes` bytes from the start of a file into `into` (or a new buffer); shorter files are damage. */
 export async function readPrefix(file: string, bytes: number, into?: Uint8Array): Promise<Buffer> {
-  const target = into ? Buffer.from(into.buffer, into.byteOffset, bytes) : Buffer.alloc(bytes);
-  if (bytes === 0) return target;
+  if (bytes === 0) return into ? Buffer.from(into.buffer, into.byteOffset, 0) : Buffer.alloc(0);
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, 'r');
   } catch (err) {
     throw new VectorTuneError(`a store data file is missing (${(err as NodeJS.ErrnoException).code}).`, file, 'Delete the store folder and index again.');
   }
+  const short = (found: number) => new VectorTuneError(`the store data file is shorter than its manifest says (${found} of ${bytes} bytes).`, file,
+    'The store is damaged; delete its folder and index again.');
   try {
+    // Before allocating: a damaged manifest can claim petabytes, and Buffer.alloc would throw a RangeError.
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new VectorTuneError('a store data file is not a file.', file, 'Delete the store folder and index again.');
+    if (stat.size < bytes) throw short(stat.size);
+    const target = into ? Buffer.from(into.buffer, into.byteOffset, bytes) : Buffer.alloc(bytes);
     let done = 0;
     while (done < bytes) {
       // One read of more than 2 GiB aborts Node (a native assertion, not an exception): read in 1 GiB chunks.
@@ -64,14 +85,11 @@ export async function readPrefix(file: string, bytes: number, into?: Uint8Array)
       if (bytesRead === 0) break;
       done += bytesRead;
     }
-    if (done < bytes) {
-      throw new VectorTuneError(
-        `the store data file is shorter than its manifest says (${done} of ${bytes} bytes).`,
-        file,
-        'The store is damaged; delete its folder and index again.',
-      );
-    }
+    if (done < bytes) throw short(done);
     return target;
+  } catch (err) {
+    throw err instanceof VectorTuneError ? err
+      : new VectorTuneError(`a store data file cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, file, 'Delete the store folder and index again.');
   } finally {
     await handle.close();
   }

@@ -1,11 +1,14 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { VectorTuneError } from '../errors';
 import { appendDurable, writeFileAtomic } from '../fs/durable';
 
 /**
  * A head's seen set on disk: one JSON-encoded id per line, append-only, so marking a batch seen costs one
  * small fsynced append. A line torn by a kill is the last one and is skipped: the ids on it were not
- * acknowledged, and at worst a record is shown again.
+ * acknowledged, and at worst a record is shown again. Any other unreadable line (a damaged disk) is skipped
+ * the same way: the seen set only decides what is shown next, and a session marks every labelled record
+ * seen again when it opens, so no label depends on this file.
  */
 export function seenFile(storeDir: string, head: string): string {
   // encodeURIComponent keeps any head name a single, harmless file name (no separators).
@@ -17,8 +20,9 @@ export async function readSeen(file: string): Promise<string[]> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw new VectorTuneError(`cannot read the head's seen list (${code}).`, file, 'Delete this file to show every record again; labelled records stay hidden.');
   }
   const ids: string[] = [];
   for (const line of text.split('\n')) {
