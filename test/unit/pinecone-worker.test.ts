@@ -7,38 +7,34 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineError, WorkerClient } from '../../src/extension/worker-client';
 import { seenField } from '../../src/core/store/pinecone/metadata';
 import type { EngineConfig } from '../../src/protocol/worker-protocol';
-import { generateClipModel } from '../../tools/generate-model/generate';
 import { startFakePinecone, type FakePinecone } from '../helpers/fake-pinecone';
-import { engineConfigFor, listJpegs, makePhotoWorkspace, recordId, WORKER_BUNDLE } from '../helpers/worker-workspace';
+import { failure, startWorkerSession, type WorkerSession } from '../helpers/worker-session';
+import { engineConfigFor, listJpegs, recordId } from '../helpers/worker-workspace';
 
 const KEY = 'pcsk_worker-test-key-5be1d7';
 const INDEX = 'vt-photos';
 const PHOTO_COUNT = 48;
 const RETRIES = 2; // 3 attempts per request, 10 ms apart: a persistent fault is reported at once
 
-let tmp: string;
 let ws: string;
 let photos: string;
 let config: EngineConfig;
 let client: WorkerClient;
+let logs: string[];
+let session: WorkerSession;
 let fake: FakePinecone;
-const logs: string[] = [];
 
 before(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-pc-worker-'));
-  const modelDir = path.join(tmp, 'model');
-  ws = path.join(tmp, 'ws');
-  await generateClipModel(modelDir);
-  ({ photos } = await makePhotoWorkspace(ws));
+  session = await startWorkerSession('vt-pc-worker-');
+  ({ ws, photos, client, logs } = session);
   fake = await startFakePinecone({ apiKey: KEY });
   config = {
-    ...engineConfigFor(ws, modelDir),
+    ...engineConfigFor(ws, session.modelDir),
     pinecone: {
       indexName: INDEX,
       cloud: 'aws',
@@ -48,24 +44,18 @@ before(async () => {
       transport: { timeoutMs: 2000, maxRetries: RETRIES, baseDelayMs: 10 },
     },
   };
-  await fs.access(WORKER_BUNDLE).catch(() => assert.fail(`${WORKER_BUNDLE} is missing: run "node esbuild.js" before this test`));
-  client = new WorkerClient(WORKER_BUNDLE, (level, message) => logs.push(`${level}: ${message}`));
 });
 
 after(async () => {
-  await client?.dispose();
+  await session?.close();
   await fake?.close();
-  await fs.rm(tmp, { recursive: true, force: true });
 });
 
-async function failure(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof EngineError, String(err));
-    return err;
-  }
-  return assert.fail('expected the request to fail');
+/** The request's failure, which must be an EngineError. */
+async function engineFailure(promise: Promise<unknown>): Promise<EngineError> {
+  const err = await failure(promise);
+  assert.ok(err instanceof EngineError, String(err));
+  return err;
 }
 
 const labelLines = async (file: string) => (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -120,7 +110,7 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
     const { candidates } = await client.request('nextBatch', { k: 6, strategy: 'boundary' });
     const verdicts = candidates.map((c, i) => ({ id: c.id, score: i % 2 ? 0.5 : -0.5 }));
     fake.inject({ kind: 'status', status: 500 }, 1000, { path: '/vectors/update' });
-    const err = await failure(client.request('submit', { verdicts }));
+    const err = await engineFailure(client.request('submit', { verdicts }));
     fake.clearFaults();
     assert.equal(err.userError, true);
     assert.match(err.message, /^round 2 is not finished: Pinecone failed with HTTP 500 after 3 attempts .*Its 6 score\(s\) are saved in .*labels\.jsonl; submit the batch again to finish the round/);
@@ -141,7 +131,7 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
     const verdicts = candidates.map((c, i) => ({ id: c.id, score: i === 0 ? 1 : -1 }));
     // The submit's first two fetches (known ids, paths for the labels) pass; the third (label vectors) fails.
     fake.inject({ kind: 'drop' }, RETRIES + 1, { path: '/vectors/fetch', after: 2 });
-    const err = await failure(client.request('submit', { verdicts }));
+    const err = await engineFailure(client.request('submit', { verdicts }));
     assert.match(err.message, /^round 3 is not finished: could not reach Pinecone .*3 attempts/);
     assert.equal((await labelLines(labelsFile)).length, 15);
     // Asking for the next batch first also finishes the round: its records are not shown again.
@@ -156,7 +146,7 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
 
   it('a failing query is a clear error, and asking again works', async () => {
     fake.inject({ kind: 'status', status: 503 }, RETRIES + 1, { path: '/query' });
-    const err = await failure(client.request('nextBatch', { k: 3, strategy: 'top' }));
+    const err = await engineFailure(client.request('nextBatch', { k: 3, strategy: 'top' }));
     assert.match(err.message, /Pinecone failed with HTTP 503 after 3 attempts/);
     assert.equal((await client.request('nextBatch', { k: 3, strategy: 'top' })).candidates.length, 3);
   });
@@ -171,11 +161,11 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
     // A host whose path holds the key: the transport names the URL in its error.
     const leaky = { ...config, pinecone: { ...config.pinecone!, host: `http://127.0.0.1:9/${KEY}` } };
     await client.request('configure', leaky);
-    const err = await failure(client.request('openHead', { headDir: path.dirname(labelsFile) }));
+    const err = await engineFailure(client.request('openHead', { headDir: path.dirname(labelsFile) }));
     assert.match(err.message, /could not reach Pinecone at 127\.0\.0\.1:9\/\*\*\*\/vectors\/fetch/);
     const wrong = { ...config, pinecone: { ...config.pinecone!, apiKey: 'pcsk_not-the-key' } };
     await client.request('configure', wrong);
-    assert.match((await failure(client.request('storeInfo', {}))).message, /refused the API key \(HTTP 401\)/);
+    assert.match((await engineFailure(client.request('storeInfo', {}))).message, /refused the API key \(HTTP 401\)/);
     await client.request('configure', config);
     assert.ok(logs.length > 5);
     assert.ok(!logs.some((l) => l.includes(KEY) || l.includes('pcsk_not-the-key')), 'no log line holds a key');

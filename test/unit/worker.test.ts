@@ -6,7 +6,6 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IndexReport } from '../../src/core/ingest/index-folder';
@@ -14,8 +13,8 @@ import { EngineError, WorkerClient, WorkerProgress } from '../../src/extension/w
 import type { EngineConfig } from '../../src/protocol/worker-protocol';
 import { chooseThreadSettings, withThreadDefaults } from '../../src/worker/native-threads';
 import { throttleProgress } from '../../src/worker/progress-throttle';
-import { generateClipModel } from '../../tools/generate-model/generate';
-import { engineConfigFor, listJpegs, makePhotoWorkspace, recordId, SAMPLE_IMAGES, WORKER_BUNDLE } from '../helpers/worker-workspace';
+import { failure, startWorkerSession, type WorkerSession } from '../helpers/worker-session';
+import { engineConfigFor, listJpegs, recordId, SAMPLE_IMAGES, WORKER_BUNDLE } from '../helpers/worker-workspace';
 
 const GENERATED_MODEL_ID = 'vector-tune/generated-clip-tiny';
 const PHOTO_COUNT = 48;
@@ -25,33 +24,16 @@ let ws: string;
 let photos: string;
 let config: EngineConfig;
 let client: WorkerClient;
-const logs: string[] = [];
+let logs: string[];
+let session: WorkerSession;
 
 before(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-worker-'));
-  const modelDir = path.join(tmp, 'model');
-  ws = path.join(tmp, 'ws');
-  await generateClipModel(modelDir);
-  ({ photos } = await makePhotoWorkspace(ws));
-  config = engineConfigFor(ws, modelDir);
-  await fs.access(WORKER_BUNDLE).catch(() => assert.fail(`${WORKER_BUNDLE} is missing: run "node esbuild.js" before this test`));
-  client = new WorkerClient(WORKER_BUNDLE, (level, message) => logs.push(`${level}: ${message}`));
+  session = await startWorkerSession('vt-worker-');
+  ({ tmp, ws, photos, client, logs } = session);
+  config = engineConfigFor(ws, session.modelDir);
 });
 
-after(async () => {
-  await client?.dispose();
-  await fs.rm(tmp, { recursive: true, force: true });
-});
-
-/** Rejects with what `promise` rejected with, or fails the test if it resolved. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  return assert.fail('expected the request to fail');
-}
+after(() => session?.close());
 
 async function readLabelLines(labelsFile: string): Promise<{ id: string; path?: string; score: number; round: number }[]> {
   const text = await fs.readFile(labelsFile, 'utf8');
