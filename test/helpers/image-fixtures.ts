@@ -1,119 +1,10 @@
 /**
- * Hostile and unusual image files, built in memory at test time (nothing big is committed), and the
- * assertions the image tests share.
+ * Hostile and unusual image files, built in memory at test time (nothing big is committed): PNGs that claim
+ * or really hold billions of pixels, PNG chunks, BMPs, and JPEG and GIF headers claiming a size.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { after, before } from 'node:test';
-import sharp, { type Sharp } from 'sharp';
-import { decodeImage, type DecodedImage, type DecodeOptions, type DecodeResult } from '../../src/core/embed/image';
-import type { ProbeResult } from './image-decode-probe';
-import { SHARED_DATA } from './temp';
 
-/** A real photo (the first hat JPEG of the clothing data) that the test variants are made from. */
-export const HAT_PHOTO = (() => {
-  const dir = path.join(SHARED_DATA, 'clothing/train/hat');
-  return path.join(dir, fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort()[0]);
-})();
-
-/** A suite's scratch folder, and HAT_PHOTO as 8-bit RGB: what every lossless variant of it must decode to. */
-export class ImageScratch {
-  private constructor(
-    readonly dir: string,
-    readonly reference: { data: Buffer; width: number; height: number },
-  ) {}
-
-  static async create(prefix: string): Promise<ImageScratch> {
-    const { data, info } = await sharp(HAT_PHOTO).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    return new ImageScratch(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), { data, width: info.width, height: info.height });
-  }
-
-  /** Writes a file into the scratch folder and returns its path. */
-  file(name: string, data: Buffer | string): string {
-    const p = path.join(this.dir, name);
-    fs.writeFileSync(p, data);
-    return p;
-  }
-
-  /** The reference pixels as a sharp pipeline, to write them in another format. */
-  raw(): Sharp {
-    const { data, width, height } = this.reference;
-    return sharp(data, { raw: { width, height, channels: 3 } });
-  }
-
-  remove(): void {
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** An ImageScratch made before the calling file's tests and removed after them: `suite.scratch`. */
-export function imageScratchForSuite(prefix: string): { readonly scratch: ImageScratch } {
-  const suite = {} as { scratch: ImageScratch };
-  before(async () => {
-    suite.scratch = await ImageScratch.create(prefix);
-  });
-  after(() => suite.scratch?.remove());
-  return suite;
-}
-
-export function expectDecoded(result: DecodeResult): DecodedImage {
-  if (!result.ok) assert.fail(`expected a decoded image, got failure: ${result.reason}`);
-  const { image } = result;
-  assert.equal(image.channels, 3);
-  assert.equal(image.data.length, image.width * image.height * 3);
-  return image;
-}
-
-/** Asserts a refusal whose reason starts with `prefix` (one of DECODE_FAILURES) and returns the reason. */
-export function expectRefused(result: DecodeResult, prefix: string): string {
-  assert.equal(result.ok, false, `expected a failure starting "${prefix}"`);
-  const { reason } = result as { ok: false; reason: string };
-  assert.ok(reason.startsWith(prefix), `reason "${reason}" should start with "${prefix}"`);
-  return reason;
-}
-
-/** Decodes files and counts the outcomes, so a suite can say how many cases it ran. */
-export class DecodeTally {
-  decoded = 0;
-  refused = 0;
-
-  async decodes(file: string, options?: DecodeOptions): Promise<DecodedImage> {
-    const image = expectDecoded(await decodeImage(file, options));
-    this.decoded++;
-    return image;
-  }
-
-  /** Expects a refusal whose reason starts with `prefix` (one of DECODE_FAILURES); returns the reason. */
-  async refuses(file: string, prefix: string, options?: DecodeOptions): Promise<string> {
-    const reason = expectRefused(await decodeImage(file, options), prefix);
-    this.refused++;
-    return reason;
-  }
-
-  summary(suite: string): string {
-    return `${suite}: ${this.decoded + this.refused} files ran (${this.decoded} decoded, ${this.refused} refused with a reason)`;
-  }
-}
-
-export function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
-  assert.equal(a.length, b.length, 'same number of pixels');
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
-  return sum / a.length;
-}
-
-export function maxAbsDiff(a: Uint8Array, b: Uint8Array): number {
-  assert.equal(a.length, b.length, 'same number of pixels');
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // PNG
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -142,15 +33,11 @@ export function pngClaiming(width: number, height: number): Buffer {
 }
 
 /**
- * A complete, valid black RGB PNG of width x height whose pixel data really inflates to every row: the
- * classic decompression bomb (50,000 x 50,000 is 7.5 GB of pixels in about 7 MB of file).
- *
- * Deflating 7.5 GB of zeros would take a minute, so one `pieceBytes` run of zeros is deflated once, ending on
- * a full flush: the piece is byte-aligned and refers to no earlier data, so repeating it is a valid stream
- * that inflates to the same run each time. The rows' filter bytes are 0 too, so all of it is zeros.
+ * A zlib stream that inflates to `total` zero bytes, built in milliseconds whatever the size: one
+ * `pieceBytes` run of zeros is deflated once, ending on a full flush, so the piece is byte-aligned and refers
+ * to no earlier data, and repeating it is a valid stream that inflates to the same run each time.
  */
-export function pngBomb(width: number, height: number, pieceBytes = 1 << 24): Buffer {
-  const total = (1 + width * 3) * height;
+export function deflatedZeros(total: number, pieceBytes = 1 << 24): Buffer {
   const flushed = (n: number) => zlib.deflateRawSync(Buffer.alloc(n), { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
   const piece = flushed(Math.min(pieceBytes, total));
   const parts: Buffer[] = [Buffer.from([0x78, 0xda])]; // zlib header: deflate, 32K window, best compression
@@ -161,7 +48,22 @@ export function pngBomb(width: number, height: number, pieceBytes = 1 << 24): Bu
   const adler = Buffer.alloc(4);
   adler.writeUInt32BE((((total % 65521) << 16) | 1) >>> 0);
   parts.push(adler);
-  return pngRgb(width, height, Buffer.concat(parts));
+  return Buffer.concat(parts);
+}
+
+/**
+ * A complete, valid black RGB PNG of width x height whose pixel data really inflates to every row: the
+ * classic decompression bomb (50,000 x 50,000 is 7.5 GB of pixels in about 7 MB of file). The rows' filter
+ * bytes are 0 too, so all of the pixel data is zeros.
+ */
+export function pngBomb(width: number, height: number, pieceBytes?: number): Buffer {
+  return pngRgb(width, height, deflatedZeros((1 + width * 3) * height, pieceBytes));
+}
+
+/** `png` with one more chunk just after its header (IHDR), e.g. a text or ICC profile chunk. */
+export function withPngChunk(png: Buffer, type: string, data: Buffer): Buffer {
+  const afterIhdr = PNG_SIGNATURE.length + 4 + 4 + 13 + 4; // length, type, 13 bytes of IHDR, CRC
+  return Buffer.concat([png.subarray(0, afterIhdr), pngChunk(type, data), png.subarray(afterIhdr)]);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -229,20 +131,4 @@ export function gifClaiming(gif2x2: Buffer, width: number, height: number): Buff
   out.writeUInt16LE(width, descriptor + 5);
   out.writeUInt16LE(height, descriptor + 7);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Cost of one decode, measured in a fresh process
-
-const PROBE = path.join(__dirname, 'image-decode-probe.ts');
-
-/** Decodes `file` in a child process (see image-decode-probe.ts): its result, time and peak-RSS growth. */
-export function probeDecode(file: string, options: DecodeOptions = {}): ProbeResult {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', PROBE, file, JSON.stringify(options)], {
-    cwd: path.resolve(__dirname, '../..'),
-    encoding: 'utf8',
-    timeout: 120_000, // a decoded bomb would take minutes (or be killed for memory): fail instead of hanging
-  });
-  assert.equal(run.status, 0, `the probe failed (${run.signal ?? run.status}): ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').pop()!) as ProbeResult;
 }

@@ -1,26 +1,24 @@
 /**
  * decodeImage on the files a real photo folder holds besides photos: empty, oversized, truncated, misnamed,
- * decompression bombs, animations and unusual colour models and depths. Every file is built here, at test
+ * animations and unusual colour models and depths. Every file is built here, at test
  * time, in a temporary folder. Each must either decode to the same 8-bit RGB a plain JPEG of it would, or be
  * refused with a reason that names the problem, fast and without reading or decoding what it need not.
- * EXIF orientation has its own suite (image-orientation.test.ts).
+ * Decompression bombs (image-bombs.test.ts) and EXIF orientation (image-orientation.test.ts) have their own.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { DECODE_FAILURES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PIXELS } from '../../src/core/embed/image';
-import { DecodeTally, encodeBmp, HAT_PHOTO, imageScratchForSuite, gifClaiming, jpegClaiming, maxAbsDiff, meanAbsDiff, pngBomb, probeDecode } from '../helpers/image-fixtures';
+import { DECODE_FAILURES, DEFAULT_MAX_FILE_BYTES } from '../../src/core/embed/image';
+import { encodeBmp } from '../helpers/image-fixtures';
+import { HAT_PHOTO, imageSuite, maxAbsDiff, meanAbsDiff, probeDecode } from '../helpers/image-suite';
 
 const MiB = 1024 * 1024;
 
-const tally = new DecodeTally();
-const measured: string[] = [];
-const suite = imageScratchForSuite('vt-image-edge-');
-const file = (name: string, data: Buffer | string) => suite.scratch.file(name, data);
-const raw = () => suite.scratch.raw();
+const suite = imageSuite('image edge cases');
+const { tally, file, raw } = suite;
 
 /** A file of `bytes` zeros that takes no disk space (sparse): big without being slow to make. */
 function sparseFile(name: string, bytes: number): string {
@@ -28,11 +26,6 @@ function sparseFile(name: string, bytes: number): string {
   fs.truncateSync(p, bytes);
   return p;
 }
-
-after(() => {
-  console.log(tally.summary('image edge cases'));
-  for (const line of measured) console.log(`  ${line}`);
-});
 
 describe('empty, special and oversized files', () => {
   it('a zero-byte file, under every image extension', async () => {
@@ -57,7 +50,7 @@ describe('empty, special and oversized files', () => {
     assert.equal(probe.ok, false);
     assert.equal(probe.reason, `${DECODE_FAILURES.fileTooLarge}: 300 MiB is over the limit of 256 MiB`);
     assert.ok(probe.peakRssGrowthMB < 32, `peak RSS grew ${probe.peakRssGrowthMB.toFixed(1)} MB`);
-    measured.push(`300 MiB file: refused in ${probe.ms.toFixed(1)} ms, peak RSS +${probe.peakRssGrowthMB.toFixed(1)} MB`);
+    suite.note(`300 MiB file: refused in ${probe.ms.toFixed(1)} ms, peak RSS +${probe.peakRssGrowthMB.toFixed(1)} MB`);
     // The limit is an option; a real photo over a small one is refused the same way.
     const reason = await tally.refuses(HAT_PHOTO, DECODE_FAILURES.fileTooLarge, { maxFileBytes: 1000 });
     assert.match(reason, /KiB is over the limit of 1000 bytes$/);
@@ -69,7 +62,7 @@ describe('empty, special and oversized files', () => {
     assert.equal(probe.ok, false);
     assert.ok(probe.reason?.startsWith(DECODE_FAILURES.notAnImage), probe.reason);
     assert.ok(probe.peakRssGrowthMB < 32, `peak RSS grew ${probe.peakRssGrowthMB.toFixed(1)} MB: the 200 MiB file was read`);
-    measured.push(`200 MiB of zeros named .png: refused in ${probe.ms.toFixed(1)} ms, peak RSS +${probe.peakRssGrowthMB.toFixed(1)} MB`);
+    suite.note(`200 MiB of zeros named .png: refused in ${probe.ms.toFixed(1)} ms, peak RSS +${probe.peakRssGrowthMB.toFixed(1)} MB`);
   });
 
   it('a file replaced on disk decodes as its new content (nothing stale is cached)', async () => {
@@ -147,57 +140,6 @@ describe('wrong extensions', () => {
     await raw().toFile(vips);
     fs.renameSync(vips, path.join(suite.scratch.dir, 'native.png'));
     assert.match(await tally.refuses(path.join(suite.scratch.dir, 'native.png'), DECODE_FAILURES.unsupported), /VIPS/);
-  });
-});
-
-describe('decompression bombs are refused from their header, fast and in little memory', () => {
-  const side = 50_000;
-  const claim = `${side}x${side}`;
-
-  function refusedCheaply(name: string, bytes: Buffer): void {
-    const probe = probeDecode(file(name, bytes));
-    assert.equal(probe.ok, false, `${name} decoded`);
-    assert.ok(probe.reason?.startsWith(DECODE_FAILURES.tooLarge), probe.reason);
-    assert.ok(probe.reason?.includes(claim), `"${probe.reason}" names the size`);
-    assert.ok(probe.ms < 1000, `${probe.ms} ms`);
-    assert.ok(probe.peakRssGrowthMB < 64, `peak RSS grew ${probe.peakRssGrowthMB.toFixed(1)} MB`);
-    tally.refused++;
-    measured.push(`${name} (${(bytes.length / MiB).toFixed(2)} MiB claiming ${claim}): refused in ${probe.ms.toFixed(1)} ms, peak RSS +${probe.peakRssGrowthMB.toFixed(1)} MB`);
-  }
-
-  it('the bomb builder makes real, decodable images (checked at a size that fits)', async () => {
-    // Small pieces, so the picture is many repeated pieces plus a remainder, as in the big one.
-    const bytes = pngBomb(3000, 2000, 65_536);
-    const image = await tally.decodes(file('small-bomb.png', bytes));
-    assert.deepEqual([image.width, image.height], [3000, 2000]);
-    assert.ok(image.data.every((v) => v === 0), 'all black');
-    assert.ok(bytes.length < 50_000, `${bytes.length} bytes for 18 MB of pixels`);
-    // ...and the pixel limit is the caller's to choose.
-    assert.match(await tally.refuses(file('small-bomb-2.png', bytes), DECODE_FAILURES.tooLarge, { maxPixels: 5_000_000 }), /3000x2000 \(6 MP\) is over the limit of 5 MP/);
-  });
-
-  it(`a ${claim} PNG whose pixel data really inflates to 7.5 GB`, () => {
-    assert.ok(side * side > DEFAULT_MAX_PIXELS);
-    refusedCheaply('bomb.png', pngBomb(side, side));
-  });
-
-  it(`a baseline and a progressive JPEG claiming ${claim}`, async () => {
-    for (const progressive of [false, true]) {
-      const jpeg = await raw().jpeg({ progressive }).toBuffer();
-      refusedCheaply(`bomb-${progressive ? 'progressive' : 'baseline'}.jpg`, jpegClaiming(jpeg, side, side));
-    }
-  });
-
-  it(`a GIF claiming ${claim}`, async () => {
-    const gif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#c02020' } }).gif().toBuffer();
-    refusedCheaply('bomb.gif', gifClaiming(gif, side, side));
-  });
-
-  it(`a BMP claiming ${claim} (its pixels would be read uncompressed)`, () => {
-    const bmp = encodeBmp(Uint8Array.from([255, 0, 0]), 1, 1, 24);
-    bmp.writeInt32LE(side, 18);
-    bmp.writeInt32LE(side, 22);
-    refusedCheaply('bomb.bmp', bmp);
   });
 });
 

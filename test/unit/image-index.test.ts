@@ -14,7 +14,8 @@ import { DECODE_FAILURES } from '../../src/core/embed/image';
 import { indexFolder } from '../../src/core/ingest/index-folder';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
 import { generateClipModel } from '../../tools/generate-model/generate';
-import { gifClaiming, ImageScratch, pngBomb } from '../helpers/image-fixtures';
+import { gifClaiming, pngBomb } from '../helpers/image-fixtures';
+import { ImageScratch } from '../helpers/image-suite';
 import { RgbImage, storedForOrientation } from '../helpers/image-orientation';
 
 let tmp: string;

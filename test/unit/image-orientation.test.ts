@@ -5,15 +5,15 @@
  * input. The stored pixels are computed from the EXIF definition (helpers/image-orientation.ts), not by
  * the library under test.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { DecodeTally, imageScratchForSuite, meanAbsDiff } from '../helpers/image-fixtures';
+import { imageSuite, meanAbsDiff } from '../helpers/image-suite';
 import { quadrantError, quadrantImage, RgbImage, storedForOrientation } from '../helpers/image-orientation';
 
 const ORIENTATIONS = [1, 2, 3, 4, 5, 6, 7, 8];
-const tally = new DecodeTally();
-const suite = imageScratchForSuite('vt-image-orientation-');
+const suite = imageSuite('image orientation');
+const { tally } = suite;
 
 /** The stored pixels for `orientation`, written as `format` with that orientation tag. */
 async function tagged(upright: RgbImage, orientation: number, format: 'jpeg' | 'png' | 'webp' | 'tiff'): Promise<Buffer> {
@@ -26,8 +26,6 @@ async function tagged(upright: RgbImage, orientation: number, format: 'jpeg' | '
   return bytes;
 }
 
-after(() => console.log(tally.summary('image orientation')));
-
 describe('every EXIF orientation decodes upright', () => {
   const upright = quadrantImage(96, 64);
 
@@ -35,7 +33,7 @@ describe('every EXIF orientation decodes upright', () => {
     for (const orientation of ORIENTATIONS) {
       const stored = storedForOrientation(upright, orientation);
       const png = await sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } }).png().toBuffer();
-      const image = await tally.decodes(suite.scratch.file(`untagged-${orientation}.png`, png));
+      const image = await tally.decodes(suite.file(`untagged-${orientation}.png`, png));
       const error = orientation <= 4 ? quadrantError(image.data, image.width, image.height) : Infinity; // 5-8: wrong shape already
       if (orientation === 1) assert.equal(error, 0);
       else assert.ok(error > 100 || image.width !== upright.width, `orientation ${orientation} untagged should not look upright`);
@@ -45,7 +43,7 @@ describe('every EXIF orientation decodes upright', () => {
   for (const format of ['jpeg', 'png', 'webp', 'tiff'] as const) {
     it(`${format.toUpperCase()}, orientations 1-8`, async () => {
       for (const orientation of ORIENTATIONS) {
-        const image = await tally.decodes(suite.scratch.file(`o${orientation}.${format}`, await tagged(upright, orientation, format)));
+        const image = await tally.decodes(suite.file(`o${orientation}.${format}`, await tagged(upright, orientation, format)));
         const what = `${format} orientation ${orientation}`;
         assert.deepEqual([image.width, image.height], [upright.width, upright.height], `${what}: upright size`);
         if (format === 'jpeg') {
@@ -65,7 +63,7 @@ describe('orientation and shrinking to the model input', () => {
     const upright = quadrantImage(480, 320);
     const results = [];
     for (const orientation of ORIENTATIONS) {
-      const image = await tally.decodes(suite.scratch.file(`big-o${orientation}.png`, await tagged(upright, orientation, 'png')), { targetShortSide: 224 });
+      const image = await tally.decodes(suite.file(`big-o${orientation}.png`, await tagged(upright, orientation, 'png')), { targetShortSide: 224 });
       assert.deepEqual([image.width, image.height], [336, 224], `orientation ${orientation}`);
       assert.ok(quadrantError(image.data, image.width, image.height) === 0, `orientation ${orientation}: upright`);
       results.push(image);
@@ -80,8 +78,8 @@ describe('orientation and shrinking to the model input', () => {
     const { reference } = suite.scratch;
     const big = await suite.scratch.raw().resize(reference.width * 4, reference.height * 4).raw().toBuffer({ resolveWithObject: true });
     const uprightBig: RgbImage = { data: big.data, width: big.info.width, height: big.info.height };
-    const plain = await tally.decodes(suite.scratch.file('photo-upright.jpg', await tagged(uprightBig, 1, 'jpeg')), { targetShortSide: 224 });
-    const turned = await tally.decodes(suite.scratch.file('photo-o6.jpg', await tagged(uprightBig, 6, 'jpeg')), { targetShortSide: 224 });
+    const plain = await tally.decodes(suite.file('photo-upright.jpg', await tagged(uprightBig, 1, 'jpeg')), { targetShortSide: 224 });
+    const turned = await tally.decodes(suite.file('photo-o6.jpg', await tagged(uprightBig, 6, 'jpeg')), { targetShortSide: 224 });
     assert.deepEqual([turned.width, turned.height], [plain.width, plain.height]);
     assert.ok(meanAbsDiff(turned.data, plain.data) < 3, `mean abs diff ${meanAbsDiff(turned.data, plain.data)}`);
   });
@@ -99,7 +97,7 @@ describe('a damaged orientation tag', () => {
       assert.ok(bigEndian >= 0 || littleEndian >= 0, 'the orientation entry is in the file');
       if (bigEndian >= 0) bytes.writeUInt16BE(value, bigEndian + 8);
       else bytes.writeUInt16LE(value, littleEndian + 8);
-      return suite.scratch.file(`tag-${value}.jpg`, bytes);
+      return suite.file(`tag-${value}.jpg`, bytes);
     };
     // The control: the same patch writing a valid 6 does turn the picture, so the patch hits the tag.
     assert.equal((await tally.decodes(withTag(6))).width, upright.height);

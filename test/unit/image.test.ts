@@ -16,10 +16,11 @@ import {
   isImageFile,
   shortSideResizeDims,
 } from '../../src/core/embed/image';
-import { encodeBmp, expectDecoded, expectRefused, HAT_PHOTO, imageScratchForSuite, meanAbsDiff, pngClaiming } from '../helpers/image-fixtures';
+import { encodeBmp, pngClaiming } from '../helpers/image-fixtures';
+import { expectDecoded, expectRefused, HAT_PHOTO, imageSuite, meanAbsDiff } from '../helpers/image-suite';
 
-const suite = imageScratchForSuite('vt-image-');
-const file = (name: string, data: Buffer | string) => suite.scratch.file(name, data);
+const suite = imageSuite('image');
+const { file } = suite;
 const hatPhoto = HAT_PHOTO;
 
 describe('decodeImage: real photos', () => {
@@ -67,7 +68,7 @@ describe('decodeImage: failures', () => {
 });
 
 describe('decodeImage: format variants all come out as 8-bit RGB', () => {
-  const raw = () => suite.scratch.raw();
+  const raw = () => suite.raw();
 
   it('PNG with alpha: alpha dropped, colours kept', async () => {
     const png = await raw().ensureAlpha(0.5).png().toBuffer();

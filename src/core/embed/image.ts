@@ -43,7 +43,7 @@ export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
  * .jpg is still a photo). libvips also reads SVG and its own .v format; a file under an image name holding
  * those is refused: SVG is a drawing that can reference other files, and neither is a photo.
  */
-const PHOTO_FORMATS: Readonly<Record<string, string>> = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP', gif: 'GIF', tiff: 'TIFF', heif: 'HEIF/AVIF' };
+const PHOTO_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif']);
 
 export function isImageFile(file: string): boolean {
   return IMAGE_EXTENSIONS.includes(path.extname(file).slice(1).toLowerCase());
@@ -191,8 +191,7 @@ async function decodeWithSharp(file: string, signature: string | undefined, maxP
     // a huge image, so it is lifted here and the dimensions are checked by us, before any pixel is decoded
     // (a 7 MB PNG can hold 50,000 x 50,000 black pixels).
     const meta = await sharp(file, { limitInputPixels: false }).metadata();
-    const format = PHOTO_FORMATS[meta.format ?? ''];
-    if (!format) return fail(`${DECODE_FAILURES.unsupported} (${(meta.format ?? 'unknown').toUpperCase()} content: not a photo format)`);
+    if (!PHOTO_FORMATS.has(meta.format ?? '')) return fail(`${DECODE_FAILURES.unsupported} (${(meta.format ?? 'unknown').toUpperCase()} content: not a photo format)`);
     width = meta.width ?? 0;
     height = meta.height ?? 0;
     // EXIF orientations 5-8 swap the axes; the resize target is in the upright image's axes.
