@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
 import { fileExists, removeStaleTemporaries, writeFileAtomic } from '../fs/durable';
+import { ProcessLock } from '../fs/process-lock';
 import { allFinite } from '../vector';
 import { readManifest, STORE_FORMAT, STORE_VERSION, StoreManifest, writeManifest } from './manifest';
 import { exactSearch, type SearchStats } from './exact-search';
@@ -10,6 +11,9 @@ import { appendAt, encodeRecords, pickMeta, readRecords } from './records-file';
 import { appendSeen, clearSeen, readSeen, seenFile } from './seen-file';
 import type { Candidate, QueryOptions, RecordMeta, StoreInfo, VectorRecord, VectorStore } from './types';
 import { VectorFile, writeRows } from './vector-file';
+
+/** `write` (the default) takes the store's writer lock for as long as the store is open; `read` takes none. */
+export type StoreAccess = 'write' | 'read';
 
 export interface StoreIdentity {
   modelId: string;
@@ -41,6 +45,7 @@ export class EmbeddedStore implements VectorStore {
     file: VectorFile,
     private records: RecordMeta[],
     readonly info: StoreInfo,
+    private readonly lock: ProcessLock | undefined,
   ) {
     this.rows = rows;
     this.file = file;
@@ -55,12 +60,30 @@ export class EmbeddedStore implements VectorStore {
     return fileExists(EmbeddedStore.manifestPath(dir));
   }
 
-  /** Opens an existing store; when `expected` is given, a store of another model or dimension is refused. */
-  static async open(dir: string, expected?: StoreIdentity): Promise<EmbeddedStore> {
+  static lockPath(dir: string): string {
+    return path.join(dir, 'writer.lock');
+  }
+
+  /**
+   * Opens an existing store; when `expected` is given, a store of another model or dimension is refused. Opening
+   * for writing fails clearly while another process has the store open for writing (see ProcessLock).
+   */
+  static async open(dir: string, expected?: StoreIdentity, access: StoreAccess = 'write'): Promise<EmbeddedStore> {
     const manifestFile = EmbeddedStore.manifestPath(dir);
     if (!(await fileExists(manifestFile))) {
       throw new VectorTuneError('no Vector Tune store here.', dir, 'Index an image folder or import embeddings first.');
     }
+    const lock = access === 'write' ? ProcessLock.acquire(EmbeddedStore.lockPath(dir), lockPurpose()) : undefined;
+    try {
+      return await EmbeddedStore.load(dir, expected, lock);
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+  }
+
+  private static async load(dir: string, expected: StoreIdentity | undefined, lock: ProcessLock | undefined): Promise<EmbeddedStore> {
+    const manifestFile = EmbeddedStore.manifestPath(dir);
     const manifest = await readManifest(manifestFile);
     if (expected) checkIdentity(manifest, expected, dir);
     const { dimension, count } = manifest;
@@ -76,12 +99,23 @@ export class EmbeddedStore implements VectorStore {
       throw err;
     }
     const mean = manifest.centringMean ? Float32Array.from(manifest.centringMean) : null;
-    return new EmbeddedStore(dir, manifest, rows, file, records, { modelId: manifest.modelId, dimension, centringMean: mean });
+    return new EmbeddedStore(dir, manifest, rows, file, records, { modelId: manifest.modelId, dimension, centringMean: mean }, lock);
   }
 
   /** Opens the store in `dir`, or creates an empty one for this model if there is none. */
   static async openOrCreate(dir: string, identity: StoreIdentity): Promise<EmbeddedStore> {
-    if (await EmbeddedStore.exists(dir)) return EmbeddedStore.open(dir, identity);
+    await fs.mkdir(dir, { recursive: true });
+    // Held while creating, so two processes cannot both create the store; `open` then holds it for the store.
+    const creating = ProcessLock.acquire(EmbeddedStore.lockPath(dir), lockPurpose());
+    try {
+      if (!(await EmbeddedStore.exists(dir))) await EmbeddedStore.create(dir, identity);
+      return await EmbeddedStore.open(dir, identity);
+    } finally {
+      creating.release();
+    }
+  }
+
+  private static async create(dir: string, identity: StoreIdentity): Promise<void> {
     const now = new Date().toISOString();
     const manifest: StoreManifest = {
       format: STORE_FORMAT,
@@ -99,7 +133,6 @@ export class EmbeddedStore implements VectorStore {
     await writeFileAtomic(path.join(dir, vectorsName(0)), new Uint8Array(0));
     await writeFileAtomic(path.join(dir, recordsName(0)), '');
     await writeManifest(EmbeddedStore.manifestPath(dir), manifest);
-    return EmbeddedStore.open(dir);
   }
 
   async count(): Promise<number> {
@@ -121,13 +154,13 @@ export class EmbeddedStore implements VectorStore {
     records.forEach((r) => this.validate(r));
     const unique = new Map(records.map((r) => [r.id, r]));
     const replaces = [...unique.keys()].some((id) => this.rowOf.has(id));
-    await this.exclusive(() => (replaces ? this.rewrite([...unique.values()], new Set()) : this.append([...unique.values()])));
+    await this.mutate(() => (replaces ? this.rewrite([...unique.values()], new Set()) : this.append([...unique.values()])));
   }
 
   async delete(ids: string[]): Promise<void> {
     const gone = new Set(ids.filter((id) => this.rowOf.has(id)));
     if (gone.size === 0) return;
-    await this.exclusive(() => this.rewrite([], gone));
+    await this.mutate(() => this.rewrite([], gone));
   }
 
   async query(w: Float32Array, options: QueryOptions): Promise<Candidate[]> {
@@ -155,7 +188,7 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async markSeen(head: string, ids: string[]): Promise<void> {
-    await this.exclusive(async () => {
+    await this.mutate(async () => {
       const bitmap = await this.seenBitmap(head);
       const fresh = ids.filter((id) => {
         const row = this.rowOf.get(id);
@@ -167,7 +200,7 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async resetSeen(head: string): Promise<void> {
-    await this.exclusive(async () => {
+    await this.mutate(async () => {
       await clearSeen(seenFile(this.dir, head));
       this.seen.set(head, new Uint8Array(this.capacityRows()));
     });
@@ -188,6 +221,7 @@ export class EmbeddedStore implements VectorStore {
     await this.queue.catch(() => undefined);
     this.file.close();
     await this.rows.close();
+    this.lock?.release();
   }
 
   private validate(r: VectorRecord): void {
@@ -199,6 +233,12 @@ export class EmbeddedStore implements VectorStore {
       );
     }
     if (!allFinite(r.vector)) throw new VectorTuneError(`record "${r.id}" has a vector with NaN or infinite values.`, this.dir);
+  }
+
+  /** A write: only with the writer lock, and serialised with every other operation of this instance. */
+  private mutate<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.lock) return Promise.reject(new VectorTuneError('this store was opened read-only.', this.dir, 'Open it for writing.'));
+    return this.exclusive(work);
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -349,6 +389,11 @@ export class EmbeddedStore implements VectorStore {
 
 /** Rows per read-and-write step of a rewrite (16 MiB of 512-d float32). */
 const COPY_ROWS = 8192;
+
+/** Named in the lock file, so a refused user sees which program holds the store. */
+function lockPurpose(): string {
+  return path.basename(process.argv[1] ?? process.execPath);
+}
 
 function vectorsName(generation: number): string {
   return `vectors-${generation}.f32`;

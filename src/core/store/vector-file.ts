@@ -47,7 +47,7 @@ export class VectorFile {
     let done = 0;
     while (done < length) {
       // One read of more than 2 GiB aborts Node: read in pieces of at most 1 GiB.
-      const n = fs.readSync(this.fd, target, offset + done, Math.min(length - done, 1 << 30), position + done);
+      const n = this.read(target, offset + done, Math.min(length - done, 1 << 30), position + done);
       if (n === 0) {
         throw new VectorTuneError(
           `the store's vectors file ends at byte ${position + done}, before the rows its manifest lists.`,
@@ -56,6 +56,18 @@ export class VectorFile {
         );
       }
       done += n;
+    }
+  }
+
+  private read(target: Uint8Array, offset: number, length: number, position: number): number {
+    try {
+      return fs.readSync(this.fd!, target, offset, length, position);
+    } catch (err) {
+      throw new VectorTuneError(
+        `the store's vectors file cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+        this.file,
+        'The store is damaged; delete its folder and index again.',
+      );
     }
   }
 
