@@ -19,6 +19,7 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Method, Params, Result } from '../protocol/rpc';
 import type { EngineConfig, FromWorker, LogMessage, ToWorker, WorkerProtocol } from '../protocol/worker-protocol';
+import { maskSecrets } from '../core/util/mask-secret';
 import { locationChanged } from '../worker/engine-config';
 
 export type WorkerLogLevel = LogMessage['level'];
@@ -86,11 +87,18 @@ export class WorkerClient {
   private lastConfig?: EngineConfig;
   private openHeadDir?: string;
 
+  /** API keys sent in `configure`: masked out of every line this client logs (the worker masks its own too). */
+  private readonly secrets = new Set<string>();
+  private readonly log: WorkerLogSink;
+
   /** `workerFile`: absolute path of dist/worker.js. */
   constructor(
     private readonly workerFile: string,
-    private readonly log: WorkerLogSink,
-  ) {}
+    sink: WorkerLogSink,
+  ) {
+    // Also covers what the worker cannot mask: a crash's stack, and output written past its console.
+    this.log = (level, message) => sink(level, maskSecrets(message, [...this.secrets]));
+  }
 
   request<M extends Method<WorkerProtocol>>(method: M, params: Params<WorkerProtocol, M>, options: RequestOptions = {}): Promise<Result<WorkerProtocol, M>> {
     if (this.disposed) return Promise.reject(new EngineError('Vector Tune has shut down; reload the window to start it again.', false));
@@ -164,6 +172,8 @@ export class WorkerClient {
   /** Registers a request on `thread` and posts it (after the outbox, or at once). Settles with the worker's answer. */
   private dispatch(thread: Thread, method: string, params: unknown, options: RequestOptions, afterOutbox: boolean): Promise<unknown> {
     const id = this.nextId++;
+    const key = method === 'configure' ? (params as EngineConfig).pinecone?.apiKey : undefined;
+    if (key) this.secrets.add(key);
     return new Promise<unknown>((resolve, reject) => {
       const onAbort = () => this.cancel(thread, id);
       const pending: Pending = {

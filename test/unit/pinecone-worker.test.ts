@@ -171,3 +171,26 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
     assert.ok(!logs.some((l) => l.includes(KEY) || l.includes('pcsk_not-the-key')), 'no log line holds a key');
   });
 });
+
+describe('WorkerClient masks the key too', () => {
+  it('in what the worker cannot mask: its raw stderr and a crash stack', async () => {
+    // A stand-in worker that does everything wrong with the key it is sent.
+    const file = path.join(session.tmp, 'leaky-worker.js');
+    await fs.writeFile(
+      file,
+      `const { parentPort } = require('node:worker_threads');
+       parentPort.on('message', (m) => {
+         process.stderr.write('leaked ' + m.params.pinecone.apiKey + '\\n');
+         setTimeout(() => { throw new Error('crashed holding ' + m.params.pinecone.apiKey); }, 50);
+       });`,
+    );
+    const lines: string[] = [];
+    const leaky = new WorkerClient(file, (level, message) => lines.push(`${level}: ${message}`));
+    const err = await failure(leaky.request('configure', config));
+    assert.match(err.message, /stopped unexpectedly/);
+    await leaky.dispose();
+    assert.ok(lines.some((l) => l === 'warn: leaked ***'), lines.join('\n'));
+    assert.ok(lines.some((l) => /The Vector Tune worker failed: Error: crashed holding \*\*\*/.test(l)), lines.join('\n'));
+    assert.ok(!lines.some((l) => l.includes(KEY)));
+  });
+});
