@@ -22,6 +22,8 @@ export class QuantisedRows {
   readonly quantisedNorm: Float32Array;
   readonly residualNorm: Float32Array;
   private memory!: WebAssembly.Memory;
+  /** The whole memory as bytes (one view, made once: a view per row costs more than quantising it). */
+  private bytes!: Int8Array;
   private kernel!: KernelExports;
   private queryOffset = 0;
   private outOffset = 0;
@@ -46,8 +48,7 @@ export class QuantisedRows {
 
   /** Quantises row `row` from `source` at `offset`. */
   set(row: number, source: Float32Array, offset: number): void {
-    const rows = new Int8Array(this.memory.buffer, this.rowsOffset + row * this.stride, this.stride);
-    const q = quantiseRow(source, offset, this.dimension, rows, 0);
+    const q = quantiseRow(source, offset, this.dimension, this.bytes, this.rowsOffset + row * this.stride);
     this.scale[row] = q.scale;
     this.quantisedNorm[row] = q.quantisedNorm;
     this.residualNorm[row] = q.residualNorm;
@@ -121,6 +122,7 @@ export class QuantisedRows {
     // Shared, so helper threads scan the same bytes. It never grows in place (`grown` makes a new one).
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     this.kernel = instantiateKernel(this.memory);
+    this.bytes = new Int8Array(this.memory.buffer);
   }
 }
 

@@ -30,14 +30,21 @@ export function quantiseRow(
   targetOffset: number,
 ): RowQuantisation {
   let maxAbs = 0;
-  for (let j = 0; j < dimension; j++) maxAbs = Math.max(maxAbs, Math.abs(source[sourceOffset + j]));
-  // The scale is rounded to float32 before use, so the residual below is measured against the stored scale.
+  for (let j = 0; j < dimension; j++) {
+    const a = Math.abs(source[sourceOffset + j]);
+    if (a > maxAbs) maxAbs = a;
+  }
+  // The scale is rounded to float32 before use, so the residual below is measured against the stored scale. Any
+  // q is correct (the residual is measured, not assumed); rounding x/s to nearest just makes it small.
   const scale = Math.fround(maxAbs / 127);
+  const inverse = scale === 0 ? 0 : 1 / scale;
   let qq = 0;
   let rr = 0;
   for (let j = 0; j < dimension; j++) {
     const x = source[sourceOffset + j];
-    const q = scale === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(x / scale)));
+    let q = Math.round(x * inverse);
+    if (q > 127) q = 127;
+    else if (q < -127) q = -127;
     target[targetOffset + j] = q;
     const r = x - scale * q; // exact in float64: x has 24 significant bits, scale·q at most 31
     qq += q * q;
