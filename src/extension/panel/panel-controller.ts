@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { isInside } from '../../core/ingest/walk';
+import { resolveInside } from '../../core/fs/inside';
 import type { BatchCandidate } from '../../core/tune/session';
 import type { CandidateView, FromPanel, HeadView, PanelState, ScoreEntry, SubmitResult, ToPanel } from '../../protocol/webview-protocol';
 import { parseWebviewMessage, ProtocolError } from '../../protocol/webview-protocol';
@@ -225,11 +225,9 @@ export class PanelController implements vscode.Disposable {
     };
   }
 
-  /** A record's file, only if it lies inside the workspace: a crafted store cannot make us serve other files. */
+  /** A record's file, only if it really lies inside the workspace: a crafted store cannot make us serve other files. */
   private safeFile(relative: string): string | undefined {
-    const root = this.ctx.root();
-    const file = path.resolve(root, relative);
-    return isInside(file, root) ? file : undefined;
+    return resolveInside(this.ctx.root(), relative);
   }
 
   private fileOf(id: string): string | undefined {
