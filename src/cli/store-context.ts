@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { VectorTuneError } from '../core/errors';
+import type { StoreAccess } from '../core/store/embedded-store';
 import { openStore, type StoreLocation } from '../core/store/store-location';
 import type { VectorStore } from '../core/store/types';
 import type { CliIo } from './command';
@@ -35,6 +36,6 @@ export function cliStoreLocation(v: StoreValues, io: CliIo): StoreLocation {
   };
 }
 
-export function openCliStore(v: StoreValues, io: CliIo): Promise<VectorStore> {
-  return openStore(cliStoreLocation(v, io));
+export function openCliStore(v: StoreValues, io: CliIo, access: StoreAccess = 'write'): Promise<VectorStore> {
+  return openStore(cliStoreLocation(v, io), access);
 }

@@ -47,7 +47,7 @@ test('indexes real photos, skips and reports broken files, and re-indexes increm
   assert.match(first.stdout, /skipped clothing\/train\/hat\/notes\.jpg: not an image/);
   assert.match(first.stdout, /skipped clothing\/train\/hat\/empty\.png: empty file/);
 
-  const store = await EmbeddedStore.open(path.join(ws, '.vectortune', 'store'));
+  const store = await EmbeddedStore.open(path.join(ws, '.vectortune', 'store'), undefined, 'read');
   assert.equal(await store.count(), 3781);
   const [hat] = await store.fetch([path.relative(ws, aHat)]);
   assert.equal(hat.vector.length, 64);
@@ -65,7 +65,7 @@ test('indexes real photos, skips and reports broken files, and re-indexes increm
   await fs.copyFile(aHat, path.join(shoes, 'new-photo.jpg'));
   const changed = index(ws, 'clothing');
   assert.deepEqual([changed.added, changed.updated, changed.unchanged, changed.removed], [1, 1, 3777, 3]);
-  const reopened = await EmbeddedStore.open(path.join(ws, '.vectortune', 'store'));
+  const reopened = await EmbeddedStore.open(path.join(ws, '.vectortune', 'store'), undefined, 'read');
   assert.equal(await reopened.count(), 3779);
   const [updated] = await reopened.fetch([`clothing/test/shoes/${names[3]}`]);
   assert.deepEqual(Array.from(updated.vector), Array.from(hat.vector), 'the changed file now has the hat photo\'s embedding');

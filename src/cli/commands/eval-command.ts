@@ -142,7 +142,8 @@ async function openData(v: Values, modelId: string, io: CliIo): Promise<{ data: 
     const embedder = await loadModelForCli(v, io, modelId);
     return { data: { kind: 'folder', folder: path.resolve(io.cwd, v.folder), embedder }, close: () => embedder.dispose() };
   }
-  const store = await openCliStore(v, io);
+  // Evaluation only reads: it must run while VS Code (or another command) has the store open for writing.
+  const store = await openCliStore(v, io, 'read');
   return { data: { kind: 'store', store }, close: () => store.close() };
 }
 

@@ -1,4 +1,4 @@
-import { EmbeddedStore, type StoreIdentity } from './embedded-store';
+import { EmbeddedStore, type StoreAccess, type StoreIdentity } from './embedded-store';
 import { readManifest } from './manifest';
 import type { PineconeConnection } from './pinecone/connection';
 import { summariseIndex } from './pinecone/open-index';
@@ -19,9 +19,12 @@ export type StoreLocation =
       region?: string;
     };
 
-/** Opens the existing store, for whatever model it holds (an embedded manifest, a Pinecone store record). */
-export async function openStore(location: StoreLocation): Promise<VectorStore> {
-  if (location.kind === 'embedded') return EmbeddedStore.open(location.dir);
+/**
+ * Opens the existing store, for whatever model it holds (an embedded manifest, a Pinecone store record). `read`
+ * skips the embedded store's writer lock, so a command that only reads runs while VS Code has the store open.
+ */
+export async function openStore(location: StoreLocation, access: StoreAccess = 'write'): Promise<VectorStore> {
+  if (location.kind === 'embedded') return EmbeddedStore.open(location.dir, undefined, access);
   return PineconeStore.open(location.connection);
 }
 
