@@ -6,16 +6,95 @@ import type { Model, TransformersModule } from './clip-load';
 import { DecodedImage, resizeShortSide } from './image';
 
 /**
- * Wraps a decoded image for the processor. transformers.js resizes in Node with a plain bicubic affine
- * transform, which aliases badly when shrinking a large photo; so the shrink to the processor's target size
- * is done here with libvips's antialiased cubic reduce, and the processor's own resize becomes a no-op.
+ * Checks a decoded image and shrinks it to the processor's target size. transformers.js resizes in Node with a
+ * plain bicubic affine transform, which aliases badly when shrinking a large photo; so the resize to the
+ * processor's target size is done here with libvips's antialiased cubic reduce, and the processor's own resize
+ * becomes a no-op.
  */
-export async function toRawImage(tf: TransformersModule, img: DecodedImage, index: number, shortestEdge: number | undefined): Promise<Transformers.RawImage> {
+export async function resizeForProcessor(img: DecodedImage, index: number, shortestEdge: number | undefined): Promise<DecodedImage> {
   if (img.channels !== 3 || img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
     throw new Error(`image ${index}: expected ${img.width}x${img.height} RGB (${img.width * img.height * 3} bytes), got ${img.data.length} bytes`);
   }
-  const ready = shortestEdge ? await resizeShortSide(img, shortestEdge) : img;
-  return new tf.RawImage(ready.data, ready.width, ready.height, 3);
+  return shortestEdge ? await resizeShortSide(img, shortestEdge) : img;
+}
+
+/**
+ * What CLIPImageProcessor does after its resize, done in one pass: the centre crop, rescale and normalise,
+ * channels first, every image of the batch into one buffer. The processor makes a sharp round trip for the
+ * crop and four passes over float copies per image, which costs more than the rest of the pipeline together
+ * for a small model. Each of its float steps depends only on the byte and the channel, so they become a
+ * 3 x 256 table computed with the same float32 roundings: the values come out bit for bit the same.
+ */
+export interface PixelRecipe {
+  cropWidth: number;
+  cropHeight: number;
+  /** The model's input value of byte b in channel c: table[c * 256 + b]. */
+  table: Float32Array;
+}
+
+type ImageProcessor = Transformers.ImageProcessor;
+
+/**
+ * The recipe of a processor that only resizes the short side, centre-crops, rescales and normalises (CLIP's);
+ * undefined for anything else, which keeps going through the processor itself.
+ */
+export function pixelRecipeOf(tf: TransformersModule, processor: ImageProcessor): PixelRecipe | undefined {
+  const base = tf.ImageProcessor.prototype;
+  if (processor.preprocess !== base.preprocess || processor._call !== base._call) return undefined;
+  if (processor.do_crop_margin || processor.do_thumbnail || processor.do_pad || processor.do_flip_channel_order) return undefined;
+  if (!processor.do_center_crop) return undefined;
+  const size = processor.size as { shortest_edge?: number; longest_edge?: number } | undefined;
+  // Only a short-side resize is done beforehand (toRawImage); any other resize would still happen in the processor.
+  if (processor.do_resize && (typeof size !== 'object' || !size?.shortest_edge || size.longest_edge !== undefined || processor.size_divisibility !== undefined)) {
+    return undefined;
+  }
+  const crop = processor.crop_size as number | { width?: number; height?: number } | undefined;
+  const [cropWidth, cropHeight] = typeof crop === 'number' ? [crop, crop] : [crop?.width, crop?.height];
+  if (!Number.isInteger(cropWidth) || !Number.isInteger(cropHeight) || cropWidth! <= 0 || cropHeight! <= 0) return undefined;
+
+  const perChannel = (v: number | number[] | undefined): number[] | undefined => (Array.isArray(v) ? v : typeof v === 'number' ? [v, v, v] : undefined);
+  const mean = perChannel(processor.image_mean);
+  const std = perChannel(processor.image_std);
+  if (processor.do_normalize && (mean?.length !== 3 || std?.length !== 3)) return undefined;
+  const table = new Float32Array(3 * 256);
+  for (let c = 0; c < 3; c++) {
+    for (let b = 0; b < 256; b++) {
+      // As the processor: a float32 copy of the byte, times rescale_factor into float32, then (x - mean) / std.
+      let v = processor.do_rescale ? Math.fround(processor.rescale_factor * b) : b;
+      if (processor.do_normalize) v = (v - mean![c]) / std![c];
+      table[c * 256 + b] = v;
+    }
+  }
+  return { cropWidth: cropWidth!, cropHeight: cropHeight!, table };
+}
+
+/** Can the recipe take this image as it is (at least as large as the crop)? Smaller ones need padding. */
+export function fitsRecipe(recipe: PixelRecipe, img: DecodedImage): boolean {
+  return img.width >= recipe.cropWidth && img.height >= recipe.cropHeight;
+}
+
+/** The batch's model input, [n, 3, cropHeight, cropWidth], from images that fit the recipe. */
+export function pixelValuesOf(tf: TransformersModule, recipe: PixelRecipe, images: DecodedImage[]): Transformers.Tensor {
+  const { cropWidth: w, cropHeight: h, table } = recipe;
+  const plane = w * h;
+  const out = new Float32Array(images.length * 3 * plane);
+  images.forEach((img, n) => {
+    // The processor's centre crop: offsets rounded down.
+    const left = Math.floor((img.width - w) / 2);
+    const top = Math.floor((img.height - h) / 2);
+    const data = img.data;
+    const red = n * 3 * plane;
+    for (let y = 0; y < h; y++) {
+      let src = ((top + y) * img.width + left) * 3;
+      let dst = red + y * w;
+      for (let x = 0; x < w; x++, src += 3, dst++) {
+        out[dst] = table[data[src]];
+        out[dst + plane] = table[256 + data[src + 1]];
+        out[dst + 2 * plane] = table[512 + data[src + 2]];
+      }
+    }
+  });
+  return new tf.Tensor('float32', out, [images.length, 3, h, w]);
 }
 
 /**

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type * as Transformers from '@huggingface/transformers';
 import { VectorTuneError } from '../errors';
 import { guardLoad, imageSizeOf, inputTypeOf, loadBoth, type Model, sessionOf, shortestEdgeOf, type TransformersModule } from './clip-load';
-import { encodeTexts, toRawImage, unitRows } from './clip-tensors';
+import { encodeTexts, fitsRecipe, pixelRecipeOf, pixelValuesOf, resizeForProcessor, unitRows } from './clip-tensors';
 import type { DecodedImage } from './image';
 import {
   checkFolder,
@@ -45,12 +45,22 @@ export interface ClipEncoder {
   readonly dimension: number;
   /** Side of the square the model sees, in pixels (224 for ViT-B/32). */
   readonly imageSize: number;
-  /** One unit vector per image, in order. */
+  /** One unit vector per image, in order: preprocessImages then embedPixels. */
   embedImages(images: DecodedImage[]): Promise<Float32Array[]>;
+  /** The first half of embedImages: resize, crop and normalise into the vision model's input; no model run. */
+  preprocessImages(images: DecodedImage[]): Promise<PixelBatch>;
+  /** The second half: the vision model on prepared pixels, one unit vector per image. */
+  embedPixels(batch: PixelBatch): Promise<Float32Array[]>;
   /** One unit vector per text, in order. Texts longer than the model's context are truncated. */
   embedTexts(texts: string[]): Promise<Float32Array[]>;
   /** Releases the ONNX sessions; the encoder cannot be used afterwards. */
   dispose(): Promise<void>;
+}
+
+/** Images ready for the vision model: `pixelValues` is [count, 3, imageSize, imageSize]. */
+export interface PixelBatch {
+  readonly count: number;
+  readonly pixelValues: Transformers.Tensor;
 }
 
 let transformersPromise: Promise<TransformersModule> | undefined;
@@ -163,21 +173,35 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     if (disposed) throw new Error(`The CLIP encoder for ${modelId} has been disposed.`);
   };
   const preResize = shortestEdgeOf(processor);
+  const inputType = inputTypeOf(sessionOf(visionModel), 'pixel_values');
+  const recipe = pixelRecipeOf(tf, processor);
+
+  const preprocessImages = async (images: DecodedImage[]): Promise<PixelBatch> => {
+    assertLive();
+    if (images.length === 0) return { count: 0, pixelValues: new tf.Tensor('float32', new Float32Array(0), [0, 3, imageSize, imageSize]) };
+    const ready = await Promise.all(images.map((img, i) => resizeForProcessor(img, i, preResize)));
+    if (recipe && ready.every((img) => fitsRecipe(recipe, img))) return { count: images.length, pixelValues: pixelValuesOf(tf, recipe, ready) };
+    const { pixel_values } = await processor(ready.map((img) => new tf.RawImage(img.data, img.width, img.height, 3)));
+    return { count: images.length, pixelValues: pixel_values };
+  };
+
+  const embedPixels = async (batch: PixelBatch): Promise<Float32Array[]> => {
+    assertLive();
+    if (batch.count === 0) return [];
+    const pixels = batch.pixelValues;
+    const out = await visionModel.forward({ pixel_values: inputType === 'float16' ? pixels.to('float16') : pixels });
+    return unitRows(out.image_embeds, batch.count, dimension);
+  };
 
   return {
     modelId,
     dimension,
     imageSize,
 
+    preprocessImages,
+    embedPixels,
     async embedImages(images: DecodedImage[]): Promise<Float32Array[]> {
-      assertLive();
-      if (images.length === 0) return [];
-      const raws = await Promise.all(images.map((img, i) => toRawImage(tf, img, i, preResize)));
-      const { pixel_values } = await processor(raws);
-      const inputType = inputTypeOf(sessionOf(visionModel), 'pixel_values');
-      const feeds = { pixel_values: inputType === 'float16' ? pixel_values.to('float16') : pixel_values };
-      const out = await visionModel.forward(feeds);
-      return unitRows(out.image_embeds, images.length, dimension);
+      return embedPixels(await preprocessImages(images));
     },
 
     async embedTexts(texts: string[]): Promise<Float32Array[]> {
