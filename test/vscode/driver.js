@@ -130,6 +130,32 @@ module.exports = {
     throw new Error(`the quick input still shows "${args.text}" 10 s after Enter`);
   },
 
+  /**
+   * Sends raw messages from inside the panel's frame exactly as its own script's acquireVsCodeApi().postMessage
+   * does (VS Code's webview host relays `onmessage` to the extension): what a compromised panel could send.
+   * `huge` adds two oversized messages built in the page (a 1 MB id, 20,000 scores) so they never cross the
+   * driver's own channel.
+   */
+  async postFromPanel(ctx, args) {
+    await batchFrame(ctx);
+    // VS Code deletes `window.parent` inside the panel's frame once its API script has captured the relay, so
+    // the relay is called in the host frame around the panel: the very function the panel's postMessage calls.
+    for (const host of ctx.page.frames()) {
+      const panels = await Promise.all(host.childFrames().map((c) => c.locator('[data-testid=state-batch]').count().catch(() => 0)));
+      if (!panels.some((n) => n > 0)) continue;
+      return host.evaluate(({ messages, huge }) => {
+        const post = (message) => window['__vscode_post_message__']('onmessage', { message, transfer: undefined });
+        for (const message of messages) post(message);
+        if (huge) {
+          post({ kind: 'notify', method: 'openImage', id: 'x'.repeat(1_000_000) });
+          post({ kind: 'request', id: 1e6, method: 'submit', params: { batchId: 'b', scores: Array.from({ length: 20_000 }, (_, i) => ({ id: `r${i}`, score: 1 })) } });
+        }
+        return messages.length + (huge ? 2 : 0);
+      }, args);
+    }
+    throw new Error('no webview host frame holds the scoring panel');
+  },
+
   /** The score a card shows (null when unscored). */
   async cardScore(ctx, args) {
     const frame = await batchFrame(ctx);

@@ -9,6 +9,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
+import { hostilePanelTest } from './hostile-panel';
 import { pineconeStoreTest } from './pinecone-store';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -147,6 +148,8 @@ suite.test('a reloaded window gets the head and the unsubmitted batch back, with
   assert.equal(batchState()?.batchId, batch.batchId, 'the same batch is back');
   assert.equal(await driver.call('cardScore', { index: 0 }), 1, 'with the unsubmitted score');
 });
+
+hostilePanelTest(suite, () => api, until, () => path.join(headDir('hat'), 'labels.jsonl'));
 
 suite.test('Evaluate Head measures the head on class folders, writes its report and opens the preview', async () => {
   const head = api.ctx.head!;
