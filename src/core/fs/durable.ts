@@ -9,6 +9,7 @@ import * as path from 'node:path';
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
+  // The writer's pid in the name lets removeDeadTemporaries tell a killed writer's leftover from a live write.
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await fs.open(tmp, 'w');
   try {
@@ -71,4 +72,33 @@ export async function removeStaleTemporaries(dir: string): Promise<void> {
   await Promise.all(
     names.filter((n) => n.startsWith('.') && n.endsWith('.tmp')).map((n) => fs.rm(path.join(dir, n), { force: true })),
   );
+}
+
+/**
+ * Removes the temporaries that writeFileAtomic left behind when its process was killed mid-write, in a folder that
+ * has no writer lock (a head's folder, its reports): another process may be writing there at this moment, so only the
+ * temporaries of writers that no longer run on this host are removed. Without this, a kill leaves
+ * `.classifier.weights.json.<pid>.<time>.tmp` in the head folder the user commits.
+ */
+export async function removeDeadTemporaries(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const writer = /^\..+\.(\d+)\.\d+\.tmp$/.exec(name);
+    if (writer && !processRuns(Number(writer[1]))) await fs.rm(path.join(dir, name), { force: true });
+  }
+}
+
+function processRuns(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it exists, under another user
+  }
 }
