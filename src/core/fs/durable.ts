@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { writing } from './write-errors';
 
 /**
  * Durable file writes. A crash (or SIGKILL) at any instant must leave either the old or the new content,
@@ -7,36 +8,49 @@ import * as path from 'node:path';
  * (atomic on POSIX), then fsync the folder so the rename itself survives a power cut.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
-  // The writer's pid in the name lets removeDeadTemporaries tell a killed writer's leftover from a live write.
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  await syncDirectory(dir);
+  await writing(file, async () => {
+    const dir = path.dirname(file);
+    await fs.mkdir(dir, { recursive: true });
+    // The writer's pid in the name lets removeDeadTemporaries tell a killed writer's leftover from a live write.
+    const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+    try {
+      const handle = await fs.open(tmp, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, file);
+    } catch (err) {
+      await fs.rm(tmp, { force: true }); // e.g. a disk that filled up mid-write: no half temporary left behind
+      throw err;
+    }
+    await syncDirectory(dir);
+  });
 }
 
-/** Appends and fsyncs: when this returns, the bytes are on disk. */
+/**
+ * Appends and fsyncs: when this returns, the bytes are on disk. When it throws (a full disk mid-append), the file
+ * is cut back to its previous length, so a failed append leaves no partial line for the next reader.
+ */
 export async function appendDurable(file: string, data: string | Uint8Array): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const handle = await fs.open(file, 'a');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writing(file, async () => {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const handle = await fs.open(file, 'a');
+    try {
+      const { size } = await handle.stat();
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } catch (err) {
+        await handle.truncate(size).catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      await handle.close();
+    }
+  });
 }
 
 export async function syncDirectory(dir: string): Promise<void> {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
+import { writeError } from './write-errors';
 
 /**
  * A lock file that gives one process at a time the right to write a folder (the embedded store: two VS Code
@@ -76,7 +77,7 @@ function tryCreate(file: string, purpose: string): boolean {
     fd = fs.openSync(file, 'wx');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new VectorTuneError(`cannot create the lock file (${(err as NodeJS.ErrnoException).code}).`, file, 'Check that the folder is writable.');
+    throw writeError(err, file);
   }
   try {
     const holder: Holder = { pid: process.pid, hostname: os.hostname(), since: new Date().toISOString(), purpose };

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
+import { writing } from '../fs/write-errors';
 import type { RecordMeta } from './types';
 
 /** The records file holds one JSON object per line, line i describing row i of the vectors file. */
@@ -97,6 +98,10 @@ export async function readPrefix(file: string, bytes: number, into?: Uint8Array)
 
 /** Cuts an uncommitted tail left by a killed writer, then appends and fsyncs. */
 export async function appendAt(file: string, committedBytes: number, data: Uint8Array): Promise<void> {
+  await writing(file, () => appendAtUnwrapped(file, committedBytes, data));
+}
+
+async function appendAtUnwrapped(file: string, committedBytes: number, data: Uint8Array): Promise<void> {
   const handle = await fs.open(file, 'a+').then(async (h) => {
     await h.close();
     return fs.open(file, 'r+');

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { VectorTuneError } from '../errors';
+import { writeError } from '../fs/write-errors';
 
 /** Rows per read when streaming the whole file: 8,192 × 512-d float32 = 16 MiB. */
 const CHUNK_ROWS = 8192;
@@ -89,7 +90,12 @@ export class VectorFile {
  * generation's, which no manifest names yet, so a kill part-way leaves only a leftover that the next writer removes.
  */
 export function writeRows(file: string, rows: number, dimension: number, produce: (emit: (block: Float32Array) => void) => void): void {
-  const fd = fs.openSync(file, 'w');
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'w');
+  } catch (err) {
+    throw writeError(err, file);
+  }
   let written = 0;
   try {
     produce((block) => {
@@ -99,6 +105,8 @@ export function writeRows(file: string, rows: number, dimension: number, produce
     });
     if (written !== rows) throw new Error(`internal: wrote ${written} rows of ${rows}`);
     fs.fsyncSync(fd);
+  } catch (err) {
+    throw writeError(err, file);
   } finally {
     fs.closeSync(fd);
   }
