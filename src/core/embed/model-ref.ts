@@ -94,23 +94,103 @@ export function checkFolder(folder: string, dtype: ClipDtype): void {
   if (missing.length > 0) {
     throw new VectorTuneError(`The model folder lacks ${missing.join(', ')}.`, folder, expectedLayoutHint(dtype));
   }
+  // transformers.js reports a broken JSON file without saying which one it was reading.
+  readJsonObject(path.join(folder, 'tokenizer.json'));
+  checkTokenizerConfig(path.join(folder, 'tokenizer_config.json'));
+  checkPreprocessorConfig(path.join(folder, 'preprocessor_config.json'));
 }
 
-export function readConfig(file: string): Record<string, unknown> {
-  let config: unknown;
+/** The fields of tokenizer_config.json that transformers.js uses as they are; its errors about them name tokenizer.json. */
+function checkTokenizerConfig(file: string): void {
+  const config = readJsonObject(file);
+  const fail = (field: string, expected: string) =>
+    new VectorTuneError(`"${field}" is ${JSON.stringify(config[field])}; it must be ${expected}.`, file, expectedLayoutHint());
+  if (config.tokenizer_class !== undefined && typeof config.tokenizer_class !== 'string') throw fail('tokenizer_class', 'a class name such as "CLIPTokenizer"');
+  if (config.model_max_length !== undefined && typeof config.model_max_length !== 'number') throw fail('model_max_length', 'a number of tokens');
+  for (const field of Object.keys(config).filter((k) => k.endsWith('_token'))) {
+    const token = config[field] as unknown;
+    const ok = token === null || typeof token === 'string' || (typeof token === 'object' && typeof (token as { content?: unknown }).content === 'string');
+    if (!ok) throw fail(field, 'a token string, or an object with its "content"');
+  }
+}
+
+function readJsonObject(file: string): Record<string, unknown> {
+  let value: unknown;
   try {
-    config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new VectorTuneError(`Not valid JSON (${(err as Error).message}).`, file, expectedLayoutHint());
   }
-  const type = (config as Record<string, unknown> | null)?.model_type;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new VectorTuneError('Not a JSON object.', file, expectedLayoutHint());
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * What CLIP's image processor computes with, read as transformers.js reads it (its defaults and alternative
+ * names included): a missing or implausible mean or std turns every pixel into NaN, a size of another shape
+ * makes the resize fail, and a crop that is not square fails in the vision tower, all on the first image and
+ * far from this file. CLIP's own values are mean ~0.45, std ~0.27, rescale 1/255, 224 pixels.
+ */
+function checkPreprocessorConfig(file: string): void {
+  const config = readJsonObject(file);
+  const bad = (field: string, expected: string) =>
+    new VectorTuneError(`"${field}" is ${JSON.stringify(config[field]) ?? 'missing'}; it must be ${expected}.`, file, expectedLayoutHint());
+  const numbers = (v: unknown) => (Array.isArray(v) && v.length === 3 ? v : [v]);
+  const within = (v: unknown, min: number, max: number) => typeof v === 'number' && v >= min && v <= max;
+  const [meanField, stdField] = [config.image_mean !== undefined ? 'image_mean' : 'mean', config.image_std !== undefined ? 'image_std' : 'std'];
+  const [mean, std] = [config[meanField], config[stdField]];
+  if ((config.do_normalize || mean !== undefined) && !numbers(mean).every((v) => within(v, -1e4, 1e4))) throw bad(meanField, 'a number or 3 numbers from -10,000 to 10,000');
+  if ((config.do_normalize || std !== undefined) && !numbers(std).every((v) => within(v, 1e-6, 1e4))) throw bad(stdField, 'a number or 3 numbers from 0.000001 to 10,000');
+  if (config.rescale_factor !== undefined && !(within(config.rescale_factor, 0, 1) && config.rescale_factor !== 0)) throw bad('rescale_factor', 'a number above 0 and at most 1');
+  // The shapes transformers.js resizes and crops by; any other (a misspelt key) fails only when an image comes.
+  const sizeField = config.size !== undefined ? 'size' : 'image_size';
+  const shapes: [string, string[][]][] = [[sizeField, [['shortest_edge'], ['longest_edge'], ['longest_edge', 'shortest_edge'], ['height', 'width']]], ['crop_size', [['height', 'width']]]];
+  const isSide = (side: unknown) => Number.isInteger(side) && within(side, 1, 16384);
+  for (const [field, allowed] of shapes) {
+    const v = config[field];
+    if (v === undefined) continue;
+    const keys = typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v).sort() : null;
+    const fits = keys ? allowed.some((k) => k.join() === keys.join()) && Object.values(v as object).every(isSide) : isSide(v);
+    if (!fits) throw bad(field, `a side in pixels (1 to 16,384), or an object of ${allowed.map((k) => k.join(' and ')).join(', or ')}`);
+  }
+  const square = (v: unknown) => isSide(v) || (typeof v === 'object' && v !== null && 'height' in v && (v as { height: unknown }).height === (v as { width?: unknown }).width);
+  const resizes = config.do_resize ?? config[sizeField] !== undefined;
+  if (resizes && config[sizeField] === undefined) throw bad('size', 'given when "do_resize" is true');
+  if (!(config.do_center_crop && square(config.crop_size)) && !(resizes && typeof config[sizeField] === 'object' && square(config[sizeField]))) {
+    throw new VectorTuneError('The image processor would not give the model square images: CLIP needs "do_center_crop": true with a square "crop_size", or a square "size" {height, width}.',
+      file, expectedLayoutHint());
+  }
+}
+
+export function readConfig(file: string): Record<string, unknown> {
+  const config = readJsonObject(file);
+  const type = config.model_type;
   if (type !== 'clip') {
     throw new VectorTuneError(
       `This is the config of a ${JSON.stringify(type ?? 'unknown')} model; Vector Tune needs a CLIP model (model_type "clip").`,
       file,
     );
   }
-  return config as Record<string, unknown>;
+  checkClipConfig(config, file);
+  return config;
+}
+
+/** The fields of a CLIP config.json that loading and text encoding compute with (text length, widths). */
+function checkClipConfig(config: Record<string, unknown>, file: string): void {
+  const fail = (field: string, expected: string, value: unknown) =>
+    new VectorTuneError(`"${field}" is ${JSON.stringify(value)}; it must be ${expected}.`, file, expectedLayoutHint());
+  const counts: [string, unknown][] = [['projection_dim', config.projection_dim], ['max_position_embeddings', config.max_position_embeddings]];
+  for (const part of ['text_config', 'vision_config']) {
+    const sub = config[part];
+    if (sub === undefined) continue;
+    if (typeof sub !== 'object' || sub === null || Array.isArray(sub)) throw fail(part, 'an object', sub);
+    for (const key of ['projection_dim', 'max_position_embeddings', 'hidden_size', 'image_size', 'patch_size']) counts.push([`${part}.${key}`, (sub as Record<string, unknown>)[key]]);
+  }
+  for (const [field, value] of counts) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) throw fail(field, 'a positive whole number', value);
+  }
 }
 
 type Meta = NonNullable<OrtSession['inputMetadata']>[number];
@@ -139,7 +219,9 @@ function badShape(file: string, what: string, meta: Meta, expected: string): nev
 export function checkVisionSession(session: OrtSession, file: string, imageSize: number): number {
   const input = findMeta(session.inputMetadata, session.inputNames, 'pixel_values', 'input', file);
   const output = findMeta(session.outputMetadata, session.outputNames, 'image_embeds', 'output', file);
-  const expectedIn = `float32 [batch, 3, ${imageSize}, ${imageSize}]`;
+  // The expected size comes from the image processor: when they disagree, either file may be the wrong one.
+  const processorFile = path.join(path.dirname(path.dirname(file)), 'preprocessor_config.json');
+  const expectedIn = `float32 [batch, 3, ${imageSize}, ${imageSize}] (the image size ${processorFile} gives)`;
   if (input?.shape) {
     const s = input.shape;
     const fits = (d: number | string, want: number) => typeof d === 'string' || d === want || d === -1;
