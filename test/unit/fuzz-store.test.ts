@@ -84,7 +84,14 @@ async function openEdited(root: string, n: number, files: Snapshot, edit: (files
   edit(copy);
   await fs.mkdir(path.join(dir, 'seen'), { recursive: true });
   for (const [name, bytes] of copy) await fs.writeFile(path.join(dir, name), bytes);
-  const result = await outcome(async () => {
+  const result = await openAndRead(dir);
+  await fs.rm(dir, { recursive: true });
+  return result;
+}
+
+/** Opens the store in `dir` and reads everything: what it holds, or the VectorTuneError it refused with. */
+function openAndRead(dir: string) {
+  return outcome(async () => {
     const store = await EmbeddedStore.open(dir);
     try {
       return await contents(store);
@@ -92,8 +99,6 @@ async function openEdited(root: string, n: number, files: Snapshot, edit: (files
       await store.close();
     }
   }, dir);
-  await fs.rm(dir, { recursive: true });
-  return result;
 }
 
 type Contents = Awaited<ReturnType<typeof contents>>;
@@ -279,14 +284,7 @@ async function openWithFolder(caseRoot: string, n: number, files: Snapshot, patt
     if (pattern.test(name)) await fs.mkdir(path.join(dir, name));
     else await fs.writeFile(path.join(dir, name), bytes);
   }
-  return outcome(async () => {
-    const store = await EmbeddedStore.open(dir);
-    try {
-      return await contents(store);
-    } finally {
-      await store.close();
-    }
-  }, dir);
+  return openAndRead(dir);
 }
 
 test('a folder where the records file or a seen list should be is refused naming it', async (t) => {
