@@ -147,3 +147,44 @@ test('seen files tolerate a torn last line and ignore ids no longer in the store
   await reopened.markSeen('h', ['r3']);
   assert.equal(await (await EmbeddedStore.open(dir)).seenCount('h'), 2, 'the id after a torn line is still read');
 });
+
+test('bytes changed after they were written are refused by checksum; a store from before checksums opens and gains them', async (t) => {
+  const dir = await tempDir(t);
+  const store = await EmbeddedStore.openOrCreate(dir, identity);
+  await store.upsert(records(10, 21));
+  await store.close();
+  const manifestFile = path.join(dir, 'manifest.json');
+  const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
+  assert.ok(Number.isInteger(manifest.vectorsCrc32) && Number.isInteger(manifest.recordsCrc32));
+
+  // One float's low byte changed: still a finite, plausible vector, so only the checksum can tell.
+  const vectorsFile = path.join(dir, 'vectors-0.f32');
+  const original = await fs.readFile(vectorsFile);
+  const changed = Buffer.from(original);
+  changed[4 * D + 1] ^= 0x01;
+  await fs.writeFile(vectorsFile, changed);
+  await assert.rejects(EmbeddedStore.open(dir), /vectors-0\.f32: the vectors file does not match its checksum/);
+  await fs.writeFile(vectorsFile, original);
+
+  // An id changed into another valid, unused id.
+  const recordsFile = path.join(dir, 'records-0.jsonl');
+  const text = await fs.readFile(recordsFile, 'utf8');
+  await fs.writeFile(recordsFile, text.replace('"r3"', '"q3"'));
+  await assert.rejects(EmbeddedStore.open(dir), /records-0\.jsonl: the records file does not match its checksum/);
+  await fs.writeFile(recordsFile, text);
+
+  // A manifest from before checksums: opens unchecked, and the next write records them.
+  delete manifest.vectorsCrc32;
+  delete manifest.recordsCrc32;
+  await fs.writeFile(manifestFile, JSON.stringify(manifest));
+  const old = await EmbeddedStore.open(dir);
+  await old.upsert(records(2, 22, 'new'));
+  await old.close();
+  const upgraded = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
+  assert.ok(Number.isInteger(upgraded.vectorsCrc32) && Number.isInteger(upgraded.recordsCrc32));
+  const reopened = await EmbeddedStore.open(dir);
+  assert.equal(await reopened.count(), 12);
+  await reopened.delete(['r0']); // a rewrite records the new generation's checksums
+  await reopened.close();
+  assert.equal(await (await EmbeddedStore.open(dir, undefined, 'read')).count(), 11);
+});

@@ -11,6 +11,7 @@ import { appendAt, encodeRecords, pickMeta, readRecords } from './records-file';
 import { appendSeen, clearSeen, readSeen, seenFile } from './seen-file';
 import type { Candidate, QueryOptions, RecordMeta, StoreInfo, VectorRecord, VectorStore } from './types';
 import { VectorFile, writeRows } from './vector-file';
+import { crc32 } from '../util/hash';
 
 /** `write` (the default) takes the store's writer lock for as long as the store is open; `read` takes none. */
 export type StoreAccess = 'write' | 'read';
@@ -87,19 +88,31 @@ export class EmbeddedStore implements VectorStore {
     const manifest = await readManifest(manifestFile);
     if (expected) checkIdentity(manifest, expected, dir);
     const { dimension, count } = manifest;
-    const records = await readRecords(path.join(dir, recordsName(manifest.generation)), manifest.recordsBytes, count);
+    const { records, crc32: recordsCrc32 } = await readRecords(path.join(dir, recordsName(manifest.generation)), manifest.recordsBytes, count, manifest.recordsCrc32);
     const file = new VectorFile(path.join(dir, vectorsName(manifest.generation)), dimension);
     const rows = new QuantisedRows(dimension, Math.max(count, 1024), dir);
+    let vectorsCrc32 = 0;
     try {
       for (const { start, vectors } of file.chunks(count)) {
+        vectorsCrc32 = crc32(new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength), vectorsCrc32);
         for (let i = 0; i * dimension < vectors.length; i++) rows.set(start + i, vectors, i * dimension);
+      }
+      if (manifest.vectorsCrc32 !== undefined && vectorsCrc32 !== manifest.vectorsCrc32) {
+        throw new VectorTuneError(
+          'the vectors file does not match its checksum: its bytes changed after they were written.',
+          file.file,
+          'The store is damaged; it is rebuildable: delete its folder and index again.',
+        );
       }
     } catch (err) {
       file.close();
+      await rows.close();
       throw err;
     }
     const mean = manifest.centringMean ? Float32Array.from(manifest.centringMean) : null;
-    return new EmbeddedStore(dir, manifest, rows, file, records, { modelId: manifest.modelId, dimension, centringMean: mean }, lock);
+    // Checksums of what was read, so the next commit records them even for a store written before they existed.
+    const checked = { ...manifest, vectorsCrc32, recordsCrc32 };
+    return new EmbeddedStore(dir, checked, rows, file, records, { modelId: manifest.modelId, dimension, centringMean: mean }, lock);
   }
 
   /** Opens the store in `dir`, or creates an empty one for this model if there is none. */
@@ -275,7 +288,12 @@ export class EmbeddedStore implements VectorStore {
     const gen = this.manifest.generation;
     await appendAt(path.join(this.dir, vectorsName(gen)), start * d * 4, new Uint8Array(block.buffer));
     await appendAt(path.join(this.dir, recordsName(gen)), this.manifest.recordsBytes, recordText);
-    await this.commit({ count: start + added.length, recordsBytes: this.manifest.recordsBytes + recordText.byteLength });
+    await this.commit({
+      count: start + added.length,
+      recordsBytes: this.manifest.recordsBytes + recordText.byteLength,
+      vectorsCrc32: crc32(new Uint8Array(block.buffer), this.manifest.vectorsCrc32 ?? 0),
+      recordsCrc32: crc32(recordText, this.manifest.recordsCrc32 ?? 0),
+    });
     // Memory follows disk only after the commit, so a failed write leaves the in-memory view consistent too.
     added.forEach((r, i) => {
       this.rows.set(start + i, block, i * d);
@@ -301,7 +319,7 @@ export class EmbeddedStore implements VectorStore {
     const gen = oldGen + 1;
     const vectorsFile = path.join(this.dir, vectorsName(gen));
     try {
-      writeRows(vectorsFile, count, d, (emit) => {
+      const vectorsCrc32 = writeRows(vectorsFile, count, d, (emit) => {
         for (let i = 0; i < keptRows.length; i += COPY_ROWS) {
           const slice = keptRows.slice(i, i + COPY_ROWS);
           const block = this.file.readRows(slice);
@@ -327,7 +345,7 @@ export class EmbeddedStore implements VectorStore {
       });
       const recordText = Buffer.from(encodeRecords(records), 'utf8');
       await writeFileAtomic(path.join(this.dir, recordsName(gen)), recordText);
-      await this.commit({ generation: gen, count, recordsBytes: recordText.byteLength });
+      await this.commit({ generation: gen, count, recordsBytes: recordText.byteLength, vectorsCrc32, recordsCrc32: crc32(recordText) });
     } catch (err) {
       await rows.close();
       throw err;

@@ -30,6 +30,13 @@ export interface StoreManifest {
   /** Data files are named by generation; a rewrite (delete or replace) starts a new one. */
   generation: number;
   centringMean: number[] | null;
+  /**
+   * CRC-32 of the committed bytes of the vectors and records files, so bytes changed after they were written (a
+   * bad disk, a stray edit) are refused at open instead of giving wrong vectors or ids. Absent in stores written
+   * before they existed: then not checked, and added by the next write.
+   */
+  vectorsCrc32?: number;
+  recordsCrc32?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -87,6 +94,9 @@ export function validateManifest(raw: unknown, file: string): StoreManifest {
   if (!isCount(m.count)) throw bad('"count" must be a non-negative integer');
   if (!isCount(m.recordsBytes)) throw bad('"recordsBytes" must be a non-negative integer');
   if (!isCount(m.generation)) throw bad('"generation" must be a non-negative integer');
+  for (const key of ['vectorsCrc32', 'recordsCrc32'] as const) {
+    if (m[key] !== undefined && !(isCount(m[key]) && m[key]! <= 0xffffffff)) throw bad(`"${key}" must be a 32-bit checksum`);
+  }
   if (m.centringMean !== null) {
     // Kept as float32 in memory: a value beyond float32 would become Infinity there.
     if (!Array.isArray(m.centringMean) || m.centringMean.length !== m.dimension || !m.centringMean.every((v) => typeof v === 'number' && Number.isFinite(Math.fround(v)))) {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
 import { writing } from '../fs/write-errors';
 import type { RecordMeta } from './types';
+import { crc32 } from '../util/hash';
 
 /** The records file holds one JSON object per line, line i describing row i of the vectors file. */
 export function encodeRecords(records: RecordMeta[]): string {
@@ -17,8 +18,11 @@ export function pickMeta(r: RecordMeta): RecordMeta {
   return meta;
 }
 
-/** Reads the first `bytes` bytes (the committed part) and expects exactly `count` well-formed records, ids unique. */
-export async function readRecords(file: string, bytes: number, count: number): Promise<RecordMeta[]> {
+/**
+ * Reads the first `bytes` bytes (the committed part) and expects exactly `count` well-formed records, ids unique,
+ * and, when the manifest has one, bytes matching `expectedCrc32`. Returns the records and the CRC-32 of those bytes.
+ */
+export async function readRecords(file: string, bytes: number, count: number, expectedCrc32?: number): Promise<{ records: RecordMeta[]; crc32: number }> {
   const buf = await readPrefix(file, bytes);
   const damaged = (what: string) => new VectorTuneError(what, file, 'The store is damaged; it is rebuildable: delete its folder and index again.');
   // Every record ends with a newline, so the committed part does too; anything else means the counts are wrong.
@@ -42,7 +46,10 @@ export async function readRecords(file: string, bytes: number, count: number): P
     if (first !== undefined) throw damaged(`lines ${first + 1} and ${i + 1} of the records file both hold id ${JSON.stringify(r.id)}.`);
     lineOf.set(r.id, i);
   });
-  return records;
+  // Last, so the checks above name what they can; this catches well-formed but changed bytes (an id, a path).
+  const actual = crc32(buf);
+  if (expectedCrc32 !== undefined && actual !== expectedCrc32) throw damaged('the records file does not match its checksum: its bytes changed after they were written.');
+  return { records, crc32: actual };
 }
 
 function parseRecord(line: string, file: string, lineNo: number): RecordMeta {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { VectorTuneError } from '../errors';
 import { writeError } from '../fs/write-errors';
+import { crc32 } from '../util/hash';
 
 /** Rows per read when streaming the whole file: 8,192 × 512-d float32 = 16 MiB. */
 const CHUNK_ROWS = 8192;
@@ -88,8 +89,9 @@ export class VectorFile {
 /**
  * Writes a new vectors file from blocks that `produce` emits in row order, then fsyncs it. The file is a new
  * generation's, which no manifest names yet, so a kill part-way leaves only a leftover that the next writer removes.
+ * Returns the CRC-32 of the bytes written.
  */
-export function writeRows(file: string, rows: number, dimension: number, produce: (emit: (block: Float32Array) => void) => void): void {
+export function writeRows(file: string, rows: number, dimension: number, produce: (emit: (block: Float32Array) => void) => void): number {
   let fd: number;
   try {
     fd = fs.openSync(file, 'w');
@@ -97,9 +99,11 @@ export function writeRows(file: string, rows: number, dimension: number, produce
     throw writeError(err, file);
   }
   let written = 0;
+  let checksum = 0;
   try {
     produce((block) => {
       const bytes = new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
+      checksum = crc32(bytes, checksum);
       for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
       written += block.length / dimension;
     });
@@ -110,4 +114,5 @@ export function writeRows(file: string, rows: number, dimension: number, produce
   } finally {
     fs.closeSync(fd);
   }
+  return checksum;
 }
