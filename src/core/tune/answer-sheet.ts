@@ -21,7 +21,8 @@ export async function readAnswerSheet(options: AnswerSheetOptions): Promise<Map<
   if (options.scoreColumn) {
     scores = column(csv, options.scoreColumn, options.file).map((v, i) => {
       const s = Number(v);
-      if (v.trim() === '' || !(s >= -1 && s <= 1)) {
+      // Decimal notation only: Number() would also read "0x1" or "0b1" as 1, a typo silently becoming a score.
+      if (!DECIMAL.test(v) || !(s >= -1 && s <= 1)) {
         throw new VectorTuneError(`data line ${i + 1}: score "${v}" is not a number from -1 to +1.`, options.file);
       }
       return s;
@@ -31,5 +32,22 @@ export async function readAnswerSheet(options: AnswerSheetOptions): Promise<Map<
   } else {
     throw new VectorTuneError('an answer sheet needs either a score column, or a label column and the positive label.', options.file);
   }
-  return new Map(ids.map((id, i) => [id, scores[i]]));
+  const answers = new Map<string, number>();
+  const lineOf = new Map<string, number>();
+  ids.forEach((id, i) => {
+    const earlier = answers.get(id);
+    if (earlier !== undefined && earlier !== scores[i]) {
+      // Keeping either answer would silently label the record the other way.
+      throw new VectorTuneError(
+        `data lines ${lineOf.get(id)! + 1} and ${i + 1} give "${id}" two different answers (${earlier} and ${scores[i]}).`,
+        options.file,
+        'Keep one line per id, or make the duplicates agree.',
+      );
+    }
+    answers.set(id, scores[i]);
+    lineOf.set(id, lineOf.get(id) ?? i);
+  });
+  return answers;
 }
+
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
