@@ -16,9 +16,10 @@ export const KNOWN_ISSUES: KnownIssue[] = [
   {
     id: 'empty-writer-lock',
     reason:
-      'src/core/fs/process-lock.ts tryCreate: a kill after openSync(writer.lock, "wx") and before writeSync of the holder leaves an empty ' +
-      'lock file; readHolder returns null, so no later process can tell its holder is dead and every open for writing fails ' +
-      '("the lock file cannot be read") until the user deletes writer.lock by hand.',
+      'src/core/fs/process-lock.ts tryCreate: a kill after openSync(writer.lock, "wx") and before its writeSync of the holder has ' +
+      'finished leaves an empty or partly written lock file; readHolder returns null, so no later process can tell that its holder ' +
+      'is dead, and every open for writing fails ("the lock file cannot be read") until the user deletes writer.lock by hand. ' +
+      'Writing the holder to a temporary file and linking it into place (link fails with EEXIST like "wx") would close the window.',
     matches: (p) => p.kind === 'error' && /writer\.lock: this store is open for writing in another process \(the lock file cannot be read\)/.test(p.message),
   },
   {
