@@ -24,6 +24,8 @@ export interface IndexOptions {
   batchSize?: number;
   /** Images with more pixels than this are skipped unread (decompression bombs). */
   maxPixels?: number;
+  /** Batches prepared ahead of the one being embedded (see embedFiles). */
+  readAhead?: number;
   signal?: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
 }
