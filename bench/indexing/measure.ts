@@ -1,0 +1,229 @@
+/**
+ * One measuring process: one model under one thread mode, over every dataset and batch size. Forked by
+ * main.ts (sharp's thread settings are per process, so each mode gets a fresh one). Receives a Job, sends back
+ * a ProcessResult.
+ */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ClipEncoder, PixelBatch } from '../../src/core/embed/clip';
+import { decodeImage, DecodedImage } from '../../src/core/embed/image';
+import { defaultReadAhead } from '../../src/core/ingest/embed-files';
+import { indexFolder } from '../../src/core/ingest/index-folder';
+import { datasetFiles, StagedDataset, stageDataset } from './data';
+import { loadWithThreads, ThreadReport } from './models';
+import { DatasetName, ModelName, Options, ReadAhead, segmentSize, ThreadMode } from './options';
+
+export interface Job {
+  model: ModelName;
+  modelDir: string;
+  threads: ThreadMode;
+  options: Options;
+}
+
+export interface Rate {
+  images: number;
+  seconds: number;
+  perSecond: number;
+}
+
+export interface PipelineResult extends Rate {
+  /** As asked ('auto' or a number) and the batches that meant. */
+  readAhead: ReadAhead;
+  batchesAhead: number;
+  /** Share of the pipeline's time spent inside the model: what is left is the pipeline's own cost. */
+  modelShare: number;
+  /** This variant's rate over model-alone's, both summed over all segments. */
+  ratio: number;
+  /** The same ratio per segment, to show how noisy the machine was. */
+  segmentRatios: number[];
+}
+
+export interface DatasetResult {
+  dataset: DatasetName;
+  batch: number;
+  images: number;
+  segments: number;
+  /** Each step alone, one after the other on the first batches: milliseconds per image. */
+  stagesMs: { decode: number; preprocess: number; model: number; store: number };
+  modelAlone: Rate;
+  pipelines: PipelineResult[];
+}
+
+export interface ProcessResult {
+  model: ModelName;
+  threads: ThreadReport;
+  loadSeconds: number;
+  rssAfterLoadMb: number;
+  peakRssMb: number;
+  datasets: DatasetResult[];
+}
+
+const log = (s: string) => process.stderr.write(`  ${s}\n`);
+const now = () => performance.now() / 1000;
+const rate = (images: number, seconds: number): Rate => ({ images, seconds, perSecond: images / seconds });
+
+async function decodeBatch(files: string[], size: number): Promise<DecodedImage[]> {
+  const results = await Promise.all(files.map((f) => decodeImage(f, { targetShortSide: size })));
+  return results.map((r, i) => {
+    if (!r.ok) throw new Error(`${files[i]}: ${r.reason}`);
+    return r.image;
+  });
+}
+
+/** Up to four distinct batches of real, preprocessed images: the model-alone input. */
+async function premadeBatches(encoder: ClipEncoder, files: string[], batch: number): Promise<PixelBatch[]> {
+  const out: PixelBatch[] = [];
+  for (let i = 0; i + batch <= files.length && out.length < 4; i += batch) {
+    out.push(await encoder.preprocessImages(await decodeBatch(files.slice(i, i + batch), encoder.imageSize)));
+  }
+  if (out.length === 0) throw new Error(`fewer images (${files.length}) than one batch (${batch})`);
+  return out;
+}
+
+/** Each step alone, one after the other, over up to 10 batches of the first segment. */
+async function measureStages(encoder: ClipEncoder, files: string[], batch: number, scratch: string): Promise<DatasetResult['stagesMs']> {
+  const { EmbeddedStore } = await import('../../src/core/store/embedded-store');
+  const store = await EmbeddedStore.openOrCreate(scratch, { modelId: encoder.modelId, dimension: encoder.dimension });
+  const t = { decode: 0, preprocess: 0, model: 0, store: 0 };
+  let images = 0;
+  try {
+    for (let i = 0; i + batch <= files.length && i < 10 * batch; i += batch) {
+      const part = files.slice(i, i + batch);
+      let t0 = now();
+      const decoded = await decodeBatch(part, encoder.imageSize);
+      t.decode += now() - t0;
+      t0 = now();
+      const pixels = await encoder.preprocessImages(decoded);
+      t.preprocess += now() - t0;
+      t0 = now();
+      const vectors = await encoder.embedPixels(pixels);
+      t.model += now() - t0;
+      t0 = now();
+      await store.upsert(vectors.map((vector, j) => ({ id: `${i + j}`, path: part[j], vector })));
+      t.store += now() - t0;
+      images += part.length;
+    }
+  } finally {
+    await store.close();
+  }
+  const ms = (s: number) => (1000 * s) / images;
+  return { decode: ms(t.decode), preprocess: ms(t.preprocess), model: ms(t.model), store: ms(t.store) };
+}
+
+async function runModelAlone(encoder: ClipEncoder, premade: PixelBatch[], images: number): Promise<Rate> {
+  const calls = Math.ceil(images / premade[0].count);
+  const t0 = now();
+  for (let c = 0; c < calls; c++) await encoder.embedPixels(premade[c % premade.length]);
+  return rate(calls * premade[0].count, now() - t0);
+}
+
+interface PipelineRun extends Rate {
+  modelSeconds: number;
+}
+
+async function runPipeline(encoder: ClipEncoder, staged: StagedDataset, segment: number, batch: number, readAhead: number): Promise<PipelineRun> {
+  const { folder, files } = staged.segments[segment];
+  let modelSeconds = 0;
+  const timed: ClipEncoder = {
+    ...encoder,
+    embedPixels: async (pixels) => {
+      const t = now();
+      const vectors = await encoder.embedPixels(pixels);
+      modelSeconds += now() - t;
+      return vectors;
+    },
+  };
+  const t0 = now();
+  const report = await indexFolder({
+    folder,
+    root: staged.workspace,
+    storeDir: path.join(staged.workspace, '.stores', `b${batch}-r${readAhead}`),
+    embedder: timed,
+    batchSize: batch,
+    readAhead,
+  });
+  const seconds = now() - t0;
+  if (report.added !== files.length || report.skipped.length > 0) {
+    throw new Error(`${folder}: indexed ${report.added} of ${files.length}, skipped ${JSON.stringify(report.skipped.slice(0, 3))}`);
+  }
+  return { ...rate(report.added, seconds), modelSeconds };
+}
+
+async function measureDataset(encoder: ClipEncoder, job: Job, dataset: DatasetName, batch: number): Promise<DatasetResult> {
+  const o = job.options;
+  const { root, files } = await datasetFiles(dataset, o.limit);
+  const workspace = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-bench-index-'));
+  try {
+    const staged = await stageDataset(root, files, workspace, segmentSize(o, job.model));
+    const premade = await premadeBatches(encoder, staged.segments[0].files, batch);
+    await encoder.embedPixels(premade[0]); // warm-up: the first run allocates onnxruntime's buffers
+    const stagesMs = await measureStages(encoder, staged.segments[0].files, batch, path.join(workspace, '.stages'));
+
+    const aheadOf = (r: ReadAhead) => (r === 'auto' ? defaultReadAhead(batch) : r);
+    const units = ['model', ...o.readAheads.map((r) => `r${aheadOf(r)}`)].filter((u, i, all) => all.indexOf(u) === i);
+    const totals = new Map(units.map((u) => [u, { images: 0, seconds: 0, modelSeconds: 0 }]));
+    const perSegment: Map<string, Rate>[] = [];
+    for (let s = 0; s < staged.segments.length; s++) {
+      const rates = new Map<string, Rate>();
+      // Rotate the order every segment, so drift in the machine's load falls on every unit alike.
+      for (let k = 0; k < units.length; k++) {
+        const unit = units[(s + k) % units.length];
+        const n = staged.segments[s].files.length;
+        const r: PipelineRun =
+          unit === 'model'
+            ? await runModelAlone(encoder, premade, n).then((alone) => ({ ...alone, modelSeconds: alone.seconds }))
+            : await runPipeline(encoder, staged, s, batch, Number(unit.slice(1)));
+        rates.set(unit, r);
+        const total = totals.get(unit)!;
+        total.images += r.images;
+        total.seconds += r.seconds;
+        total.modelSeconds += r.modelSeconds;
+      }
+      perSegment.push(rates);
+      const line = units.map((u) => `${u === 'model' ? 'model alone' : `read-ahead ${u.slice(1)}`} ${rates.get(u)!.perSecond.toFixed(1)}/s`);
+      log(`${job.model} [${job.threads}] ${dataset} b${batch} segment ${s + 1}/${staged.segments.length}: ${line.join(', ')}`);
+    }
+    const model = totals.get('model')!;
+    const modelAlone = rate(model.images, model.seconds);
+    const pipelines = o.readAheads.map((readAhead): PipelineResult => {
+      const unit = `r${aheadOf(readAhead)}`;
+      const t = totals.get(unit)!;
+      const r = rate(t.images, t.seconds);
+      return {
+        readAhead,
+        batchesAhead: aheadOf(readAhead),
+        ...r,
+        modelShare: t.modelSeconds / t.seconds,
+        ratio: r.perSecond / modelAlone.perSecond,
+        segmentRatios: perSegment.map((m) => m.get(unit)!.perSecond / m.get('model')!.perSecond),
+      };
+    });
+    return { dataset, batch, images: files.length, segments: staged.segments.length, stagesMs, modelAlone, pipelines };
+  } finally {
+    await fs.rm(workspace, { recursive: true, force: true });
+  }
+}
+
+async function run(job: Job): Promise<ProcessResult> {
+  const t0 = now();
+  const { encoder, threads } = await loadWithThreads(job.modelDir, job.threads);
+  const loadSeconds = now() - t0;
+  const rssAfterLoadMb = process.memoryUsage().rss / 2 ** 20;
+  const datasets: DatasetResult[] = [];
+  try {
+    for (const dataset of job.options.datasets) {
+      for (const batch of job.options.batchSizes) datasets.push(await measureDataset(encoder, job, dataset, batch));
+    }
+  } finally {
+    await encoder.dispose();
+  }
+  return { model: job.model, threads, loadSeconds, rssAfterLoadMb, peakRssMb: process.resourceUsage().maxRSS / 1024, datasets };
+}
+
+process.once('message', (job: Job) => {
+  run(job).then(
+    (result) => process.send!({ result }, () => process.exit(0)),
+    (err: unknown) => process.send!({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }, () => process.exit(1)),
+  );
+});

@@ -1,0 +1,50 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as Sharp from 'sharp';
+import { ClipEncoder, loadClip } from '../../src/core/embed/clip';
+import { applyThreadSettings, chooseThreadSettings, withThreadDefaults } from '../../src/worker/native-threads';
+import { CLIP_PRESETS, generateClipModel } from '../../tools/generate-model/generate';
+import type { ModelName, ThreadMode } from './options';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The generated model's folder (git-ignored .cache), made on first use: ViT-B/32 shapes take a few seconds. */
+export async function ensureModel(name: ModelName, log: (s: string) => void): Promise<string> {
+  const dir = path.join(REPO_ROOT, '.cache', 'models', `generated-clip-${name}`);
+  if (!fs.existsSync(path.join(dir, 'onnx', 'vision_model.onnx'))) {
+    log(`generating the ${name} model into ${path.relative(REPO_ROOT, dir)}/ ...`);
+    await generateClipModel(dir, CLIP_PRESETS[name]);
+  }
+  return dir;
+}
+
+/** What a thread mode amounts to, as reported next to the figures. */
+export interface ThreadReport {
+  mode: string;
+  onnxIntraOp: string;
+  onnxSpinning: boolean;
+  sharpConcurrency: number;
+  sharpCache: boolean;
+  uvThreadpool: number;
+}
+
+/**
+ * Loads the encoder the way the chosen mode says (sharp's settings are per process: call once per process).
+ */
+export async function loadWithThreads(modelDir: string, mode: ThreadMode): Promise<{ encoder: ClipEncoder; threads: ThreadReport }> {
+  const sharp = require('sharp') as typeof Sharp;
+  let intraOp: number | undefined;
+  if (mode === 'worker') intraOp = applyThreadSettings(chooseThreadSettings()).onnxThreads;
+  else if (typeof mode === 'number') intraOp = mode;
+  const sessionOptions = intraOp === undefined ? undefined : (withThreadDefaults(undefined, intraOp) as Record<string, unknown>);
+  const encoder = await loadClip(modelDir, { sessionOptions });
+  const threads: ThreadReport = {
+    mode: String(mode),
+    onnxIntraOp: intraOp === undefined ? 'default (one per physical core)' : String(intraOp),
+    onnxSpinning: intraOp === undefined,
+    sharpConcurrency: sharp.concurrency(),
+    sharpCache: mode !== 'worker',
+    uvThreadpool: Number(process.env.UV_THREADPOOL_SIZE) || 4,
+  };
+  return { encoder, threads };
+}
