@@ -51,7 +51,11 @@ export class ProcessLock {
         fs.rmSync(file, { force: true }); // the holder died without releasing
         continue;
       }
-      if (holder === null && attempt < 2) continue; // the holder was just releasing it, or a torn write: try again
+      if (holder === null && unreadableForLong(file)) {
+        fs.rmSync(file, { force: true }); // written by a version that could leave a torn lock, killed mid-write
+        continue;
+      }
+      if (holder === null && attempt < 2) continue; // the holder was just releasing it: try again
       throw lockedError(file, holder);
     }
     throw lockedError(file, readHolder(file));
@@ -70,23 +74,32 @@ export class ProcessLock {
   }
 }
 
+/**
+ * Creates the lock file complete or not at all: the holder is written to a file of this process, fsynced, then
+ * linked to the lock's name (link fails with EEXIST like an exclusive create). A kill at any point leaves no
+ * empty or half-written lock, which no later process could attribute to a dead holder.
+ */
 function tryCreate(file: string, purpose: string): boolean {
-  let fd: number;
+  // Named like writeFileAtomic's temporaries, so a kill before the link leaves nothing the store's cleanup misses.
+  const staging = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fd = fs.openSync(file, 'wx');
+    const holder: Holder = { pid: process.pid, hostname: os.hostname(), since: new Date().toISOString(), purpose };
+    const fd = fs.openSync(staging, 'w');
+    try {
+      fs.writeSync(fd, JSON.stringify(holder));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.linkSync(staging, file);
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw writeError(err, file);
-  }
-  try {
-    const holder: Holder = { pid: process.pid, hostname: os.hostname(), since: new Date().toISOString(), purpose };
-    fs.writeSync(fd, JSON.stringify(holder));
-    fs.fsyncSync(fd);
   } finally {
-    fs.closeSync(fd);
+    fs.rmSync(staging, { force: true });
   }
-  return true;
 }
 
 function readHolder(file: string): Holder | null {
@@ -95,6 +108,15 @@ function readHolder(file: string): Holder | null {
     return typeof h.pid === 'number' && typeof h.hostname === 'string' ? h : null;
   } catch {
     return null;
+  }
+}
+
+/** An unreadable lock file more than 10 s old: no live writer takes that long to write a few bytes. */
+function unreadableForLong(file: string): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > 10_000;
+  } catch {
+    return false;
   }
 }
 

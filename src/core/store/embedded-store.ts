@@ -76,7 +76,11 @@ export class EmbeddedStore implements VectorStore {
     }
     const lock = access === 'write' ? ProcessLock.acquire(EmbeddedStore.lockPath(dir), lockPurpose()) : undefined;
     try {
-      return await EmbeddedStore.load(dir, expected, lock);
+      const store = await EmbeddedStore.load(dir, expected, lock);
+      // A writer killed mid-write leaves temporaries and uncommitted data files (as large as the store); the
+      // writer lock makes this process the only writer, so they can go now.
+      if (lock) await store.removeLeftovers();
+      return store;
     } catch (err) {
       lock?.release();
       throw err;
@@ -383,6 +387,7 @@ export class EmbeddedStore implements VectorStore {
   /** Leftovers of a writer killed mid-rewrite: data files of other generations and temporary files. */
   async removeLeftovers(): Promise<void> {
     await removeStaleTemporaries(this.dir);
+    await removeStaleTemporaries(path.join(this.dir, 'seen'));
     const keep = new Set([vectorsName(this.manifest.generation), recordsName(this.manifest.generation)]);
     for (const name of await fs.readdir(this.dir)) {
       if (/^(vectors-\d+\.f32|records-\d+\.jsonl)$/.test(name) && !keep.has(name)) {

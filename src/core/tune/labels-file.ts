@@ -1,13 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
-import { appendDurable } from '../fs/durable';
+import { writeFileAtomic } from '../fs/durable';
 import { sha256 } from '../util/hash';
 
 /**
- * `labels.jsonl`: every score the user gave, appended and fsynced before it is used, one JSON object per
- * line. It is the source of truth: the weights are a function of it (and the start point), so a head can be
- * rebuilt exactly, reviewed in a diff, and nothing acknowledged is lost in a crash.
+ * `labels.jsonl`: every score the user gave, saved (fsync) before it is used, one JSON object per line. It is
+ * the source of truth: the weights are a function of it (and the start point), so a head can be rebuilt exactly, reviewed in a diff, and nothing acknowledged is lost in a crash.
  */
 export const LABELS_FILE_NAME = 'labels.jsonl';
 
@@ -104,16 +103,20 @@ export function parseLabel(line: string, file: string, lineNo: number): Label {
 }
 
 /**
- * Appends labels durably. If a previous writer was killed mid-line, the torn fragment is cut first (by its
- * bytes) so the file stays one valid object per line (the fragment was never acknowledged to anyone); a
- * complete last label that only lacks its newline is kept.
+ * Adds a round's labels all or nothing: the file is rewritten (temporary file, fsync, rename) with the new lines
+ * after the old bytes, so a kill leaves either the old file or the new one, never part of a round (which would
+ * retrain the head on some of a batch and make a resubmitted batch label those records twice). The cost is
+ * O(labels) per round, a few hundred kilobytes at most. A fragment torn by an older appending writer is cut
+ * (it was never acknowledged to anyone); a complete last label that only lacks its newline is kept.
  */
 export async function appendLabels(file: string, labels: Label[]): Promise<void> {
   if (labels.length === 0) return;
   const { tornBytes, missingNewline } = await readLabels(file);
-  if (tornBytes > 0) {
-    const { size } = await fs.stat(file);
-    await fs.truncate(file, size - tornBytes);
-  }
-  await appendDurable(file, (missingNewline ? '\n' : '') + labels.map((l) => JSON.stringify(l) + '\n').join(''));
+  const old = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return Buffer.alloc(0);
+    throw err;
+  });
+  const kept = old.subarray(0, old.length - tornBytes);
+  const added = Buffer.from((missingNewline ? '\n' : '') + labels.map((l) => JSON.stringify(l) + '\n').join(''), 'utf8');
+  await writeFileAtomic(file, Buffer.concat([kept, added]));
 }
