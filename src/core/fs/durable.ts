@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { processRuns } from './processes';
 import { writing } from './write-errors';
 
 /**
@@ -104,15 +105,5 @@ export async function removeDeadTemporaries(dir: string): Promise<void> {
   for (const name of names) {
     const writer = /^\..+\.(\d+)\.\d+\.tmp$/.exec(name);
     if (writer && !processRuns(Number(writer[1]))) await fs.rm(path.join(dir, name), { force: true });
-  }
-}
-
-function processRuns(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0); // signal 0: only asks whether the process exists
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it exists, under another user
   }
 }

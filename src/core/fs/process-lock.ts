@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
+import { processRuns } from './processes';
 import { writeError } from './write-errors';
 
 /**
@@ -47,7 +48,7 @@ export class ProcessLock {
         held.set(file, { count: 1 });
         return new ProcessLock(file);
       }
-      if (holder && holder.hostname === os.hostname() && !isRunning(holder.pid)) {
+      if (holder && holder.hostname === os.hostname() && !processRuns(holder.pid)) {
         fs.rmSync(file, { force: true }); // the holder died without releasing
         continue;
       }
@@ -120,14 +121,6 @@ function unreadableForLong(file: string): boolean {
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
-  }
-}
 
 function lockedError(file: string, holder: Holder | null): VectorTuneError {
   const who = holder
