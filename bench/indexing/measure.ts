@@ -11,7 +11,7 @@ import { decodeImage, DecodedImage } from '../../src/core/embed/image';
 import { defaultReadAhead } from '../../src/core/ingest/embed-files';
 import { indexFolder } from '../../src/core/ingest/index-folder';
 import { datasetFiles, StagedDataset, stageDataset } from './data';
-import { loadWithThreads, ThreadReport } from './models';
+import { dtypeOf, loadWithThreads, ThreadReport } from './models';
 import { DatasetName, ModelName, Options, ReadAhead, segmentSize, ThreadMode } from './options';
 
 export interface Job {
@@ -207,7 +207,7 @@ async function measureDataset(encoder: ClipEncoder, job: Job, dataset: DatasetNa
 
 async function run(job: Job): Promise<ProcessResult> {
   const t0 = now();
-  const { encoder, threads } = await loadWithThreads(job.modelDir, job.threads);
+  const { encoder, threads } = await loadWithThreads(job.modelDir, job.threads, dtypeOf(job.model));
   const loadSeconds = now() - t0;
   const rssAfterLoadMb = process.memoryUsage().rss / 2 ** 20;
   const datasets: DatasetResult[] = [];

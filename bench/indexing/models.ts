@@ -1,21 +1,31 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Sharp from 'sharp';
-import { ClipEncoder, loadClip } from '../../src/core/embed/clip';
+import { ClipDtype, ClipEncoder, loadClip } from '../../src/core/embed/clip';
 import { applyThreadSettings, chooseThreadSettings, withThreadDefaults } from '../../src/worker/native-threads';
 import { CLIP_PRESETS, generateClipModel } from '../../tools/generate-model/generate';
 import type { ModelName, ThreadMode } from './options';
+import { ensureQuantised } from './quantize';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
-/** The generated model's folder (git-ignored .cache), made on first use: ViT-B/32 shapes take a few seconds. */
+/** Which ONNX files of the folder a model name means. */
+export function dtypeOf(name: ModelName): ClipDtype {
+  return name === 'vit-b-32-q8' ? 'q8' : 'fp32';
+}
+
+/**
+ * The generated model's folder (git-ignored .cache), made on first use: ViT-B/32 shapes take a few seconds,
+ * quantising them a few more.
+ */
 export async function ensureModel(name: ModelName, log: (s: string) => void): Promise<string> {
-  const dir = path.join(REPO_ROOT, '.cache', 'models', `generated-clip-${name}`);
+  const preset = name === 'tiny' ? 'tiny' : 'vit-b-32';
+  const dir = path.join(REPO_ROOT, '.cache', 'models', `generated-clip-${preset}`);
   if (!fs.existsSync(path.join(dir, 'onnx', 'vision_model.onnx'))) {
-    log(`generating the ${name} model into ${path.relative(REPO_ROOT, dir)}/ ...`);
-    await generateClipModel(dir, CLIP_PRESETS[name]);
+    log(`generating the ${preset} model into ${path.relative(REPO_ROOT, dir)}/ ...`);
+    await generateClipModel(dir, CLIP_PRESETS[preset]);
   }
-  return dir;
+  return dtypeOf(name) === 'q8' ? ensureQuantised(dir, log) : dir;
 }
 
 /** What a thread mode amounts to, as reported next to the figures. */
@@ -29,15 +39,15 @@ export interface ThreadReport {
 }
 
 /**
- * Loads the encoder the way the chosen mode says (sharp's settings are per process: call once per process).
+ * Loads the encoder the way the chosen mode says. sharp's settings are per process: use one mode per process.
  */
-export async function loadWithThreads(modelDir: string, mode: ThreadMode): Promise<{ encoder: ClipEncoder; threads: ThreadReport }> {
+export async function loadWithThreads(modelDir: string, mode: ThreadMode, dtype: ClipDtype = 'fp32'): Promise<{ encoder: ClipEncoder; threads: ThreadReport }> {
   const sharp = require('sharp') as typeof Sharp;
   let intraOp: number | undefined;
   if (mode === 'worker') intraOp = applyThreadSettings(chooseThreadSettings()).onnxThreads;
   else if (typeof mode === 'number') intraOp = mode;
   const sessionOptions = intraOp === undefined ? undefined : (withThreadDefaults(undefined, intraOp) as Record<string, unknown>);
-  const encoder = await loadClip(modelDir, { sessionOptions });
+  const encoder = await loadClip(modelDir, { sessionOptions, dtype });
   const threads: ThreadReport = {
     mode: String(mode),
     onnxIntraOp: intraOp === undefined ? 'default (one per physical core)' : String(intraOp),

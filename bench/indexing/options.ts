@@ -1,8 +1,10 @@
 import * as path from 'node:path';
+import { parseArgs as nodeParseArgs } from 'node:util';
 
 export const DATASETS = ['cifar10-test', 'clothing'] as const;
 export type DatasetName = (typeof DATASETS)[number];
-export const MODELS = ['vit-b-32', 'tiny'] as const;
+/** The generated models; vit-b-32-q8 is vit-b-32 with int8 weights (quantize.ts), and is not run by default. */
+export const MODELS = ['vit-b-32', 'tiny', 'vit-b-32-q8'] as const;
 export type ModelName = (typeof MODELS)[number];
 
 /**
@@ -33,7 +35,7 @@ export const USAGE = `npx tsx bench/indexing/main.ts [options]
 
   --limit N             images per dataset, spread over its files (default: all: 10,000 CIFAR-10, 3,781 clothing)
   --datasets a,b        ${DATASETS.join(',')} (default both)
-  --models a,b          ${MODELS.join(',')} (default both; generated into .cache/models/ when missing)
+  --models a,b          ${MODELS.join(',')} (default vit-b-32,tiny; generated into .cache/models/ when missing)
   --threads a,b         defaults,worker and/or intra-op thread counts (default: defaults,worker)
   --batch a,b           images per model call (default 8)
   --read-ahead a,b      pipeline variants: batches prepared ahead, or auto = the default (default: auto;
@@ -56,37 +58,35 @@ const whole = (s: string) => (/^\d+$/.test(s) ? Number(s) : undefined);
 const oneOf = <T extends string>(known: readonly T[]) => (s: string) => (known.includes(s as T) ? (s as T) : undefined);
 
 export function parseArgs(argv: string[]): Options {
-  const o: Options = {
-    datasets: [...DATASETS],
-    models: [...MODELS],
-    threads: ['defaults', 'worker'],
-    batchSizes: [8],
-    readAheads: ['auto'],
-    out: path.resolve(__dirname, '..', '..', 'bench-results', 'indexing'),
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--limit') o.limit = list(flag, value(), positive)[0];
-    else if (flag === '--datasets') o.datasets = list(flag, value(), oneOf(DATASETS));
-    else if (flag === '--models') o.models = list(flag, value(), oneOf(MODELS));
-    else if (flag === '--threads') o.threads = list(flag, value(), (s): ThreadMode | undefined => (s === 'defaults' || s === 'worker' ? s : positive(s)));
-    else if (flag === '--batch') o.batchSizes = list(flag, value(), positive);
-    else if (flag === '--read-ahead') o.readAheads = list(flag, value(), (v): ReadAhead | undefined => (v === 'auto' ? v : whole(v)));
-    else if (flag === '--segment') o.segment = list(flag, value(), positive)[0];
-    else if (flag === '--out') o.out = path.resolve(value());
-    else if (flag === '--help' || flag === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else throw new Error(`unknown argument ${flag} (see --help)`);
+  const { values: v } = nodeParseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(
+        ['limit', 'datasets', 'models', 'threads', 'batch', 'read-ahead', 'segment', 'out'].map((name) => [name, { type: 'string' as const }]),
+      ),
+    },
+  });
+  const argsOf = v as Record<string, string | undefined>;
+  if (v.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  return o;
+  const given = <T>(name: string, parse: (s: string) => T | undefined, fallback: T[]): T[] =>
+    argsOf[name] === undefined ? fallback : list(`--${name}`, argsOf[name]!, parse);
+  return {
+    limit: given('limit', positive, [undefined as number | undefined])[0],
+    datasets: given('datasets', oneOf(DATASETS), [...DATASETS]),
+    models: given('models', oneOf(MODELS), ['vit-b-32', 'tiny']),
+    threads: given('threads', (s): ThreadMode | undefined => (s === 'defaults' || s === 'worker' ? s : positive(s)), ['defaults', 'worker']),
+    batchSizes: given('batch', positive, [8]),
+    readAheads: given('read-ahead', (s): ReadAhead | undefined => (s === 'auto' ? s : whole(s)), ['auto']),
+    segment: given('segment', positive, [undefined as number | undefined])[0],
+    out: path.resolve(argsOf.out ?? path.join(__dirname, '..', '..', 'bench-results', 'indexing')),
+  };
 }
 
 export function segmentSize(o: Options, model: ModelName): number {
-  return o.segment ?? (model === 'vit-b-32' ? 96 : 1000);
+  return o.segment ?? (model === 'tiny' ? 1000 : 96);
 }
