@@ -8,11 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ClipEncoder, PixelBatch } from '../../src/core/embed/clip';
 import { decodeImage, DecodedImage } from '../../src/core/embed/image';
-import { defaultReadAhead } from '../../src/core/ingest/embed-files';
 import { indexFolder } from '../../src/core/ingest/index-folder';
 import { datasetFiles, StagedDataset, stageDataset } from './data';
 import { dtypeOf, loadWithThreads, ThreadReport } from './models';
-import { DatasetName, ModelName, Options, ReadAhead, segmentSize, ThreadMode } from './options';
+import { DatasetName, ModelName, Options, segmentSize, ThreadMode } from './options';
 
 export interface Job {
   model: ModelName;
@@ -28,9 +27,8 @@ export interface Rate {
 }
 
 export interface PipelineResult extends Rate {
-  /** As asked ('auto' or a number) and the batches that meant. */
-  readAhead: ReadAhead;
-  batchesAhead: number;
+  /** Batches prepared ahead of the model. */
+  readAhead: number;
   /** Share of the pipeline's time spent inside the model: what is left is the pipeline's own cost. */
   modelShare: number;
   /** This variant's rate over model-alone's, both summed over all segments. */
@@ -160,8 +158,7 @@ async function measureDataset(encoder: ClipEncoder, job: Job, dataset: DatasetNa
     await encoder.embedPixels(premade[0]); // warm-up: the first run allocates onnxruntime's buffers
     const stagesMs = await measureStages(encoder, staged.segments[0].files, batch, path.join(workspace, '.stages'));
 
-    const aheadOf = (r: ReadAhead) => (r === 'auto' ? defaultReadAhead(batch) : r);
-    const units = ['model', ...o.readAheads.map((r) => `r${aheadOf(r)}`)].filter((u, i, all) => all.indexOf(u) === i);
+    const units = ['model', ...new Set(o.readAheads.map((r) => `r${r}`))];
     const totals = new Map(units.map((u) => [u, { images: 0, seconds: 0, modelSeconds: 0 }]));
     const perSegment: Map<string, Rate>[] = [];
     for (let s = 0; s < staged.segments.length; s++) {
@@ -187,12 +184,11 @@ async function measureDataset(encoder: ClipEncoder, job: Job, dataset: DatasetNa
     const model = totals.get('model')!;
     const modelAlone = rate(model.images, model.seconds);
     const pipelines = o.readAheads.map((readAhead): PipelineResult => {
-      const unit = `r${aheadOf(readAhead)}`;
+      const unit = `r${readAhead}`;
       const t = totals.get(unit)!;
       const r = rate(t.images, t.seconds);
       return {
         readAhead,
-        batchesAhead: aheadOf(readAhead),
         ...r,
         modelShare: t.modelSeconds / t.seconds,
         ratio: r.perSecond / modelAlone.perSecond,

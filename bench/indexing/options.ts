@@ -14,8 +14,6 @@ export type ModelName = (typeof MODELS)[number];
  */
 export type ThreadMode = 'defaults' | 'worker' | number;
 
-/** A number of batches, or 'auto': what indexing does by default (defaultReadAhead in embed-files.ts). */
-export type ReadAhead = number | 'auto';
 
 export interface Options {
   /** Images per dataset (spread evenly over its sorted file list); undefined = all. */
@@ -24,8 +22,8 @@ export interface Options {
   models: ModelName[];
   threads: ThreadMode[];
   batchSizes: number[];
-  /** Pipeline variants: batches prepared ahead of the model (0 = one step after the other; 'auto' = the default). */
-  readAheads: ReadAhead[];
+  /** Pipeline variants: batches prepared ahead of the model (0 = one step after the other, as indexing does). */
+  readAheads: number[];
   /** Images per interleaved segment; undefined = chosen per model (a few seconds of work each). */
   segment?: number;
   out: string;
@@ -38,8 +36,8 @@ export const USAGE = `npx tsx bench/indexing/main.ts [options]
   --models a,b          ${MODELS.join(',')} (default vit-b-32,tiny; generated into .cache/models/ when missing)
   --threads a,b         defaults,worker and/or intra-op thread counts (default: defaults,worker)
   --batch a,b           images per model call (default 8)
-  --read-ahead a,b      pipeline variants: batches prepared ahead, or auto = the default (default: auto;
-                        0,auto compares with preparing each batch only when the model wants it)
+  --read-ahead a,b      pipeline variants: batches prepared ahead of the model (default 0, what indexing
+                        does; 0,6 compares it with reading 6 batches ahead)
   --segment N           images per interleaved segment (default: 96 for vit-b-32, 1000 for tiny)
   --out DIR             where results.json and results.md go (default bench-results/indexing)`;
 
@@ -81,7 +79,7 @@ export function parseArgs(argv: string[]): Options {
     models: given('models', oneOf(MODELS), ['vit-b-32', 'tiny']),
     threads: given('threads', (s): ThreadMode | undefined => (s === 'defaults' || s === 'worker' ? s : positive(s)), ['defaults', 'worker']),
     batchSizes: given('batch', positive, [8]),
-    readAheads: given('read-ahead', (s): ReadAhead | undefined => (s === 'auto' ? s : whole(s)), ['auto']),
+    readAheads: given('read-ahead', whole, [0]),
     segment: given('segment', positive, [undefined as number | undefined])[0],
     out: path.resolve(argsOf.out ?? path.join(__dirname, '..', '..', 'bench-results', 'indexing')),
   };

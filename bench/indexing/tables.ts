@@ -32,7 +32,7 @@ export function throughputTable(results: ProcessResult[]): string {
         d.dataset,
         String(d.images),
         String(d.batch),
-        v.readAhead === 'auto' ? `auto (${v.batchesAhead})` : String(v.readAhead),
+        String(v.readAhead),
         f1(d.modelAlone.perSecond),
         f1(v.perSecond),
         pct(v.ratio),

@@ -7,21 +7,10 @@ export interface EmbedFilesOptions {
   maxPixels?: number;
   signal?: AbortSignal;
   /**
-   * Batches read, decoded and preprocessed ahead of the one the model is running on (default: enough batches
-   * for READ_AHEAD_IMAGES images). 0 prepares each batch only when the model is ready for it, one step after
-   * the other.
+   * Batches read, decoded and preprocessed ahead of the one the model is running on. Default 0: each batch is
+   * prepared when the model is ready for it. See embedFiles for what reading ahead gains, and why it is off.
    */
   readAhead?: number;
-}
-
-/**
- * Images prepared ahead by default: each holds its pixels and its model input (about 0.8 MB at 224 px), and
- * six batches of 8 are deep enough for a decode's whole chain of steps to happen while the model runs.
- */
-export const READ_AHEAD_IMAGES = 48;
-
-export function defaultReadAhead(batchSize: number): number {
-  return Math.max(1, Math.ceil(READ_AHEAD_IMAGES / batchSize));
 }
 
 export interface EmbeddedBatch<T> {
@@ -55,16 +44,21 @@ interface PreparedBatch<T> {
  * or stop. Files that fail to decode are reported with their reason and the run goes on. Stops early (before
  * the next batch) when the signal is aborted.
  *
- * onnxruntime-node runs the model synchronously on this thread, so nothing written in JavaScript can run
+ * With `readAhead`: onnxruntime-node runs the model synchronously on this thread, so no JavaScript can run
  * beside it. What can: file reads and sharp's decoding and resizing, which run on libuv's thread pool. So the
  * next `readAhead` batches are started before the model runs on the current one, and their native work
  * proceeds on the cores the model leaves idle. Vectors still come out in input order.
  *
  * A decode is a chain of native steps (open, stat, read, close, header, pixels; then a resize), and each step
  * is started from this thread when the one before it ends: while the model blocks the thread, every chain
- * moves one step at most. Hence several batches ahead, not one: a batch started k model runs before its turn
- * has had k steps done in the model's shadow. (Measured with ViT-B/32 shapes on 2 cores, the time outside the
- * model per batch of 8 went from about 45 ms with nothing read ahead to 25 ms with 4-8 batches ahead.)
+ * moves one step at most. Hence several batches ahead (6 batches of 8, say), not one: a batch started k model runs
+ * before its turn has had k steps done in the model's shadow.
+ *
+ * It is off by default. Measured with ViT-B/32 shapes on 2 cores (bench/indexing), it took about 10 ms off the
+ * 45-50 ms spent outside the model per batch of 8 with one onnxruntime thread, and nothing measurable with
+ * two: only 1-2% of throughput, once decoding and preprocessing had become cheap. And it keeps the thread
+ * inside onnxruntime nearly all the time, where terminating a worker thread (WorkerClient.terminateWorker)
+ * aborts the whole process: onnxruntime-node cannot return into a terminating thread.
  */
 export async function* embedFiles<T>(
   items: T[],
@@ -73,7 +67,7 @@ export async function* embedFiles<T>(
   options: EmbedFilesOptions = {},
 ): AsyncGenerator<EmbeddedBatch<T>> {
   const batchSize = options.batchSize ?? 8;
-  const readAhead = options.readAhead ?? defaultReadAhead(batchSize);
+  const readAhead = options.readAhead ?? 0;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(readAhead) || readAhead < 0) throw new Error(`read-ahead must be a whole number of batches, got ${readAhead}`);
 
