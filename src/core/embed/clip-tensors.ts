@@ -4,6 +4,7 @@
 import type * as Transformers from '@huggingface/transformers';
 import type { Model, TransformersModule } from './clip-load';
 import { DecodedImage, resizeShortSide } from './image';
+import { VectorTuneError } from '../errors';
 
 /**
  * Checks a decoded image and shrinks it to the processor's target size. transformers.js resizes in Node with a
@@ -136,7 +137,7 @@ export function encodeTexts(
 }
 
 /** Splits a [n, dim] output into n L2-normalised rows (each its own Float32Array). */
-export function unitRows(tensor: Transformers.Tensor, n: number, dim: number): Float32Array[] {
+export function unitRows(tensor: Transformers.Tensor, n: number, dim: number, towerFile: string): Float32Array[] {
   const t = tensor.type === 'float32' ? tensor : tensor.to('float32');
   const data = t.data as Float32Array;
   if (t.dims.length !== 2 || t.dims[0] !== n || t.dims[1] !== dim) {
@@ -148,7 +149,14 @@ export function unitRows(tensor: Transformers.Tensor, n: number, dim: number): F
     let sum = 0;
     for (let i = 0; i < dim; i++) sum += row[i] * row[i];
     const norm = Math.sqrt(sum);
-    if (!(norm > 0) || !Number.isFinite(norm)) throw new Error(`model returned a ${Number.isFinite(norm) ? 'zero' : 'non-finite'} embedding for item ${r}`);
+    if (!(norm > 0) || !Number.isFinite(norm)) {
+      // Only damaged weights do this (a zero or NaN vector cannot be normalised, and would poison search).
+      throw new VectorTuneError(
+        `the model returned a ${Number.isFinite(norm) ? 'zero' : 'non-finite'} embedding (item ${r} of ${n}): its weights are damaged.`,
+        towerFile,
+        'Download the model again, or point Vector Tune at an intact copy.',
+      );
+    }
     for (let i = 0; i < dim; i++) row[i] /= norm;
     rows.push(row);
   }

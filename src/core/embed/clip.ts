@@ -135,6 +135,16 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     }
     imageSize = imageSizeOf(processor, where('preprocessor_config.json'));
     dimension = checkVisionSession(sessionOf(visionModel), where(onnxFileName('vision', dtype)), imageSize);
+    // A vision tower from another model (or a config from one) would make every stored vector the wrong width
+    // for heads and prompts made with the config's: refuse naming both files.
+    const projection = (visionModel.config as unknown as Record<string, unknown>).projection_dim;
+    if (typeof projection === 'number' && projection !== dimension) {
+      throw new VectorTuneError(
+        `${where('config.json')} says projection_dim ${projection}, but ${where(onnxFileName('vision', dtype))} gives ${dimension}-d embeddings: they come from different models.`,
+        where(onnxFileName('vision', dtype)),
+        'Use the files of one model (download it again if unsure).',
+      );
+    }
   } catch (err) {
     await visionModel.dispose();
     throw err;
@@ -190,7 +200,7 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     if (batch.count === 0) return [];
     const pixels = batch.pixelValues;
     const out = await visionModel.forward({ pixel_values: inputType === 'float16' ? pixels.to('float16') : pixels });
-    return unitRows(out.image_embeds, batch.count, dimension);
+    return unitRows(out.image_embeds, batch.count, dimension, where(onnxFileName('vision', dtype)));
   };
 
   return {
@@ -213,7 +223,7 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
       });
       const { tokenizer, model } = await textSide;
       const out = await model.forward(encodeTexts(tf, tokenizer, model, texts));
-      return unitRows(out.text_embeds, texts.length, dimension);
+      return unitRows(out.text_embeds, texts.length, dimension, where(onnxFileName('text', dtype)));
     },
 
     async dispose(): Promise<void> {
