@@ -12,6 +12,7 @@ const EXTERNAL = ['sharp', 'onnxruntime-node', '@huggingface/transformers'];
  * node_modules (transformers.js is loaded with import(), which ignores NODE_PATH). Returns the file and its removal.
  */
 export async function bundleVictim(): Promise<{ file: string; remove: () => Promise<void> }> {
+  await fs.mkdir(path.join(REPO_ROOT, '.cache'), { recursive: true }); // absent in a fresh clone
   const dir = await fs.mkdtemp(path.join(REPO_ROOT, '.cache', 'crash-faults-'));
   const file = path.join(dir, 'victim.js');
   await build({
