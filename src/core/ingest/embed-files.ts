@@ -51,14 +51,15 @@ interface PreparedBatch<T> {
  *
  * A decode is a chain of native steps (open, stat, read, close, header, pixels; then a resize), and each step
  * is started from this thread when the one before it ends: while the model blocks the thread, every chain
- * moves one step at most. Hence several batches ahead (6 batches of 8, say), not one: a batch started k model runs
- * before its turn has had k steps done in the model's shadow.
+ * moves one step at most. Hence several batches ahead, not one: a batch started k model runs before its turn
+ * has had k steps done in the model's shadow.
  *
- * It is off by default. Measured with ViT-B/32 shapes on 2 cores (bench/indexing), it took about 10 ms off the
- * 45-50 ms spent outside the model per batch of 8 with one onnxruntime thread, and nothing measurable with
- * two: only 1-2% of throughput, once decoding and preprocessing had become cheap. And it keeps the thread
+ * It is off by default. Measured with ViT-B/32 shapes on 2 cores (bench/indexing, 6 batches of 8 ahead), it
+ * took CIFAR-10's 32 px images from 88.6% to 91.2% of the model alone under onnxruntime's default threads, and
+ * gained nothing measurable on 256 px photos or under the worker's single thread. And it keeps the thread
  * inside onnxruntime nearly all the time, where terminating a worker thread (WorkerClient.terminateWorker)
- * aborts the whole process: onnxruntime-node cannot return into a terminating thread.
+ * aborts the whole process: onnxruntime-node cannot return into a terminating thread. A caller in its own
+ * process (the CLI) can turn it on safely.
  */
 export async function* embedFiles<T>(
   items: T[],
