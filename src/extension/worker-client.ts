@@ -53,7 +53,12 @@ export function isAbortError(err: unknown): boolean {
 }
 
 /** How long dispose() waits for the worker to release the model and store before terminating it. */
-const DISPOSE_GRACE_MS = 3000;
+/**
+ * How long dispose waits for the worker to finish its current step and release the model before terminating it.
+ * Terminating a worker thread while onnxruntime runs a batch aborts the whole process (a native exception), so
+ * this covers a slow batch of a large model, not just a quick reply.
+ */
+const DISPOSE_GRACE_MS = 15_000;
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: Error };
 
@@ -119,7 +124,8 @@ export class WorkerClient {
   /**
    * Stops the worker thread at once, as a crash would: pending requests reject with the "stopped
    * unexpectedly" EngineError, and the next request starts a fresh worker (configured, its head reopened).
-   * For a worker that no longer answers (a restart command or watchdog in the extension) and for tests.
+   * For a worker that no longer answers (a restart command or watchdog in the extension) and for tests. Not
+   * while it runs a model: terminating a worker thread inside onnxruntime aborts the whole process.
    */
   async terminateWorker(): Promise<void> {
     await this.thread?.worker.terminate();
