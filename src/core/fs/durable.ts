@@ -78,15 +78,7 @@ export async function fileExists(file: string): Promise<boolean> {
 
 /** Removes the temporary files writeFileAtomic leaves behind when a process is killed mid-write. */
 export async function removeStaleTemporaries(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return;
-  }
-  await Promise.all(
-    names.filter((n) => n.startsWith('.') && n.endsWith('.tmp')).map((n) => fs.rm(path.join(dir, n), { force: true })),
-  );
+  await removeTemporaries(dir, () => true);
 }
 
 /**
@@ -96,6 +88,11 @@ export async function removeStaleTemporaries(dir: string): Promise<void> {
  * `.classifier.weights.json.<pid>.<time>.tmp` in the head folder the user commits.
  */
 export async function removeDeadTemporaries(dir: string): Promise<void> {
+  await removeTemporaries(dir, (writerPid) => writerPid !== undefined && !processRuns(writerPid));
+}
+
+/** Removes the `.<name>.tmp` files of `dir` that `remove` picks, given the writer's pid when the name holds one. */
+async function removeTemporaries(dir: string, remove: (writerPid: number | undefined) => boolean): Promise<void> {
   let names: string[];
   try {
     names = await fs.readdir(dir);
@@ -103,7 +100,8 @@ export async function removeDeadTemporaries(dir: string): Promise<void> {
     return;
   }
   for (const name of names) {
+    if (!name.startsWith('.') || !name.endsWith('.tmp')) continue;
     const writer = /^\..+\.(\d+)\.\d+\.tmp$/.exec(name);
-    if (writer && !processRuns(Number(writer[1]))) await fs.rm(path.join(dir, name), { force: true });
+    if (remove(writer ? Number(writer[1]) : undefined)) await fs.rm(path.join(dir, name), { force: true });
   }
 }
