@@ -34,13 +34,20 @@ export interface LabelsRead {
 }
 
 export async function readLabels(file: string): Promise<LabelsRead> {
-  let bytes: Buffer;
+  return parseLabels(await readLabelsBytes(file), file);
+}
+
+/** The file's bytes; none when it does not exist yet (a head without labels). */
+async function readLabelsBytes(file: string): Promise<Buffer> {
   try {
-    bytes = await fs.readFile(file);
+    return await fs.readFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { labels: [], sha256: sha256(''), tornTail: null, tornBytes: 0, missingNewline: false };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
     throw new VectorTuneError(`cannot read the labels file (${(err as NodeJS.ErrnoException).code}).`, file);
   }
+}
+
+function parseLabels(bytes: Buffer, file: string): LabelsRead {
   // Split on the last newline byte, not in decoded text: a kill can cut a multi-byte character in half.
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const end = Math.max(bytes.lastIndexOf(0x0a) + 1, bom);
@@ -111,11 +118,8 @@ export function parseLabel(line: string, file: string, lineNo: number): Label {
  */
 export async function appendLabels(file: string, labels: Label[]): Promise<void> {
   if (labels.length === 0) return;
-  const { tornBytes, missingNewline } = await readLabels(file);
-  const old = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return Buffer.alloc(0);
-    throw err;
-  });
+  const old = await readLabelsBytes(file);
+  const { tornBytes, missingNewline } = parseLabels(old, file);
   const kept = old.subarray(0, old.length - tornBytes);
   const added = Buffer.from((missingNewline ? '\n' : '') + labels.map((l) => JSON.stringify(l) + '\n').join(''), 'utf8');
   await writeFileAtomic(file, Buffer.concat([kept, added]));
