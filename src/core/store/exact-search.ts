@@ -65,7 +65,8 @@ function shortList(input: SearchInput, dots: Int32Array, queryScale: number, que
   const { scale, quantisedNorm, residualNorm } = rows;
   const bias = ranking.kind === 'boundary' ? ranking.bias : 0;
   const top = ranking.kind === 'top';
-  const worst = new KLargest(k);
+  // The k largest worst-case keys so far; its threshold is the k-th of them (-Infinity until k were offered).
+  const worst = new TopK(k);
   let threshold = -Infinity;
   const rowsKept: number[] = [];
   const bestKeys: number[] = [];
@@ -88,45 +89,13 @@ function shortList(input: SearchInput, dots: Int32Array, queryScale: number, que
       rowsKept.push(row);
       bestKeys.push(best);
     }
-    if (worstKey > threshold) threshold = worst.offer(worstKey);
+    if (worstKey > threshold) {
+      worst.offer(worstKey, row, 0);
+      threshold = worst.threshold();
+    }
   }
   // The threshold only rose during the pass; drop what the final one rules out.
   const out: number[] = [];
   for (let i = 0; i < rowsKept.length; i++) if (bestKeys[i] >= threshold) out.push(rowsKept[i]);
   return out;
-}
-
-/** The k largest numbers offered; `offer` returns the k-th largest so far (−Infinity until k were offered). */
-class KLargest {
-  private readonly heap: Float64Array;
-  private size = 0;
-
-  constructor(private readonly k: number) {
-    this.heap = new Float64Array(k);
-  }
-
-  offer(x: number): number {
-    const h = this.heap;
-    if (this.size < this.k) {
-      let i = this.size++;
-      h[i] = x;
-      while (i > 0 && h[(i - 1) >> 1] > h[i]) {
-        const p = (i - 1) >> 1;
-        [h[p], h[i]] = [h[i], h[p]];
-        i = p;
-      }
-    } else if (x > h[0]) {
-      h[0] = x;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < this.k && h[l] < h[m]) m = l;
-        if (r < this.k && h[r] < h[m]) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i], h[m]];
-        i = m;
-      }
-    }
-    return this.size === this.k ? h[0] : -Infinity;
-  }
 }
