@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isInside } from '../ingest/walk';
 
 /**
  * The real file behind a workspace-relative path from a store or labels file, or undefined when it is not inside
@@ -17,6 +18,5 @@ export function resolveInside(root: string, relative: string): string | undefine
   } catch {
     return undefined; // missing, or a dangling link: nothing to show
   }
-  const rel = path.relative(realRoot, realFile);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? realFile : undefined;
+  return realFile !== realRoot && isInside(realFile, realRoot) ? realFile : undefined;
 }
