@@ -24,7 +24,9 @@ function options([src, out, platform]) {
 
 async function main() {
   const watch = process.argv.includes('--watch');
-  const contexts = await Promise.all(entries.filter(([src]) => fs.existsSync(src)).map((e) => esbuild.context(options(e))));
+  const contexts = await Promise.all(
+    entries.filter(([src]) => fs.existsSync(src)).map((e) => esbuild.context(options(e))),
+  );
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));
     return;

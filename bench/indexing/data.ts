@@ -9,7 +9,9 @@ export const SHARED_DATA = path.resolve(__dirname, '..', '..', '..', 'shared', '
 export async function datasetFiles(name: DatasetName, limit?: number): Promise<{ root: string; files: string[] }> {
   const root = path.join(SHARED_DATA, name);
   const { images } = await listImageFiles(root).catch((err: unknown) => {
-    throw new Error(`cannot list the dataset ${root}: ${err instanceof Error ? err.message : String(err)} (see ../shared/data/README.md)`);
+    throw new Error(
+      `cannot list the dataset ${root}: ${err instanceof Error ? err.message : String(err)} (see ../shared/data/README.md)`,
+    );
   });
   if (images.length === 0) throw new Error(`no images under ${root}`);
   if (!limit || limit >= images.length) return { root, files: images };
@@ -29,7 +31,12 @@ export interface StagedDataset {
  * can be indexed by its own indexFolder call between the model-alone runs. The copies are fresh, so they are
  * in the page cache: the benchmark measures reading from memory, not from a cold disk.
  */
-export async function stageDataset(root: string, files: string[], workspace: string, segmentSize: number): Promise<StagedDataset> {
+export async function stageDataset(
+  root: string,
+  files: string[],
+  workspace: string,
+  segmentSize: number,
+): Promise<StagedDataset> {
   const segments: StagedDataset['segments'] = [];
   for (let start = 0; start < files.length; start += segmentSize) {
     const folder = path.join(workspace, `seg-${String(segments.length).padStart(3, '0')}`);

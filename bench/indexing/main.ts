@@ -24,7 +24,9 @@ function measure(job: Job): Promise<ProcessResult> {
       if (m.error) reject(new Error(`measuring ${job.model} [${job.threads}] failed:\n${m.error}`));
       result = m.result;
     });
-    child.on('exit', (code) => (result ? resolve(result) : reject(new Error(`measuring ${job.model} [${job.threads}] exited with code ${code}`))));
+    child.on('exit', (code) =>
+      result ? resolve(result) : reject(new Error(`measuring ${job.model} [${job.threads}] exited with code ${code}`)),
+    );
     child.send(job);
   });
 }
@@ -44,7 +46,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const o = parseArgs(process.argv.slice(2));
   const cores = os.availableParallelism();
-  const log = (s: string) => process.stderr.write(`  [${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}\n`);
+  const log = (s: string) =>
+    process.stderr.write(`  [${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}\n`);
   const results: ProcessResult[] = [];
   for (const model of o.models) {
     const modelDir = await ensureModel(model, log);

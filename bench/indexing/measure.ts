@@ -80,7 +80,12 @@ async function premadeBatches(encoder: ClipEncoder, files: string[], batch: numb
 }
 
 /** Each step alone, one after the other, over up to 10 batches of the first segment. */
-async function measureStages(encoder: ClipEncoder, files: string[], batch: number, scratch: string): Promise<DatasetResult['stagesMs']> {
+async function measureStages(
+  encoder: ClipEncoder,
+  files: string[],
+  batch: number,
+  scratch: string,
+): Promise<DatasetResult['stagesMs']> {
   const { EmbeddedStore } = await import('../../src/core/store/embedded-store');
   const store = await EmbeddedStore.openOrCreate(scratch, { modelId: encoder.modelId, dimension: encoder.dimension });
   const t = { decode: 0, preprocess: 0, model: 0, store: 0 };
@@ -120,7 +125,13 @@ interface PipelineRun extends Rate {
   modelSeconds: number;
 }
 
-async function runPipeline(encoder: ClipEncoder, staged: StagedDataset, segment: number, batch: number, readAhead: number): Promise<PipelineRun> {
+async function runPipeline(
+  encoder: ClipEncoder,
+  staged: StagedDataset,
+  segment: number,
+  batch: number,
+  readAhead: number,
+): Promise<PipelineRun> {
   const { folder, files } = staged.segments[segment];
   let modelSeconds = 0;
   const timed: ClipEncoder = {
@@ -143,12 +154,19 @@ async function runPipeline(encoder: ClipEncoder, staged: StagedDataset, segment:
   });
   const seconds = now() - t0;
   if (report.added !== files.length || report.skipped.length > 0) {
-    throw new Error(`${folder}: indexed ${report.added} of ${files.length}, skipped ${JSON.stringify(report.skipped.slice(0, 3))}`);
+    throw new Error(
+      `${folder}: indexed ${report.added} of ${files.length}, skipped ${JSON.stringify(report.skipped.slice(0, 3))}`,
+    );
   }
   return { ...rate(report.added, seconds), modelSeconds };
 }
 
-async function measureDataset(encoder: ClipEncoder, job: Job, dataset: DatasetName, batch: number): Promise<DatasetResult> {
+async function measureDataset(
+  encoder: ClipEncoder,
+  job: Job,
+  dataset: DatasetName,
+  batch: number,
+): Promise<DatasetResult> {
   const o = job.options;
   const { root, files } = await datasetFiles(dataset, o.limit);
   const workspace = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-bench-index-'));
@@ -178,8 +196,12 @@ async function measureDataset(encoder: ClipEncoder, job: Job, dataset: DatasetNa
         total.modelSeconds += r.modelSeconds;
       }
       perSegment.push(rates);
-      const line = units.map((u) => `${u === 'model' ? 'model alone' : `read-ahead ${u.slice(1)}`} ${rates.get(u)!.perSecond.toFixed(1)}/s`);
-      log(`${job.model} [${job.threads}] ${dataset} b${batch} segment ${s + 1}/${staged.segments.length}: ${line.join(', ')}`);
+      const line = units.map(
+        (u) => `${u === 'model' ? 'model alone' : `read-ahead ${u.slice(1)}`} ${rates.get(u)!.perSecond.toFixed(1)}/s`,
+      );
+      log(
+        `${job.model} [${job.threads}] ${dataset} b${batch} segment ${s + 1}/${staged.segments.length}: ${line.join(', ')}`,
+      );
     }
     const model = totals.get('model')!;
     const modelAlone = rate(model.images, model.seconds);
@@ -214,12 +236,20 @@ async function run(job: Job): Promise<ProcessResult> {
   } finally {
     await encoder.dispose();
   }
-  return { model: job.model, threads, loadSeconds, rssAfterLoadMb, peakRssMb: process.resourceUsage().maxRSS / 1024, datasets };
+  return {
+    model: job.model,
+    threads,
+    loadSeconds,
+    rssAfterLoadMb,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    datasets,
+  };
 }
 
 process.once('message', (job: Job) => {
   run(job).then(
     (result) => process.send!({ result }, () => process.exit(0)),
-    (err: unknown) => process.send!({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }, () => process.exit(1)),
+    (err: unknown) =>
+      process.send!({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }, () => process.exit(1)),
   );
 });

@@ -41,12 +41,17 @@ export interface ThreadReport {
 /**
  * Loads the encoder the way the chosen mode says. sharp's settings are per process: use one mode per process.
  */
-export async function loadWithThreads(modelDir: string, mode: ThreadMode, dtype: ClipDtype = 'fp32'): Promise<{ encoder: ClipEncoder; threads: ThreadReport }> {
+export async function loadWithThreads(
+  modelDir: string,
+  mode: ThreadMode,
+  dtype: ClipDtype = 'fp32',
+): Promise<{ encoder: ClipEncoder; threads: ThreadReport }> {
   const sharp = require('sharp') as typeof Sharp;
   let intraOp: number | undefined;
   if (mode === 'worker') intraOp = applyThreadSettings(chooseThreadSettings()).onnxThreads;
   else if (typeof mode === 'number') intraOp = mode;
-  const sessionOptions = intraOp === undefined ? undefined : (withThreadDefaults(undefined, intraOp) as Record<string, unknown>);
+  const sessionOptions =
+    intraOp === undefined ? undefined : (withThreadDefaults(undefined, intraOp) as Record<string, unknown>);
   const encoder = await loadClip(modelDir, { sessionOptions, dtype });
   const threads: ThreadReport = {
     mode: String(mode),

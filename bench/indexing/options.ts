@@ -14,7 +14,6 @@ export type ModelName = (typeof MODELS)[number];
  */
 export type ThreadMode = 'defaults' | 'worker' | number;
 
-
 export interface Options {
   /** Images per dataset (spread evenly over its sorted file list); undefined = all. */
   limit?: number;
@@ -42,7 +41,10 @@ export const USAGE = `npx tsx bench/indexing/main.ts [options]
   --out DIR             where results.json and results.md go (default bench-results/indexing)`;
 
 function list<T>(flag: string, raw: string, parse: (s: string) => T | undefined): T[] {
-  const values = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const values = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (values.length === 0) throw new Error(`${flag} needs at least one value`);
   return values.map((v) => {
     const parsed = parse(v);
@@ -53,7 +55,10 @@ function list<T>(flag: string, raw: string, parse: (s: string) => T | undefined)
 
 const positive = (s: string) => (/^\d+$/.test(s) && Number(s) > 0 ? Number(s) : undefined);
 const whole = (s: string) => (/^\d+$/.test(s) ? Number(s) : undefined);
-const oneOf = <T extends string>(known: readonly T[]) => (s: string) => (known.includes(s as T) ? (s as T) : undefined);
+const oneOf =
+  <T extends string>(known: readonly T[]) =>
+  (s: string) =>
+    known.includes(s as T) ? (s as T) : undefined;
 
 export function parseArgs(argv: string[]): Options {
   const { values: v } = nodeParseArgs({
@@ -62,7 +67,10 @@ export function parseArgs(argv: string[]): Options {
     options: {
       help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries(
-        ['limit', 'datasets', 'models', 'threads', 'batch', 'read-ahead', 'segment', 'out'].map((name) => [name, { type: 'string' as const }]),
+        ['limit', 'datasets', 'models', 'threads', 'batch', 'read-ahead', 'segment', 'out'].map((name) => [
+          name,
+          { type: 'string' as const },
+        ]),
       ),
     },
   });
@@ -77,7 +85,10 @@ export function parseArgs(argv: string[]): Options {
     limit: given('limit', positive, [undefined as number | undefined])[0],
     datasets: given('datasets', oneOf(DATASETS), [...DATASETS]),
     models: given('models', oneOf(MODELS), ['vit-b-32', 'tiny']),
-    threads: given('threads', (s): ThreadMode | undefined => (s === 'defaults' || s === 'worker' ? s : positive(s)), ['defaults', 'worker']),
+    threads: given('threads', (s): ThreadMode | undefined => (s === 'defaults' || s === 'worker' ? s : positive(s)), [
+      'defaults',
+      'worker',
+    ]),
     batchSizes: given('batch', positive, [8]),
     readAheads: given('read-ahead', whole, [0]),
     segment: given('segment', positive, [undefined as number | undefined])[0],

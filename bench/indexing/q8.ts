@@ -31,17 +31,24 @@ function parse(argv: string[]): Args {
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, v] = [argv[i], argv[i + 1]];
     if (flag === '--threads') a.threads = v === 'defaults' || v === 'worker' ? v : Number(v);
-    else if (flag === '--images' || flag === '--rounds' || flag === '--batch') a[flag.slice(2) as 'images' | 'rounds' | 'batch'] = Number(v);
-    else throw new Error(`unknown argument ${flag}; usage: q8.ts [--images 64] [--rounds 6] [--batch 8] [--threads defaults|worker|N]`);
+    else if (flag === '--images' || flag === '--rounds' || flag === '--batch')
+      a[flag.slice(2) as 'images' | 'rounds' | 'batch'] = Number(v);
+    else
+      throw new Error(
+        `unknown argument ${flag}; usage: q8.ts [--images 64] [--rounds 6] [--batch 8] [--threads defaults|worker|N]`,
+      );
   }
-  for (const [k, v] of Object.entries(a)) if (typeof v === 'number' && !(Number.isInteger(v) && v > 0)) throw new Error(`--${k} takes a positive integer`);
+  for (const [k, v] of Object.entries(a))
+    if (typeof v === 'number' && !(Number.isInteger(v) && v > 0)) throw new Error(`--${k} takes a positive integer`);
   return a;
 }
 
 async function batchesOf(encoder: ClipEncoder, files: string[], batch: number): Promise<PixelBatch[]> {
   const out: PixelBatch[] = [];
   for (let i = 0; i < files.length; i += batch) {
-    const decoded = await Promise.all(files.slice(i, i + batch).map((f) => decodeImage(f, { targetShortSide: encoder.imageSize })));
+    const decoded = await Promise.all(
+      files.slice(i, i + batch).map((f) => decodeImage(f, { targetShortSide: encoder.imageSize })),
+    );
     out.push(await encoder.preprocessImages(decoded.flatMap((d) => (d.ok ? [d.image] : []))));
   }
   return out;
@@ -70,7 +77,13 @@ async function main(): Promise<void> {
       }
       mine.sort((p, q) => p - q);
       cosines.push(...mine);
-      rows.push([dataset, String(mine.length), mine[0].toFixed(4), quantile(mine, 0.05).toFixed(4), quantile(mine, 0.5).toFixed(4)]);
+      rows.push([
+        dataset,
+        String(mine.length),
+        mine[0].toFixed(4),
+        quantile(mine, 0.05).toFixed(4),
+        quantile(mine, 0.5).toFixed(4),
+      ]);
       // Speed, interleaved: the two models take turns, the order swapped every round.
       for (let r = 0; r < a.rounds; r++) {
         for (const name of r % 2 ? (['q8', 'fp32'] as const) : (['fp32', 'q8'] as const)) {
@@ -91,7 +104,16 @@ async function main(): Promise<void> {
       table(['dataset', 'images', 'min', '5th percentile', 'median'], rows),
       '',
       'Model alone, images/s (interleaved):',
-      table(['fp32', 'q8', 'q8 / fp32'], [[rate(speed.fp32).toFixed(1), rate(speed.q8).toFixed(1), `${(rate(speed.q8) / rate(speed.fp32)).toFixed(2)}x`]]),
+      table(
+        ['fp32', 'q8', 'q8 / fp32'],
+        [
+          [
+            rate(speed.fp32).toFixed(1),
+            rate(speed.q8).toFixed(1),
+            `${(rate(speed.q8) / rate(speed.fp32)).toFixed(2)}x`,
+          ],
+        ],
+      ),
       '',
       `model files: fp32 ${mb(path.join(dir, 'onnx', 'vision_model.onnx'))}, q8 ${mb(path.join(dir, 'onnx', 'vision_model_quantized.onnx'))}`,
     ].join('\n');

@@ -36,7 +36,8 @@ export function quantiseColumns(w: Float32Array, rows: number, cols: number): { 
   for (let c = 0; c < cols; c++) scales[c] = scales[c] > 0 ? scales[c] / 127 : 1;
   const q = new Int8Array(rows * cols);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) q[r * cols + c] = Math.max(-127, Math.min(127, Math.round(w[r * cols + c] / scales[c])));
+    for (let c = 0; c < cols; c++)
+      q[r * cols + c] = Math.max(-127, Math.min(127, Math.round(w[r * cols + c] / scales[c])));
   }
   return { q, scales };
 }
@@ -82,7 +83,8 @@ export function quantiseModel(bytes: Uint8Array): { bytes: Uint8Array; report: Q
     report.bytesAfter += q.byteLength + scales.byteLength + cols;
   }
   graph.initializer = [...initializers.values()].filter((t) => !replaced.has(t.name!)).concat(added);
-  if (!model.opsetImport.some((o) => o.domain === 'com.microsoft')) model.opsetImport.push({ domain: 'com.microsoft', version: 1 });
+  if (!model.opsetImport.some((o) => o.domain === 'com.microsoft'))
+    model.opsetImport.push({ domain: 'com.microsoft', version: 1 });
   return { bytes: onnx.ModelProto.encode(model).finish(), report };
 }
 
@@ -93,7 +95,13 @@ export function quantiseModel(bytes: Uint8Array): { bytes: Uint8Array; report: Q
 export async function ensureQuantised(modelDir: string, log: (s: string) => void = () => {}): Promise<string> {
   for (const tower of ['vision', 'text']) {
     const out = path.join(modelDir, 'onnx', `${tower}_model_quantized.onnx`);
-    if (await fs.stat(out).then(() => true, () => false)) continue;
+    if (
+      await fs.stat(out).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     const started = Date.now();
     const { bytes, report } = quantiseModel(await fs.readFile(path.join(modelDir, 'onnx', `${tower}_model.onnx`)));
     const tmp = `${out}.tmp-${process.pid}`;

@@ -3,7 +3,8 @@ import type { ProcessResult } from './measure';
 /** A plain-text table: first column left-aligned, the rest right-aligned. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -43,7 +44,20 @@ export function throughputTable(results: ProcessResult[]): string {
     ),
   );
   return table(
-    ['model', 'threads', 'dataset', 'images', 'batch', 'read-ahead', 'model alone/s', 'pipeline/s', 'ratio', 'segments: median (range)', 'in model', '>= 90%'],
+    [
+      'model',
+      'threads',
+      'dataset',
+      'images',
+      'batch',
+      'read-ahead',
+      'model alone/s',
+      'pipeline/s',
+      'ratio',
+      'segments: median (range)',
+      'in model',
+      '>= 90%',
+    ],
     rows,
   );
 }
@@ -54,10 +68,23 @@ export function stagesTable(results: ProcessResult[]): string {
     p.datasets.map((d) => {
       const s = d.stagesMs;
       const total = s.decode + s.preprocess + s.model + s.store;
-      return [p.model, p.threads.mode, d.dataset, String(d.batch), s.decode.toFixed(2), s.preprocess.toFixed(2), s.model.toFixed(2), s.store.toFixed(2), pct(s.model / total)];
+      return [
+        p.model,
+        p.threads.mode,
+        d.dataset,
+        String(d.batch),
+        s.decode.toFixed(2),
+        s.preprocess.toFixed(2),
+        s.model.toFixed(2),
+        s.store.toFixed(2),
+        pct(s.model / total),
+      ];
     }),
   );
-  return table(['model', 'threads', 'dataset', 'batch', 'decode ms', 'preprocess ms', 'model ms', 'store ms', 'model share'], rows);
+  return table(
+    ['model', 'threads', 'dataset', 'batch', 'decode ms', 'preprocess ms', 'model ms', 'store ms', 'model share'],
+    rows,
+  );
 }
 
 export function processTable(results: ProcessResult[]): string {
@@ -74,7 +101,18 @@ export function processTable(results: ProcessResult[]): string {
     String(Math.round(p.peakRssMb)),
   ]);
   return table(
-    ['model', 'threads', 'onnx intra-op', 'spinning', 'sharp threads', 'sharp cache', 'libuv pool', 'load s', 'RSS loaded MB', 'peak RSS MB'],
+    [
+      'model',
+      'threads',
+      'onnx intra-op',
+      'spinning',
+      'sharp threads',
+      'sharp cache',
+      'libuv pool',
+      'load s',
+      'RSS loaded MB',
+      'peak RSS MB',
+    ],
     rows,
   );
 }

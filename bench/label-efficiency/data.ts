@@ -25,8 +25,14 @@ export interface Task {
 }
 
 export const EMBEDDINGS = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'embeddings');
-const CLOTHING = { npy: path.join(EMBEDDINGS, 'clothing-mobilenetv2.npy'), csv: path.join(EMBEDDINGS, 'clothing-mobilenetv2.csv') };
-const CIFAR = { npy: path.join(EMBEDDINGS, 'cifar10-test-mobilenetv2.npy'), csv: path.join(EMBEDDINGS, 'cifar10-test-mobilenetv2.csv') };
+const CLOTHING = {
+  npy: path.join(EMBEDDINGS, 'clothing-mobilenetv2.npy'),
+  csv: path.join(EMBEDDINGS, 'clothing-mobilenetv2.csv'),
+};
+const CIFAR = {
+  npy: path.join(EMBEDDINGS, 'cifar10-test-mobilenetv2.npy'),
+  csv: path.join(EMBEDDINGS, 'cifar10-test-mobilenetv2.csv'),
+};
 
 /** Fixed, so the CIFAR pool/held-out split (and so the full-supervision reference) is one for every run seed. */
 const CIFAR_SPLIT_SEED = 20240611;
@@ -47,17 +53,36 @@ interface Table {
  */
 export type ClothingHeldOut = 'test' | 'validation+test';
 
-export async function clothingTasks(workDir: string, classes: string[], heldSplits: ClothingHeldOut = 'test'): Promise<Task[]> {
+export async function clothingTasks(
+  workDir: string,
+  classes: string[],
+  heldSplits: ClothingHeldOut = 'test',
+): Promise<Task[]> {
   const t = await loadTable(CLOTHING.npy, CLOTHING.csv, (csv) => column(csv, 'split', CLOTHING.csv));
   const storeDir = path.join(workDir, 'clothing-store');
   await importEmbeddings({
-    npyFile: CLOTHING.npy, csvFile: CLOTHING.csv, storeDir, modelId: 'nsfwjs-mobilenetv2', idColumn: 'path',
-    rowColumn: 'row', where: [{ column: 'split', value: 'train' }], centre: true,
+    npyFile: CLOTHING.npy,
+    csvFile: CLOTHING.csv,
+    storeDir,
+    modelId: 'nsfwjs-mobilenetv2',
+    idColumn: 'path',
+    rowColumn: 'row',
+    where: [{ column: 'split', value: 'train' }],
+    centre: true,
   });
   const store = await EmbeddedStore.open(storeDir);
   if (heldSplits === 'validation+test') t.parts = t.parts.map((p) => (p === 'validation' ? 'test' : p));
-  return classes.map((positive) => buildTask(`clothing/${positive}`, positive, store, t, 'train', 'test',
-    `pool = train split, held-out = ${heldSplits} split${heldSplits === 'test' ? '' : 's'} (natural rates)`));
+  return classes.map((positive) =>
+    buildTask(
+      `clothing/${positive}`,
+      positive,
+      store,
+      t,
+      'train',
+      'test',
+      `pool = train split, held-out = ${heldSplits} split${heldSplits === 'test' ? '' : 's'} (natural rates)`,
+    ),
+  );
 }
 
 /**
@@ -75,16 +100,35 @@ export async function cifarTask(workDir: string, positive: string, rate: number)
   });
   // The importer filters on a CSV column, so write the split as one (a derived CSV in the temp folder).
   const csvFile = path.join(workDir, 'cifar10-split.csv');
-  await fs.writeFile(csvFile, toCsv(['row', 'path', 'label', 'part'], t.ids.map((id, i) => [String(t.rows[i]), id, t.labels[i], parts[i]])));
+  await fs.writeFile(
+    csvFile,
+    toCsv(
+      ['row', 'path', 'label', 'part'],
+      t.ids.map((id, i) => [String(t.rows[i]), id, t.labels[i], parts[i]]),
+    ),
+  );
   const storeDir = path.join(workDir, `cifar10-${positive}-store`);
   await importEmbeddings({
-    npyFile: CIFAR.npy, csvFile, storeDir, modelId: 'nsfwjs-mobilenetv2', idColumn: 'path',
-    rowColumn: 'row', where: [{ column: 'part', value: 'pool' }], centre: true,
+    npyFile: CIFAR.npy,
+    csvFile,
+    storeDir,
+    modelId: 'nsfwjs-mobilenetv2',
+    idColumn: 'path',
+    rowColumn: 'row',
+    where: [{ column: 'part', value: 'pool' }],
+    centre: true,
   });
   const store = await EmbeddedStore.open(storeDir);
   const pct = `${+(rate * 100).toFixed(2)}%`;
-  return buildTask(`cifar10/${positive}`, positive, store, t, 'pool', 'held',
-    `seeded 50/50 split of the 10,000; ${positive} subsampled to ${pct} of the pool; held-out half at its natural rate`);
+  return buildTask(
+    `cifar10/${positive}`,
+    positive,
+    store,
+    t,
+    'pool',
+    'held',
+    `seeded 50/50 split of the 10,000; ${positive} subsampled to ${pct} of the pool; held-out half at its natural rate`,
+  );
 }
 
 /** Part of each CSV line: "pool", "held" or "dropped" (a pool positive left out to make the class rare). */
@@ -97,11 +141,17 @@ function splitCifar(labels: string[], positive: string, rate: number): string[] 
   const negatives = poolRows.filter((r) => labels[r] !== positive).length;
   const keep = Math.round((negatives * rate) / (1 - rate));
   const poolPositives = poolRows.filter((r) => labels[r] === positive);
-  shuffledIndices(poolPositives.length, random).slice(keep).forEach((i) => (parts[poolPositives[i]] = 'dropped'));
+  shuffledIndices(poolPositives.length, random)
+    .slice(keep)
+    .forEach((i) => (parts[poolPositives[i]] = 'dropped'));
   return parts;
 }
 
-async function loadTable(npy: string, csvFile: string, partsOf: (csv: Awaited<ReturnType<typeof readCsv>>) => string[]): Promise<Table> {
+async function loadTable(
+  npy: string,
+  csvFile: string,
+  partsOf: (csv: Awaited<ReturnType<typeof readCsv>>) => string[],
+): Promise<Table> {
   const matrix = asMatrix(await readNpy(npy), npy);
   const csv = await readCsv(csvFile);
   return {
@@ -115,16 +165,27 @@ async function loadTable(npy: string, csvFile: string, partsOf: (csv: Awaited<Re
   };
 }
 
-function buildTask(name: string, positive: string, store: EmbeddedStore, t: Table, poolPart: string, heldPart: string, how: string): Task {
+function buildTask(
+  name: string,
+  positive: string,
+  store: EmbeddedStore,
+  t: Table,
+  poolPart: string,
+  heldPart: string,
+  how: string,
+): Task {
   const poolIds = store.allRecords().map((r) => r.id);
   const labelOf = new Map(t.ids.map((id, i) => [id, t.labels[i]]));
   const poolPositives = new Set(poolIds.filter((id) => labelOf.get(id) === positive));
   const heldLines = t.ids.map((_, i) => i).filter((i) => t.parts[i] === heldPart);
   const data = new Float32Array(heldLines.length * t.dim);
-  heldLines.forEach((line, i) => data.set(t.data.subarray(t.rows[line] * t.dim, (t.rows[line] + 1) * t.dim), i * t.dim));
+  heldLines.forEach((line, i) =>
+    data.set(t.data.subarray(t.rows[line] * t.dim, (t.rows[line] + 1) * t.dim), i * t.dim),
+  );
   const truth = heldLines.map((line) => t.labels[line] === positive);
   const positives = truth.filter(Boolean).length;
-  if (poolIds.length !== t.parts.filter((p) => p === poolPart).length) throw new Error(`${name}: the store does not hold the whole pool`);
+  if (poolIds.length !== t.parts.filter((p) => p === poolPart).length)
+    throw new Error(`${name}: the store does not hold the whole pool`);
   const rate = (n: number, of: number) => `${n}/${of} = ${((100 * n) / of).toFixed(1)}%`;
   return {
     name,

@@ -41,8 +41,11 @@ const TASK_OF: Record<string, string> = { hat: 'clothing/hat', skirt: 'clothing/
 function jobsFor(o: Options): Job[] {
   const tasks = o.classes.map((c) => TASK_OF[c]);
   const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
-  const loops: Job[] = tasks.flatMap((task) => seeds.flatMap((seed) => METHODS.map((method): Job => ({ kind: 'loop', task, method, seed }))));
-  const cost = (j: Job) => (j.kind === 'full' ? 3 : j.method === 'random' ? 10 : 1) * (j.task.startsWith('cifar') ? 1.5 : 1);
+  const loops: Job[] = tasks.flatMap((task) =>
+    seeds.flatMap((seed) => METHODS.map((method): Job => ({ kind: 'loop', task, method, seed }))),
+  );
+  const cost = (j: Job) =>
+    (j.kind === 'full' ? 3 : j.method === 'random' ? 10 : 1) * (j.task.startsWith('cifar') ? 1.5 : 1);
   return [...tasks.map((task): Job => ({ kind: 'full', task })), ...loops].sort((a, b) => cost(b) - cost(a));
 }
 
@@ -53,11 +56,21 @@ function assemble(task: string, results: JobResult[], o: Options): TaskResult {
   const info: TaskInfo = fullJob.info;
   const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
   const curveOf = (method: Method, seed: number) =>
-    (mine.find((r) => r.kind === 'loop' && r.method === method && r.seed === seed) as Extract<JobResult, { kind: 'loop' }>).curve;
-  const curves = Object.fromEntries(METHODS.map((m) => [m, seeds.map((s) => curveOf(m, s))])) as Record<Method, CurvePoint[][]>;
+    (
+      mine.find((r) => r.kind === 'loop' && r.method === method && r.seed === seed) as Extract<
+        JobResult,
+        { kind: 'loop' }
+      >
+    ).curve;
+  const curves = Object.fromEntries(METHODS.map((m) => [m, seeds.map((s) => curveOf(m, s))])) as Record<
+    Method,
+    CurvePoint[][]
+  >;
   const reference = fullJob.full.ap;
   const random = summarise('random', curves.random, reference, b.random, b.common);
-  const summaries = METHODS.filter((m) => m !== 'random').map((m) => summarise(m, curves[m], reference, b.common, b.common, random.reach));
+  const summaries = METHODS.filter((m) => m !== 'random').map((m) =>
+    summarise(m, curves[m], reference, b.common, b.common, random.reach),
+  );
   summaries.push(random);
   return {
     task,
@@ -83,10 +96,15 @@ async function main(): Promise<void> {
   const jobs = jobsFor(o);
   log(`${jobs.length} jobs on ${Math.min(o.workers, jobs.length)} worker process(es), ${cores} cores`);
   const results = await runJobs(jobs, o, (r) => {
-    if (r.kind === 'full') log(`${r.task}: full supervision AP ${r.full.ap.toFixed(3)} after ${r.full.passes} passes (${r.seconds.toFixed(1)} s)`);
+    if (r.kind === 'full')
+      log(
+        `${r.task}: full supervision AP ${r.full.ap.toFixed(3)} after ${r.full.passes} passes (${r.seconds.toFixed(1)} s)`,
+      );
     else {
       const at = r.curve.find((p) => p.labels === b.common) ?? r.curve[r.curve.length - 1];
-      log(`${r.task} seed ${r.seed} ${r.method.padEnd(8)} AP@${at.labels} ${at.ap.toFixed(3)} (${at.positives} positives) in ${r.seconds.toFixed(1)} s`);
+      log(
+        `${r.task} seed ${r.seed} ${r.method.padEnd(8)} AP@${at.labels} ${at.ap.toFixed(3)} (${at.positives} positives) in ${r.seconds.toFixed(1)} s`,
+      );
     }
   });
   const tasks = o.classes.map((c) => assemble(TASK_OF[c], results, o));

@@ -59,18 +59,20 @@ export function parseArgs(argv: string[], cores: number): Options {
       const v = value();
       if (v !== 'test' && v !== 'validation+test') throw new Error('--clothing-held takes test or validation+test');
       o.clothingHeld = v;
-    }
-    else if (flag === '--classes') {
+    } else if (flag === '--classes') {
       o.classes = value().split(',');
       const unknown = o.classes.filter((c) => !CLASSES.includes(c));
       if (unknown.length > 0) throw new Error(`--classes: unknown ${unknown.join(', ')}; known: ${CLASSES.join(', ')}`);
     } else if (flag === '--set') {
       const [key, text = ''] = value().split('=');
-      if (!(key in DEFAULT_TRAINING)) throw new Error(`--set: unknown training setting "${key}"; known: ${Object.keys(DEFAULT_TRAINING).join(', ')}`);
+      if (!(key in DEFAULT_TRAINING))
+        throw new Error(`--set: unknown training setting "${key}"; known: ${Object.keys(DEFAULT_TRAINING).join(', ')}`);
       const n = Number(text);
       (o.settings as Record<string, unknown>)[key] = text.trim() !== '' && Number.isFinite(n) ? n : text;
     } else if (flag === '--help' || flag === '-h') {
-      console.log('npx tsx bench/label-efficiency/main.ts [--seeds 5] [--budget 300] [--random-factor 5] [--batch 10] [--classes hat,skirt,ship] [--set key=value]... [--clothing-held test|validation+test] [--workers N] [--out dir]');
+      console.log(
+        'npx tsx bench/label-efficiency/main.ts [--seeds 5] [--budget 300] [--random-factor 5] [--batch 10] [--classes hat,skirt,ship] [--set key=value]... [--clothing-held test|validation+test] [--workers N] [--out dir]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${flag} (see --help)`);
   }

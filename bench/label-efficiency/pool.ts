@@ -15,25 +15,31 @@ export async function runJobs(jobs: Job[], options: Options, onResult: (r: JobRe
   const children: ChildProcess[] = [];
   try {
     await Promise.all(
-      Array.from({ length: workers }, () =>
-        new Promise<void>((resolve, reject) => {
-          const child = fork(path.join(__dirname, 'worker.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-          children.push(child);
-          const next = () => {
-            const job = queue.shift();
-            child.send(job ? { job } : { stop: true });
-          };
-          child.on('message', (m: { result?: JobResult; error?: string }) => {
-            if (m.error) return reject(new Error(`a benchmark worker failed:\n${m.error}`));
-            results.push(m.result!);
-            onResult(m.result!);
+      Array.from(
+        { length: workers },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const child = fork(path.join(__dirname, 'worker.ts'), [], {
+              stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+            });
+            children.push(child);
+            const next = () => {
+              const job = queue.shift();
+              child.send(job ? { job } : { stop: true });
+            };
+            child.on('message', (m: { result?: JobResult; error?: string }) => {
+              if (m.error) return reject(new Error(`a benchmark worker failed:\n${m.error}`));
+              results.push(m.result!);
+              onResult(m.result!);
+              next();
+            });
+            // A worker exits after its stop message, once its temporary stores are removed.
+            child.on('exit', (code) =>
+              code === 0 ? resolve() : reject(new Error(`a benchmark worker exited with code ${code}`)),
+            );
+            child.send({ options });
             next();
-          });
-          // A worker exits after its stop message, once its temporary stores are removed.
-          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a benchmark worker exited with code ${code}`))));
-          child.send({ options });
-          next();
-        }),
+          }),
       ),
     );
   } catch (e) {

@@ -48,17 +48,22 @@ export async function runLoop(task: Task, method: Method, options: RunOptions): 
   const examples = startExamples(task, options.seed, options.starts);
   const name = `${task.positive}-${method}-s${options.seed}`;
   const session = await TuningSession.create({
-    headsDir: options.headsDir, name, store: task.store, start: { kind: 'examples', ids: examples },
-    settings: options.settings, overwrite: true,
+    headsDir: options.headsDir,
+    name,
+    store: task.store,
+    start: { kind: 'examples', ids: examples },
+    settings: options.settings,
+    overwrite: true,
   });
   const labelled = new Set(examples);
   let positives = examples.length;
   const curve: CurvePoint[] = [{ labels: session.labelCount, positives, ap: heldOutAp(task, session.currentWeights) }];
   const randomOrder = method === 'random' ? randomPoolOrder(task, options.seed, labelled) : [];
   for (let round = 1; round <= options.rounds; round++) {
-    const ids = method === 'random'
-      ? randomOrder.splice(0, options.batch)
-      : (await session.nextBatch(options.batch, method)).map((c) => c.id);
+    const ids =
+      method === 'random'
+        ? randomOrder.splice(0, options.batch)
+        : (await session.nextBatch(options.batch, method)).map((c) => c.id);
     if (ids.length === 0) break;
     for (const id of ids) if (labelled.has(id)) throw new Error(`${name}: ${id} was shown twice`);
     ids.forEach((id) => labelled.add(id));
@@ -87,19 +92,26 @@ export interface FullSupervision {
  * the same learning rate, mini-batch, L2 and class handling), from zero, in chunks of passes until the
  * training loss stops improving (relative change below `tolerance` over a chunk) or `maxPasses`.
  */
-export async function fullSupervision(task: Task, settings: Partial<TrainingSettings> = {}, chunk = 25, maxPasses = 400, tolerance = 2e-3): Promise<FullSupervision> {
+export async function fullSupervision(
+  task: Task,
+  settings: Partial<TrainingSettings> = {},
+  chunk = 25,
+  maxPasses = 400,
+  tolerance = 2e-3,
+): Promise<FullSupervision> {
   const s = { ...DEFAULT_TRAINING, ...settings, stepsPerBatch: chunk };
   const records = await task.store.fetch(task.poolIds);
   const examples: Example[] = records.map((r) => ({ x: r.vector, target: task.poolPositives.has(r.id) ? 1 : 0 }));
   const head = LinearHead.fromStart(new Float64Array(task.store.info.dimension), 0);
   const trace: FullSupervision['trace'] = [];
   const centre = task.store.info.centringMean;
-  const asWeights = () => ({
-    model: { id: task.store.info.modelId, dimension: head.dimension },
-    preprocessing: { centre: centre ? Array.from(centre) : null, normalise: 'l2' },
-    w: Array.from(head.w),
-    b: head.b,
-  }) as unknown as HeadWeights;
+  const asWeights = () =>
+    ({
+      model: { id: task.store.info.modelId, dimension: head.dimension },
+      preprocessing: { centre: centre ? Array.from(centre) : null, normalise: 'l2' },
+      w: Array.from(head.w),
+      b: head.b,
+    }) as unknown as HeadWeights;
   let previous = Infinity;
   for (let passes = chunk; passes <= maxPasses; passes += chunk) {
     const { loss } = head.train(examples, s, passes / chunk);

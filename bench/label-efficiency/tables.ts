@@ -10,7 +10,13 @@ export function formatTask(r: TaskResult): string {
     `  full supervision (every pool label, same rule and settings, ${r.full.passes} passes): held-out AP ${r.full.ap.toFixed(3)}` +
       `; start (3 examples, no training): AP ${r.startAp.mean.toFixed(3)}; base rate ${r.baseRate.toFixed(3)}`,
   ];
-  const header = ['method', 'budget', ...TARGETS.flatMap((f) => [`labels to ${pct(f)} (reached)`, 'vs random']), `AP @${r.commonBudget} mean±std [min-max]`, `pos @${r.commonBudget}`];
+  const header = [
+    'method',
+    'budget',
+    ...TARGETS.flatMap((f) => [`labels to ${pct(f)} (reached)`, 'vs random']),
+    `AP @${r.commonBudget} mean±std [min-max]`,
+    `pos @${r.commonBudget}`,
+  ];
   const rows = r.summaries.map((s) => [
     s.method,
     String(s.budget),
@@ -21,7 +27,9 @@ export function formatTask(r: TaskResult): string {
   lines.push(...table(header, rows).map((l) => `  ${l}`));
   const random = r.summaries.find((s) => s.method === 'random');
   if (random && random.budget !== r.commonBudget) {
-    lines.push(`  random continues to ${random.budget} labels so its label cost can be measured, not just bounded; its AP @${random.budget}: ${apCell(random.finalAp)}`);
+    lines.push(
+      `  random continues to ${random.budget} labels so its label cost can be measured, not just bounded; its AP @${random.budget}: ${apCell(random.finalAp)}`,
+    );
   }
   return lines.join('\n');
 }
@@ -45,9 +53,13 @@ export function verdict(r: TaskResult, factor = 5): string {
   const strategies = r.summaries.filter((s) => s.method !== 'random');
   const outcomes = strategies.map((s) => ({ s, o: outcome(s, factor) }));
   const met = outcomes.filter((x) => x.o === 'met').map((x) => x.s.method);
-  const head = met.length > 0 ? `MET by ${met.join(', ')}` : outcomes.some((x) => x.o === 'undecided') ? 'UNDECIDED' : 'NOT MET';
+  const head =
+    met.length > 0 ? `MET by ${met.join(', ')}` : outcomes.some((x) => x.o === 'undecided') ? 'UNDECIDED' : 'NOT MET';
   // Two decimals: a ratio of 4.97 must not print as the 5.0 it misses.
-  const detail = outcomes.map(({ s, o }) => `${s.method} ${ratioCell(s.ratio[0], 2) || '-'} (${s.reach[0].reached}/${s.reach[0].perSeed.length} seeds, ${o})`);
+  const detail = outcomes.map(
+    ({ s, o }) =>
+      `${s.method} ${ratioCell(s.ratio[0], 2) || '-'} (${s.reach[0].reached}/${s.reach[0].perSeed.length} seeds, ${o})`,
+  );
   return `${r.task}: ${factor}x target ${head}; labels vs random at 90%: ${detail.join(', ')}`;
 }
 
@@ -72,6 +84,7 @@ function pct(f: number): string {
 
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }

@@ -36,7 +36,14 @@ export async function syntheticStore(rows: number, log: (s: string) => void): Pr
     for (let i = 0; i < n; i++) {
       const v = new Float32Array(DIMENSION).map(gaussian);
       const id = `photos/${String((start + i) % 1000).padStart(3, '0')}/img_${String(start + i).padStart(8, '0')}.jpg`;
-      batch.push({ id, path: id, hash: (start + i).toString(16).padStart(64, '0'), size: 100_000 + i, mtimeMs: 1.7e12 + i, vector: centreAndNormalise(v, null) });
+      batch.push({
+        id,
+        path: id,
+        hash: (start + i).toString(16).padStart(64, '0'),
+        size: 100_000 + i,
+        mtimeMs: 1.7e12 + i,
+        vector: centreAndNormalise(v, null),
+      });
     }
     await store.upsert(batch);
   }
@@ -47,13 +54,23 @@ export async function syntheticStore(rows: number, log: (s: string) => void): Pr
 /** The real CIFAR-10 test embeddings (10,000 x 1,280, MobileNetV2 features), centred and normalised, as a store. */
 export async function cifarStore(): Promise<{ dir: string; labels: string[] }> {
   const dir = path.join(CACHE, 'cifar10-test');
-  const labels = fs.readFileSync(CIFAR_CSV, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[2]);
+  const labels = fs
+    .readFileSync(CIFAR_CSV, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',')[2]);
   if (await EmbeddedStore.exists(dir)) return { dir, labels };
   const m = asMatrix(await readNpy(CIFAR_NPY), CIFAR_NPY);
   const mean = meanOfRows(m.data, m.rows, m.dim);
-  const store = await EmbeddedStore.openOrCreate(dir, { modelId: 'mobilenetv2/cifar10', dimension: m.dim, centringMean: mean });
+  const store = await EmbeddedStore.openOrCreate(dir, {
+    modelId: 'mobilenetv2/cifar10',
+    dimension: m.dim,
+    centringMean: mean,
+  });
   const records: VectorRecord[] = [];
-  for (let r = 0; r < m.rows; r++) records.push({ id: `cifar/${r}`, vector: centreAndNormalise(m.data.slice(r * m.dim, (r + 1) * m.dim), mean) });
+  for (let r = 0; r < m.rows; r++)
+    records.push({ id: `cifar/${r}`, vector: centreAndNormalise(m.data.slice(r * m.dim, (r + 1) * m.dim), mean) });
   await store.upsert(records);
   await store.close();
   return { dir, labels };
@@ -78,7 +95,12 @@ export function seenRows(rows: number, share: number, seed: number): Uint8Array 
 /** Query heads: random directions (synthetic) or, on real data, class-mean minus overall-mean heads. */
 export function randomHeads(count: number, dimension: number, seed: number): Float32Array[] {
   const random = seededRandom(seed);
-  return Array.from({ length: count }, () => centreAndNormalise(new Float32Array(dimension).map(() => random() - 0.5), null).map((x) => x * 8));
+  return Array.from({ length: count }, () =>
+    centreAndNormalise(
+      new Float32Array(dimension).map(() => random() - 0.5),
+      null,
+    ).map((x) => x * 8),
+  );
 }
 
 export function classHeads(vectors: Float32Array, dimension: number, labels: string[]): Float32Array[] {

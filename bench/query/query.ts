@@ -22,7 +22,14 @@ export interface QueryRow {
 }
 
 interface UsearchModule {
-  exactSearch(dataset: Float32Array, queries: Float32Array, dimensions: number, count: number, metric: unknown, threads?: number): unknown;
+  exactSearch(
+    dataset: Float32Array,
+    queries: Float32Array,
+    dimensions: number,
+    count: number,
+    metric: unknown,
+    threads?: number,
+  ): unknown;
   MetricKind: { IP: unknown };
 }
 
@@ -46,7 +53,12 @@ function runsFor(rows: number): { engine: number; js: number; usearch: number } 
  * (the store's previous search, same filter) and usearch's SIMD `exactSearch` (no filter possible), all in this
  * process on the same vectors. Every engine answer on the first queries is compared with the plain scan's.
  */
-export async function benchQueries(dataset: string, dir: string, heads: Float32Array[], log: (s: string) => void): Promise<QueryRow[]> {
+export async function benchQueries(
+  dataset: string,
+  dir: string,
+  heads: Float32Array[],
+  log: (s: string) => void,
+): Promise<QueryRow[]> {
   const store = await EmbeddedStore.open(dir);
   const rows = await store.count();
   const { dimension } = store.info;
@@ -54,7 +66,10 @@ export async function benchQueries(dataset: string, dir: string, heads: Float32A
   const seen = seenRows(rows, 0.05, 11);
   const ids = store.allRecords().map((r) => r.id);
   await store.resetSeen('bench');
-  await store.markSeen('bench', ids.filter((_, r) => seen[r] === 1));
+  await store.markSeen(
+    'bench',
+    ids.filter((_, r) => seen[r] === 1),
+  );
   const usearch = loadUsearch();
   const runs = runsFor(rows);
   const out: QueryRow[] = [];
@@ -75,12 +90,19 @@ export async function benchQueries(dataset: string, dir: string, heads: Float32A
       let same = 0;
       for (let i = 0; i < checks; i++) {
         const got = await store.query(head(i), { k, ranking, unseenBy: 'bench' });
-        const want = scanTopK(all, dimension, rows, head(i), k, ranking, seen).map((h) => ({ id: ids[h.row], dot: h.dot }));
+        const want = scanTopK(all, dimension, rows, head(i), k, ranking, seen).map((h) => ({
+          id: ids[h.row],
+          dot: h.dot,
+        }));
         if (JSON.stringify(got.map((g) => ({ id: g.id, dot: g.dot }))) === JSON.stringify(want)) same++;
       }
       const plainJs = await timeRuns(runs.js, 1, (i) => scanTopK(all, dimension, rows, head(i), k, ranking, seen));
       const timeUsearch = (threads: number) =>
-        usearch && ranking.kind === 'top' ? timeRuns(runs.usearch, 2, (i) => usearch.exactSearch(all, head(i), dimension, k, usearch.MetricKind.IP, threads)) : null;
+        usearch && ranking.kind === 'top'
+          ? timeRuns(runs.usearch, 2, (i) =>
+              usearch.exactSearch(all, head(i), dimension, k, usearch.MetricKind.IP, threads),
+            )
+          : null;
       out.push({
         dataset,
         rows,

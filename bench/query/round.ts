@@ -25,14 +25,25 @@ export interface RoundRow {
  * The whole Next Batch step through the real `TuningSession` on the real store and head files: what the panel's
  * Enter costs. A simulated labeller scores by a hidden direction, so the head moves as it would for a user.
  */
-export async function benchRounds(dataset: string, dir: string, strategy: Strategy, rounds: number, log: (s: string) => void): Promise<RoundRow> {
+export async function benchRounds(
+  dataset: string,
+  dir: string,
+  strategy: Strategy,
+  rounds: number,
+  log: (s: string) => void,
+): Promise<RoundRow> {
   const store = await EmbeddedStore.open(dir);
   const rows = await store.count();
   const [start, truth] = randomHeads(2, store.info.dimension, 99);
   const headsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vt-round-bench-'));
   const batch = 12;
   try {
-    const session = await TuningSession.create({ headsDir, name: 'bench-round', store, start: { kind: 'prompt', prompt: 'bench', vector: start } });
+    const session = await TuningSession.create({
+      headsDir,
+      name: 'bench-round',
+      store,
+      start: { kind: 'prompt', prompt: 'bench', vector: start },
+    });
     const submit: number[] = [];
     const query: number[] = [];
     let candidates = await session.nextBatch(batch, strategy);

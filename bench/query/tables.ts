@@ -6,13 +6,32 @@ import { fmt } from './timing';
 const ratio = (slow: number | undefined, fast: number) => (slow === undefined ? '-' : `${(slow / fast).toFixed(1)}x`);
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 export function renderTables(machine: string, queries: QueryRow[], rounds: RoundRow[], memory: MemoryRow[]): string {
   const q = table(
-    ['data', 'rows', 'dim', 'ranking', 'k', 'engine median ms', 'p95 ms', 'rows/s scanned', 're-scored/query', 'same as reference',
-      'plain JS median ms', 'JS / engine', 'usearch 1 thread ms', 'usearch all cores ms', 'usearch(all) / engine'],
+    [
+      'data',
+      'rows',
+      'dim',
+      'ranking',
+      'k',
+      'engine median ms',
+      'p95 ms',
+      'rows/s scanned',
+      're-scored/query',
+      'same as reference',
+      'plain JS median ms',
+      'JS / engine',
+      'usearch 1 thread ms',
+      'usearch all cores ms',
+      'usearch(all) / engine',
+    ],
     queries.map((r) => [
       r.dataset,
       r.rows.toLocaleString('en'),
@@ -21,7 +40,7 @@ export function renderTables(machine: string, queries: QueryRow[], rounds: Round
       String(r.k),
       fmt(r.engine.median),
       fmt(r.engine.p95),
-      `${((r.rows / r.engine.median) * 1000 / 1e6).toFixed(0)}M`,
+      `${(((r.rows / r.engine.median) * 1000) / 1e6).toFixed(0)}M`,
       `${r.rescored.toLocaleString('en')}${r.fullScans ? ` (${r.fullScans} full)` : ''}`,
       r.identical,
       fmt(r.plainJs.median),
@@ -32,12 +51,38 @@ export function renderTables(machine: string, queries: QueryRow[], rounds: Round
     ]),
   );
   const rt = table(
-    ['data', 'rows', 'strategy', 'batch', 'labels at end', 'submit median ms (append, SGD, weights, seen)', 'query median ms', 'round median ms', 'round p95 ms'],
-    rounds.map((r) => [r.dataset, r.rows.toLocaleString('en'), r.strategy, String(r.batch), String(r.labelsAtEnd), fmt(r.submit.median), fmt(r.query.median), fmt(r.total.median), fmt(r.total.p95)]),
+    [
+      'data',
+      'rows',
+      'strategy',
+      'batch',
+      'labels at end',
+      'submit median ms (append, SGD, weights, seen)',
+      'query median ms',
+      'round median ms',
+      'round p95 ms',
+    ],
+    rounds.map((r) => [
+      r.dataset,
+      r.rows.toLocaleString('en'),
+      r.strategy,
+      String(r.batch),
+      String(r.labelsAtEnd),
+      fmt(r.submit.median),
+      fmt(r.query.median),
+      fmt(r.total.median),
+      fmt(r.total.p95),
+    ]),
   );
   const mt = table(
     ['rows', 'open s', 'store RSS MB', 'MB per 1M rows', 'process RSS MB'],
-    memory.map((m) => [m.rows.toLocaleString('en'), m.openSeconds.toFixed(1), m.storeMb.toFixed(0), m.perMillionMb.toFixed(0), m.processMb.toFixed(0)]),
+    memory.map((m) => [
+      m.rows.toLocaleString('en'),
+      m.openSeconds.toFixed(1),
+      m.storeMb.toFixed(0),
+      m.perMillionMb.toFixed(0),
+      m.processMb.toFixed(0),
+    ]),
   );
   return [
     `# Speed at scale (${machine})`,

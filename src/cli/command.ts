@@ -23,7 +23,13 @@ export interface Command<O extends Record<string, OptionSpec> = Record<string, O
 
 export type Parsed<O extends Record<string, OptionSpec>> = {
   positionals: string[];
-  values: { [K in keyof O]: O[K]['type'] extends 'boolean' ? boolean : O[K]['multiple'] extends true ? string[] : string | undefined };
+  values: {
+    [K in keyof O]: O[K]['type'] extends 'boolean'
+      ? boolean
+      : O[K]['multiple'] extends true
+        ? string[]
+        : string | undefined;
+  };
 };
 
 export interface CliIo {
@@ -40,13 +46,21 @@ export function defineCommand<O extends Record<string, OptionSpec>>(command: Com
 export function parseCommandArgs<O extends Record<string, OptionSpec>>(command: Command<O>, argv: string[]): Parsed<O> {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
   for (const [name, spec] of Object.entries(command.options)) {
-    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };
+    options[name] = {
+      type: spec.type,
+      ...(spec.multiple ? { multiple: true } : {}),
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   }
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new VectorTuneError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}.`, undefined, `See: vector-tune ${command.name} --help`);
+    throw new VectorTuneError(
+      `${(err as Error).message.replace(/\. To specify.*$/s, '')}.`,
+      undefined,
+      `See: vector-tune ${command.name} --help`,
+    );
   }
   const values: Record<string, unknown> = { ...parsed.values };
   for (const [name, spec] of Object.entries(command.options)) {
@@ -73,14 +87,24 @@ function optionLabel(name: string, spec: OptionSpec): string {
 }
 
 /** Parses a number option, naming the option when it is not one. */
-export function numberOption(value: string | undefined, name: string, check: (n: number) => boolean = () => true): number | undefined {
+export function numberOption(
+  value: string | undefined,
+  name: string,
+  check: (n: number) => boolean = () => true,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new VectorTuneError(`--${name} "${value}" is not a valid number here.`);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n))
+    throw new VectorTuneError(`--${name} "${value}" is not a valid number here.`);
   return n;
 }
 
-export function requirePositional(parsed: { positionals: string[] }, count: number, what: string, command: string): string[] {
+export function requirePositional(
+  parsed: { positionals: string[] },
+  count: number,
+  what: string,
+  command: string,
+): string[] {
   if (parsed.positionals.length !== count) {
     throw new VectorTuneError(`expected ${what}.`, undefined, `See: vector-tune ${command} --help`);
   }

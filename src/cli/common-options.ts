@@ -7,7 +7,11 @@ import { numberOption, OptionSpec } from './command';
 
 /** Options several commands share, declared once so their names, defaults and help never drift apart. */
 export const storeOptions = {
-  store: { type: 'string', description: 'Folder of the embedded vector store.', default: path.join('.vectortune', 'store') },
+  store: {
+    type: 'string',
+    description: 'Folder of the embedded vector store.',
+    default: path.join('.vectortune', 'store'),
+  },
 } satisfies Record<string, OptionSpec>;
 
 /**
@@ -15,15 +19,33 @@ export const storeOptions = {
  * these use the index instead of the embedded store in --store; the key comes only from PINECONE_API_KEY.
  */
 export const pineconeOptions = {
-  'pinecone-index': { type: 'string', description: 'Use this Pinecone index as the store instead of --store (API key from PINECONE_API_KEY).' },
-  'pinecone-cloud': { type: 'string', description: 'Cloud of a Pinecone index that has to be created.', default: 'aws' },
-  'pinecone-region': { type: 'string', description: 'Region of a Pinecone index that has to be created.', default: 'us-east-1' },
-  'pinecone-host': { type: 'string', description: 'The Pinecone index\'s data-plane URL (default: looked up by name).' },
-  'pinecone-controller-host': { type: 'string', description: 'Pinecone control-plane URL (for tests against a local stand-in).' },
+  'pinecone-index': {
+    type: 'string',
+    description: 'Use this Pinecone index as the store instead of --store (API key from PINECONE_API_KEY).',
+  },
+  'pinecone-cloud': {
+    type: 'string',
+    description: 'Cloud of a Pinecone index that has to be created.',
+    default: 'aws',
+  },
+  'pinecone-region': {
+    type: 'string',
+    description: 'Region of a Pinecone index that has to be created.',
+    default: 'us-east-1',
+  },
+  'pinecone-host': { type: 'string', description: "The Pinecone index's data-plane URL (default: looked up by name)." },
+  'pinecone-controller-host': {
+    type: 'string',
+    description: 'Pinecone control-plane URL (for tests against a local stand-in).',
+  },
 } satisfies Record<string, OptionSpec>;
 
 export const headsOptions = {
-  heads: { type: 'string', description: 'Folder that holds one sub-folder per head (commit it).', default: DEFAULT_HEADS_DIR },
+  heads: {
+    type: 'string',
+    description: 'Folder that holds one sub-folder per head (commit it).',
+    default: DEFAULT_HEADS_DIR,
+  },
 } satisfies Record<string, OptionSpec>;
 
 export const modelOptions = {
@@ -37,13 +59,23 @@ export const modelOptions = {
 
 export const trainingOptions = {
   'learning-rate': { type: 'string', description: 'SGD step size.', default: String(DEFAULT_TRAINING.learningRate) },
-  steps: { type: 'string', description: 'SGD passes over the labels after each batch.', default: String(DEFAULT_TRAINING.stepsPerBatch) },
-  'minibatch': { type: 'string', description: 'SGD mini-batch size.', default: String(DEFAULT_TRAINING.batchSize) },
+  steps: {
+    type: 'string',
+    description: 'SGD passes over the labels after each batch.',
+    default: String(DEFAULT_TRAINING.stepsPerBatch),
+  },
+  minibatch: { type: 'string', description: 'SGD mini-batch size.', default: String(DEFAULT_TRAINING.batchSize) },
   l2: { type: 'string', description: 'L2 penalty on w.', default: String(DEFAULT_TRAINING.l2) },
-  seed: { type: 'string', description: 'Seed of the SGD shuffling (training is reproducible).', default: String(DEFAULT_TRAINING.seed) },
+  seed: {
+    type: 'string',
+    description: 'Seed of the SGD shuffling (training is reproducible).',
+    default: String(DEFAULT_TRAINING.seed),
+  },
 } satisfies Record<string, OptionSpec>;
 
-export function trainingSettingsFrom(values: Record<keyof typeof trainingOptions, string | undefined>): TrainingSettings {
+export function trainingSettingsFrom(
+  values: Record<keyof typeof trainingOptions, string | undefined>,
+): TrainingSettings {
   const positive = (n: number) => n > 0;
   return {
     learningRate: numberOption(values['learning-rate'], 'learning-rate', positive)!,

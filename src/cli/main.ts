@@ -11,7 +11,16 @@ import { resetSeenCommand } from './commands/reset-seen-command';
 import { startCommand } from './commands/start-command';
 import { tuneCommand } from './commands/tune-command';
 
-const COMMANDS: Command<any>[] = [indexCommand, importCommand, startCommand, tuneCommand, rankCommand, evalCommand, resetSeenCommand, copyStoreCommand];
+const COMMANDS: Command<any>[] = [
+  indexCommand,
+  importCommand,
+  startCommand,
+  tuneCommand,
+  rankCommand,
+  evalCommand,
+  resetSeenCommand,
+  copyStoreCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

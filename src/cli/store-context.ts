@@ -19,14 +19,19 @@ export interface StoreValues {
 /** The embedded store in --store, or the Pinecone index in --pinecone-index (key from PINECONE_API_KEY). */
 export function cliStoreLocation(v: StoreValues, io: CliIo): StoreLocation {
   const indexName = v['pinecone-index'];
-  if (indexName === undefined) return { kind: 'embedded', dir: path.resolve(io.cwd, v.store ?? storeOptions.store.default) };
+  if (indexName === undefined)
+    return { kind: 'embedded', dir: path.resolve(io.cwd, v.store ?? storeOptions.store.default) };
   if (v.store !== undefined && v.store !== storeOptions.store.default) {
     throw new VectorTuneError('give either --store (the embedded store) or --pinecone-index, not both.');
   }
   if (indexName === '') throw new VectorTuneError('--pinecone-index needs the name of a Pinecone index.');
   const apiKey = io.env.PINECONE_API_KEY;
   if (!apiKey) {
-    throw new VectorTuneError('PINECONE_API_KEY is not set.', undefined, 'Export your Pinecone API key in PINECONE_API_KEY (it is never read from an option).');
+    throw new VectorTuneError(
+      'PINECONE_API_KEY is not set.',
+      undefined,
+      'Export your Pinecone API key in PINECONE_API_KEY (it is never read from an option).',
+    );
   }
   return {
     kind: 'pinecone',

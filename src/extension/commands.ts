@@ -18,8 +18,14 @@ type Handler = (...args: any[]) => Promise<void> | void;
 export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Disposable[] {
   const commands: Record<string, [doing: string, handler: Handler]> = {
     'vectorTune.indexFolder': ['indexing', (uri?: vscode.Uri) => indexFolder(ctx, uri)],
-    'vectorTune.newHeadFromPrompt': ['starting a head', (prompt?: string, name?: string) => newHeadFromPrompt(ctx, prompt, name)],
-    'vectorTune.newHeadFromSelection': ['starting a head', (uri?: vscode.Uri, uris?: vscode.Uri[]) => newHeadFromSelection(ctx, uri, uris)],
+    'vectorTune.newHeadFromPrompt': [
+      'starting a head',
+      (prompt?: string, name?: string) => newHeadFromPrompt(ctx, prompt, name),
+    ],
+    'vectorTune.newHeadFromSelection': [
+      'starting a head',
+      (uri?: vscode.Uri, uris?: vscode.Uri[]) => newHeadFromSelection(ctx, uri, uris),
+    ],
     'vectorTune.openHead': ['opening a head', (uri?: vscode.Uri) => openHead(ctx, uri)],
     'vectorTune.nextBatch': ['finding the next batch', () => panel.nextBatch()],
     'vectorTune.showPanel': ['opening the panel', () => panel.show()],
@@ -48,6 +54,8 @@ async function resetSeen(ctx: Ctx, panel: PanelController): Promise<void> {
   }
   const head = await ctx.request('resetSeen', {});
   ctx.setHead(head);
-  void vscode.window.showInformationMessage(`Head "${head.name}": seen reset; ${head.seenCount} labelled images stay seen.`);
+  void vscode.window.showInformationMessage(
+    `Head "${head.name}": seen reset; ${head.seenCount} labelled images stay seen.`,
+  );
   if (panel.visiblePanel) await panel.nextBatch();
 }

@@ -61,8 +61,10 @@ export function workspaceRoot(): string | undefined {
 
 /** Turns settings into the worker's configuration; relative paths are resolved against the workspace. */
 export function engineConfig(settings: Settings, root: string, modelCacheDir: string): EngineConfig {
-  const inWorkspace = (p: string) => (p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : path.isAbsolute(p) ? p : path.join(root, p));
-  const looksLikeFolder = settings.model.startsWith('.') || path.isAbsolute(settings.model) || settings.model.startsWith('~');
+  const inWorkspace = (p: string) =>
+    p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : path.isAbsolute(p) ? p : path.join(root, p);
+  const looksLikeFolder =
+    settings.model.startsWith('.') || path.isAbsolute(settings.model) || settings.model.startsWith('~');
   return {
     workspaceRoot: root,
     storeDir: inWorkspace(settings.storeLocation),
@@ -80,9 +82,20 @@ export function engineConfig(settings: Settings, root: string, modelCacheDir: st
  * The worker's Pinecone configuration from the settings and the key, or what the user must do first. Only
  * the key's presence is looked at here; it is never put in a message.
  */
-export function pineconeConfig(settings: PineconeSettings, apiKey: string | undefined): PineconeConfig | { missing: string } {
-  if (!settings.index) return { missing: 'vectorTune.store is "pinecone" but vectorTune.pinecone.index is empty: set the name of the Pinecone index to use (it is created when absent).' };
-  if (!apiKey) return { missing: 'Vector Tune has no Pinecone API key yet: run "Vector Tune: Set Pinecone API Key" (it is kept in VS Code\'s secret storage, not in the settings).' };
+export function pineconeConfig(
+  settings: PineconeSettings,
+  apiKey: string | undefined,
+): PineconeConfig | { missing: string } {
+  if (!settings.index)
+    return {
+      missing:
+        'vectorTune.store is "pinecone" but vectorTune.pinecone.index is empty: set the name of the Pinecone index to use (it is created when absent).',
+    };
+  if (!apiKey)
+    return {
+      missing:
+        'Vector Tune has no Pinecone API key yet: run "Vector Tune: Set Pinecone API Key" (it is kept in VS Code\'s secret storage, not in the settings).',
+    };
   return {
     indexName: settings.index,
     cloud: settings.cloud || 'aws',

@@ -43,7 +43,10 @@ export class Ctx implements vscode.Disposable {
   /** The workspace root, or a clear error when no folder is open. */
   root(): string {
     const root = workspaceRoot();
-    if (!root) throw new UserFacingError('Vector Tune needs an open folder: open your project folder first (File > Open Folder...).');
+    if (!root)
+      throw new UserFacingError(
+        'Vector Tune needs an open folder: open your project folder first (File > Open Folder...).',
+      );
     return root;
   }
 
@@ -83,7 +86,8 @@ export class Ctx implements vscode.Disposable {
       await this.worker.request('configure', config);
       this.configured = config;
       // Another store or folder: the worker closed the head; open it again there, or let it go.
-      if (previous && this.head && locationChanged(previous, config)) await this.reopenHead(this.worker, path.dirname(this.head.weightsFile));
+      if (previous && this.head && locationChanged(previous, config))
+        await this.reopenHead(this.worker, path.dirname(this.head.weightsFile));
     }
     return this.worker;
   }
@@ -94,7 +98,9 @@ export class Ctx implements vscode.Disposable {
       for (const note of repairs) this.log.warn(`head "${head.name}": ${note}`);
       this.setHead(head);
     } catch (err) {
-      this.log.warn(`closed the head in ${headDir}: it could not be opened on the new store (${err instanceof Error ? err.message : String(err)})`);
+      this.log.warn(
+        `closed the head in ${headDir}: it could not be opened on the new store (${err instanceof Error ? err.message : String(err)})`,
+      );
       this.setHead(undefined);
     }
   }
@@ -143,11 +149,13 @@ export class Ctx implements vscode.Disposable {
     if (err instanceof Error && err.name === 'AbortError') return;
     const userError = err instanceof UserFacingError || (err instanceof EngineError && err.userError);
     const message = err instanceof Error ? err.message : String(err);
-    this.log.error(`${doing}: ${err instanceof Error && !userError ? err.stack ?? message : message}`);
+    this.log.error(`${doing}: ${err instanceof Error && !userError ? (err.stack ?? message) : message}`);
     this.lastError = message;
-    void vscode.window.showErrorMessage(userError ? message : `Vector Tune: ${doing} failed: ${message}`, 'Show Log').then((choice) => {
-      if (choice === 'Show Log') this.log.show();
-    });
+    void vscode.window
+      .showErrorMessage(userError ? message : `Vector Tune: ${doing} failed: ${message}`, 'Show Log')
+      .then((choice) => {
+        if (choice === 'Show Log') this.log.show();
+      });
   }
 
   dispose(): void {

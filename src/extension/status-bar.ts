@@ -13,8 +13,12 @@ export class StatusBar implements vscode.Disposable {
 
   /** `remote`: the Pinecone index name when the store is one (the embedded store goes unmentioned). */
   show(head: HeadSummary | undefined, storeCount: number | undefined, remote?: string): void {
-    const store = (storeCount === undefined ? 'no store' : `${storeCount.toLocaleString('en-US')} images`) + (remote ? ' (Pinecone)' : '');
-    this.item.text = head ? `$(beaker) ${head.name}: ${head.labelCount} labels · ${store}` : `$(beaker) Vector Tune: ${store}`;
+    const store =
+      (storeCount === undefined ? 'no store' : `${storeCount.toLocaleString('en-US')} images`) +
+      (remote ? ' (Pinecone)' : '');
+    this.item.text = head
+      ? `$(beaker) ${head.name}: ${head.labelCount} labels · ${store}`
+      : `$(beaker) Vector Tune: ${store}`;
     const where = remote ? `\nStore: the Pinecone index "${remote}".` : '';
     this.item.tooltip = head
       ? `Head "${head.name}" (${head.modelId}): ${head.labelCount} labels, ${head.seenCount} of ${head.storeCount} seen.${where}\nClick to open the scoring panel.`

@@ -105,14 +105,24 @@ export class WorkerClient {
     this.log = (level, message) => sink(level, maskSecrets(message, [...this.secrets]));
   }
 
-  request<M extends Method<WorkerProtocol>>(method: M, params: Params<WorkerProtocol, M>, options: RequestOptions = {}): Promise<Result<WorkerProtocol, M>> {
-    if (this.disposed) return Promise.reject(new EngineError('Vector Tune has shut down; reload the window to start it again.', false));
+  request<M extends Method<WorkerProtocol>>(
+    method: M,
+    params: Params<WorkerProtocol, M>,
+    options: RequestOptions = {},
+  ): Promise<Result<WorkerProtocol, M>> {
+    if (this.disposed)
+      return Promise.reject(new EngineError('Vector Tune has shut down; reload the window to start it again.', false));
     if (options.signal?.aborted) return Promise.reject(abortError(method));
     let thread: Thread;
     try {
       thread = this.thread ?? this.start();
     } catch (err) {
-      return Promise.reject(new EngineError(`The Vector Tune worker could not start (${err instanceof Error ? err.message : String(err)}).`, false));
+      return Promise.reject(
+        new EngineError(
+          `The Vector Tune worker could not start (${err instanceof Error ? err.message : String(err)}).`,
+          false,
+        ),
+      );
     }
     const answer = this.dispatch(thread, method, params, options, true) as Promise<Result<WorkerProtocol, M>>;
     return answer.then((result) => {
@@ -153,7 +163,9 @@ export class WorkerClient {
     const worker = new Worker(this.workerFile, { stdout: true, stderr: true, execArgv: [] });
     const thread: Thread = { worker, pending: new Map(), outbox: Promise.resolve(), stopping: false };
     worker.on('message', (message: FromWorker) => this.receive(thread, message));
-    worker.on('messageerror', (err) => this.log('error', `A message from the Vector Tune worker could not be read: ${err.message}`));
+    worker.on('messageerror', (err) =>
+      this.log('error', `A message from the Vector Tune worker could not be read: ${err.message}`),
+    );
     worker.on('error', (err) => this.log('error', `The Vector Tune worker failed: ${err.stack ?? err.message}`));
     worker.on('exit', (code) => this.stopped(thread, code));
     forwardLines(worker.stdout, (line) => this.log('info', line));
@@ -171,12 +183,21 @@ export class WorkerClient {
       if (headDir) await this.dispatch(thread, 'openHead', { headDir }, {}, false);
       this.log('info', `Restarted the Vector Tune worker${headDir ? ` and reopened the head in ${headDir}` : ''}.`);
     } catch (err) {
-      this.log('warn', `The restarted Vector Tune worker could not be brought back to its previous state: ${err instanceof Error ? err.message : String(err)}`);
+      this.log(
+        'warn',
+        `The restarted Vector Tune worker could not be brought back to its previous state: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
   /** Registers a request on `thread` and posts it (after the outbox, or at once). Settles with the worker's answer. */
-  private dispatch(thread: Thread, method: string, params: unknown, options: RequestOptions, afterOutbox: boolean): Promise<unknown> {
+  private dispatch(
+    thread: Thread,
+    method: string,
+    params: unknown,
+    options: RequestOptions,
+    afterOutbox: boolean,
+  ): Promise<unknown> {
     const id = this.nextId++;
     const key = method === 'configure' ? (params as EngineConfig).pinecone?.apiKey : undefined;
     if (key) this.secrets.add(key);
@@ -212,7 +233,13 @@ export class WorkerClient {
       thread.worker.postMessage(message);
       pending.posted = true;
     } catch (err) {
-      pending.settle({ ok: false, error: new EngineError(`Could not send ${pending.method} to the Vector Tune worker: ${err instanceof Error ? err.message : String(err)}`, false) });
+      pending.settle({
+        ok: false,
+        error: new EngineError(
+          `Could not send ${pending.method} to the Vector Tune worker: ${err instanceof Error ? err.message : String(err)}`,
+          false,
+        ),
+      });
     }
   }
 
@@ -232,7 +259,10 @@ export class WorkerClient {
       try {
         pending.onProgress?.({ done: message.done, total: message.total, message: message.message });
       } catch (err) {
-        this.log('error', `A progress listener for ${pending.method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        this.log(
+          'error',
+          `A progress listener for ${pending.method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
       }
       return;
     }
@@ -244,9 +274,13 @@ export class WorkerClient {
   private stopped(thread: Thread, code: number): void {
     thread.stopped = thread.stopping
       ? new EngineError('Vector Tune shut down before this request finished.', false)
-      : new EngineError(`The Vector Tune worker stopped unexpectedly (exit code ${code}); see the Vector Tune log.`, false);
+      : new EngineError(
+          `The Vector Tune worker stopped unexpectedly (exit code ${code}); see the Vector Tune log.`,
+          false,
+        );
     if (this.thread === thread) this.thread = undefined;
-    if (!thread.stopping) this.log('error', `The Vector Tune worker stopped (exit code ${code}); the next request starts a new one.`);
+    if (!thread.stopping)
+      this.log('error', `The Vector Tune worker stopped (exit code ${code}); the next request starts a new one.`);
     for (const pending of [...thread.pending.values()]) pending.settle({ ok: false, error: thread.stopped });
   }
 

@@ -8,7 +8,14 @@ export const STRATEGY_NAMES = ['top', 'boundary', 'mixed'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** Actions the panel can ask for from its empty/error states; each maps to a palette command. */
-export const PANEL_ACTIONS = ['indexFolder', 'newHeadFromPrompt', 'openHead', 'resetSeen', 'nextBatch', 'showLog'] as const;
+export const PANEL_ACTIONS = [
+  'indexFolder',
+  'newHeadFromPrompt',
+  'openHead',
+  'resetSeen',
+  'nextBatch',
+  'showLog',
+] as const;
 export type PanelAction = (typeof PANEL_ACTIONS)[number];
 
 export interface CandidateView {
@@ -32,7 +39,13 @@ export interface HeadView {
 
 export type PanelState =
   | { kind: 'loading'; message: string }
-  | { kind: 'batch'; batchId: string; head: HeadView; candidates: CandidateView[]; draft: Record<string, number | null> }
+  | {
+      kind: 'batch';
+      batchId: string;
+      head: HeadView;
+      candidates: CandidateView[];
+      draft: Record<string, number | null>;
+    }
   | { kind: 'empty-store' }
   | { kind: 'no-head'; storeCount: number }
   | { kind: 'all-seen'; head: HeadView }
@@ -78,11 +91,13 @@ export function parseWebviewMessage(raw: unknown): FromPanel {
   if (!m || typeof m !== 'object' || Array.isArray(m)) throw new ProtocolError('message is not an object');
   if (m.kind === 'request') {
     if (!Number.isSafeInteger(m.id)) throw new ProtocolError('request id must be an integer');
-    if (m.method !== 'submit') throw new ProtocolError(`unknown request method ${JSON.stringify(String(m.method)).slice(0, 64)}`);
+    if (m.method !== 'submit')
+      throw new ProtocolError(`unknown request method ${JSON.stringify(String(m.method)).slice(0, 64)}`);
     const p = m.params as Record<string, unknown>;
     if (!p || typeof p !== 'object') throw new ProtocolError('submit needs params');
     const batchId = checkString(p.batchId, 'batchId', LIMITS.maxBatchIdLength);
-    if (!Array.isArray(p.scores) || p.scores.length > LIMITS.maxScores) throw new ProtocolError(`scores must be an array of at most ${LIMITS.maxScores}`);
+    if (!Array.isArray(p.scores) || p.scores.length > LIMITS.maxScores)
+      throw new ProtocolError(`scores must be an array of at most ${LIMITS.maxScores}`);
     const scores = p.scores.map((s: unknown) => checkScoreEntry(s));
     return { kind: 'request', id: m.id as number, method: 'submit', params: { batchId, scores } };
   }
@@ -93,7 +108,8 @@ export function parseWebviewMessage(raw: unknown): FromPanel {
     case 'draft': {
       const batchId = checkString(m.batchId, 'batchId', LIMITS.maxBatchIdLength);
       const scores = m.scores as Record<string, unknown>;
-      if (!scores || typeof scores !== 'object' || Array.isArray(scores)) throw new ProtocolError('draft scores must be an object');
+      if (!scores || typeof scores !== 'object' || Array.isArray(scores))
+        throw new ProtocolError('draft scores must be an object');
       const entries = Object.entries(scores);
       if (entries.length > LIMITS.maxScores) throw new ProtocolError(`draft has more than ${LIMITS.maxScores} scores`);
       const clean: Record<string, number | null> = {};
@@ -118,11 +134,13 @@ function checkScoreEntry(raw: unknown): ScoreEntry {
 
 function checkScore(raw: unknown): number | null {
   if (raw === null) return null;
-  if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < -1 || raw > 1) throw new ProtocolError('a score must be null or a number from -1 to +1');
+  if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < -1 || raw > 1)
+    throw new ProtocolError('a score must be null or a number from -1 to +1');
   return raw;
 }
 
 function checkString(raw: unknown, what: string, max: number): string {
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > max) throw new ProtocolError(`${what} must be a non-empty string of at most ${max} characters`);
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > max)
+    throw new ProtocolError(`${what} must be a non-empty string of at most ${max} characters`);
   return raw;
 }

@@ -55,7 +55,8 @@ export interface HeadSummary {
   seenCount: number;
 }
 
-export type HeadStart = { kind: 'prompt'; prompt: string } | { kind: 'examples'; ids: string[] } | { kind: 'weights'; file: string };
+export type HeadStart =
+  { kind: 'prompt'; prompt: string } | { kind: 'examples'; ids: string[] } | { kind: 'weights'; file: string };
 
 export type WorkerProtocol = {
   /** Sets or changes the engine's configuration; closes the open head and store if their folders or the store changed. */

@@ -19,7 +19,11 @@ export class RequestError extends Error {
   }
 }
 
-type Pending = { resolve(result: unknown): void; reject(err: RequestError): void; timer: ReturnType<typeof setTimeout> };
+type Pending = {
+  resolve(result: unknown): void;
+  reject(err: RequestError): void;
+  timer: ReturnType<typeof setTimeout>;
+};
 
 /**
  * Typed access to the extension: `request` correlates responses by id (with a timeout, so a lost response
@@ -39,7 +43,10 @@ export class PanelApi {
     window.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
   }
 
-  request<M extends Method<PanelRequests>>(method: M, params: Params<PanelRequests, M>): Promise<Result<PanelRequests, M>> {
+  request<M extends Method<PanelRequests>>(
+    method: M,
+    params: Params<PanelRequests, M>,
+  ): Promise<Result<PanelRequests, M>> {
     const id = this.nextId++;
     return new Promise<Result<PanelRequests, M>>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -87,5 +94,8 @@ export class PanelApi {
 }
 
 function toError(error: RpcError | undefined): RequestError {
-  return new RequestError(typeof error?.message === 'string' ? error.message : 'The request failed.', error?.userError === true);
+  return new RequestError(
+    typeof error?.message === 'string' ? error.message : 'The request failed.',
+    error?.userError === true,
+  );
 }

@@ -29,7 +29,8 @@ export function keyToAction(key: string, mods: KeyModifiers = {}, target: KeyTar
     if (key === 'Enter') return { type: 'submit' };
     return null;
   }
-  const native = (target === 'button' && (key === 'Enter' || key === ' ')) || (target === 'range' && RANGE_KEYS.has(key));
+  const native =
+    (target === 'button' && (key === 'Enter' || key === ' ')) || (target === 'range' && RANGE_KEYS.has(key));
   if (native) return null;
   switch (key) {
     case 'ArrowLeft':

@@ -2,7 +2,17 @@ import './elements';
 import { PANEL_ACTIONS, type PanelAction } from '../protocol/webview-protocol';
 import { PanelApi, RequestError } from './api';
 import { fromPersisted, toPersisted } from './persist';
-import { type Action, candidatesOf, canSubmit, type Command, keyToAction, type KeyTarget, type PanelModel, reduce, submitEntries } from './state';
+import {
+  type Action,
+  candidatesOf,
+  canSubmit,
+  type Command,
+  keyToAction,
+  type KeyTarget,
+  type PanelModel,
+  reduce,
+  submitEntries,
+} from './state';
 import { PanelView } from './view';
 
 /**
@@ -26,7 +36,11 @@ function dispatch(action: Action): void {
   if (model === prev) return;
   view.render(model, prev);
   api.setState(toPersisted(model));
-  const edited = action.type !== 'receiveState' && action.type !== 'applyDraft' && model.scores !== prev.scores && model.batchId === prev.batchId;
+  const edited =
+    action.type !== 'receiveState' &&
+    action.type !== 'applyDraft' &&
+    model.scores !== prev.scores &&
+    model.batchId === prev.batchId;
   if (edited) scheduleDraft();
 }
 
@@ -67,7 +81,11 @@ async function submit(): Promise<void> {
     dispatch({ type: 'submitDone', batchId, result });
   } catch (err) {
     const userError = err instanceof RequestError && err.userError;
-    dispatch({ type: 'submitFailed', batchId, notice: { message: err instanceof Error ? err.message : String(err), userError } });
+    dispatch({
+      type: 'submitFailed',
+      batchId,
+      notice: { message: err instanceof Error ? err.message : String(err), userError },
+    });
   }
 }
 
@@ -87,7 +105,8 @@ function run(command: Command): void {
 }
 
 function runAction(action: string | undefined): void {
-  if ((PANEL_ACTIONS as readonly string[]).includes(action ?? '')) api.notify({ kind: 'notify', method: 'runAction', action: action as PanelAction });
+  if ((PANEL_ACTIONS as readonly string[]).includes(action ?? ''))
+    api.notify({ kind: 'notify', method: 'runAction', action: action as PanelAction });
 }
 
 // --- keyboard ---
@@ -104,7 +123,11 @@ function targetKind(target: EventTarget | null): KeyTarget {
 
 document.addEventListener('keydown', (e) => {
   if (e.defaultPrevented || e.isComposing) return;
-  const command = keyToAction(e.key, { shift: e.shiftKey, ctrl: e.ctrlKey, meta: e.metaKey, alt: e.altKey }, targetKind(e.target));
+  const command = keyToAction(
+    e.key,
+    { shift: e.shiftKey, ctrl: e.ctrlKey, meta: e.metaKey, alt: e.altKey },
+    targetKind(e.target),
+  );
   if (!command) return;
   // Inside the help dialog only its own keys count; anything else would act on the page behind it.
   if (model.overlay === 'help' && command.type !== 'toggleHelp' && command.type !== 'escape') return;

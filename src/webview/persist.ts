@@ -23,7 +23,10 @@ export function toPersisted(model: PanelModel): Persisted {
   return {
     v: PERSIST_VERSION,
     // Transient states are not worth restoring: the extension re-sends its state on "ready" anyway.
-    state: model.state.kind === 'loading' || model.state.kind === 'error' ? { kind: 'loading', message: 'Loading...' } : model.state,
+    state:
+      model.state.kind === 'loading' || model.state.kind === 'error'
+        ? { kind: 'loading', message: 'Loading...' }
+        : model.state,
     batchId: model.batchId,
     scores: { ...model.scores },
     undo: [...model.undo],
@@ -35,17 +38,32 @@ export function toPersisted(model: PanelModel): Persisted {
 /** Rebuilds a model from whatever getState returned; anything unexpected gives a fresh model. */
 export function fromPersisted(raw: unknown): PanelModel {
   const p = raw as Partial<Persisted> | null | undefined;
-  if (!p || typeof p !== 'object' || p.v !== PERSIST_VERSION || !p.state || typeof p.state !== 'object') return initialModel();
+  if (!p || typeof p !== 'object' || p.v !== PERSIST_VERSION || !p.state || typeof p.state !== 'object')
+    return initialModel();
   const model = initialModel(p.state);
   const scores: Record<string, number> = {};
-  for (const [id, s] of Object.entries(p.scores ?? {})) if (typeof s === 'number' && Number.isFinite(s) && s >= -1 && s <= 1) scores[id] = s;
+  for (const [id, s] of Object.entries(p.scores ?? {}))
+    if (typeof s === 'number' && Number.isFinite(s) && s >= -1 && s <= 1) scores[id] = s;
   const undo = Array.isArray(p.undo) ? p.undo.filter(isUndoStep).slice(-MAX_UNDO) : [];
   const n = p.state.kind === 'batch' ? p.state.candidates.length : 0;
-  const focus = typeof p.focus === 'number' && Number.isInteger(p.focus) ? Math.min(Math.max(0, p.focus), Math.max(0, n - 1)) : 0;
-  return { ...model, batchId: typeof p.batchId === 'string' ? p.batchId : null, scores, undo, focus, lastResult: p.lastResult ?? null };
+  const focus =
+    typeof p.focus === 'number' && Number.isInteger(p.focus) ? Math.min(Math.max(0, p.focus), Math.max(0, n - 1)) : 0;
+  return {
+    ...model,
+    batchId: typeof p.batchId === 'string' ? p.batchId : null,
+    scores,
+    undo,
+    focus,
+    lastResult: p.lastResult ?? null,
+  };
 }
 
 function isUndoStep(x: unknown): x is UndoStep {
   const s = x as UndoStep;
-  return !!s && Array.isArray(s.changes) && typeof s.focus === 'number' && s.changes.every((c) => typeof c?.id === 'string' && (c.before === null || typeof c.before === 'number'));
+  return (
+    !!s &&
+    Array.isArray(s.changes) &&
+    typeof s.focus === 'number' &&
+    s.changes.every((c) => typeof c?.id === 'string' && (c.before === null || typeof c.before === 'number'))
+  );
 }

@@ -77,7 +77,19 @@ export { keyToAction } from './keys';
 export type { KeyModifiers, KeyTarget } from './keys';
 
 export function initialModel(state: PanelState = { kind: 'loading', message: 'Loading...' }): PanelModel {
-  return { state, batchId: null, scores: {}, focus: 0, undo: [], columns: 1, inFlight: false, submitted: false, lastResult: null, notice: null, overlay: 'none' };
+  return {
+    state,
+    batchId: null,
+    scores: {},
+    focus: 0,
+    undo: [],
+    columns: 1,
+    inFlight: false,
+    submitted: false,
+    lastResult: null,
+    notice: null,
+    overlay: 'none',
+  };
 }
 
 export function candidatesOf(model: PanelModel): CandidateView[] {
@@ -105,7 +117,9 @@ export function submitEntries(model: PanelModel): ScoreEntry[] {
 }
 
 /** The header's numbers: a submit result newer than the head the extension last sent wins. */
-export function headSummary(model: PanelModel): { head: HeadView; labelCount: number; lastRound: HeadView['lastRound'] } | null {
+export function headSummary(
+  model: PanelModel,
+): { head: HeadView; labelCount: number; lastRound: HeadView['lastRound'] } | null {
   const s = model.state;
   if (s.kind !== 'batch' && s.kind !== 'all-seen') return null;
   const r = model.lastResult;
@@ -159,7 +173,9 @@ export function reduce(model: PanelModel, action: Action): PanelModel {
     case 'clear':
       return edit(model, [[action.index ?? model.focus, null]]);
     case 'scoreRestNegative': {
-      const rest = candidatesOf(model).flatMap((c, i) => (scoreOf(model, c.id) === null ? [[i, -1] as [number, number]] : []));
+      const rest = candidatesOf(model).flatMap((c, i) =>
+        scoreOf(model, c.id) === null ? [[i, -1] as [number, number]] : [],
+      );
       return edit(model, rest);
     }
     case 'undo':
@@ -221,7 +237,10 @@ function receiveState(model: PanelModel, state: PanelState): PanelModel {
 }
 
 /** Only ids of the batch, only finite numbers (clamped to [-1, 1]); null means unscored. */
-export function sanitizeDraft(draft: Record<string, number | null> | undefined, candidates: readonly CandidateView[]): Record<string, number> {
+export function sanitizeDraft(
+  draft: Record<string, number | null> | undefined,
+  candidates: readonly CandidateView[],
+): Record<string, number> {
   const out: Record<string, number> = {};
   if (!draft || typeof draft !== 'object') return out;
   for (const c of candidates) {

@@ -74,7 +74,13 @@ export class PanelView {
       this.dropBatch();
       const header = new Header();
       const grid = new Grid(state.candidates, this.onColumns);
-      const main = h('main', { class: 'batch', 'data-testid': 'state-batch', 'aria-label': 'Scoring' }, header.el, hintLine(), grid.el);
+      const main = h(
+        'main',
+        { class: 'batch', 'data-testid': 'state-batch', 'aria-label': 'Scoring' },
+        header.el,
+        hintLine(),
+        grid.el,
+      );
       this.batch = { key, header, grid, main };
       this.headerObserver.observe(header.el);
       this.screen.replaceChildren(main);
@@ -102,7 +108,8 @@ export class PanelView {
     let message = '';
     if (model.scores !== prev.scores && model.batchId === prev.batchId) {
       const changed = candidatesOf(model).filter((c) => scoreOf(model, c.id) !== scoreOf(prev, c.id));
-      if (model.undo.length < prev.undo.length) message = `Undone: ${changed.map((c) => `${c.name} ${spokenScore(scoreOf(model, c.id))}`).join(', ')}`;
+      if (model.undo.length < prev.undo.length)
+        message = `Undone: ${changed.map((c) => `${c.name} ${spokenScore(scoreOf(model, c.id))}`).join(', ')}`;
       else if (changed.length === 1) message = `${changed[0].name}: ${spokenScore(scoreOf(model, changed[0].id))}`;
       else if (changed.length > 1) message = `${changed.length} images scored minus 1`;
     } else if (model.submitted && !prev.submitted && model.lastResult) {

@@ -57,17 +57,20 @@ export function checkConfig(config: EngineConfig): void {
     }
   }
   if (typeof config.model.ref !== 'string') throw new Error('configure: model.ref must be a string');
-  if (typeof config.model.allowDownload !== 'boolean') throw new Error('configure: model.allowDownload must be a boolean');
+  if (typeof config.model.allowDownload !== 'boolean')
+    throw new Error('configure: model.allowDownload must be a boolean');
   if (config.pinecone !== undefined) checkPinecone(config.pinecone);
 }
 
 /** The extension checks the settings before sending them; values are never echoed (one of them is the key). */
 function checkPinecone(p: PineconeConfig): void {
   for (const name of ['indexName', 'cloud', 'region', 'apiKey'] as const) {
-    if (typeof p?.[name] !== 'string' || p[name] === '') throw new Error(`configure: pinecone.${name} must be a non-empty string`);
+    if (typeof p?.[name] !== 'string' || p[name] === '')
+      throw new Error(`configure: pinecone.${name} must be a non-empty string`);
   }
   for (const name of ['host', 'controllerHostUrl'] as const) {
-    if (p[name] !== undefined && typeof p[name] !== 'string') throw new Error(`configure: pinecone.${name} must be a string when given`);
+    if (p[name] !== undefined && typeof p[name] !== 'string')
+      throw new Error(`configure: pinecone.${name} must be a string when given`);
   }
 }
 

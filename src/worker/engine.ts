@@ -67,7 +67,14 @@ export class Engine {
   async index(params: P<'index'>, context: RequestContext): Promise<R<'index'>> {
     const config = this.requireConfig();
     const location = storeLocation(config);
-    const report = await runIndex(params, config, (identity) => openOrCreateStore(location, identity), this.models, context, this.log);
+    const report = await runIndex(
+      params,
+      config,
+      (identity) => openOrCreateStore(location, identity),
+      this.models,
+      context,
+      this.log,
+    );
     // A cancelled run has committed what it embedded, too. (A run that fails half-way leaves the open head on
     // the rows it had; the next successful run brings it up to date.) A remote store's open connection sees
     // the new records as they are: only the embedded store, read into memory, is opened again.
@@ -118,7 +125,8 @@ export class Engine {
     if (!Number.isInteger(params.k) || params.k < 1 || params.k > MAX_BATCH) {
       throw new VectorTuneError(`the batch size must be a whole number from 1 to ${MAX_BATCH}, got ${params.k}.`);
     }
-    if (!isStrategy(params.strategy)) throw new VectorTuneError(`unknown strategy "${params.strategy}"; use top, boundary or mixed.`);
+    if (!isStrategy(params.strategy))
+      throw new VectorTuneError(`unknown strategy "${params.strategy}"; use top, boundary or mixed.`);
     if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
     const candidates = await session.nextBatch(params.k, params.strategy);
     return { head: await this.summary(session), candidates };
@@ -132,11 +140,17 @@ export class Engine {
     let session = this.requireSession(params.headDir);
     if (this.unfinished) {
       const finished = await this.finishUnfinished();
-      if (sameVerdicts(finished.verdicts, params.verdicts)) return { head: await this.summary(finished.session), result: finished.result };
+      if (sameVerdicts(finished.verdicts, params.verdicts))
+        return { head: await this.summary(finished.session), result: finished.result };
       session = finished.session;
     }
     const labelsBefore = session.labelCount;
-    const unfinished: UnfinishedRound = { headDir: session.paths.dir, verdicts: params.verdicts, round: session.nextRound, wBefore: Float32Array.from(session.head.w) };
+    const unfinished: UnfinishedRound = {
+      headDir: session.paths.dir,
+      verdicts: params.verdicts,
+      round: session.nextRound,
+      wBefore: Float32Array.from(session.head.w),
+    };
     try {
       const result = await session.submit(params.verdicts);
       return { head: await this.summary(session), result };
@@ -153,7 +167,8 @@ export class Engine {
     const finished = await finishRound(unfinished, await this.openStore());
     this.session = finished.session;
     this.unfinished = undefined;
-    for (const note of finished.repairs) this.log('warn', `Finished round ${unfinished.round} of head "${finished.session.name}": ${note}`);
+    for (const note of finished.repairs)
+      this.log('warn', `Finished round ${unfinished.round} of head "${finished.session.name}": ${note}`);
     this.log('info', `Finished round ${unfinished.round} of head "${finished.session.name}" after an earlier failure.`);
     return { ...finished, verdicts: unfinished.verdicts };
   }
@@ -224,7 +239,10 @@ export class Engine {
       this.session = session;
       for (const note of repairs) this.log('warn', `Repaired head "${session.name}": ${note}`);
     } catch (err) {
-      this.log('warn', `Closed the head in ${headDir}: it could not be reopened on the updated store (${err instanceof Error ? err.message : String(err)}).`);
+      this.log(
+        'warn',
+        `Closed the head in ${headDir}: it could not be reopened on the updated store (${err instanceof Error ? err.message : String(err)}).`,
+      );
     }
   }
 
@@ -232,7 +250,12 @@ export class Engine {
     if (start.kind === 'examples') return { kind: 'examples', ids: start.ids };
     if (start.kind === 'weights') return { kind: 'weights', file: path.resolve(config.workspaceRoot, start.file) };
     const prompt = start.prompt.trim();
-    if (!prompt) throw new VectorTuneError('the prompt is empty.', undefined, 'Describe what the head should find, e.g. "a red hat".');
+    if (!prompt)
+      throw new VectorTuneError(
+        'the prompt is empty.',
+        undefined,
+        'Describe what the head should find, e.g. "a red hat".',
+      );
     const encoder = await this.models.encoder(config);
     const location = storeLocation(config);
     if (encoder.modelId !== store.info.modelId) {

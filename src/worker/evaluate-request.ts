@@ -27,10 +27,22 @@ export async function runEvaluate(
   if (source.kind === 'folder') {
     const folder = path.resolve(root, source.folder);
     data = { kind: 'folder', folder, embedder: await models.encoder(config) };
-    truth = { kind: 'folders', positive: source.positive, under: path.relative(root, folder).split(path.sep).join('/') };
+    truth = {
+      kind: 'folders',
+      positive: source.positive,
+      under: path.relative(root, folder).split(path.sep).join('/'),
+    };
   } else {
     data = { kind: 'store', store };
-    truth = { kind: 'answers', sheet: { file: path.resolve(root, source.csvFile), idColumn: source.idColumn, labelColumn: source.labelColumn, positive: source.positive } };
+    truth = {
+      kind: 'answers',
+      sheet: {
+        file: path.resolve(root, source.csvFile),
+        idColumn: source.idColumn,
+        labelColumn: source.labelColumn,
+        positive: source.positive,
+      },
+    };
   }
   const result = await evaluateHead({
     head: await readHeadForEvaluation(session.paths.weights),
@@ -49,7 +61,8 @@ export async function runEvaluate(
     positives: m?.positives ?? 0,
     averagePrecision: m?.averagePrecision ?? null,
     rocAuc: m?.rocAuc ?? null,
-    comparison: describeChange(written.previous?.metrics?.averagePrecision, m?.averagePrecision) ?? written.comparisonNote,
+    comparison:
+      describeChange(written.previous?.metrics?.averagePrecision, m?.averagePrecision) ?? written.comparisonNote,
   };
 }
 

@@ -50,11 +50,17 @@ export async function runIndex(
 }
 
 function checkParams(params: WorkerProtocol['index'][0]): void {
-  if (typeof params.folder !== 'string' || params.folder === '') throw new VectorTuneError('no folder to index was given.');
+  if (typeof params.folder !== 'string' || params.folder === '')
+    throw new VectorTuneError('no folder to index was given.');
   if (!Number.isInteger(params.batchSize) || params.batchSize < 1 || params.batchSize > MAX_BATCH_SIZE) {
-    throw new VectorTuneError(`the indexing batch size must be a whole number from 1 to ${MAX_BATCH_SIZE}, got ${params.batchSize}.`);
+    throw new VectorTuneError(
+      `the indexing batch size must be a whole number from 1 to ${MAX_BATCH_SIZE}, got ${params.batchSize}.`,
+    );
   }
-  if (!(params.maxPixels > 0)) throw new VectorTuneError(`the largest image size to index must be a positive number of pixels, got ${params.maxPixels}.`);
+  if (!(params.maxPixels > 0))
+    throw new VectorTuneError(
+      `the largest image size to index must be a positive number of pixels, got ${params.maxPixels}.`,
+    );
 }
 
 /**
@@ -63,7 +69,8 @@ function checkParams(params: WorkerProtocol['index'][0]): void {
  */
 async function checkFolder(folder: string, root: string): Promise<void> {
   const resolved = path.resolve(folder);
-  if (!isInside(resolved, path.resolve(root))) throw new VectorTuneError('the folder to index is outside the workspace.', resolved);
+  if (!isInside(resolved, path.resolve(root)))
+    throw new VectorTuneError('the folder to index is outside the workspace.', resolved);
   const stat = await fs.stat(resolved).catch(() => null);
   if (!stat?.isDirectory()) throw new VectorTuneError('no such folder to index.', resolved);
 }

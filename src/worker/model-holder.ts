@@ -49,7 +49,10 @@ export class ModelHolder {
     const threads = applyThreadSettings(chooseThreadSettings());
     const ref = resolveModelRef(config.model.ref, config.workspaceRoot);
     const started = Date.now();
-    this.log('info', `Loading the model ${ref} (onnxruntime: ${threads.onnxThreads} intra-op thread(s), no spinning; sharp: ${threads.imageThreads} thread(s))...`);
+    this.log(
+      'info',
+      `Loading the model ${ref} (onnxruntime: ${threads.onnxThreads} intra-op thread(s), no spinning; sharp: ${threads.imageThreads} thread(s))...`,
+    );
     // Imported here, not at the top: transformers.js and onnxruntime load only when a model is needed.
     const { loadClip } = await import('../core/embed/clip');
     const encoder = await loadClip(ref, {
@@ -58,7 +61,10 @@ export class ModelHolder {
       sessionOptions: withThreadDefaults(undefined, threads.onnxThreads) as Record<string, unknown>,
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    this.log('info', `Loaded ${encoder.modelId} (${encoder.dimension}-d embeddings, ${encoder.imageSize} px images) in ${seconds} s.`);
+    this.log(
+      'info',
+      `Loaded ${encoder.modelId} (${encoder.dimension}-d embeddings, ${encoder.imageSize} px images) in ${seconds} s.`,
+    );
     return encoder;
   }
 }

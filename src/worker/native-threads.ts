@@ -33,7 +33,10 @@ export function applyThreadSettings(settings: NativeThreadSettings): NativeThrea
   return applied;
 }
 
-export function withThreadDefaults(options: Ort.InferenceSession.SessionOptions | undefined, threads: number): Ort.InferenceSession.SessionOptions {
+export function withThreadDefaults(
+  options: Ort.InferenceSession.SessionOptions | undefined,
+  threads: number,
+): Ort.InferenceSession.SessionOptions {
   const extra = (options?.extra ?? {}) as { session?: { intra_op?: Record<string, unknown> } };
   return {
     intraOpNumThreads: threads,

@@ -13,12 +13,20 @@ export interface ProgressUpdate {
  * (total 0: "loading the model"; one per phase), the first update of a new total, and the last one
  * (done == total), so the caller sees each phase start and the bar reach its end.
  */
-export function throttleProgress(send: (update: ProgressUpdate) => void, now: () => number = Date.now): (update: ProgressUpdate) => void {
+export function throttleProgress(
+  send: (update: ProgressUpdate) => void,
+  now: () => number = Date.now,
+): (update: ProgressUpdate) => void {
   const interval = 1000 / PROGRESS_PER_SECOND;
   let last: { at: number; total: number } | undefined;
   return (update) => {
     const at = now();
-    const pass = !last || update.total === 0 || update.total !== last.total || (update.total > 0 && update.done >= update.total) || at - last.at >= interval;
+    const pass =
+      !last ||
+      update.total === 0 ||
+      update.total !== last.total ||
+      (update.total > 0 && update.done >= update.total) ||
+      at - last.at >= interval;
     if (!pass) return;
     last = { at, total: update.total };
     send(update);

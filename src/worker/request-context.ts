@@ -11,5 +11,8 @@ export interface RequestContext {
 
 /** One handler per protocol method, typed by the protocol map. */
 export type Handlers = {
-  [M in Method<WorkerProtocol>]: (params: Params<WorkerProtocol, M>, context: RequestContext) => Promise<Result<WorkerProtocol, M>>;
+  [M in Method<WorkerProtocol>]: (
+    params: Params<WorkerProtocol, M>,
+    context: RequestContext,
+  ) => Promise<Result<WorkerProtocol, M>>;
 };

@@ -87,7 +87,10 @@ export class RequestServer {
     }
     // A bug: the whole stack goes to the log, a short line to the notification.
     this.log('error', `${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    return { message: `Internal error in ${method}: ${shortMessage(err)} (see the Vector Tune log).`, userError: false };
+    return {
+      message: `Internal error in ${method}: ${shortMessage(err)} (see the Vector Tune log).`,
+      userError: false,
+    };
   }
 
   /** A result that cannot be cloned (a bug) must still answer the request, or the caller would wait forever. */
@@ -95,7 +98,12 @@ export class RequestServer {
     try {
       this.send(message);
     } catch (err) {
-      this.post({ kind: 'response', id: (message as { id: number }).id, ok: false, error: this.describeFailure(method, err) });
+      this.post({
+        kind: 'response',
+        id: (message as { id: number }).id,
+        ok: false,
+        error: this.describeFailure(method, err),
+      });
     }
   }
 

@@ -43,12 +43,19 @@ export async function finishRound(
   store: VectorStore,
 ): Promise<{ session: TuningSession; result: RoundResult; repairs: string[] }> {
   const { session, repairs } = await TuningSession.open(unfinished.headDir, store);
-  await store.markSeen(session.name, unfinished.verdicts.map((v) => v.id));
+  await store.markSeen(
+    session.name,
+    unfinished.verdicts.map((v) => v.id),
+  );
   const vectors = new Map<string, Float32Array>();
   const labels = [...session.allLabels];
   await fetchLabelVectors(store, labels, vectors);
   const loss = session.head.loss(examplesUpTo(labels, Infinity, vectors), session.settings.l2);
   let moved = 0;
   session.head.w.forEach((w, i) => (moved += (w - unfinished.wBefore[i]) ** 2));
-  return { session, result: { round: unfinished.round, labelCount: session.labelCount, loss, moved: Math.sqrt(moved) }, repairs };
+  return {
+    session,
+    result: { round: unfinished.round, labelCount: session.labelCount, loss, moved: Math.sqrt(moved) },
+    repairs,
+  };
 }

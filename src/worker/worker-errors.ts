@@ -18,9 +18,17 @@ export function throwIfCancelled(signal: AbortSignal): void {
 }
 
 export function notConfigured(): VectorTuneError {
-  return new VectorTuneError('Vector Tune has no workspace yet.', undefined, 'Open a folder in the editor first: the store and heads live in the workspace.');
+  return new VectorTuneError(
+    'Vector Tune has no workspace yet.',
+    undefined,
+    'Open a folder in the editor first: the store and heads live in the workspace.',
+  );
 }
 
 export function noOpenHead(): VectorTuneError {
-  return new VectorTuneError('No head is open.', undefined, 'Start a head first: Vector Tune: New Head from Prompt... (or open an existing one).');
+  return new VectorTuneError(
+    'No head is open.',
+    undefined,
+    'Start a head first: Vector Tune: New Head from Prompt... (or open an existing one).',
+  );
 }

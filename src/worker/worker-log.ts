@@ -10,7 +10,10 @@ export type WorkerLog = (level: LogMessage['level'], message: string) => void;
  * console.warn; in the extension host a worker's own stdout goes nowhere a user can see.
  */
 export function forwardConsole(log: WorkerLog): void {
-  const to = (level: LogMessage['level']) => (...args: unknown[]) => log(level, format(...args));
+  const to =
+    (level: LogMessage['level']) =>
+    (...args: unknown[]) =>
+      log(level, format(...args));
   console.log = to('info');
   console.info = to('info');
   console.debug = to('info');
@@ -48,7 +51,8 @@ export class SecretMask {
 
   outgoing(message: FromWorker): FromWorker {
     if (message.kind === 'log') return { ...message, message: this.text(message.message) };
-    if (message.kind === 'response' && !message.ok) return { ...message, error: { ...message.error, message: this.text(message.error.message) } };
+    if (message.kind === 'response' && !message.ok)
+      return { ...message, error: { ...message.error, message: this.text(message.error.message) } };
     if (message.kind === 'progress') return { ...message, message: this.text(message.message) };
     return message;
   }

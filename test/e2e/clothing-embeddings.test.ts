@@ -29,20 +29,66 @@ function ok(r: ReturnType<typeof cli>): string {
 test('hat head from 3 examples + 100 simulated labels ranks the test split far above the base rate', async (t) => {
   const cwd = await tempDir(t);
   const csvText = await fs.readFile(CSV, 'utf8');
-  const trainHats = csvText.split('\n').filter((l) => l.includes(',train,hat')).slice(0, 3).map((l) => l.split(',')[1]);
+  const trainHats = csvText
+    .split('\n')
+    .filter((l) => l.includes(',train,hat'))
+    .slice(0, 3)
+    .map((l) => l.split(',')[1]);
   assert.equal(trainHats.length, 3);
 
-  const imported = ok(cli(cwd, 'import', NPY, '--csv', CSV, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre'));
+  const imported = ok(
+    cli(cwd, 'import', NPY, '--csv', CSV, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre'),
+  );
   assert.match(imported, /imported 3068 vectors \(centred\)/);
   ok(cli(cwd, 'start', 'hat', '--examples', trainHats.join(',')));
-  const tuned = ok(cli(cwd, 'tune', 'hat', '--answers', CSV, '--label-column', 'label', '--positive', 'hat', '--rounds', '10', '--batch', '10'));
+  const tuned = ok(
+    cli(
+      cwd,
+      'tune',
+      'hat',
+      '--answers',
+      CSV,
+      '--label-column',
+      'label',
+      '--positive',
+      'hat',
+      '--rounds',
+      '10',
+      '--batch',
+      '10',
+    ),
+  );
   assert.equal(tuned.match(/^round \d+:/gm)?.length, 10);
 
-  const ranked = ok(cli(cwd, 'rank', 'hat', '--npy', NPY, '--csv', CSV, '--where', 'split=test', '--answers', CSV, '--label-column', 'label', '--positive', 'hat', '--top', '0'));
-  const m = /evaluated (\d+) records \((\d+) positive, base rate ([\d.]+)\): AP ([\d.]+), ROC-AUC ([\d.]+)/.exec(ranked);
+  const ranked = ok(
+    cli(
+      cwd,
+      'rank',
+      'hat',
+      '--npy',
+      NPY,
+      '--csv',
+      CSV,
+      '--where',
+      'split=test',
+      '--answers',
+      CSV,
+      '--label-column',
+      'label',
+      '--positive',
+      'hat',
+      '--top',
+      '0',
+    ),
+  );
+  const m = /evaluated (\d+) records \((\d+) positive, base rate ([\d.]+)\): AP ([\d.]+), ROC-AUC ([\d.]+)/.exec(
+    ranked,
+  );
   assert.ok(m, ranked);
   const [, n, positives, baseRate, ap, auc] = m.map(Number);
-  console.log(`clothing hat, 103 labels: test AP ${ap} (base rate ${baseRate}), ROC-AUC ${auc}, ${n} test records, ${positives} hats`);
+  console.log(
+    `clothing hat, 103 labels: test AP ${ap} (base rate ${baseRate}), ROC-AUC ${auc}, ${n} test records, ${positives} hats`,
+  );
   assert.equal(n, 372);
   assert.equal(positives, 12);
   // Measured: 0.54 with the defaults. The 3-example start alone (no training) gives 0.16, the same loop

@@ -48,61 +48,101 @@ function scratchRoot(): string {
   return fs.mkdtempSync(path.join(base, 'vt-crash-'));
 }
 
-test('SIGKILL at seeded points: nothing acknowledged lost, nothing torn, resumed runs end as uninterrupted ones', { timeout: 15 * 60_000 }, async (t) => {
-  const started = Date.now();
-  const root = scratchRoot();
-  after(() => (KEEP ? console.log(`failed trials kept in ${root}`) : fs.rmSync(root, { recursive: true, force: true })));
-  const tmpDir = path.join(root, 'tmp');
-  fs.mkdirSync(tmpDir);
-  const victim = await bundleVictim();
-  after(victim.remove);
-  const bundle = victim.file;
-  const modelDir = path.join(root, 'model');
-  await generateClipModel(modelDir);
-  // Run by this process, so what a killed victim sent it outlives the victim.
-  const fake = await startFakePinecone();
-  after(() => fake.close());
-  const scenarios = [indexScenario(modelDir), importScenario(), tuneScenario(), reportScenario(), copyScenario(fake)].filter((s) => !ONLY || ONLY.includes(s.name));
+test(
+  'SIGKILL at seeded points: nothing acknowledged lost, nothing torn, resumed runs end as uninterrupted ones',
+  { timeout: 15 * 60_000 },
+  async (t) => {
+    const started = Date.now();
+    const root = scratchRoot();
+    after(() =>
+      KEEP ? console.log(`failed trials kept in ${root}`) : fs.rmSync(root, { recursive: true, force: true }),
+    );
+    const tmpDir = path.join(root, 'tmp');
+    fs.mkdirSync(tmpDir);
+    const victim = await bundleVictim();
+    after(victim.remove);
+    const bundle = victim.file;
+    const modelDir = path.join(root, 'model');
+    await generateClipModel(modelDir);
+    // Run by this process, so what a killed victim sent it outlives the victim.
+    const fake = await startFakePinecone();
+    after(() => fake.close());
+    const scenarios = [
+      indexScenario(modelDir),
+      importScenario(),
+      tuneScenario(),
+      reportScenario(),
+      copyScenario(fake),
+    ].filter((s) => !ONLY || ONLY.includes(s.name));
 
-  const queue: { scenario: Scenario; trial: number; plan: TrialPlan; fixture: string }[] = [];
-  for (const scenario of scenarios) {
-    const base = path.join(root, scenario.name);
-    const ctx: SetupContext = {
-      fixture: path.join(base, 'fixture'),
-      scratch: path.join(base, 'scratch'),
-      copy: copyTree,
-      async runClean(job, count) {
-        const run = await runVictim(bundle, job, { kill: { kind: 'none' }, count, timeoutMs: RUN_TIMEOUT_MS, tmpDir });
-        if (run.code !== 0) throw new Error(`${scenario.name}: an uninterrupted run failed (exit ${run.code}): ${run.notes.join(' | ')} ${run.stderr}`);
-        return run;
-      },
-    };
-    const reference = await scenario.setup(ctx);
-    assert.ok(reference.steps && reference.steps > 0, `${scenario.name}: the reference run counted no steps`);
-    const trials = Math.max(1, Math.round(TRIALS[scenario.name] * SCALE));
-    console.log(`${scenario.name}: ${reference.steps} steps in ${reference.workMs} ms uninterrupted; ${trials} trials`);
-    // Seeded by name, so FAULT_SCENARIOS=tune draws the same kills as a full run.
-    planTrials(trials, reference.steps!, reference.workMs, SEED + SCENARIOS.indexOf(scenario.name)).forEach((plan, trial) => queue.push({ scenario, trial, plan, fixture: ctx.fixture }));
-  }
-
-  const results: TrialResult[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < queue.length) {
-      const { scenario, trial, plan, fixture } = queue[next++];
-      const dir = path.join(root, scenario.name, `trial-${trial}`);
-      results.push(await runTrial(scenario, trial, plan, { bundle, fixture, dir, tmpDir, timeoutMs: RUN_TIMEOUT_MS, keepFailed: KEEP }));
+    const queue: { scenario: Scenario; trial: number; plan: TrialPlan; fixture: string }[] = [];
+    for (const scenario of scenarios) {
+      const base = path.join(root, scenario.name);
+      const ctx: SetupContext = {
+        fixture: path.join(base, 'fixture'),
+        scratch: path.join(base, 'scratch'),
+        copy: copyTree,
+        async runClean(job, count) {
+          const run = await runVictim(bundle, job, {
+            kill: { kind: 'none' },
+            count,
+            timeoutMs: RUN_TIMEOUT_MS,
+            tmpDir,
+          });
+          if (run.code !== 0)
+            throw new Error(
+              `${scenario.name}: an uninterrupted run failed (exit ${run.code}): ${run.notes.join(' | ')} ${run.stderr}`,
+            );
+          return run;
+        },
+      };
+      const reference = await scenario.setup(ctx);
+      assert.ok(reference.steps && reference.steps > 0, `${scenario.name}: the reference run counted no steps`);
+      const trials = Math.max(1, Math.round(TRIALS[scenario.name] * SCALE));
+      console.log(
+        `${scenario.name}: ${reference.steps} steps in ${reference.workMs} ms uninterrupted; ${trials} trials`,
+      );
+      // Seeded by name, so FAULT_SCENARIOS=tune draws the same kills as a full run.
+      planTrials(trials, reference.steps!, reference.workMs, SEED + SCENARIOS.indexOf(scenario.name)).forEach(
+        (plan, trial) => queue.push({ scenario, trial, plan, fixture: ctx.fixture }),
+      );
     }
-  };
-  await Promise.all(Array.from({ length: PARALLEL }, worker));
 
-  const summary = summarise(results, scenarios.map((s) => s.name), (Date.now() - started) / 1000, SEED);
-  console.log(summary.text);
-  for (const issue of KNOWN_ISSUES) {
-    const hits = results.flatMap((r) => r.known.filter((k) => k.id === issue.id).map((k) => `${r.scenario} trial ${r.trial} (${r.plan}): ${k.message}`));
-    await t.test(`known issue ${issue.id} does not occur`, { todo: issue.reason }, () => {
-      assert.equal(hits.length, 0, `${hits.length} times:\n${hits.slice(0, 5).join('\n')}`);
-    });
-  }
-  assert.equal(summary.failures, 0, summary.failureText);
-});
+    const results: TrialResult[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < queue.length) {
+        const { scenario, trial, plan, fixture } = queue[next++];
+        const dir = path.join(root, scenario.name, `trial-${trial}`);
+        results.push(
+          await runTrial(scenario, trial, plan, {
+            bundle,
+            fixture,
+            dir,
+            tmpDir,
+            timeoutMs: RUN_TIMEOUT_MS,
+            keepFailed: KEEP,
+          }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, worker));
+
+    const summary = summarise(
+      results,
+      scenarios.map((s) => s.name),
+      (Date.now() - started) / 1000,
+      SEED,
+    );
+    console.log(summary.text);
+    for (const issue of KNOWN_ISSUES) {
+      const hits = results.flatMap((r) =>
+        r.known.filter((k) => k.id === issue.id).map((k) => `${r.scenario} trial ${r.trial} (${r.plan}): ${k.message}`),
+      );
+      await t.test(`known issue ${issue.id} does not occur`, { todo: issue.reason }, () => {
+        assert.equal(hits.length, 0, `${hits.length} times:\n${hits.slice(0, 5).join('\n')}`);
+      });
+    }
+    assert.equal(summary.failures, 0, summary.failureText);
+  },
+);

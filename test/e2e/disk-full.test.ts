@@ -27,7 +27,8 @@ function mountTmpfs(dir: string, sizeKb: number): boolean {
   }
 }
 
-const remount = (dir: string, mode: 'ro' | 'rw') => execFileSync('mount', ['-o', `remount,${mode}`, dir], { stdio: 'ignore' });
+const remount = (dir: string, mode: 'ro' | 'rw') =>
+  execFileSync('mount', ['-o', `remount,${mode}`, dir], { stdio: 'ignore' });
 
 /** Fills the file system to the last byte with one file; returns a function that frees the space again. */
 function fill(dir: string): () => void {
@@ -50,9 +51,17 @@ function fill(dir: string): () => void {
 
 /** sha256 of every file under `dir` (lock files aside), to compare states without printing them. */
 const snapshot = (dir: string) =>
-  Object.fromEntries(fs.readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.endsWith('.lock') && !e.name.startsWith('filler-'))
-    .map((e) => [path.relative(dir, path.join(e.parentPath, e.name)), createHash('sha256').update(fs.readFileSync(path.join(e.parentPath, e.name))).digest('hex')]));
+  Object.fromEntries(
+    fs
+      .readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && !e.name.endsWith('.lock') && !e.name.startsWith('filler-'))
+      .map((e) => [
+        path.relative(dir, path.join(e.parentPath, e.name)),
+        createHash('sha256')
+          .update(fs.readFileSync(path.join(e.parentPath, e.name)))
+          .digest('hex'),
+      ]),
+  );
 
 test('a full disk and a read-only file system: clear errors, and nothing saved before is changed', async (t) => {
   const base = await tempDir(t);
@@ -67,7 +76,6 @@ test('a full disk and a read-only file system: clear errors, and nothing saved b
 });
 
 async function fullAndReadOnly(base: string, mnt: string): Promise<void> {
-
   // 1. The store fills the disk: the failing upsert names the file and the cause; the committed rows survive.
   const storeDir = path.join(mnt, 'store');
   const store = await EmbeddedStore.openOrCreate(storeDir, identity);
@@ -82,7 +90,10 @@ async function fullAndReadOnly(base: string, mnt: string): Promise<void> {
     }
   }
   assert.ok(failure instanceof VectorTuneError, `a VectorTuneError, got ${String(failure)}`);
-  assert.match((failure as Error).message, /small-disk\/store\/.*cannot write: the disk is full \(ENOSPC\)\. Free some space/);
+  assert.match(
+    (failure as Error).message,
+    /small-disk\/store\/.*cannot write: the disk is full \(ENOSPC\)\. Free some space/,
+  );
   assert.ok(committed >= 600, `${committed} rows fitted before the disk was full`);
   assert.equal(await store.count(), committed, 'the failed batch is not half in memory');
   await store.close();
@@ -98,7 +109,12 @@ async function fullAndReadOnly(base: string, mnt: string): Promise<void> {
   await small.upsert(seededRecords(300, D, 7));
   const headsDir = path.join(mnt, 'heads');
   fs.rmSync(storeDir, { recursive: true }); // room for the head's files
-  const session = await TuningSession.create({ headsDir, name: 'h', store: small, start: { kind: 'examples', ids: ['r1', 'r2'] } });
+  const session = await TuningSession.create({
+    headsDir,
+    name: 'h',
+    store: small,
+    start: { kind: 'examples', ids: ['r1', 'r2'] },
+  });
   // 60 label lines (about 6 KB) are more than the slack in the labels file's last 4 KB page of the full tmpfs.
   const batch = await session.nextBatch(60, 'top');
   const verdicts = batch.map((c, i) => ({ id: c.id, score: i % 2 ? 1 : -1 }));
@@ -126,15 +142,29 @@ async function fullAndReadOnly(base: string, mnt: string): Promise<void> {
   const reserve = path.join(mnt, 'reserve.bin');
   const room = fs.statfsSync(mnt).bavail * fs.statfsSync(mnt).bsize;
   fs.writeFileSync(reserve, Buffer.alloc(Math.max(0, room - 3 * 4096)));
-  await assert.rejects(reopenedHead.submit(next.map((c) => ({ id: c.id, score: 1 }))), /classifier\.weights\.json: cannot write: the disk is full \(ENOSPC\)/);
+  await assert.rejects(
+    reopenedHead.submit(next.map((c) => ({ id: c.id, score: 1 }))),
+    /classifier\.weights\.json: cannot write: the disk is full \(ENOSPC\)/,
+  );
   fs.rmSync(reserve);
   assert.ok(fs.statSync(path.join(headsDir, 'h', 'labels.jsonl')).size > labelsBytes, 'the scores were saved first');
-  assert.equal(snapshot(path.join(headsDir, 'h'))['classifier.weights.json'], weightsBefore, 'the previous weights, intact');
-  assert.equal(fs.readdirSync(path.join(headsDir, 'h')).filter((n) => n.endsWith('.tmp')).length, 0, 'no temporary file left');
+  assert.equal(
+    snapshot(path.join(headsDir, 'h'))['classifier.weights.json'],
+    weightsBefore,
+    'the previous weights, intact',
+  );
+  assert.equal(
+    fs.readdirSync(path.join(headsDir, 'h')).filter((n) => n.endsWith('.tmp')).length,
+    0,
+    'no temporary file left',
+  );
   JSON.parse(fs.readFileSync(weightsFile, 'utf8'));
   const repaired = await TuningSession.open(path.join(headsDir, 'h'), small);
   assert.equal(repaired.session.labelCount, 72);
-  assert.ok(repaired.repairs.some((r) => /retrained from 72 labels/.test(r)), repaired.repairs.join('; '));
+  assert.ok(
+    repaired.repairs.some((r) => /retrained from 72 labels/.test(r)),
+    repaired.repairs.join('; '),
+  );
 
   // 3. Read-only: writers are refused with the cause; readers still work; nothing changes.
   const storeDir2 = path.join(mnt, 'store2');
@@ -147,7 +177,10 @@ async function fullAndReadOnly(base: string, mnt: string): Promise<void> {
     assert.equal(await reader.count(), 0);
     await reader.close();
     const head = repaired.session;
-    await assert.rejects(head.submit((await head.nextBatch(5, 'top')).map((c) => ({ id: c.id, score: 1 }))), /heads\/h\/labels\.jsonl: cannot write: the file system is read-only \(EROFS\)/);
+    await assert.rejects(
+      head.submit((await head.nextBatch(5, 'top')).map((c) => ({ id: c.id, score: 1 }))),
+      /heads\/h\/labels\.jsonl: cannot write: the file system is read-only \(EROFS\)/,
+    );
   } finally {
     remount(mnt, 'rw');
   }

@@ -37,19 +37,69 @@ function printed(stdout: string, label: string): string {
   return m[1];
 }
 
-const EVAL_TEST_SPLIT = ['--npy', NPY, '--csv', CSV, '--where', 'split=test', '--label-column', 'label', '--positive', 'hat', '--images', PHOTOS];
+const EVAL_TEST_SPLIT = [
+  '--npy',
+  NPY,
+  '--csv',
+  CSV,
+  '--where',
+  'split=test',
+  '--label-column',
+  'label',
+  '--positive',
+  'hat',
+  '--images',
+  PHOTOS,
+];
 
 test('eval on the held-out split: the AP rank prints, a report naming the head, deltas and CI gates', async (t) => {
   const ws = await tempDir(t);
   const csvText = await fs.readFile(CSV, 'utf8');
-  const trainHats = csvText.split('\n').filter((l) => l.includes(',train,hat')).slice(0, 3).map((l) => l.split(',')[1]);
+  const trainHats = csvText
+    .split('\n')
+    .filter((l) => l.includes(',train,hat'))
+    .slice(0, 3)
+    .map((l) => l.split(',')[1]);
   ok(ws, 'import', NPY, '--csv', CSV, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre');
   ok(ws, 'start', 'hat', '--examples', trainHats.join(','));
-  const tune = (rounds: number) => ok(ws, 'tune', 'hat', '--answers', CSV, '--label-column', 'label', '--positive', 'hat', '--rounds', String(rounds), '--batch', '10');
+  const tune = (rounds: number) =>
+    ok(
+      ws,
+      'tune',
+      'hat',
+      '--answers',
+      CSV,
+      '--label-column',
+      'label',
+      '--positive',
+      'hat',
+      '--rounds',
+      String(rounds),
+      '--batch',
+      '10',
+    );
   tune(10);
 
   const first = ok(ws, 'eval', 'hat', ...EVAL_TEST_SPLIT);
-  const ranked = ok(ws, 'rank', 'hat', '--npy', NPY, '--csv', CSV, '--where', 'split=test', '--answers', CSV, '--label-column', 'label', '--positive', 'hat', '--top', '0');
+  const ranked = ok(
+    ws,
+    'rank',
+    'hat',
+    '--npy',
+    NPY,
+    '--csv',
+    CSV,
+    '--where',
+    'split=test',
+    '--answers',
+    CSV,
+    '--label-column',
+    'label',
+    '--positive',
+    'hat',
+    '--top',
+    '0',
+  );
   const rankAp = /AP ([\d.]+), ROC-AUC ([\d.]+)/.exec(ranked)!;
   assert.equal(printed(first, 'average precision'), rankAp[1], 'eval and rank print the same engine figure');
   assert.equal(printed(first, 'ROC-AUC'), rankAp[2]);
@@ -58,13 +108,21 @@ test('eval on the held-out split: the AP rank prints, a report naming the head, 
   assert.match(first, new RegExp(`^report: vectortune/heads/hat/reports/${REPORT}\\.md$`, 'm'));
 
   const reports = path.join(ws, 'vectortune', 'heads', 'hat', 'reports');
-  assert.deepEqual((await fs.readdir(reports)).sort(), [`${REPORT}-pr.svg`, `${REPORT}-scores.svg`, `${REPORT}.json`, `${REPORT}.md`]);
+  assert.deepEqual((await fs.readdir(reports)).sort(), [
+    `${REPORT}-pr.svg`,
+    `${REPORT}-scores.svg`,
+    `${REPORT}.json`,
+    `${REPORT}.md`,
+  ]);
   const weightsSha = await sha256File(path.join(ws, 'vectortune', 'heads', 'hat', 'classifier.weights.json'));
   let md = await fs.readFile(path.join(reports, `${REPORT}.md`), 'utf8');
   assert.ok(md.includes(`\`${weightsSha}\``), 'the report names the weights file hash');
   assert.match(md, /`nsfwjs-mobilenetv2` \(1280-d\)/);
   assert.match(md, /`hat`: 103 labels in 10 rounds/);
-  assert.match(md, /clothing-mobilenetv2\.npy \(rows named by .*clothing-mobilenetv2\.csv, where split=test\): 372 records/);
+  assert.match(
+    md,
+    /clothing-mobilenetv2\.npy \(rows named by .*clothing-mobilenetv2\.csv, where split=test\): 372 records/,
+  );
   assert.ok(md.includes(`| average precision | ${rankAp[1]} | – |`), 'first report: no change to show');
   for (const link of [...md.matchAll(/src="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]))) {
     await fs.access(path.resolve(reports, link));
@@ -90,7 +148,10 @@ test('eval on the held-out split: the AP rank prints, a report naming the head, 
   assert.ok(second.stdout.includes(`(${signed})`), second.stdout);
   if (apAfter < apBefore) {
     assert.equal(second.status, 1, 'a drop beyond 0.0 fails the gate');
-    assert.match(second.stderr, /gate failed: average precision dropped by [\d.]+ \(from [\d.]+ to [\d.]+\), more than the allowed 0/);
+    assert.match(
+      second.stderr,
+      /gate failed: average precision dropped by [\d.]+ \(from [\d.]+ to [\d.]+\), more than the allowed 0/,
+    );
   } else {
     assert.equal(second.status, 0, second.stderr);
     assert.doesNotMatch(second.stderr, /gate failed/);
@@ -105,7 +166,11 @@ test('eval on the held-out split: the AP rank prints, a report naming the head, 
     assert.ok(dropped.stderr.includes(`vector-tune eval: gate failed: average precision ${expected}`), dropped.stderr);
     // The failing run is written beside the baseline, not over it: running eval again fails again.
     assert.match(dropped.stdout, new RegExp(`^report: .*${REPORT}-failed\\.md$`, 'm'));
-    assert.equal(cli(ws, 'eval', 'hat', ...EVAL_TEST_SPLIT, '--max-drop', '0.05').status, 1, 'a re-run cannot wash the regression away');
+    assert.equal(
+      cli(ws, 'eval', 'hat', ...EVAL_TEST_SPLIT, '--max-drop', '0.05').status,
+      1,
+      'a re-run cannot wash the regression away',
+    );
   } else {
     assert.equal(dropped.status, 0, dropped.stderr);
   }
@@ -113,7 +178,10 @@ test('eval on the held-out split: the AP rank prints, a report naming the head, 
   // A bound this head cannot meet: exit 1, each failed gate named on stderr; the report is still written.
   const strict = cli(ws, 'eval', 'hat', ...EVAL_TEST_SPLIT, '--min-ap', '0.99', '--min-auc', '0.5');
   assert.equal(strict.status, 1);
-  assert.match(strict.stderr, /^vector-tune eval: gate failed: average precision 0\.\d{4} is below the minimum 0\.99\.$/m);
+  assert.match(
+    strict.stderr,
+    /^vector-tune eval: gate failed: average precision 0\.\d{4} is below the minimum 0\.99\.$/m,
+  );
   assert.doesNotMatch(strict.stderr, /ROC-AUC/, 'the ROC-AUC gate passed');
   assert.match(strict.stdout, /^report: /m);
 
@@ -134,11 +202,15 @@ test('eval on a folder of class sub-folders (generated CLIP model): counts, and 
   for (const [cls, n] of Object.entries(counts)) {
     const src = path.join(PHOTOS, 'test', cls);
     await fs.mkdir(path.join(ws, 'held-out', cls), { recursive: true });
-    for (const name of (await fs.readdir(src)).sort().slice(0, n)) await fs.copyFile(path.join(src, name), path.join(ws, 'held-out', cls, name));
+    for (const name of (await fs.readdir(src)).sort().slice(0, n))
+      await fs.copyFile(path.join(src, name), path.join(ws, 'held-out', cls, name));
   }
   const model = ['--model', modelDir, '--offline'];
   ok(ws, 'index', 'held-out', ...model);
-  const hats = (await fs.readdir(path.join(ws, 'held-out', 'hat'))).sort().slice(0, 2).map((n) => `held-out/hat/${n}`);
+  const hats = (await fs.readdir(path.join(ws, 'held-out', 'hat')))
+    .sort()
+    .slice(0, 2)
+    .map((n) => `held-out/hat/${n}`);
   ok(ws, 'start', 'hat', '--examples', hats.join(','));
 
   const out = ok(ws, 'eval', 'hat', '--folder', 'held-out', '--positive', 'hat', ...model);

@@ -21,9 +21,15 @@ before(async () => {
 });
 
 function index(cwd: string, folder: string) {
-  const r = spawnSync(process.execPath, [CLI, 'index', folder, '--model', modelDir, '--offline'], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, 'index', folder, '--model', modelDir, '--offline'], {
+    cwd,
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
-  const m = /indexed: (\d+) added, (\d+) updated, (\d+) unchanged, (\d+) removed, (\d+) skipped, (\d+) non-image files ignored/.exec(r.stdout);
+  const m =
+    /indexed: (\d+) added, (\d+) updated, (\d+) unchanged, (\d+) removed, (\d+) skipped, (\d+) non-image files ignored/.exec(
+      r.stdout,
+    );
   assert.ok(m, r.stdout);
   const [added, updated, unchanged, removed, skipped, ignored] = m.slice(1).map(Number);
   return { added, updated, unchanged, removed, skipped, ignored, stdout: r.stdout };
@@ -68,7 +74,11 @@ test('indexes real photos, skips and reports broken files, and re-indexes increm
   const reopened = await EmbeddedStore.open(path.join(ws, '.vectortune', 'store'), undefined, 'read');
   assert.equal(await reopened.count(), 3779);
   const [updated] = await reopened.fetch([`clothing/test/shoes/${names[3]}`]);
-  assert.deepEqual(Array.from(updated.vector), Array.from(hat.vector), 'the changed file now has the hat photo\'s embedding');
+  assert.deepEqual(
+    Array.from(updated.vector),
+    Array.from(hat.vector),
+    "the changed file now has the hat photo's embedding",
+  );
 });
 
 test('an index run killed mid-way resumes to the same store as an uninterrupted run', async (t) => {
@@ -78,12 +88,18 @@ test('an index run killed mid-way resumes to the same store as an uninterrupted 
   await fs.cp(path.join(CLOTHING, 'test'), path.join(reference, 'photos'), { recursive: true });
   assert.equal(index(reference, 'photos').added, 372);
 
-  const child = spawn(process.execPath, [CLI, 'index', 'photos', '--model', modelDir, '--offline', '--batch', '4'], { cwd: ws, stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, 'index', 'photos', '--model', modelDir, '--offline', '--batch', '4'], {
+    cwd: ws,
+    stdio: 'ignore',
+  });
   const manifest = path.join(ws, '.vectortune', 'store', 'manifest.json');
   let committedAtKill = 0;
   for (let i = 0; i < 600 && committedAtKill < 40; i++) {
     await new Promise((r) => setTimeout(r, 20));
-    committedAtKill = await fs.readFile(manifest, 'utf8').then((m) => JSON.parse(m).count as number, () => 0);
+    committedAtKill = await fs.readFile(manifest, 'utf8').then(
+      (m) => JSON.parse(m).count as number,
+      () => 0,
+    );
   }
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
@@ -96,11 +112,21 @@ test('an index run killed mid-way resumes to the same store as an uninterrupted 
 
   const a = await EmbeddedStore.open(path.join(ws, '.vectortune', 'store'));
   const b = await EmbeddedStore.open(path.join(reference, '.vectortune', 'store'));
-  const ids = a.allRecords().map((r) => r.id).sort();
-  assert.deepEqual(ids, b.allRecords().map((r) => r.id).sort());
+  const ids = a
+    .allRecords()
+    .map((r) => r.id)
+    .sort();
+  assert.deepEqual(
+    ids,
+    b
+      .allRecords()
+      .map((r) => r.id)
+      .sort(),
+  );
   const va = await a.fetch(ids);
   const vb = new Map((await b.fetch(ids)).map((r) => [r.id, r.vector]));
   let worst = 0;
-  for (const r of va) for (let i = 0; i < r.vector.length; i++) worst = Math.max(worst, Math.abs(r.vector[i] - vb.get(r.id)![i]));
+  for (const r of va)
+    for (let i = 0; i < r.vector.length; i++) worst = Math.max(worst, Math.abs(r.vector[i] - vb.get(r.id)![i]));
   assert.ok(worst < 1e-5, `same vectors as the uninterrupted run (max difference ${worst})`);
 });

@@ -48,17 +48,36 @@ test('prompt start, scripted tuning, and ranking the store and the folder agree'
   assert.equal(prompted.model.id, 'vector-tune/generated-clip-tiny');
   assert.ok(Math.abs(Math.hypot(...prompted.w) - 1) < 1e-9, 'the prompt start is the unit text embedding');
 
-  const tuned = ok(ws, 'tune', 'hat', '--answers', answers, '--label-column', 'label', '--positive', 'hat', '--rounds', '2', '--batch', '8', '--strategy', 'mixed');
+  const tuned = ok(
+    ws,
+    'tune',
+    'hat',
+    '--answers',
+    answers,
+    '--label-column',
+    'label',
+    '--positive',
+    'hat',
+    '--rounds',
+    '2',
+    '--batch',
+    '8',
+    '--strategy',
+    'mixed',
+  );
   assert.equal(tuned.match(/^round \d/gm)?.length, 2);
   const weights = await readWeights(path.join(ws, 'vectortune', 'heads', 'hat', 'classifier.weights.json'));
   assert.equal(weights.labels.count, 16);
   assert.notDeepEqual(weights.w, prompted.w, 'tuning moved the head');
 
   const fromStore = rankedLogits(ok(ws, 'rank', 'hat', '--top', '48'));
-  const fromFolder = rankedLogits(ok(ws, 'rank', 'hat', '--top', '48', '--folder', 'images', '--model', modelDir, '--offline'));
+  const fromFolder = rankedLogits(
+    ok(ws, 'rank', 'hat', '--top', '48', '--folder', 'images', '--model', modelDir, '--offline'),
+  );
   assert.equal(fromStore.size, 48);
   assert.deepEqual([...fromFolder.keys()].sort(), [...fromStore.keys()].sort());
-  for (const [id, logit] of fromStore) assert.ok(Math.abs(logit - fromFolder.get(id)!) <= 2e-4, `${id}: ${logit} vs ${fromFolder.get(id)}`);
+  for (const [id, logit] of fromStore)
+    assert.ok(Math.abs(logit - fromFolder.get(id)!) <= 2e-4, `${id}: ${logit} vs ${fromFolder.get(id)}`);
 
   // A committed head seeds a new one; the parent's hash is recorded.
   ok(ws, 'start', 'hat-v2', '--weights', 'vectortune/heads/hat/classifier.weights.json');

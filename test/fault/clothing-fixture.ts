@@ -29,8 +29,16 @@ export async function buildClothingWorkspace(dir: string): Promise<void> {
     const chosen = hatsFirst ? [...hats.slice(0, n / 6), ...order.filter((r) => label[r] !== 'hat')] : order;
     return chosen.slice(0, n).sort((a, b) => a - b);
   };
-  const train = pick(split.map((s, r) => (s === 'train' ? r : -1)).filter((r) => r >= 0), STORE_ROWS, true);
-  const test = pick(split.map((s, r) => (s === 'test' ? r : -1)).filter((r) => r >= 0), TEST_ROWS, false);
+  const train = pick(
+    split.map((s, r) => (s === 'train' ? r : -1)).filter((r) => r >= 0),
+    STORE_ROWS,
+    true,
+  );
+  const test = pick(
+    split.map((s, r) => (s === 'test' ? r : -1)).filter((r) => r >= 0),
+    TEST_ROWS,
+    false,
+  );
   const rowsOf = (rows: number[]) => {
     const out = new Float32Array(rows.length * matrix.dim);
     rows.forEach((r, i) => out.set(matrix.data.subarray(r * matrix.dim, (r + 1) * matrix.dim), i * matrix.dim));
@@ -39,9 +47,35 @@ export async function buildClothingWorkspace(dir: string): Promise<void> {
 
   const trainNpy = l.npy('train');
   await writeNpy(trainNpy, train.length, matrix.dim, rowsOf(train));
-  await fs.writeFile(l.csv('train'), toCsv(['id', 'path'], train.map((r) => [paths[r], paths[r]])));
-  await importEmbeddings({ npyFile: trainNpy, csvFile: l.csv('train'), storeDir: l.store, modelId: MODEL_ID, idColumn: 'id', pathColumn: 'path', centre: true });
-  await fs.writeFile(l.answers, toCsv(['id', 'label'], [...train, ...test].map((r) => [paths[r], label[r]])));
+  await fs.writeFile(
+    l.csv('train'),
+    toCsv(
+      ['id', 'path'],
+      train.map((r) => [paths[r], paths[r]]),
+    ),
+  );
+  await importEmbeddings({
+    npyFile: trainNpy,
+    csvFile: l.csv('train'),
+    storeDir: l.store,
+    modelId: MODEL_ID,
+    idColumn: 'id',
+    pathColumn: 'path',
+    centre: true,
+  });
+  await fs.writeFile(
+    l.answers,
+    toCsv(
+      ['id', 'label'],
+      [...train, ...test].map((r) => [paths[r], label[r]]),
+    ),
+  );
   await writeNpy(l.testNpy, test.length, matrix.dim, rowsOf(test));
-  await fs.writeFile(l.testCsv, toCsv(['id', 'split', 'label'], test.map((r) => [paths[r], split[r], label[r]])));
+  await fs.writeFile(
+    l.testCsv,
+    toCsv(
+      ['id', 'split', 'label'],
+      test.map((r) => [paths[r], split[r], label[r]]),
+    ),
+  );
 }

@@ -62,13 +62,20 @@ function die(): never {
 
 /** Open flags that can create, truncate or write a file. */
 function writes(flags: unknown): boolean {
-  if (typeof flags === 'number') return (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC)) !== 0;
+  if (typeof flags === 'number')
+    return (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC)) !== 0;
   return typeof flags === 'string' && /[wa+]/.test(flags);
 }
 
 type AnyFn = (...args: any[]) => any;
 
-function wrap(target: Record<string, any>, name: string, label: string, counts: (args: unknown[]) => boolean = () => true, tear?: Tear): void {
+function wrap(
+  target: Record<string, any>,
+  name: string,
+  label: string,
+  counts: (args: unknown[]) => boolean = () => true,
+  tear?: Tear,
+): void {
   const original = target[name] as AnyFn;
   if (typeof original !== 'function') throw new Error(`fault hook: ${label} is not a function`);
   target[name] = function (this: unknown, ...args: unknown[]) {
@@ -97,7 +104,20 @@ export async function installFaultHook(): Promise<void> {
 
   const promises = fsp as unknown as Record<string, any>;
   wrap(promises, 'open', 'open', (args) => writes(args[1]));
-  for (const name of ['writeFile', 'appendFile', 'rename', 'rm', 'unlink', 'truncate', 'mkdir', 'copyFile', 'cp', 'rmdir', 'symlink', 'link']) {
+  for (const name of [
+    'writeFile',
+    'appendFile',
+    'rename',
+    'rm',
+    'unlink',
+    'truncate',
+    'mkdir',
+    'copyFile',
+    'cp',
+    'rmdir',
+    'symlink',
+    'link',
+  ]) {
     wrap(promises, name, name);
   }
   for (const name of ['write', 'writev', 'writeFile', 'appendFile', 'sync', 'datasync', 'truncate']) {
@@ -105,7 +125,19 @@ export async function installFaultHook(): Promise<void> {
   }
   const sync = fs as unknown as Record<string, any>;
   wrap(sync, 'openSync', 'openSync', (args) => writes(args[1]));
-  for (const name of ['writeSync', 'fsyncSync', 'fdatasyncSync', 'renameSync', 'rmSync', 'unlinkSync', 'ftruncateSync', 'truncateSync', 'writeFileSync', 'appendFileSync', 'mkdirSync']) {
+  for (const name of [
+    'writeSync',
+    'fsyncSync',
+    'fdatasyncSync',
+    'renameSync',
+    'rmSync',
+    'unlinkSync',
+    'ftruncateSync',
+    'truncateSync',
+    'writeFileSync',
+    'appendFileSync',
+    'mkdirSync',
+  ]) {
     wrap(sync, name, name, undefined, SYNC_TEARS[name]);
   }
   wrapFetch();
@@ -117,7 +149,8 @@ export function armFaults(env: NodeJS.ProcessEnv = process.env): void {
   if (env.FAULT_KILL_AT) killAt = Number(env.FAULT_KILL_AT);
   if (!(killAt >= 1)) throw new Error(`FAULT_KILL_AT must be a positive step number, not "${env.FAULT_KILL_AT}"`);
   if (env.FAULT_TORN) tornFraction = Number(env.FAULT_TORN);
-  if (tornFraction !== null && !(tornFraction >= 0 && tornFraction <= 1)) throw new Error(`FAULT_TORN must be a fraction from 0 to 1, not "${env.FAULT_TORN}"`);
+  if (tornFraction !== null && !(tornFraction >= 0 && tornFraction <= 1))
+    throw new Error(`FAULT_TORN must be a fraction from 0 to 1, not "${env.FAULT_TORN}"`);
   if (env.FAULT_COUNT === '1') process.on('exit', () => say(`fault-steps ${steps}`));
   trace = env.FAULT_TRACE === '1';
 }

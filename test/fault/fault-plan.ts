@@ -20,13 +20,22 @@ export function planTrials(trials: number, steps: number, workMs: number, seed: 
   };
   return Array.from({ length: trials }, (_, i): TrialPlan => {
     if (i % 7 === 3) return [{ kind: 'timer', ms: Math.round(random() * workMs * 1.1) }];
-    if (i % 7 === 5) return [{ kind: 'step', at: nextStep() }, { kind: 'step', at: 1 + Math.floor(random() * steps) }];
+    if (i % 7 === 5)
+      return [
+        { kind: 'step', at: nextStep() },
+        { kind: 'step', at: 1 + Math.floor(random() * steps) },
+      ];
     if (i % 7 === 1 || i % 7 === 6) return [{ kind: 'step', at: nextStep(), torn: Math.round(random() * 100) / 100 }];
     return [{ kind: 'step', at: nextStep() }];
   });
 }
 
 export function describePlan(plan: TrialPlan): string {
-  const one = (k: Kill) => (k.kind === 'step' ? `step ${k.at}${k.torn !== undefined ? ` torn at ${k.torn}` : ''}` : k.kind === 'timer' ? `timer ${k.ms} ms` : 'none');
+  const one = (k: Kill) =>
+    k.kind === 'step'
+      ? `step ${k.at}${k.torn !== undefined ? ` torn at ${k.torn}` : ''}`
+      : k.kind === 'timer'
+        ? `timer ${k.ms} ms`
+        : 'none';
   return plan.map(one).join(', then ');
 }

@@ -37,7 +37,12 @@ export interface RunOptions {
 export function runVictim(bundle: string, job: VictimJob, options: RunOptions): Promise<VictimRun> {
   // Source maps make a victim's error name the TypeScript line. Extra CA certificates cost every Node start tens of
   // milliseconds and a victim speaks plain HTTP to 127.0.0.1 at most.
-  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: options.tmpDir, NODE_OPTIONS: '--enable-source-maps', NODE_EXTRA_CA_CERTS: undefined };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TMPDIR: options.tmpDir,
+    NODE_OPTIONS: '--enable-source-maps',
+    NODE_EXTRA_CA_CERTS: undefined,
+  };
   if (options.kill.kind === 'step') env.FAULT_KILL_AT = String(options.kill.at);
   if (options.kill.kind === 'step' && options.kill.torn !== undefined) env.FAULT_TORN = String(options.kill.torn);
   if (options.count) env.FAULT_COUNT = '1';

@@ -13,7 +13,15 @@ import type { FakePinecone } from '../helpers/fake-pinecone';
 import { randomUnitVectors } from '../helpers/vectors';
 import { layout, MODEL_ID, type VictimJob } from './job';
 import { compareJson, problem, reclassify, type Problem, type Scenario } from './scenario';
-import { checkRecordVersions, compareFiles, isProblem, listFiles, readStoreState, storeJson, type StoreState } from './store-state';
+import {
+  checkRecordVersions,
+  compareFiles,
+  isProblem,
+  listFiles,
+  readStoreState,
+  storeJson,
+  type StoreState,
+} from './store-state';
 
 const D = 16;
 const HEADS = ['dogs', 'cats at home'];
@@ -41,8 +49,13 @@ function checkIndexRecords(actual: IndexJson, reference: IndexJson): Problem[] {
   for (const [ns, records] of Object.entries(actual)) {
     for (const [id, r] of Object.entries(records)) {
       const want = reference[ns]?.[id];
-      const own = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('seen_')));
-      if (!want || JSON.stringify(r.values) !== JSON.stringify(want.values) || JSON.stringify(own(r.metadata)) !== JSON.stringify(own(want.metadata))) {
+      const own = (m: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('seen_')));
+      if (
+        !want ||
+        JSON.stringify(r.values) !== JSON.stringify(want.values) ||
+        JSON.stringify(own(r.metadata)) !== JSON.stringify(own(want.metadata))
+      ) {
         problems.push(problem('torn', `index record ${ns}/${id} is not the source's record`));
       } else if (Object.entries(r.metadata).some(([k, v]) => k.startsWith('seen_') && v !== want.metadata[k])) {
         problems.push(problem('torn', `index record ${id} carries a seen mark its source does not have`));
@@ -62,7 +75,11 @@ export function copyScenario(fake: FakePinecone): Scenario {
   const job = (dir: string, trial: number): VictimJob => ({
     scenario: 'copy',
     dir,
-    pinecone: { controllerHostUrl: fake.controllerHostUrl, apiKey: fake.apiKey, index: trial < 0 ? 'crash-reference' : `crash-${trial}` },
+    pinecone: {
+      controllerHostUrl: fake.controllerHostUrl,
+      apiKey: fake.apiKey,
+      index: trial < 0 ? 'crash-reference' : `crash-${trial}`,
+    },
   });
   return {
     name: 'copy',
@@ -70,9 +87,17 @@ export function copyScenario(fake: FakePinecone): Scenario {
       const dir = layout(ctx.fixture).store;
       const mean = randomUnitVectors(1, D, 5).map((v) => v * 0.1);
       const store = await EmbeddedStore.openOrCreate(dir, { modelId: MODEL_ID, dimension: D, centringMean: mean });
-      await store.upsert(seededRecords(120, D, 9, 'photos/p').map((r, i) => (i % 3 ? { ...r, size: 1000 + i, mtimeMs: 1.7e12 + i } : r)));
-      await store.markSeen(HEADS[0], Array.from({ length: 20 }, (_, i) => `photos/p${i * 5}`));
-      await store.markSeen(HEADS[1], Array.from({ length: 9 }, (_, i) => `photos/p${i * 13 + 1}`));
+      await store.upsert(
+        seededRecords(120, D, 9, 'photos/p').map((r, i) => (i % 3 ? { ...r, size: 1000 + i, mtimeMs: 1.7e12 + i } : r)),
+      );
+      await store.markSeen(
+        HEADS[0],
+        Array.from({ length: 20 }, (_, i) => `photos/p${i * 5}`),
+      );
+      await store.markSeen(
+        HEADS[1],
+        Array.from({ length: 9 }, (_, i) => `photos/p${i * 13 + 1}`),
+      );
       await store.close();
       source = storeJson((await read(dir)) as StoreState);
       sourceFiles = await listFiles(dir);
@@ -93,17 +118,30 @@ export function copyScenario(fake: FakePinecone): Scenario {
       const problems = reclassify(compareJson('source store', storeJson(src), source), 'torn');
       const index = indexJson(fake, job.pinecone!.index);
       if (index) problems.push(...checkIndexRecords(index, referenceIndex));
-      if (acks.includes('copied-to-pinecone')) problems.push(...reclassify(compareJson('index after an acknowledged copy', index, referenceIndex), 'lost'));
+      if (acks.includes('copied-to-pinecone'))
+        problems.push(...reclassify(compareJson('index after an acknowledged copy', index, referenceIndex), 'lost'));
       const copy = await read(l.copyBack);
       if (isProblem(copy)) return [...problems, copy];
       if (copy) {
         problems.push(...checkRecordVersions(copy, [back], 'copied-back store'));
         for (const head of HEADS) {
           const stray = copy.seen.get(head)!.filter((id) => !back.seen.get(head)!.includes(id));
-          if (stray.length > 0) problems.push(problem('torn', `the copied-back store marks ${stray.length} records seen by ${head} that the source does not`));
+          if (stray.length > 0)
+            problems.push(
+              problem(
+                'torn',
+                `the copied-back store marks ${stray.length} records seen by ${head} that the source does not`,
+              ),
+            );
         }
       }
-      if (acks.includes('copied-back')) problems.push(...reclassify(compareJson('copied-back store after an acknowledged copy', storeJson(copy), storeJson(back)), 'lost'));
+      if (acks.includes('copied-back'))
+        problems.push(
+          ...reclassify(
+            compareJson('copied-back store after an acknowledged copy', storeJson(copy), storeJson(back)),
+            'lost',
+          ),
+        );
       return problems;
     },
     async afterResume(dir, _start, job) {

@@ -10,7 +10,16 @@ import { writeNpy } from '../../src/core/io/npy';
 import { randomUnitVectors } from '../helpers/vectors';
 import { layout, type VictimJob } from './job';
 import { compareJson, problem, type Problem, type Scenario } from './scenario';
-import { checkRecordVersions, compareFiles, isProblem, listFiles, missingRecords, readStoreState, storeJson, type StoreState } from './store-state';
+import {
+  checkRecordVersions,
+  compareFiles,
+  isProblem,
+  listFiles,
+  missingRecords,
+  readStoreState,
+  storeJson,
+  type StoreState,
+} from './store-state';
 
 const D = 32;
 const PARTS = { a: { rows: 300, first: 0, seed: 11 }, b: { rows: 150, first: 240, seed: 12 } };
@@ -22,7 +31,13 @@ async function writePart(dir: string, part: keyof typeof PARTS): Promise<void> {
   const data = randomUnitVectors(rows, D, seed).map((v, i) => v * (1 + (i % 5)) + 0.3);
   await writeNpy(l.npy(part), rows, D, data);
   const ids = Array.from({ length: rows }, (_, i) => `row-${first + i}`);
-  await fs.writeFile(l.csv(part), toCsv(['id', 'path'], ids.map((id) => [id, `features/${id}.jpg`])));
+  await fs.writeFile(
+    l.csv(part),
+    toCsv(
+      ['id', 'path'],
+      ids.map((id) => [id, `features/${id}.jpg`]),
+    ),
+  );
 }
 
 export function importScenario(): Scenario {
@@ -60,11 +75,17 @@ export function importScenario(): Scenario {
       // After "a" was acknowledged its rows may since have been replaced by b's, never lost.
       if (acks.includes('import a')) {
         const gone = [...afterA.records.keys()].filter((id) => !state?.records.has(id));
-        if (gone.length > 0) problems.push(problem('lost', `import a was acknowledged but ${gone.length} of its rows are missing (e.g. ${gone[0]})`));
+        if (gone.length > 0)
+          problems.push(
+            problem('lost', `import a was acknowledged but ${gone.length} of its rows are missing (e.g. ${gone[0]})`),
+          );
       }
       if (acks.includes('import b')) {
         const gone = missingRecords(state, final);
-        if (gone.length > 0) problems.push(problem('lost', `import b was acknowledged but ${gone.length} rows are missing or older (e.g. ${gone[0]})`));
+        if (gone.length > 0)
+          problems.push(
+            problem('lost', `import b was acknowledged but ${gone.length} rows are missing or older (e.g. ${gone[0]})`),
+          );
       }
       return problems;
     },

@@ -10,7 +10,16 @@ import * as path from 'node:path';
 import { SHARED_DATA } from '../helpers/temp';
 import { layout, type VictimJob } from './job';
 import { compareJson, problem, reclassify, type Problem, type Scenario } from './scenario';
-import { checkRecordVersions, compareFiles, isProblem, listFiles, missingRecords, readStoreState, storeJson, type StoreState } from './store-state';
+import {
+  checkRecordVersions,
+  compareFiles,
+  isProblem,
+  listFiles,
+  missingRecords,
+  readStoreState,
+  storeJson,
+  type StoreState,
+} from './store-state';
 
 const PHOTOS = path.join(SHARED_DATA, 'clothing', 'test');
 
@@ -56,8 +65,12 @@ export function indexScenario(modelDir: string): Scenario {
       const run = await ctx.runClean(job(ref), true);
       final = await storeOf(ref);
       finalFiles = await listFiles(layout(ref).store);
-      unchanged = { records: new Map([...before.records].filter(([id, r]) => final.records.get(id)?.vector === r.vector)), seen: new Map() };
-      if (unchanged.records.size !== 4) throw new Error(`index: expected 4 unchanged photos, found ${unchanged.records.size}`);
+      unchanged = {
+        records: new Map([...before.records].filter(([id, r]) => final.records.get(id)?.vector === r.vector)),
+        seen: new Map(),
+      };
+      if (unchanged.records.size !== 4)
+        throw new Error(`index: expected 4 unchanged photos, found ${unchanged.records.size}`);
       return run;
     },
     job,
@@ -68,16 +81,22 @@ export function indexScenario(modelDir: string): Scenario {
       if (!state) return [problem('lost', 'the store is gone')];
       const problems: Problem[] = checkRecordVersions(state, [before, final], 'store');
       const gone = missingRecords(state, unchanged);
-      if (gone.length > 0) problems.push(problem('lost', `${gone.length} unchanged photos lost their records (e.g. ${gone[0]})`));
+      if (gone.length > 0)
+        problems.push(problem('lost', `${gone.length} unchanged photos lost their records (e.g. ${gone[0]})`));
       if (acks.some((a) => a.startsWith('indexed '))) {
-        problems.push(...reclassify(compareJson('store after an acknowledged run', storeJson(state), storeJson(final)), 'lost'));
+        problems.push(
+          ...reclassify(compareJson('store after an acknowledged run', storeJson(state), storeJson(final)), 'lost'),
+        );
       }
       return problems;
     },
     async afterResume(dir) {
       const state = await readStoreState(layout(dir).store);
       if (isProblem(state)) return [state];
-      return [...compareJson('store', storeJson(state), storeJson(final)), ...(await compareFiles('store files', layout(dir).store, finalFiles))];
+      return [
+        ...compareJson('store', storeJson(state), storeJson(final)),
+        ...(await compareFiles('store files', layout(dir).store, finalFiles)),
+      ];
     },
   };
 }

@@ -77,12 +77,17 @@ export function reportScenario(): Scenario {
           continue;
         }
         for (const f of filesOf(name)) {
-          if (now[name][f] !== from[f] && now[name][f] !== to[f]) problems.push(problem('torn', `${f} is neither the report before the run nor the one it was writing`));
+          if (now[name][f] !== from[f] && now[name][f] !== to[f])
+            problems.push(problem('torn', `${f} is neither the report before the run nor the one it was writing`));
         }
         const stale = filesOf(name).filter((f) => now[name][f] !== to[f]);
         const jsonNew = now[name][`${name}.json`] === to[`${name}.json`] && from[`${name}.json`] !== to[`${name}.json`];
-        if (jsonNew && stale.length > 0) problems.push(problem('torn', `the new ${name}.json is in place before ${stale.join(', ')}`));
-        if (runAcks.includes(`report ${name}`) && stale.length > 0) problems.push(problem('lost', `report ${name} was acknowledged but ${stale.join(', ')} is not the new version`));
+        if (jsonNew && stale.length > 0)
+          problems.push(problem('torn', `the new ${name}.json is in place before ${stale.join(', ')}`));
+        if (runAcks.includes(`report ${name}`) && stale.length > 0)
+          problems.push(
+            problem('lost', `report ${name} was acknowledged but ${stale.join(', ')} is not the new version`),
+          );
       }
       return problems;
     },

@@ -45,19 +45,32 @@ async function readHead(dir: string): Promise<HeadState> {
   try {
     state.weights = await readWeights(paths.weights);
   } catch (err) {
-    if (!/no weights file here/.test((err as Error).message)) state.problems.push(problem('torn', `the weights file does not read: ${(err as Error).message}`));
+    if (!/no weights file here/.test((err as Error).message))
+      state.problems.push(problem('torn', `the weights file does not read: ${(err as Error).message}`));
   }
   const w = state.weights;
   if (w && bytes) {
     // The weights name the labels they were trained on: their count and the hash of those lines' bytes.
     const lines = bytes.toString('latin1').split('\n');
-    const prefix = Buffer.from(lines.slice(0, w.labels.count).map((l) => l + '\n').join(''), 'latin1');
+    const prefix = Buffer.from(
+      lines
+        .slice(0, w.labels.count)
+        .map((l) => l + '\n')
+        .join(''),
+      'latin1',
+    );
     if (w.labels.count > state.labels.length || sha256(prefix) !== w.labels.sha256) {
-      state.problems.push(problem('torn', `the weights say they were trained on ${w.labels.count} labels that labels.jsonl does not hold (it has ${state.labels.length})`));
+      state.problems.push(
+        problem(
+          'torn',
+          `the weights say they were trained on ${w.labels.count} labels that labels.jsonl does not hold (it has ${state.labels.length})`,
+        ),
+      );
     }
   }
   const ids = state.labels.map((l) => l.id);
-  if (new Set(ids).size !== ids.length) state.problems.push(problem('torn', 'labels.jsonl holds a record\'s label twice'));
+  if (new Set(ids).size !== ids.length)
+    state.problems.push(problem('torn', "labels.jsonl holds a record's label twice"));
   return state;
 }
 
@@ -86,14 +99,15 @@ export function tuneScenario(): Scenario {
     async setup(ctx) {
       await buildClothingWorkspace(ctx.fixture);
       const fixtureStore = await storeState(ctx.fixture);
-      if (!fixtureStore || isProblem(fixtureStore)) throw new Error('the tuning fixture\'s store does not open');
+      if (!fixtureStore || isProblem(fixtureStore)) throw new Error("the tuning fixture's store does not open");
       fixtureRecords = storeJson(fixtureStore)!.records;
       const ref = path.join(ctx.scratch, 'reference');
       await ctx.copy(ctx.fixture, ref);
       const run = await ctx.runClean(this.job(ref, 0), true);
       run.acks.filter((a) => a.startsWith('weights ')).forEach((a) => versions.add(a.slice(8)));
       reference = await readHead(ref);
-      if (reference.problems.length > 0 || !reference.weights) throw new Error(`the reference head is unreadable: ${JSON.stringify(reference.problems)}`);
+      if (reference.problems.length > 0 || !reference.weights)
+        throw new Error(`the reference head is unreadable: ${JSON.stringify(reference.problems)}`);
       referenceStore = (await storeState(ref)) as StoreState;
       headFiles = await listFiles(layout(ref).head);
       storeFileList = await listFiles(layout(ref).store);
@@ -107,27 +121,41 @@ export function tuneScenario(): Scenario {
     async afterKill(dir, acks) {
       const head = await readHead(dir);
       const problems = [...head.problems];
-      const acked = acks.filter((a) => a.startsWith('labels ')).flatMap((a) => JSON.parse(a.slice(7)) as { id: string; score: number }[]);
+      const acked = acks
+        .filter((a) => a.startsWith('labels '))
+        .flatMap((a) => JSON.parse(a.slice(7)) as { id: string; score: number }[]);
       const missing = acked.filter((a) => !head.labels.some((l) => l.id === a.id && l.score === a.score));
-      if (missing.length > 0) problems.push(problem('lost', `${missing.length} acknowledged labels are not in labels.jsonl (e.g. ${missing[0].id})`, missing.length));
+      if (missing.length > 0)
+        problems.push(
+          problem(
+            'lost',
+            `${missing.length} acknowledged labels are not in labels.jsonl (e.g. ${missing[0].id})`,
+            missing.length,
+          ),
+        );
       problems.push(...compareJson('labels so far', head.labels, reference.labels.slice(0, head.labels.length)));
       if (head.weights && !versions.has(weightsDigest(head.weights))) {
-        problems.push(problem('torn', `the weights (${weightsDigest(head.weights)}) are no version the uninterrupted run wrote`));
+        problems.push(
+          problem('torn', `the weights (${weightsDigest(head.weights)}) are no version the uninterrupted run wrote`),
+        );
       }
-      if (!head.weights && acks.some((a) => a.startsWith('weights '))) problems.push(problem('lost', 'the weights file is gone'));
+      if (!head.weights && acks.some((a) => a.startsWith('weights ')))
+        problems.push(problem('lost', 'the weights file is gone'));
       const store = await storeState(dir);
       if (isProblem(store) || !store) return [...problems, store ? store : problem('torn', 'the store is gone')];
       problems.push(...compareJson('store records', storeJson(store)!.records, fixtureRecords));
       const labelled = new Set(head.labels.map((l) => l.id));
       const stray = store.seen.get(HEAD)!.filter((id) => !labelled.has(id));
-      if (stray.length > 0) problems.push(problem('torn', `${stray.length} records are marked seen but have no label (e.g. ${stray[0]})`));
+      if (stray.length > 0)
+        problems.push(problem('torn', `${stray.length} records are marked seen but have no label (e.g. ${stray[0]})`));
       return problems;
     },
     async afterResume(dir, start) {
       const head = await readHead(dir);
       const store = await storeState(dir);
       if (isProblem(store)) return [...head.problems, store];
-      const settled = (w: HeadWeights | null) => w && { ...w, createdAt: undefined, updatedAt: undefined, labels: { ...w.labels, sha256: undefined } };
+      const settled = (w: HeadWeights | null) =>
+        w && { ...w, createdAt: undefined, updatedAt: undefined, labels: { ...w.labels, sha256: undefined } };
       const { labels: before, partial } = start as TuneStart;
       const outcome = [
         ...compareJson('labels', head.labels, reference.labels),
@@ -137,7 +165,12 @@ export function tuneScenario(): Scenario {
       return [
         ...head.problems,
         // Labels are never rewritten: the resumed run only appends (a head that was never created starts over).
-        ...(before.some((l) => l.round > 0) ? reclassify(compareJson('labels written before the resumed run', head.labels.slice(0, before.length), before), 'lost') : []),
+        ...(before.some((l) => l.round > 0)
+          ? reclassify(
+              compareJson('labels written before the resumed run', head.labels.slice(0, before.length), before),
+              'lost',
+            )
+          : []),
         // A partial round's labels stay and the run goes on from there: not where an uninterrupted run ends (known-issues.ts).
         ...(partial ? outcome.map((p) => ({ ...p, message: `after ${partial}: ${p.message}` })) : outcome),
         ...(await compareFiles('head folder files', layout(dir).head, headFiles)),

@@ -64,7 +64,13 @@ export function compareJson(what: string, actual: unknown, expected: unknown): P
 
 function firstDifference(a: unknown, b: unknown, at: string): string | null {
   if (Object.is(a, b)) return null;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) {
+  if (
+    typeof a !== 'object' ||
+    typeof b !== 'object' ||
+    a === null ||
+    b === null ||
+    Array.isArray(a) !== Array.isArray(b)
+  ) {
     return `${at} (${short(a)} vs ${short(b)})`;
   }
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];

@@ -32,13 +32,17 @@ export async function readStoreState(dir: string, heads: string[] = []): Promise
   try {
     const ids = store.allRecords().map((r) => r.id);
     if (new Set(ids).size !== ids.length) return problem('torn', 'the store holds an id twice');
-    if ((await store.count()) !== ids.length) return problem('torn', 'the store\'s count differs from its records');
+    if ((await store.count()) !== ids.length) return problem('torn', "the store's count differs from its records");
     const records = new Map<string, StoreRecord>();
     for (const r of await store.fetch(ids)) {
       const bad = r.vector.length !== store.info.dimension || !r.vector.every(Number.isFinite);
-      if (bad) return problem('torn', `record ${r.id} has a half-written vector (${r.vector.length} values, not all finite)`);
+      if (bad)
+        return problem('torn', `record ${r.id} has a half-written vector (${r.vector.length} values, not all finite)`);
       const { vector, ...meta } = r;
-      records.set(r.id, { meta: JSON.stringify(meta), vector: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64') });
+      records.set(r.id, {
+        meta: JSON.stringify(meta),
+        vector: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64'),
+      });
     }
     const seen = new Map<string, string[]>();
     for (const head of heads) seen.set(head, [...new Set(await readSeen(seenFile(dir, head)))].sort());
@@ -57,9 +61,15 @@ export function checkRecordVersions(state: StoreState, versions: StoreState[], w
   const problems: Problem[] = [];
   for (const [id, r] of state.records) {
     const known = versions.map((v) => v.records.get(id)).filter((v): v is StoreRecord => v !== undefined);
-    if (known.length === 0) problems.push(problem('torn', `${what}: record ${id} was never written by an uninterrupted run`));
+    if (known.length === 0)
+      problems.push(problem('torn', `${what}: record ${id} was never written by an uninterrupted run`));
     else if (!known.some((k) => k.meta === r.meta && k.vector === r.vector)) {
-      problems.push(problem('torn', `${what}: record ${id} matches no version an uninterrupted run wrote (vector or metadata torn)`));
+      problems.push(
+        problem(
+          'torn',
+          `${what}: record ${id} matches no version an uninterrupted run wrote (vector or metadata torn)`,
+        ),
+      );
     }
   }
   return problems;
@@ -67,16 +77,23 @@ export function checkRecordVersions(state: StoreState, versions: StoreState[], w
 
 /** Every record of `expected` present in `state` with the same vector and metadata. */
 export function missingRecords(state: StoreState | null, expected: StoreState): string[] {
-  return [...expected.records].filter(([id, r]) => {
-    const got = state?.records.get(id);
-    return !got || got.meta !== r.meta || got.vector !== r.vector;
-  }).map(([id]) => id);
+  return [...expected.records]
+    .filter(([id, r]) => {
+      const got = state?.records.get(id);
+      return !got || got.meta !== r.meta || got.vector !== r.vector;
+    })
+    .map(([id]) => id);
 }
 
 /** A store state as plain JSON, for comparing a resumed store with the reference. */
-export function storeJson(state: StoreState | null): { records: Record<string, StoreRecord>; seen: Record<string, string[]> } | null {
+export function storeJson(
+  state: StoreState | null,
+): { records: Record<string, StoreRecord>; seen: Record<string, string[]> } | null {
   if (!state) return null;
-  return { records: Object.fromEntries([...state.records].sort(([a], [b]) => (a < b ? -1 : 1))), seen: Object.fromEntries(state.seen) };
+  return {
+    records: Object.fromEntries([...state.records].sort(([a], [b]) => (a < b ? -1 : 1))),
+    seen: Object.fromEntries(state.seen),
+  };
 }
 
 /** File names in a folder and its sub-folders (sorted), e.g. to see temporary or lock files left behind. */
@@ -110,6 +127,9 @@ export async function compareFiles(what: string, dir: string, expected: string[]
     if (i >= 0) pool.splice(i, 1);
     else extra.push(name);
   }
-  const parts = [extra.length > 0 ? `left behind: ${extra.join(', ')}` : '', pool.length > 0 ? `missing: ${pool.join(', ')}` : ''].filter(Boolean);
+  const parts = [
+    extra.length > 0 ? `left behind: ${extra.join(', ')}` : '',
+    pool.length > 0 ? `missing: ${pool.join(', ')}` : '',
+  ].filter(Boolean);
   return parts.length > 0 ? [problem('mismatch', `${what}: ${parts.join('; ')}`)] : [];
 }

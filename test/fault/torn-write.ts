@@ -6,7 +6,13 @@
  */
 const fs = require('node:fs') as typeof import('node:fs');
 /** Unpatched, so the partial write is not a step itself. */
-const writeSync = fs.writeSync.bind(fs) as (fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null) => number;
+const writeSync = fs.writeSync.bind(fs) as (
+  fd: number,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  position: number | null,
+) => number;
 
 /** Writes the first `fraction` of a call's bytes (at least one byte, never all). */
 export type Tear = (self: unknown, args: unknown[], fraction: number) => void;

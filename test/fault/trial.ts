@@ -37,21 +37,28 @@ export async function copyTree(from: string, to: string): Promise<void> {
  * One trial: a fresh copy of the fixture, the planned killed runs (each followed by the scenario's checks, with every
  * acknowledgement printed so far), then an uninterrupted run that must end where the reference run ended.
  */
-export async function runTrial(scenario: Scenario, trial: number, plan: TrialPlan, options: TrialOptions): Promise<TrialResult> {
+export async function runTrial(
+  scenario: Scenario,
+  trial: number,
+  plan: TrialPlan,
+  options: TrialOptions,
+): Promise<TrialResult> {
   await copyTree(options.fixture, options.dir);
   const job = scenario.job(options.dir, trial);
   const acks: string[] = [];
   const problems: Problem[] = [];
   let kills = 0;
   const killedAt: string[] = [];
-  const run = (kill: TrialPlan[number]) => runVictim(options.bundle, job, { kill, timeoutMs: options.timeoutMs, tmpDir: options.tmpDir });
+  const run = (kill: TrialPlan[number]) =>
+    runVictim(options.bundle, job, { kill, timeoutMs: options.timeoutMs, tmpDir: options.tmpDir });
   for (const kill of plan) {
     const start = await scenario.startState(options.dir);
     const killed = await run(kill);
     acks.push(...killed.acks);
     killedAt.push(...killed.notes.filter((n) => n.startsWith('fault-killed ')).map((n) => n.slice(13)));
     if (killed.killed) kills++;
-    else if (killed.code !== 0) problems.push(problem('error', `a run to be killed (${describePlan([kill])}) failed: ${failure(killed)}`));
+    else if (killed.code !== 0)
+      problems.push(problem('error', `a run to be killed (${describePlan([kill])}) failed: ${failure(killed)}`));
     problems.push(...(await scenario.afterKill(options.dir, acks, start, job, killed.acks)));
   }
   const start = await scenario.startState(options.dir);

@@ -18,7 +18,17 @@ import { readAnswerSheet } from '../../src/core/tune/answer-sheet';
 import { TuningSession } from '../../src/core/tune/session';
 import { say } from './fault-hook';
 import { weightsDigest } from './weights-digest';
-import { HEAD, layout, MODEL_ID, REPORT_NAMES, REPORT_TIME, ROUND_SIZE, TUNE_LABELS, type ScenarioName, type VictimJob } from './job';
+import {
+  HEAD,
+  layout,
+  MODEL_ID,
+  REPORT_NAMES,
+  REPORT_TIME,
+  ROUND_SIZE,
+  TUNE_LABELS,
+  type ScenarioName,
+  type VictimJob,
+} from './job';
 
 /** Indexes the trial's photo folder (some files new, some changed, some deleted since the fixture's index run). */
 async function indexPhotos(job: VictimJob): Promise<void> {
@@ -36,7 +46,15 @@ async function importParts(job: VictimJob): Promise<void> {
   const l = layout(job.dir);
   say('ready');
   for (const part of job.parts ?? ['a', 'b']) {
-    await importEmbeddings({ npyFile: l.npy(part), csvFile: l.csv(part), storeDir: l.store, modelId: MODEL_ID, idColumn: 'id', pathColumn: 'path', centre: true });
+    await importEmbeddings({
+      npyFile: l.npy(part),
+      csvFile: l.csv(part),
+      storeDir: l.store,
+      modelId: MODEL_ID,
+      idColumn: 'id',
+      pathColumn: 'path',
+      centre: true,
+    });
     say(`ack-import ${part}`);
   }
 }
@@ -53,8 +71,16 @@ async function tuneHead(job: VictimJob): Promise<void> {
     session = opened.session;
     for (const repair of opened.repairs) say(`repair ${repair}`);
   } else {
-    const examples = [...truth].filter(([, score]) => score > 0).slice(0, 3).map(([id]) => id);
-    session = await TuningSession.create({ headsDir: l.heads, name: HEAD, store, start: { kind: 'examples', ids: examples } });
+    const examples = [...truth]
+      .filter(([, score]) => score > 0)
+      .slice(0, 3)
+      .map(([id]) => id);
+    session = await TuningSession.create({
+      headsDir: l.heads,
+      name: HEAD,
+      store,
+      start: { kind: 'examples', ids: examples },
+    });
     say(`ack-labels ${JSON.stringify(examples.map((id) => ({ id, score: 1 })))}`);
     say(`ack-weights ${weightsDigest(session.currentWeights)}`);
   }
@@ -72,13 +98,22 @@ async function tuneHead(job: VictimJob): Promise<void> {
 async function writeReports(job: VictimJob): Promise<void> {
   const l = layout(job.dir);
   const head = await readHeadForEvaluation(headPathsIn(l.head).weights);
-  const truth: TruthSpec = { kind: 'answers', sheet: { file: l.answers, idColumn: 'id', labelColumn: 'label', positive: 'hat' } };
+  const truth: TruthSpec = {
+    kind: 'answers',
+    sheet: { file: l.answers, idColumn: 'id', labelColumn: 'label', positive: 'hat' },
+  };
   say('ready');
   // As `vector-tune eval` opens it (store-location.ts), without loading the Pinecone SDK that module also serves.
   const store = await EmbeddedStore.open(l.store);
   const sources: EvaluationData[] = [
     { kind: 'store', store },
-    { kind: 'embeddings', npyFile: l.testNpy, csvFile: l.testCsv, idColumn: 'id', where: [{ column: 'split', value: 'test' }] },
+    {
+      kind: 'embeddings',
+      npyFile: l.testNpy,
+      csvFile: l.testCsv,
+      idColumn: 'id',
+      where: [{ column: 'split', value: 'test' }],
+    },
   ];
   for (const [i, data] of sources.entries()) {
     const result = await evaluateHead({ head, data, root: job.dir, truth, now: new Date(REPORT_TIME) });
@@ -96,4 +131,3 @@ export const VICTIMS: Record<ScenarioName, (job: VictimJob) => Promise<void>> = 
   // Loaded only for its scenario: the Pinecone SDK takes longer to load than most trials take to run.
   copy: async (job) => (await import('./victim-copy')).copyThroughPinecone(job),
 };
-

@@ -27,7 +27,10 @@ async function selfCheck(): Promise<void> {
     ProcessLock.acquire(path.join(dir, 'probe.lock'), 'fault self-check').release();
     const lock = stepCount() - before - atomic;
     // mkdir, open, writeFile, sync, rename, folder sync; mkdirSync, openSync, writeSync, fsyncSync, rmSync.
-    if (atomic < 5 || lock < 4) throw new Error(`the fault hook does not reach the engine (${atomic} steps for an atomic write, ${lock} for a lock)`);
+    if (atomic < 5 || lock < 4)
+      throw new Error(
+        `the fault hook does not reach the engine (${atomic} steps for an atomic write, ${lock} for a lock)`,
+      );
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

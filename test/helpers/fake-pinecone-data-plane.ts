@@ -36,25 +36,39 @@ export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unk
   switch (route) {
     case 'POST /vectors/upsert': {
       const vectors = b.vectors as FakeRecord[];
-      if (!Array.isArray(vectors) || vectors.length === 0) throw new HttpError(400, 'INVALID_ARGUMENT', 'vectors must be a non-empty array');
-      if (vectors.length > UPSERT_MAX_VECTORS) throw new HttpError(400, 'INVALID_ARGUMENT', `Upsert batch size exceeds ${UPSERT_MAX_VECTORS}`);
+      if (!Array.isArray(vectors) || vectors.length === 0)
+        throw new HttpError(400, 'INVALID_ARGUMENT', 'vectors must be a non-empty array');
+      if (vectors.length > UPSERT_MAX_VECTORS)
+        throw new HttpError(400, 'INVALID_ARGUMENT', `Upsert batch size exceeds ${UPSERT_MAX_VECTORS}`);
       for (const v of vectors) {
-        if (typeof v.id !== 'string' || v.id === '') throw new HttpError(400, 'INVALID_ARGUMENT', 'Vector id must be a non-empty string');
+        if (typeof v.id !== 'string' || v.id === '')
+          throw new HttpError(400, 'INVALID_ARGUMENT', 'Vector id must be a non-empty string');
         if (!Array.isArray(v.values) || v.values.length !== index.dimension) {
-          throw new HttpError(400, 'INVALID_ARGUMENT', `Vector dimension ${v.values?.length} does not match the dimension of the index ${index.dimension}`);
+          throw new HttpError(
+            400,
+            'INVALID_ARGUMENT',
+            `Vector dimension ${v.values?.length} does not match the dimension of the index ${index.dimension}`,
+          );
         }
-        if (v.values.every((x) => x === 0)) throw new HttpError(400, 'INVALID_ARGUMENT', 'Dense vectors must contain at least one non-zero value.');
+        if (v.values.every((x) => x === 0))
+          throw new HttpError(400, 'INVALID_ARGUMENT', 'Dense vectors must contain at least one non-zero value.');
         checkMetadata(v.metadata);
       }
       const m = ns(b.namespace);
-      for (const v of vectors) m.set(v.id, { id: v.id, values: [...v.values], metadata: v.metadata ? { ...v.metadata } : undefined });
+      for (const v of vectors)
+        m.set(v.id, { id: v.id, values: [...v.values], metadata: v.metadata ? { ...v.metadata } : undefined });
       return [200, { upsertedCount: vectors.length }];
     }
     case 'POST /query': {
       const topK = b.topK;
-      if (!Number.isInteger(topK) || topK < 1 || topK > TOPK_MAX) throw new HttpError(400, 'INVALID_ARGUMENT', `topK must be between 1 and ${TOPK_MAX}`);
+      if (!Number.isInteger(topK) || topK < 1 || topK > TOPK_MAX)
+        throw new HttpError(400, 'INVALID_ARGUMENT', `topK must be between 1 and ${TOPK_MAX}`);
       if (!Array.isArray(b.vector) || b.vector.length !== index.dimension) {
-        throw new HttpError(400, 'INVALID_ARGUMENT', `Query vector dimension ${b.vector?.length} does not match the dimension of the index ${index.dimension}`);
+        throw new HttpError(
+          400,
+          'INVALID_ARGUMENT',
+          `Query vector dimension ${b.vector?.length} does not match the dimension of the index ${index.dimension}`,
+        );
       }
       const q = b.vector as number[];
       const scored = [...ns(b.namespace).values()]
@@ -78,7 +92,8 @@ export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unk
     }
     case 'POST /vectors/update': {
       if (typeof b.id !== 'string') throw new HttpError(400, 'INVALID_ARGUMENT', 'update by id requires an id');
-      if (b.values && (!Array.isArray(b.values) || b.values.length !== index.dimension)) throw new HttpError(400, 'INVALID_ARGUMENT', 'Vector dimension does not match');
+      if (b.values && (!Array.isArray(b.values) || b.values.length !== index.dimension))
+        throw new HttpError(400, 'INVALID_ARGUMENT', 'Vector dimension does not match');
       checkMetadata(b.setMetadata);
       const r = ns(b.namespace).get(b.id);
       if (r) {
@@ -90,7 +105,8 @@ export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unk
     case 'GET /vectors/fetch': {
       const ids = url.searchParams.getAll('ids');
       if (ids.length === 0) throw new HttpError(400, 'INVALID_ARGUMENT', 'ids must not be empty');
-      if (ids.length > FETCH_MAX_IDS) throw new HttpError(400, 'INVALID_ARGUMENT', `Cannot fetch more than ${FETCH_MAX_IDS} ids`);
+      if (ids.length > FETCH_MAX_IDS)
+        throw new HttpError(400, 'INVALID_ARGUMENT', `Cannot fetch more than ${FETCH_MAX_IDS} ids`);
       const m = ns(url.searchParams.get('namespace'));
       const vectors: Record<string, unknown> = {};
       for (const id of ids) {
@@ -101,7 +117,8 @@ export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unk
     }
     case 'GET /vectors/list': {
       const limit = url.searchParams.has('limit') ? Number(url.searchParams.get('limit')) : LIST_DEFAULT_LIMIT;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpError(400, 'INVALID_ARGUMENT', 'limit must be between 1 and 100');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        throw new HttpError(400, 'INVALID_ARGUMENT', 'limit must be between 1 and 100');
       const prefix = url.searchParams.get('prefix') ?? '';
       const token = url.searchParams.get('paginationToken');
       const after = token === null ? null : Buffer.from(token, 'base64url').toString('utf8');
@@ -136,7 +153,17 @@ export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unk
         namespaces[name] = { vectorCount: m.size };
         total += m.size;
       }
-      return [200, { namespaces, dimension: index.dimension, indexFullness: 0, totalVectorCount: total, metric: index.metric, vectorType: 'dense' }];
+      return [
+        200,
+        {
+          namespaces,
+          dimension: index.dimension,
+          indexFullness: 0,
+          totalVectorCount: total,
+          metric: index.metric,
+          vectorType: 'dense',
+        },
+      ];
     }
     default:
       throw new HttpError(404, 'NOT_FOUND', `Not found: ${route}`);
@@ -161,13 +188,23 @@ function score(metric: string, q: number[], v: number[]): number {
 
 function checkMetadata(metadata: unknown): void {
   if (metadata === undefined) return;
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new HttpError(400, 'INVALID_ARGUMENT', 'metadata must be an object');
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    throw new HttpError(400, 'INVALID_ARGUMENT', 'metadata must be an object');
   for (const [key, value] of Object.entries(metadata)) {
     const ok =
-      typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) || (Array.isArray(value) && value.every((s) => typeof s === 'string'));
-    if (!ok) throw new HttpError(400, 'INVALID_ARGUMENT', `Metadata value for field ${key} must be a string, number, boolean or list of strings`);
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (Array.isArray(value) && value.every((s) => typeof s === 'string'));
+    if (!ok)
+      throw new HttpError(
+        400,
+        'INVALID_ARGUMENT',
+        `Metadata value for field ${key} must be a string, number, boolean or list of strings`,
+      );
   }
-  if (JSON.stringify(metadata).length > 40960) throw new HttpError(400, 'INVALID_ARGUMENT', 'Metadata size exceeds the limit of 40960 bytes per vector');
+  if (JSON.stringify(metadata).length > 40960)
+    throw new HttpError(400, 'INVALID_ARGUMENT', 'Metadata size exceeds the limit of 40960 bytes per vector');
 }
 
 function matches(metadata: Record<string, unknown>, filter: unknown): boolean {
@@ -184,7 +221,10 @@ function matches(metadata: Record<string, unknown>, filter: unknown): boolean {
     }
     if (key.startsWith('$')) throw new HttpError(400, 'INVALID_ARGUMENT', `unsupported operator ${key}`);
     const value = metadata[key];
-    const ops = cond !== null && typeof cond === 'object' && !Array.isArray(cond) ? (cond as Record<string, unknown>) : { $eq: cond };
+    const ops =
+      cond !== null && typeof cond === 'object' && !Array.isArray(cond)
+        ? (cond as Record<string, unknown>)
+        : { $eq: cond };
     for (const [op, arg] of Object.entries(ops)) {
       const eq = (a: unknown) => (Array.isArray(value) ? value.includes(a) : value === a);
       let ok: boolean;
@@ -200,7 +240,19 @@ function matches(metadata: Record<string, unknown>, filter: unknown): boolean {
 }
 
 export function statusCode(status: number): string {
-  return ({ 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' } as Record<number, string>)[status] ?? 'UNKNOWN';
+  return (
+    (
+      {
+        400: 'INVALID_ARGUMENT',
+        401: 'UNAUTHENTICATED',
+        403: 'FORBIDDEN',
+        404: 'NOT_FOUND',
+        429: 'RESOURCE_EXHAUSTED',
+        500: 'INTERNAL',
+        503: 'UNAVAILABLE',
+      } as Record<number, string>
+    )[status] ?? 'UNKNOWN'
+  );
 }
 
 export function grpcCode(status: number): number {

@@ -103,7 +103,10 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
     });
   }
 
-  async function listen(handler: (req: http.IncomingMessage, body: unknown, url: URL) => unknown, plane: 'control' | 'data'): Promise<http.Server> {
+  async function listen(
+    handler: (req: http.IncomingMessage, body: unknown, url: URL) => unknown,
+    plane: 'control' | 'data',
+  ): Promise<http.Server> {
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -133,9 +136,16 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
           res.end(payload === undefined ? '' : JSON.stringify(payload));
         };
         const sendError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
-          send(status, plane === 'control' ? { error: { code, message }, status } : { code: grpcCode(status), message, details: [] }, headers);
+          send(
+            status,
+            plane === 'control'
+              ? { error: { code, message }, status }
+              : { code: grpcCode(status), message, details: [] },
+            headers,
+          );
         if (fault?.kind === 'status') {
-          const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+          const headers: Record<string, string> =
+            fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
           return sendError(fault.status, statusCode(fault.status), `injected fault ${fault.status}`, headers);
         }
         if (req.headers['api-key'] !== apiKey) return sendError(401, 'UNAUTHENTICATED', 'Invalid API Key');
@@ -168,7 +178,13 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
     };
   }
 
-  async function createIndex(name: string, dimension: number, metric = 'cosine', tags?: Record<string, string>, spec: unknown = { serverless: { cloud: 'aws', region: 'us-east-1' } }): Promise<FakeIndex> {
+  async function createIndex(
+    name: string,
+    dimension: number,
+    metric = 'cosine',
+    tags?: Record<string, string>,
+    spec: unknown = { serverless: { cloud: 'aws', region: 'us-east-1' } },
+  ): Promise<FakeIndex> {
     const index = { name, dimension, metric, tags, spec, namespaces: new Map() } as FakeIndex;
     index.server = await listen((req, body, url) => dataPlane(index, req, body, url), 'data');
     index.host = `http://127.0.0.1:${(index.server.address() as AddressInfo).port}`;
@@ -180,9 +196,21 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] !== 'indexes') throw new HttpError(404, 'NOT_FOUND', `Not found: ${url.pathname}`);
     if (req.method === 'POST' && parts.length === 1) {
-      const b = (body ?? {}) as { name?: string; dimension?: number; metric?: string; tags?: Record<string, string>; spec?: unknown };
-      if (!b.name || !/^[a-z0-9-]{1,45}$/.test(b.name)) throw new HttpError(400, 'INVALID_ARGUMENT', 'Index name must be 1-45 lowercase alphanumeric characters or hyphens');
-      if (!Number.isInteger(b.dimension) || b.dimension! < 1 || b.dimension! > 20000) throw new HttpError(400, 'INVALID_ARGUMENT', 'Dimension must be between 1 and 20000');
+      const b = (body ?? {}) as {
+        name?: string;
+        dimension?: number;
+        metric?: string;
+        tags?: Record<string, string>;
+        spec?: unknown;
+      };
+      if (!b.name || !/^[a-z0-9-]{1,45}$/.test(b.name))
+        throw new HttpError(
+          400,
+          'INVALID_ARGUMENT',
+          'Index name must be 1-45 lowercase alphanumeric characters or hyphens',
+        );
+      if (!Number.isInteger(b.dimension) || b.dimension! < 1 || b.dimension! > 20000)
+        throw new HttpError(400, 'INVALID_ARGUMENT', 'Dimension must be between 1 and 20000');
       if (!b.spec) throw new HttpError(400, 'INVALID_ARGUMENT', 'Missing spec');
       if (indexes.has(b.name)) throw new HttpError(409, 'ALREADY_EXISTS', `Resource ${b.name} already exists`);
       const index = await createIndex(b.name, b.dimension!, b.metric ?? 'cosine', b.tags, b.spec);

@@ -26,7 +26,11 @@ export const damageArb: fc.Arbitrary<Damage> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: position, bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('set' as const), at: position, byte: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('zero' as const), at: position, length: fc.integer({ min: 1, max: 16 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: position, bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: position,
+    bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }),
+  }),
   fc.record({ kind: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 16 }) }),
 );
 
@@ -34,7 +38,11 @@ export const damageArb: fc.Arbitrary<Damage> = fc.oneof(
  * A damaged copy of `bytes` (the input is not changed). `region` confines the damage to [from, to) of the
  * file, e.g. the committed part of a data file; a cut always keeps at least `from` bytes.
  */
-export function applyDamage(bytes: Uint8Array, d: Damage, region: { from: number; to: number } = { from: 0, to: bytes.length }): Uint8Array {
+export function applyDamage(
+  bytes: Uint8Array,
+  d: Damage,
+  region: { from: number; to: number } = { from: 0, to: bytes.length },
+): Uint8Array {
   const span = Math.max(region.to - region.from, 1);
   const at = region.from + (d.at % span);
   const out = Buffer.from(bytes);

@@ -12,7 +12,9 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: VectorTune
 /** Turns what a reader threw into a refusal, or fails with the crash (keeping its stack). */
 function refusal(err: unknown, file: string): Outcome<never> {
   if (!(err instanceof VectorTuneError)) {
-    assert.fail(`expected a VectorTuneError naming ${file}, got a crash: ${err instanceof Error ? err.stack : String(err)}`);
+    assert.fail(
+      `expected a VectorTuneError naming ${file}, got a crash: ${err instanceof Error ? err.stack : String(err)}`,
+    );
   }
   assert.ok(err.message.includes(file), `the error should name ${file}: ${err.message}`);
   return { ok: false, error: err };
@@ -56,7 +58,9 @@ export class CaseTally {
   print(): void {
     const fmt = (n: number) => n.toLocaleString('en-US');
     for (const [type, { cases, refused }] of this.rows) {
-      console.log(`fuzz ${type}: ${fmt(cases)} cases (${fmt(refused)} refused with a VectorTuneError, ${fmt(cases - refused)} read)`);
+      console.log(
+        `fuzz ${type}: ${fmt(cases)} cases (${fmt(refused)} refused with a VectorTuneError, ${fmt(cases - refused)} read)`,
+      );
     }
   }
 }

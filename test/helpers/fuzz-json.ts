@@ -11,8 +11,36 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** Values a careless edit, another tool or a corrupted file puts where a field should be. */
 export const oddValueArb: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom<Json>(
-    null, true, false, 0, -0, 1, -1, 0.5, 2, -2, 1e-320, 1e39, -1e39, 3.5e38, 1.7976931348623157e308, -1.7976931348623157e308,
-    2 ** 53 + 2, -(2 ** 31), 4294967296, '', 'x', 'NaN', 'Infinity', '1', 'l2', [], [1], [null], {}, { id: 'x' },
+    null,
+    true,
+    false,
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    2,
+    -2,
+    1e-320,
+    1e39,
+    -1e39,
+    3.5e38,
+    1.7976931348623157e308,
+    -1.7976931348623157e308,
+    2 ** 53 + 2,
+    -(2 ** 31),
+    4294967296,
+    '',
+    'x',
+    'NaN',
+    'Infinity',
+    '1',
+    'l2',
+    [],
+    [1],
+    [null],
+    {},
+    { id: 'x' },
     // An object String() cannot convert (its toString is not a function): a TypeError for careless readers.
     { toString: 0, valueOf: 0 },
   ),
@@ -25,9 +53,7 @@ export const oddValueArb: fc.Arbitrary<Json> = fc.oneof(
 export const notAnObjectArb: fc.Arbitrary<Json> = fc.constantFrom<Json>(null, 0, 'text', [], [{}], true);
 
 export type JsonMutation =
-  | { kind: 'delete'; path: number }
-  | { kind: 'replace'; path: number; value: Json }
-  | { kind: 'whole'; value: Json };
+  { kind: 'delete'; path: number } | { kind: 'replace'; path: number; value: Json } | { kind: 'whole'; value: Json };
 
 export const jsonMutationArb: fc.Arbitrary<JsonMutation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), path: fc.nat() }) },
@@ -49,7 +75,9 @@ export function mutateJson(doc: Json, m: JsonMutation): { doc: Json; describe: s
   const paths = pathsOf(copy);
   if (paths.length === 0) return { doc: copy, describe: 'nothing inside to change' };
   const target = paths[m.path % paths.length];
-  const parent = target.slice(0, -1).reduce<Json>((node, k) => (node as Record<string | number, Json>)[k], copy) as Record<string | number, Json>;
+  const parent = target
+    .slice(0, -1)
+    .reduce<Json>((node, k) => (node as Record<string | number, Json>)[k], copy) as Record<string | number, Json>;
   const key = target[target.length - 1];
   const where = target.join('.');
   if (m.kind === 'delete') {

@@ -24,7 +24,12 @@ function pngRgb(width: number, height: number, idat: Buffer): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // RGB
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A valid PNG header claiming width x height, followed by a tiny IDAT (one row's worth: the file is a lie). */
@@ -38,7 +43,8 @@ export function pngClaiming(width: number, height: number): Buffer {
  * to no earlier data, and repeating it is a valid stream that inflates to the same run each time.
  */
 export function deflatedZeros(total: number, pieceBytes = 1 << 24): Buffer {
-  const flushed = (n: number) => zlib.deflateRawSync(Buffer.alloc(n), { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
+  const flushed = (n: number) =>
+    zlib.deflateRawSync(Buffer.alloc(n), { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
   const piece = flushed(Math.min(pieceBytes, total));
   const parts: Buffer[] = [Buffer.from([0x78, 0xda])]; // zlib header: deflate, 32K window, best compression
   for (let i = 0; i < Math.floor(total / pieceBytes); i++) parts.push(piece);
@@ -102,7 +108,7 @@ export function encodeBmp(rgb: Uint8Array, width: number, height: number, bpp: 2
 /** A copy of a baseline or progressive JPEG whose frame header (SOF) claims width x height. */
 export function jpegClaiming(jpeg: Buffer, width: number, height: number): Buffer {
   const out = Buffer.from(jpeg);
-  for (let i = 2; i + 9 < out.length; ) {
+  for (let i = 2; i + 9 < out.length;) {
     assert.equal(out[i], 0xff, 'a JPEG marker');
     const marker = out[i + 1];
     if (marker >= 0xc0 && marker <= 0xc2) {

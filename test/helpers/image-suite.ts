@@ -17,7 +17,13 @@ import { SHARED_DATA } from './temp';
 /** A real photo (the first hat JPEG of the clothing data) that the test variants are made from. */
 export const HAT_PHOTO = (() => {
   const dir = path.join(SHARED_DATA, 'clothing/train/hat');
-  return path.join(dir, fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort()[0]);
+  return path.join(
+    dir,
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()[0],
+  );
 })();
 
 /** A suite's scratch folder, and HAT_PHOTO as 8-bit RGB: what every lossless variant of it must decode to. */
@@ -29,7 +35,11 @@ export class ImageScratch {
 
   static async create(prefix: string): Promise<ImageScratch> {
     const { data, info } = await sharp(HAT_PHOTO).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    return new ImageScratch(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), { data, width: info.width, height: info.height });
+    return new ImageScratch(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), {
+      data,
+      width: info.width,
+      height: info.height,
+    });
   }
 
   /** Writes a file into the scratch folder and returns its path. */

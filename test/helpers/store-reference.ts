@@ -13,7 +13,13 @@ export function seededRecords(n: number, dimension: number, seed: number, prefix
 }
 
 /** The obvious reference every store is held to: score everything, sort (ties by insertion order), take k. */
-export function bruteForceTopK(all: VectorRecord[], w: Float32Array, k: number, ranking: Ranking, seen: Set<string>): { id: string; dot: number }[] {
+export function bruteForceTopK(
+  all: VectorRecord[],
+  w: Float32Array,
+  k: number,
+  ranking: Ranking,
+  seen: Set<string>,
+): { id: string; dot: number }[] {
   return all
     .filter((r) => !seen.has(r.id))
     .map((r, i) => {

@@ -25,7 +25,9 @@ export async function startWorkerSession(prefix: string): Promise<WorkerSession>
   const ws = path.join(tmp, 'ws');
   await generateClipModel(modelDir);
   const { photos } = await makePhotoWorkspace(ws);
-  await fs.access(WORKER_BUNDLE).catch(() => assert.fail(`${WORKER_BUNDLE} is missing: run "node esbuild.js" before this test`));
+  await fs
+    .access(WORKER_BUNDLE)
+    .catch(() => assert.fail(`${WORKER_BUNDLE} is missing: run "node esbuild.js" before this test`));
   const logs: string[] = [];
   const client = new WorkerClient(WORKER_BUNDLE, (level, message) => logs.push(`${level}: ${message}`));
   return {

@@ -58,7 +58,21 @@ test('index, start, tune, rank, reset-seen and eval on a Pinecone index', async 
   await assert.rejects(fs.access(path.join(ws, '.vectortune')), 'the embedded store was not touched');
 
   await ok(['start', 'hat', '--examples', hats.slice(0, 2).join(','), ...pine]);
-  await ok(['tune', 'hat', '--answers', answers, '--label-column', 'label', '--positive', 'hat', '--rounds', '2', '--batch', '5', ...pine]);
+  await ok([
+    'tune',
+    'hat',
+    '--answers',
+    answers,
+    '--label-column',
+    'label',
+    '--positive',
+    'hat',
+    '--rounds',
+    '2',
+    '--batch',
+    '5',
+    ...pine,
+  ]);
   assert.equal(out.filter((l) => /^round \d: /.test(l)).length, 2);
   const seen = () => [...data.values()].filter((r) => r.metadata?.[seenField('hat')] === true).length;
   assert.equal(seen(), 12, 'two examples and two batches of five');
@@ -87,7 +101,19 @@ test('the Pinecone store needs PINECONE_API_KEY, and not --store too; the key is
   assert.equal(await c.run(['start', 'hat', '--examples', 'a.jpg', ...pine]), 1);
   assert.match(c.err.join('\n'), /refused the API key \(HTTP 401\)/);
   c = cli(ws);
-  assert.equal(await c.run(['start', 'hat', '--examples', 'a.jpg', '--pinecone-index', KEY, '--pinecone-controller-host', fake.controllerHostUrl]), 1);
+  assert.equal(
+    await c.run([
+      'start',
+      'hat',
+      '--examples',
+      'a.jpg',
+      '--pinecone-index',
+      KEY,
+      '--pinecone-controller-host',
+      fake.controllerHostUrl,
+    ]),
+    1,
+  );
   assert.match(c.err.join('\n'), /Pinecone has no index named "\*\*\*"/);
   assert.ok(![...c.out, ...c.err].join('\n').includes(KEY));
 });

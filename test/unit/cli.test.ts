@@ -20,7 +20,8 @@ test('every subcommand has --help naming its options', async () => {
     const help = out.join('\n');
     assert.match(help, new RegExp(`^vector-tune ${name}`), name);
     assert.match(help, /Options:\n  --/, name);
-    if (name !== 'import') assert.match(help, /--pinecone-index <value> +Use this Pinecone index as the store/, `${name} can use Pinecone`);
+    if (name !== 'import')
+      assert.match(help, /--pinecone-index <value> +Use this Pinecone index as the store/, `${name} can use Pinecone`);
   }
   const { io, out } = capture();
   assert.equal(await runCli(['--help'], io), 0);

@@ -21,7 +21,12 @@ let photos: DecodedImage[];
 
 function photoFiles(category: string, n: number): string[] {
   const dir = path.join(CLOTHING, category);
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, n).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .slice(0, n)
+    .map((f) => path.join(dir, f));
 }
 
 async function decodeAll(files: string[]): Promise<DecodedImage[]> {
@@ -53,11 +58,17 @@ function copyModel(name: string): string {
   return dir;
 }
 
-async function expectVectorTuneError(promise: Promise<unknown>, ...mustMention: (string | RegExp)[]): Promise<VectorTuneError> {
+async function expectVectorTuneError(
+  promise: Promise<unknown>,
+  ...mustMention: (string | RegExp)[]
+): Promise<VectorTuneError> {
   try {
     await promise;
   } catch (err) {
-    assert.ok(err instanceof VectorTuneError, `expected a VectorTuneError, got ${err instanceof Error ? err.stack : String(err)}`);
+    assert.ok(
+      err instanceof VectorTuneError,
+      `expected a VectorTuneError, got ${err instanceof Error ? err.stack : String(err)}`,
+    );
     for (const m of mustMention) {
       if (typeof m === 'string') assert.ok(err.message.includes(m), `message "${err.message}" should mention ${m}`);
       else assert.match(err.message, m);
@@ -117,7 +128,10 @@ describe('loadClip on a generated folder', () => {
     const [pre] = await encoder.embedImages([photos[0]]);
     assert.ok(dot(full, pre) > 0.99, `same photo at two sizes: cosine ${dot(full, pre)}`);
     assert.deepEqual(await encoder.embedImages([]), []);
-    await assert.rejects(encoder.embedImages([{ data: new Uint8Array(10), width: 4, height: 4, channels: 3 }]), /expected 4x4 RGB/);
+    await assert.rejects(
+      encoder.embedImages([{ data: new Uint8Array(10), width: 4, height: 4, channels: 3 }]),
+      /expected 4x4 RGB/,
+    );
   });
 
   it('embeds texts as distinct unit vectors, batched or not', async () => {
@@ -125,7 +139,8 @@ describe('loadClip on a generated folder', () => {
     const vectors = await encoder.embedTexts(prompts);
     assertUnitVectors(vectors, encoder.dimension);
     for (let i = 0; i < vectors.length; i++) {
-      for (let j = i + 1; j < vectors.length; j++) assert.ok(dot(vectors[i], vectors[j]) < 0.9999, `${prompts[i]} vs ${prompts[j]}`);
+      for (let j = i + 1; j < vectors.length; j++)
+        assert.ok(dot(vectors[i], vectors[j]) < 0.9999, `${prompts[i]} vs ${prompts[j]}`);
     }
     // Padding inside a batch must not change a text's vector.
     for (let i = 0; i < prompts.length; i++) {
@@ -175,7 +190,11 @@ describe('loadClip errors name the path and the problem', () => {
   it('an ONNX file with the wrong inputs and outputs', async () => {
     const dir = copyModel('swapped-onnx');
     fs.copyFileSync(path.join(modelDir, 'onnx/text_model.onnx'), path.join(dir, 'onnx/vision_model.onnx'));
-    await expectVectorTuneError(loadClip(dir), path.join(dir, 'onnx/vision_model.onnx'), /no input named "pixel_values"/);
+    await expectVectorTuneError(
+      loadClip(dir),
+      path.join(dir, 'onnx/vision_model.onnx'),
+      /no input named "pixel_values"/,
+    );
   });
 
   it('an ONNX file for another image size', async () => {

@@ -48,11 +48,19 @@ async function sourceStore(dir: string, n: number): Promise<EmbeddedStore> {
 function cli(cwd: string) {
   const lines: string[] = [];
   const io: CliIo = { out: (l) => lines.push(l), err: (l) => lines.push(l), cwd, env: { PINECONE_API_KEY: KEY } };
-  return { io, lines, run: (args: string[]) => runCli(['copy-store', ...args, '--controller-host', fake.controllerHostUrl, '--batch-size', '16'], io) };
+  return {
+    io,
+    lines,
+    run: (args: string[]) =>
+      runCli(['copy-store', ...args, '--controller-host', fake.controllerHostUrl, '--batch-size', '16'], io),
+  };
 }
 
 async function snapshot(store: EmbeddedStore, dir: string, heads: string[]) {
-  const recs = (await store.fetch(store.allRecords().map((r) => r.id))).map((r) => ({ ...r, vector: Array.from(r.vector) }));
+  const recs = (await store.fetch(store.allRecords().map((r) => r.id))).map((r) => ({
+    ...r,
+    vector: Array.from(r.vector),
+  }));
   recs.sort((a, b) => (a.id < b.id ? -1 : 1));
   const seen: Record<string, string[]> = {};
   for (const h of heads) seen[h] = [...new Set(await readSeen(seenFile(dir, h)))].sort();
@@ -67,12 +75,20 @@ test('embedded -> pinecone -> new embedded gives identical records and seen sets
   const index = `copy-${++serial}`;
   const { run, lines } = cli(root);
 
-  assert.equal(await run(['--from', 'embedded', '--to', 'pinecone', '--store', 'a', '--index', index]), 0, lines.join('\n'));
+  assert.equal(
+    await run(['--from', 'embedded', '--to', 'pinecone', '--store', 'a', '--index', index]),
+    0,
+    lines.join('\n'),
+  );
   const stored = fake.indexes.get(index)!.namespaces.get('__default__')!;
   assert.equal(stored.size, 50);
   assert.equal(stored.get('img/r5.jpg')!.metadata![seenField('cats at home')], true);
 
-  assert.equal(await run(['--from', 'pinecone', '--to', 'embedded', '--store', 'b', '--index', index, '--model-id', MODEL]), 0, lines.join('\n'));
+  assert.equal(
+    await run(['--from', 'pinecone', '--to', 'embedded', '--store', 'b', '--index', index, '--model-id', MODEL]),
+    0,
+    lines.join('\n'),
+  );
   const copy = await EmbeddedStore.open(b);
   assert.deepEqual(copy.info, src.info);
   const heads = ['dogs', 'cats at home'];
@@ -91,11 +107,19 @@ test('a centred store copies both ways with its mean; the way back reads the mod
   await src.markSeen('dogs', ['img/r1.jpg']);
   const index = `copy-${++serial}`;
   const { run, lines } = cli(root);
-  assert.equal(await run(['--from', 'embedded', '--to', 'pinecone', '--store', 'a', '--index', index]), 0, lines.join('\n'));
+  assert.equal(
+    await run(['--from', 'embedded', '--to', 'pinecone', '--store', 'a', '--index', index]),
+    0,
+    lines.join('\n'),
+  );
   const record = fake.indexes.get(index)!.namespaces.get('__vector_tune__')!.get('store:__default__')!;
   assert.deepEqual(record.values, Array.from(mean));
   // No --model-id: the store record names the model, and its mean comes back exactly.
-  assert.equal(await run(['--from', 'pinecone', '--to', 'embedded', '--store', 'b', '--index', index]), 0, lines.join('\n'));
+  assert.equal(
+    await run(['--from', 'pinecone', '--to', 'embedded', '--store', 'b', '--index', index]),
+    0,
+    lines.join('\n'),
+  );
   const copy = await EmbeddedStore.open(path.join(root, 'b'));
   assert.deepEqual(copy.info, src.info);
   assert.deepEqual(await snapshot(copy, path.join(root, 'b'), ['dogs']), await snapshot(src, a, ['dogs']));
@@ -114,7 +138,11 @@ test('--heads limits the seen state copied', async (t) => {
   await sourceStore(path.join(root, 'a'), 20);
   const index = `copy-${++serial}`;
   const { run, lines } = cli(root);
-  assert.equal(await run(['--from', 'embedded', '--to', 'pinecone', '--store', 'a', '--index', index, '--heads', 'dogs']), 0, lines.join('\n'));
+  assert.equal(
+    await run(['--from', 'embedded', '--to', 'pinecone', '--store', 'a', '--index', index, '--heads', 'dogs']),
+    0,
+    lines.join('\n'),
+  );
   const metas = [...fake.indexes.get(index)!.namespaces.get('__default__')!.values()].map((r) => r.metadata ?? {});
   assert.equal(metas.filter((m) => m.seen_dogs === true).length, 2);
   assert.equal(metas.filter((m) => Object.keys(m).some((k) => k !== 'seen_dogs' && k.startsWith('seen_'))).length, 0);
@@ -125,7 +153,16 @@ test('an interrupted copy, run again, ends complete without duplicates', async (
   const a = path.join(root, 'a');
   const src = await sourceStore(a, 60);
   const index = `copy-${++serial}`;
-  const options = { apiKey: KEY, controllerHostUrl: fake.controllerHostUrl, indexName: index, modelId: MODEL, dimension: D, timeoutMs: 2000, maxRetries: 1, baseDelayMs: 5 };
+  const options = {
+    apiKey: KEY,
+    controllerHostUrl: fake.controllerHostUrl,
+    indexName: index,
+    modelId: MODEL,
+    dimension: D,
+    timeoutMs: 2000,
+    maxRetries: 1,
+    baseDelayMs: 5,
+  };
   const dest = await PineconeStore.connect(options);
   // Fail mid-way: after a few successful requests every attempt of one request fails.
   const upserts = () => fake.requests.filter((r) => r.path === '/vectors/upsert').length;
@@ -138,7 +175,13 @@ test('an interrupted copy, run again, ends complete without duplicates', async (
     if (++calls === 3) fake.inject({ kind: 'status', status: 500 }, 2); // both attempts of this batch's first request
     return original(recs);
   };
-  await copyStore({ from: src, to: dest, seen: await embeddedSeenReader(a), batchSize: 10, onProgress: (p) => progress.push(p.read) }).catch(() => {
+  await copyStore({
+    from: src,
+    to: dest,
+    seen: await embeddedSeenReader(a),
+    batchSize: 10,
+    onProgress: (p) => progress.push(p.read),
+  }).catch(() => {
     failed = true;
   });
   assert.ok(failed, 'the first run failed');
@@ -170,7 +213,11 @@ test('an interrupted CLI copy back into an embedded store resumes to the same re
   const src = await sourceStore(a, 40);
   const index = `copy-${++serial}`;
   const { run, lines } = cli(root);
-  assert.equal(await run(['--from', 'embedded', '--to', 'pinecone', '--store', 'a', '--index', index]), 0, lines.join('\n'));
+  assert.equal(
+    await run(['--from', 'embedded', '--to', 'pinecone', '--store', 'a', '--index', index]),
+    0,
+    lines.join('\n'),
+  );
   // A 401 is not retried: the pull stops part-way (after describe, connect and some batches).
   const sent = fake.requests.length;
   const origPush = fake.requests.push.bind(fake.requests);
@@ -179,12 +226,27 @@ test('an interrupted CLI copy back into an embedded store resumes to the same re
     if (n === sent + 8) fake.inject({ kind: 'status', status: 401 });
     return n;
   };
-  const code = await run(['--from', 'pinecone', '--to', 'embedded', '--store', 'b', '--index', index, '--model-id', MODEL]);
+  const code = await run([
+    '--from',
+    'pinecone',
+    '--to',
+    'embedded',
+    '--store',
+    'b',
+    '--index',
+    index,
+    '--model-id',
+    MODEL,
+  ]);
   fake.requests.push = origPush;
   assert.equal(code, 1);
   const partial = await EmbeddedStore.open(path.join(root, 'b'));
   assert.ok((await partial.count()) < 40, `partial: ${await partial.count()}`);
-  assert.equal(await run(['--from', 'pinecone', '--to', 'embedded', '--store', 'b', '--index', index, '--model-id', MODEL]), 0, lines.join('\n'));
+  assert.equal(
+    await run(['--from', 'pinecone', '--to', 'embedded', '--store', 'b', '--index', index, '--model-id', MODEL]),
+    0,
+    lines.join('\n'),
+  );
   const copy = await EmbeddedStore.open(path.join(root, 'b'));
   const heads = ['dogs', 'cats at home'];
   assert.deepEqual(await snapshot(copy, path.join(root, 'b'), heads), await snapshot(src, a, heads));
@@ -210,8 +272,31 @@ test('a model or dimension mismatch is refused before anything is written; the k
   assert.equal(await (await EmbeddedStore.open(path.join(root, 'other'))).count(), 0);
   // A wrong key: a clear error that does not echo it; no option takes a key.
   const wrong = { ...cli(root), lines: [] as string[] };
-  const io: CliIo = { out: (l) => wrong.lines.push(l), err: (l) => wrong.lines.push(l), cwd: root, env: { PINECONE_API_KEY: 'not-the-key-xyz' } };
-  assert.equal(await runCli(['copy-store', '--from', 'embedded', '--to', 'pinecone', '--store', 'a', '--index', index, '--controller-host', fake.controllerHostUrl], io), 1);
+  const io: CliIo = {
+    out: (l) => wrong.lines.push(l),
+    err: (l) => wrong.lines.push(l),
+    cwd: root,
+    env: { PINECONE_API_KEY: 'not-the-key-xyz' },
+  };
+  assert.equal(
+    await runCli(
+      [
+        'copy-store',
+        '--from',
+        'embedded',
+        '--to',
+        'pinecone',
+        '--store',
+        'a',
+        '--index',
+        index,
+        '--controller-host',
+        fake.controllerHostUrl,
+      ],
+      io,
+    ),
+    1,
+  );
   assert.match(wrong.lines.join('\n'), /refused the API key/);
   assert.ok(!wrong.lines.join('\n').includes('not-the-key-xyz'));
   assert.equal(await runCli(['copy-store', '--api-key', KEY], io), 1);

@@ -53,7 +53,17 @@ test('column finds a column or lists the ones there are', () => {
 });
 
 test('toCsv quotes only where needed', () => {
-  assert.equal(toCsv(['a', 'b'], [['1', 'x,y'], ['say "hi"', 'two\nlines'], ['', ' ']]), 'a,b\n1,"x,y"\n"say ""hi""","two\nlines"\n, \n');
+  assert.equal(
+    toCsv(
+      ['a', 'b'],
+      [
+        ['1', 'x,y'],
+        ['say "hi"', 'two\nlines'],
+        ['', ' '],
+      ],
+    ),
+    'a,b\n1,"x,y"\n"say ""hi""","two\nlines"\n, \n',
+  );
   assert.equal(toCsv(['only'], [[''], ['\uFEFFx']]), 'only\n""\n"\uFEFFx"\n');
 });
 
@@ -63,16 +73,36 @@ test('readCsv reads the real CSVs; refuses invalid UTF-8 with the line; decodes 
   assert.equal(clothing.rows.length, 3781);
   assert.ok(column(clothing, 'row', 'x.csv').every((r, i) => r === String(i)));
   const labels = column(clothing, 'label', 'x.csv');
-  assert.deepEqual([labels.filter((l) => l === 'hat').length, labels.filter((l) => l === 't-shirt').length], [149, 928]);
-  assert.deepEqual(clothing.rows[3780], ['3780', 'validation/t-shirt/fd815439-7fee-40c7-8175-2f32596eb578.jpg', 'validation', 't-shirt']);
+  assert.deepEqual(
+    [labels.filter((l) => l === 'hat').length, labels.filter((l) => l === 't-shirt').length],
+    [149, 928],
+  );
+  assert.deepEqual(clothing.rows[3780], [
+    '3780',
+    'validation/t-shirt/fd815439-7fee-40c7-8175-2f32596eb578.jpg',
+    'validation',
+    't-shirt',
+  ]);
   const cifar = await readCsv(path.join(EMBEDDINGS, 'cifar10-test-mobilenetv2.csv'));
-  assert.deepEqual([cifar.header, cifar.rows.length, cifar.rows[9999]], [['row', 'path', 'label'], 10000, ['9999', 'truck/0999.jpg', 'truck']]);
+  assert.deepEqual(
+    [cifar.header, cifar.rows.length, cifar.rows[9999]],
+    [['row', 'path', 'label'], 10000, ['9999', 'truck/0999.jpg', 'truck']],
+  );
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'csv-test-'));
   try {
-    const write = async (name: string, bytes: Uint8Array) => (await fs.writeFile(path.join(dir, name), bytes), path.join(dir, name));
+    const write = async (name: string, bytes: Uint8Array) => (
+      await fs.writeFile(path.join(dir, name), bytes),
+      path.join(dir, name)
+    );
     const latin1 = await write('latin1.csv', Buffer.from('a,b\n1,2\ncaf\xe9,3\n', 'latin1'));
-    await assert.rejects(readCsv(latin1), (e: unknown) => e instanceof VectorTuneError && e.message === `${latin1}: is not valid UTF-8: byte 0xe9 at offset 11 (line 3). Save it as UTF-8 (in Excel: "CSV UTF-8").`);
+    await assert.rejects(
+      readCsv(latin1),
+      (e: unknown) =>
+        e instanceof VectorTuneError &&
+        e.message ===
+          `${latin1}: is not valid UTF-8: byte 0xe9 at offset 11 (line 3). Save it as UTF-8 (in Excel: "CSV UTF-8").`,
+    );
     const mid = await write('mid.csv', Buffer.from([0x61, 0x0a, 0xc3, 0xa9, 0xff, 0x0a, 0xe2, 0x82, 0x41]));
     await assert.rejects(readCsv(mid), /byte 0xff at offset 4 \(line 2\)/);
     const cut = await write('cut.csv', Buffer.from('a\n😀', 'utf8').subarray(0, 4));
@@ -89,28 +119,43 @@ test('readCsv reads the real CSVs; refuses invalid UTF-8 with the line; decodes 
 
 test('property: random tables round-trip through toCsv and parseCsv; garbage parses or is refused', () => {
   let runs = 0;
-  const cell = fc.string({ unit: fc.constantFrom('a', 'B', ' ', ',', '"', '\n', '\r', '\r\n', 'é', '😀', '\uFEFF', '\t'), maxLength: 8 });
+  const cell = fc.string({
+    unit: fc.constantFrom('a', 'B', ' ', ',', '"', '\n', '\r', '\r\n', 'é', '😀', '\uFEFF', '\t'),
+    maxLength: 8,
+  });
   const anyCell = fc.oneof(cell, fc.string({ unit: 'binary', maxLength: 8 }));
-  const table = fc.integer({ min: 1, max: 5 }).chain((cols) =>
-    fc.tuple(fc.uniqueArray(anyCell, { minLength: cols, maxLength: cols }), fc.array(fc.array(anyCell, { minLength: cols, maxLength: cols }), { maxLength: 6 })));
-  fc.assert(fc.property(table, fc.boolean(), ([header, rows], crlf) => {
-    runs++;
-    // toCsv ends records with LF; rebuild record by record to end them with CRLF instead.
-    const text = crlf ? [header, ...rows].map((r) => toCsv(r, []).slice(0, -1)).join('\r\n') : toCsv(header, rows);
-    assert.deepEqual(parseCsv(text, 'x.csv'), { header, rows });
-  }), { numRuns: 1500 });
+  const table = fc
+    .integer({ min: 1, max: 5 })
+    .chain((cols) =>
+      fc.tuple(
+        fc.uniqueArray(anyCell, { minLength: cols, maxLength: cols }),
+        fc.array(fc.array(anyCell, { minLength: cols, maxLength: cols }), { maxLength: 6 }),
+      ),
+    );
+  fc.assert(
+    fc.property(table, fc.boolean(), ([header, rows], crlf) => {
+      runs++;
+      // toCsv ends records with LF; rebuild record by record to end them with CRLF instead.
+      const text = crlf ? [header, ...rows].map((r) => toCsv(r, []).slice(0, -1)).join('\r\n') : toCsv(header, rows);
+      assert.deepEqual(parseCsv(text, 'x.csv'), { header, rows });
+    }),
+    { numRuns: 1500 },
+  );
   const garbage = fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r', ' ', '\uFEFF'), maxLength: 30 });
   let refused = 0;
-  fc.assert(fc.property(fc.oneof(garbage, fc.string({ unit: 'binary' })), (text) => {
-    runs++;
-    try {
-      const { header, rows } = parseCsv(text, 'x.csv');
-      assert.ok(rows.every((r) => r.length === header.length));
-    } catch (e) {
-      if (!(e instanceof VectorTuneError)) throw e;
-      refused++;
-    }
-  }), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.oneof(garbage, fc.string({ unit: 'binary' })), (text) => {
+      runs++;
+      try {
+        const { header, rows } = parseCsv(text, 'x.csv');
+        assert.ok(rows.every((r) => r.length === header.length));
+      } catch (e) {
+        if (!(e instanceof VectorTuneError)) throw e;
+        refused++;
+      }
+    }),
+    { numRuns: 3000 },
+  );
   console.log(`csv property cases: ${runs} (${refused} garbage inputs refused)`);
   assert.ok(refused > 0);
 });

@@ -12,7 +12,7 @@ function deadPid(): number {
   return Number(child.stdout);
 }
 
-test('a killed writer\'s temporary is removed; a live writer\'s and every other file stay', async (t) => {
+test("a killed writer's temporary is removed; a live writer's and every other file stay", async (t) => {
   const dir = await tempDir(t);
   await writeFileAtomic(path.join(dir, 'classifier.weights.json'), '{}\n');
   const dead = `.classifier.weights.json.${deadPid()}.1700000000000.tmp`;

@@ -11,7 +11,13 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type * as Transformers from '@huggingface/transformers';
 import { loadClip } from '../../src/core/embed/clip';
-import { fitsRecipe, PixelRecipe, pixelRecipeOf, pixelValuesOf, resizeForProcessor } from '../../src/core/embed/clip-tensors';
+import {
+  fitsRecipe,
+  PixelRecipe,
+  pixelRecipeOf,
+  pixelValuesOf,
+  resizeForProcessor,
+} from '../../src/core/embed/clip-tensors';
 import { DecodedImage, decodeImage } from '../../src/core/embed/image';
 import { CLIP_PRESETS, generateClipModel } from '../../tools/generate-model/generate';
 import { SHARED_DATA } from '../helpers/temp';
@@ -27,7 +33,13 @@ let images: { name: string; image: DecodedImage }[];
 
 const firstFile = (...parts: string[]) => {
   const dir = path.join(SHARED_DATA, ...parts);
-  return path.join(dir, fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort()[0]);
+  return path.join(
+    dir,
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()[0],
+  );
 };
 
 async function decoded(file: string): Promise<DecodedImage> {
@@ -84,7 +96,7 @@ after(() => {
 });
 
 describe('one-pass preprocessing', () => {
-  it('gives the model the very input transformers.js\'s processor gives it, image by image and as a batch', async () => {
+  it("gives the model the very input transformers.js's processor gives it, image by image and as a batch", async () => {
     assert.ok(recipe, "CLIP's processor has a recipe");
     assert.deepEqual([recipe.cropWidth, recipe.cropHeight], [224, 224]);
     const shapes = new Set(images.map(({ image }) => `${image.width}x${image.height}`));
@@ -103,14 +115,21 @@ describe('one-pass preprocessing', () => {
     const noResize = path.join(tmp, 'no-resize');
     fs.cpSync(modelDir, noResize, { recursive: true });
     const configFile = path.join(noResize, 'preprocessor_config.json');
-    fs.writeFileSync(configFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(configFile, 'utf8')), do_resize: false }));
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(configFile, 'utf8')), do_resize: false }),
+    );
     const encoder = await loadClip(noResize);
     const plain = await loadProcessor(noResize);
     try {
       const large = images[0].image;
       const small: DecodedImage = { data: large.data.subarray(0, 100 * 90 * 3), width: 100, height: 90, channels: 3 };
       assert.ok(fitsRecipe(recipe, large) && !fitsRecipe(recipe, small));
-      for (const [what, batch] of [['fits', [large]], ['needs padding', [small]], ['mixed batch', [large, small]]] as const) {
+      for (const [what, batch] of [
+        ['fits', [large]],
+        ['needs padding', [small]],
+        ['mixed batch', [large, small]],
+      ] as const) {
         const { pixel_values } = await plain(batch.map(rawOf));
         const mine = await encoder.preprocessImages([...batch]);
         assert.equal(mine.count, batch.length);
@@ -134,7 +153,10 @@ describe('one-pass preprocessing', () => {
     assert.equal(await variant('longest-edge', { size: { shortest_edge: 224, longest_edge: 300 } }), undefined);
     assert.equal(await variant('padded', { do_pad: true, pad_size: { width: 256, height: 256 } }), undefined);
     assert.equal(await variant('bgr', { do_flip_channel_order: true }), undefined);
-    assert.equal(await variant('other-class', { image_processor_type: 'DetrImageProcessor', feature_extractor_type: undefined }), undefined);
+    assert.equal(
+      await variant('other-class', { image_processor_type: 'DetrImageProcessor', feature_extractor_type: undefined }),
+      undefined,
+    );
     const unnormalised = await variant('unnormalised', { do_normalize: false, do_rescale: false });
     assert.deepEqual([unnormalised?.table[5], unnormalised?.table[256 + 255]], [5, 255]);
   });

@@ -22,7 +22,12 @@ let files: string[];
 const BROKEN = new Set<string>();
 
 function firstFiles(dir: string, n: number): string[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, n).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .slice(0, n)
+    .map((f) => path.join(dir, f));
 }
 
 before(async () => {
@@ -44,8 +49,13 @@ before(async () => {
   const cut = (name: string) => broken(name, jpeg.subarray(0, jpeg.length / 2));
   // With batches of 4, files 8-11 are a batch of nothing but broken files.
   files = [
-    ...photos.slice(0, 3), broken('notes.jpg', 'not a photo\n'), ...photos.slice(3, 7),
-    cut('cut-1.jpg'), broken('empty.png', ''), cut('cut-2.jpg'), cut('cut-3.jpg'),
+    ...photos.slice(0, 3),
+    broken('notes.jpg', 'not a photo\n'),
+    ...photos.slice(3, 7),
+    cut('cut-1.jpg'),
+    broken('empty.png', ''),
+    cut('cut-2.jpg'),
+    cut('cut-3.jpg'),
     ...photos.slice(7),
   ];
 });
@@ -103,10 +113,17 @@ describe('embedFiles', () => {
           const where = `batch size ${batchSize}, read-ahead ${readAhead}, batch ${b}`;
           // Only the reason's fixed beginning: libvips words the detail of a damaged JPEG differently when other
           // damaged files decode at the same time (its error buffer is shared between threads).
-          const skips = (bb: EmbeddedBatch<string>) => bb.skipped.map((s) => ({ item: s.item, reason: s.reason.split(' (')[0] }));
+          const skips = (bb: EmbeddedBatch<string>) =>
+            bb.skipped.map((s) => ({ item: s.item, reason: s.reason.split(' (')[0] }));
           assert.deepEqual(skips(batch), skips(expected[b]), where);
-          assert.deepEqual(batch.embedded.map((e) => e.item), expected[b].embedded.map((e) => e.item), where);
-          batch.embedded.forEach((e, j) => assert.deepEqual(e.vector, expected[b].embedded[j].vector, `${where}, ${path.basename(e.item)}`));
+          assert.deepEqual(
+            batch.embedded.map((e) => e.item),
+            expected[b].embedded.map((e) => e.item),
+            where,
+          );
+          batch.embedded.forEach((e, j) =>
+            assert.deepEqual(e.vector, expected[b].embedded[j].vector, `${where}, ${path.basename(e.item)}`),
+          );
         });
       }
     }
@@ -115,11 +132,17 @@ describe('embedFiles', () => {
   it('skips broken files with their reasons, a batch of nothing but broken files included', async () => {
     const got = await collect(embedFiles(files, (f) => f, encoder, { batchSize: 4, readAhead: 2 }));
     assert.deepEqual(got[2].embedded, []);
-    assert.deepEqual(got[2].skipped.map((s) => path.basename(s.item)), ['cut-1.jpg', 'empty.png', 'cut-2.jpg', 'cut-3.jpg']);
+    assert.deepEqual(
+      got[2].skipped.map((s) => path.basename(s.item)),
+      ['cut-1.jpg', 'empty.png', 'cut-2.jpg', 'cut-3.jpg'],
+    );
     assert.match(got[2].skipped[1].reason, /empty file/);
     assert.match(got[0].skipped[0].reason, /not an image/);
     const embedded = got.flatMap((b) => b.embedded.map((e) => e.item));
-    assert.deepEqual(embedded, files.filter((f) => !BROKEN.has(f)));
+    assert.deepEqual(
+      embedded,
+      files.filter((f) => !BROKEN.has(f)),
+    );
     for (const e of got.flatMap((b) => b.embedded)) assert.ok(Math.abs(Math.hypot(...e.vector) - 1) < 1e-5);
   });
 
@@ -138,10 +161,20 @@ describe('embedFiles', () => {
     };
     const opening = (readAhead: number | undefined) => {
       events.length = 0;
-      return collect(embedFiles(files.slice(0, 6), fileOf, traced, { batchSize: 2, readAhead })).then(() => events.slice(0, 7));
+      return collect(embedFiles(files.slice(0, 6), fileOf, traced, { batchSize: 2, readAhead })).then(() =>
+        events.slice(0, 7),
+      );
     };
     assert.deepEqual(await opening(0), ['decode 0', 'decode 1', 'model', 'decode 2', 'decode 3', 'model', 'decode 4']);
-    assert.deepEqual(await opening(1), ['decode 0', 'decode 1', 'decode 2', 'decode 3', 'model', 'decode 4', 'decode 5']);
+    assert.deepEqual(await opening(1), [
+      'decode 0',
+      'decode 1',
+      'decode 2',
+      'decode 3',
+      'model',
+      'decode 4',
+      'decode 5',
+    ]);
     const allThenModel = ['decode 0', 'decode 1', 'decode 2', 'decode 3', 'decode 4', 'decode 5', 'model'];
     assert.deepEqual(await opening(2), allThenModel);
     assert.deepEqual(await opening(undefined), await opening(0), 'nothing read ahead by default');
@@ -163,17 +196,28 @@ describe('embedFiles', () => {
           controller.abort();
         }
         assert.equal(got.length, 1, 'nothing after the batch in hand when the signal came');
-        assert.deepEqual(got[0].embedded.map((e) => e.item), files.slice(0, 3));
+        assert.deepEqual(
+          got[0].embedded.map((e) => e.item),
+          files.slice(0, 3),
+        );
       });
       assert.deepEqual(unhandled, []);
-      assert.equal(decodes, 4 * (1 + readAhead), `read-ahead ${readAhead}: the batch in hand and those read ahead were started, nothing more`);
+      assert.equal(
+        decodes,
+        4 * (1 + readAhead),
+        `read-ahead ${readAhead}: the batch in hand and those read ahead were started, nothing more`,
+      );
     }
 
     // When it returns, the batches read ahead have finished: none is prepared afterwards.
     let prepared = 0;
-    const counting: ClipEncoder = { ...encoder, preprocessImages: (images) => (prepared++, encoder.preprocessImages(images)) };
+    const counting: ClipEncoder = {
+      ...encoder,
+      preprocessImages: (images) => (prepared++, encoder.preprocessImages(images)),
+    };
     const stop = new AbortController();
-    for await (const _ of embedFiles(files, (f) => f, counting, { batchSize: 2, readAhead: 5, signal: stop.signal })) stop.abort();
+    for await (const _ of embedFiles(files, (f) => f, counting, { batchSize: 2, readAhead: 5, signal: stop.signal }))
+      stop.abort();
     const atReturn = prepared;
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(prepared, atReturn, 'no batch was prepared after embedFiles returned');
@@ -185,7 +229,9 @@ describe('embedFiles', () => {
       if (f === files[4]) controller.abort();
       return f;
     };
-    const got = await collect(embedFiles(files, abortOnSecondBatch, encoder, { batchSize: 4, readAhead: 0, signal: controller.signal }));
+    const got = await collect(
+      embedFiles(files, abortOnSecondBatch, encoder, { batchSize: 4, readAhead: 0, signal: controller.signal }),
+    );
     assert.equal(got.length, 1);
   });
 
@@ -194,7 +240,8 @@ describe('embedFiles', () => {
     // batches ahead are decoded at the same time, so the order of the calls does not tell which batch it is.
     const failing: ClipEncoder = {
       ...encoder,
-      preprocessImages: (images) => (images.length === 1 ? Promise.reject(new Error('second batch failed')) : encoder.preprocessImages(images)),
+      preprocessImages: (images) =>
+        images.length === 1 ? Promise.reject(new Error('second batch failed')) : encoder.preprocessImages(images),
     };
     const got: EmbeddedBatch<string>[] = [];
     const unhandled = await watchUnhandled(async () => {
@@ -207,7 +254,13 @@ describe('embedFiles', () => {
   });
 
   it('refuses a batch size or read-ahead that is not a whole number', async () => {
-    await assert.rejects(collect(embedFiles(files, (f) => f, encoder, { batchSize: 0 })), /batch size must be a positive integer, got 0/);
-    await assert.rejects(collect(embedFiles(files, (f) => f, encoder, { readAhead: 1.5 })), /read-ahead must be a whole number of batches, got 1.5/);
+    await assert.rejects(
+      collect(embedFiles(files, (f) => f, encoder, { batchSize: 0 })),
+      /batch size must be a positive integer, got 0/,
+    );
+    await assert.rejects(
+      collect(embedFiles(files, (f) => f, encoder, { readAhead: 1.5 })),
+      /read-ahead must be a whole number of batches, got 1.5/,
+    );
   });
 });

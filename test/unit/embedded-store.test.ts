@@ -70,9 +70,16 @@ test('replacing and deleting records keeps ids unique and seen sets by id', asyn
   assert.equal(await store.seenCount('h'), 2);
   const reopened = await EmbeddedStore.open(dir);
   assert.equal(await reopened.count(), 48);
-  assert.deepEqual((await reopened.fetch(['r0', 'r10'])).map((r) => r.path), ['img/new.jpg']);
+  assert.deepEqual(
+    (await reopened.fetch(['r0', 'r10'])).map((r) => r.path),
+    ['img/new.jpg'],
+  );
   const names = await fs.readdir(dir);
-  assert.deepEqual(names.filter((n) => n.startsWith('vectors-')), ['vectors-2.f32'], 'old generations are removed');
+  assert.deepEqual(
+    names.filter((n) => n.startsWith('vectors-')),
+    ['vectors-2.f32'],
+    'old generations are removed',
+  );
 });
 
 test('a write killed after the data append but before the manifest leaves the previous state, and the store resumes', async (t) => {
@@ -131,7 +138,10 @@ test('a store written by a newer version, or with a damaged manifest or data fil
 
   await fs.writeFile(manifestFile, JSON.stringify(manifest));
   await fs.truncate(path.join(dir, 'vectors-0.f32'), 100);
-  await assert.rejects(EmbeddedStore.open(dir), (err: Error) => err instanceof VectorTuneError && err.message.includes('vectors-0.f32'));
+  await assert.rejects(
+    EmbeddedStore.open(dir),
+    (err: Error) => err instanceof VectorTuneError && err.message.includes('vectors-0.f32'),
+  );
 
   await assert.rejects(EmbeddedStore.open(path.join(dir, 'nowhere')), /no Vector Tune store here/);
 });

@@ -56,7 +56,12 @@ test('the PR curve points are where recall steps up, and their step area is the 
   const pr = prCurve(SCORES, TRUTH);
   assert.deepEqual(
     pr.map((p) => [p.logit, p.recall]),
-    [[3, 0.25], [2, 0.5], [1, 0.75], [0, 1]],
+    [
+      [3, 0.25],
+      [2, 0.5],
+      [1, 0.75],
+      [0, 1],
+    ],
   );
   close(pr[1].precision, 2 / 4);
   close(pr[3].precision, 4 / 7);
@@ -97,7 +102,11 @@ test('property: the best-F1 threshold beats every other cut and reproduces its o
         const other = metricsAtThreshold(scores, truth, t);
         assert.ok(other.f1 <= best.f1 + 1e-12, `cut at ${t}: F1 ${other.f1} > best ${best.f1}`);
         const predicted = (m: typeof best) => m.confusion.tp + m.confusion.fp;
-        if (other.f1 === best.f1) assert.ok(predicted(other) >= predicted(best), 'equal F1: the cut with fewer predicted positives is reported');
+        if (other.f1 === best.f1)
+          assert.ok(
+            predicted(other) >= predicted(best),
+            'equal F1: the cut with fewer predicted positives is reported',
+          );
       }
     }),
     { numRuns: 300, seed: 7 },
@@ -125,7 +134,10 @@ test('histogram bins: nice edges, edge values go to the bin above, the maximum t
   fc.assert(
     fc.property(fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 1, maxLength: 200 }), (scores) => {
       const hist = scoreHistogram(scores, null);
-      assert.equal(hist.all.reduce((a, b) => a + b, 0), scores.length);
+      assert.equal(
+        hist.all.reduce((a, b) => a + b, 0),
+        scores.length,
+      );
       assert.ok(hist.edges[0] <= Math.min(...scores) && hist.edges[hist.edges.length - 1] >= Math.max(...scores));
     }),
     { numRuns: 200, seed: 3 },
@@ -145,14 +157,34 @@ test('summariseRanking lists false positives most confident first and false nega
   assert.equal(s.unanswered, 1);
   assert.equal(s.metrics!.n, 8);
   assert.equal(s.metrics!.baseRate, 0.5);
-  assert.deepEqual(s.figures.falsePositives.map((r) => r.id), ['r2', 'r3']);
-  assert.deepEqual(s.figures.falseNegatives.map((r) => r.id), ['r6'], 'logit exactly 0 is predicted negative');
-  assert.deepEqual(s.figures.top.map((r) => r.positive), [true, true, false, false, true]);
-  assert.equal(s.figures.histogram.all.reduce((a, b) => a + b, 0), 9, 'the histogram of all holds the unanswered record');
-  assert.equal(s.figures.histogram.positives!.reduce((a, b) => a + b, 0), 4);
+  assert.deepEqual(
+    s.figures.falsePositives.map((r) => r.id),
+    ['r2', 'r3'],
+  );
+  assert.deepEqual(
+    s.figures.falseNegatives.map((r) => r.id),
+    ['r6'],
+    'logit exactly 0 is predicted negative',
+  );
+  assert.deepEqual(
+    s.figures.top.map((r) => r.positive),
+    [true, true, false, false, true],
+  );
+  assert.equal(
+    s.figures.histogram.all.reduce((a, b) => a + b, 0),
+    9,
+    'the histogram of all holds the unanswered record',
+  );
+  assert.equal(
+    s.figures.histogram.positives!.reduce((a, b) => a + b, 0),
+    4,
+  );
 
   const blind = summariseRanking(ranked, null, 3);
   assert.equal(blind.metrics, null);
-  assert.deepEqual(blind.figures.top.map((r) => r.id), ['r0', 'r1', 'r2']);
+  assert.deepEqual(
+    blind.figures.top.map((r) => r.id),
+    ['r0', 'r1', 'r2'],
+  );
   assert.equal(blind.figures.top[0].positive, undefined);
 });

@@ -108,9 +108,13 @@ test('exact search equals the reference scan on random stores, heads, k, ranking
         const count = Math.min(c.count, c.dimension >= 100 ? 800 : 3000);
         const vectors = randomUnitVectors(count, c.dimension, c.seed);
         // Exact duplicates make ties, which must still break towards the lower row.
-        if (c.duplicates) for (let r = 1; r < count; r += 3) vectors.copyWithin(r * c.dimension, (r - 1) * c.dimension, r * c.dimension);
+        if (c.duplicates)
+          for (let r = 1; r < count; r += 3)
+            vectors.copyWithin(r * c.dimension, (r - 1) * c.dimension, r * c.dimension);
         const w = randomUnitVectors(1, c.dimension, c.seed + 7).map((v) => v * c.wScale);
-        const excluded = new Uint8Array(count).map((_, i) => (((i * 2654435761) >>> 0) % 1000 < c.seenShare * 1000 ? 1 : 0));
+        const excluded = new Uint8Array(count).map((_, i) =>
+          ((i * 2654435761) >>> 0) % 1000 < c.seenShare * 1000 ? 1 : 0,
+        );
         const ranking: Ranking = c.boundary ? { kind: 'boundary', bias: c.bias * c.wScale } : { kind: 'top' };
         const f = fixture(dir, vectors, c.dimension);
         try {
@@ -170,7 +174,10 @@ test('large stores scan on helper threads and still equal the reference; the sho
 test('a store too large for one WebAssembly memory is refused with the limit and the way out', () => {
   const max = QuantisedRows.maxRows(512);
   assert.ok(max > 7_000_000 && max < 9_000_000, String(max));
-  assert.throws(() => new QuantisedRows(512, max + 1, '/some/store'), /holds at most .* vectors of 512 dimensions.*Pinecone/s);
+  assert.throws(
+    () => new QuantisedRows(512, max + 1, '/some/store'),
+    /holds at most .* vectors of 512 dimensions.*Pinecone/s,
+  );
 });
 
 test('a row that int8 rounding ranks below another but that really scores higher is still found', async (t) => {

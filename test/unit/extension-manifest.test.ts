@@ -17,6 +17,11 @@ test('the manifest declares no support for untrusted and virtual workspaces, wit
   assert.equal(manifest.capabilities.virtualWorkspaces, false);
   // Secrets never become settings: the Pinecone key has a command and SecretStorage, and no setting.
   const settings = Object.keys(manifest.contributes.configuration.properties ?? {});
-  assert.ok(settings.every((s) => !/key|secret|token|password/i.test(s)), settings.join(', '));
-  assert.ok(manifest.contributes.commands.some((c: { command: string }) => c.command === 'vectorTune.setPineconeApiKey'));
+  assert.ok(
+    settings.every((s) => !/key|secret|token|password/i.test(s)),
+    settings.join(', '),
+  );
+  assert.ok(
+    manifest.contributes.commands.some((c: { command: string }) => c.command === 'vectorTune.setPineconeApiKey'),
+  );
 });

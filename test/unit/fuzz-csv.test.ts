@@ -22,9 +22,18 @@ import { tempDir } from '../helpers/temp';
 const tally = new CaseTally();
 test.after(() => tally.print());
 
-const cell = fc.string({ unit: fc.constantFrom('a', 'Z', '7', ' ', ',', '"', "'", '\n', '\r\n', '\t', 'é', 'ß', '中', '😀', '\u00a0'), maxLength: 6 });
-const tableArb = fc.integer({ min: 1, max: 4 }).chain((cols) =>
-  fc.tuple(fc.uniqueArray(cell, { minLength: cols, maxLength: cols }), fc.array(fc.array(cell, { minLength: cols, maxLength: cols }), { maxLength: 5 })));
+const cell = fc.string({
+  unit: fc.constantFrom('a', 'Z', '7', ' ', ',', '"', "'", '\n', '\r\n', '\t', 'é', 'ß', '中', '😀', '\u00a0'),
+  maxLength: 6,
+});
+const tableArb = fc
+  .integer({ min: 1, max: 4 })
+  .chain((cols) =>
+    fc.tuple(
+      fc.uniqueArray(cell, { minLength: cols, maxLength: cols }),
+      fc.array(fc.array(cell, { minLength: cols, maxLength: cols }), { maxLength: 5 }),
+    ),
+  );
 
 const ENCODINGS: Record<string, (text: string) => Buffer> = {
   'utf-8': (s) => Buffer.from(s, 'utf8'),
@@ -41,15 +50,26 @@ function csvText(header: string[], rows: string[][], crlf: boolean): string {
 test('fuzz: tables written in UTF-8, UTF-8 with BOM, UTF-16 LE/BE with BOM, LF or CRLF read back unchanged', async (t) => {
   const dir = await tempDir(t, 'vt-fuzz-csv-');
   let n = 0;
-  await fc.assert(fc.asyncProperty(tableArb, fc.constantFrom(...Object.keys(ENCODINGS)), fc.boolean(), fc.boolean(), async ([header, rows], encoding, crlf, viaFile) => {
-    const bytes = ENCODINGS[encoding](csvText(header, rows, crlf));
-    const file = path.join(dir, `t${n++}.csv`);
-    if (viaFile) await fs.writeFile(file, bytes);
-    const result = viaFile ? await outcome(() => readCsv(file), file) : outcomeSync(() => parseCsv(decodeText(bytes, file), file), file);
-    tally.note('csv encodings', result);
-    assert.ok(result.ok, result.ok ? '' : result.error.message);
-    assert.deepEqual(result.value, { header, rows });
-  }), { seed: 0x637376, numRuns: 1200, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(
+      tableArb,
+      fc.constantFrom(...Object.keys(ENCODINGS)),
+      fc.boolean(),
+      fc.boolean(),
+      async ([header, rows], encoding, crlf, viaFile) => {
+        const bytes = ENCODINGS[encoding](csvText(header, rows, crlf));
+        const file = path.join(dir, `t${n++}.csv`);
+        if (viaFile) await fs.writeFile(file, bytes);
+        const result = viaFile
+          ? await outcome(() => readCsv(file), file)
+          : outcomeSync(() => parseCsv(decodeText(bytes, file), file), file);
+        tally.note('csv encodings', result);
+        assert.ok(result.ok, result.ok ? '' : result.error.message);
+        assert.deepEqual(result.value, { header, rows });
+      },
+    ),
+    { seed: 0x637376, numRuns: 1200, includeErrorInReport: true },
+  );
 });
 
 /**
@@ -58,11 +78,26 @@ test('fuzz: tables written in UTF-8, UTF-8 with BOM, UTF-16 LE/BE with BOM, LF o
  * or -1 when the bytes are valid.
  */
 function firstUtf8Fault(b: Uint8Array): number {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i];
     const [n, lo, hi] =
-      c < 0x80 ? [1, 0, 0] : c >= 0xc2 && c <= 0xdf ? [2, 0x80, 0xbf] : c === 0xe0 ? [3, 0xa0, 0xbf] : c === 0xed ? [3, 0x80, 0x9f]
-      : c >= 0xe1 && c <= 0xef ? [3, 0x80, 0xbf] : c === 0xf0 ? [4, 0x90, 0xbf] : c >= 0xf1 && c <= 0xf3 ? [4, 0x80, 0xbf] : c === 0xf4 ? [4, 0x80, 0x8f] : [0, 0, 0];
+      c < 0x80
+        ? [1, 0, 0]
+        : c >= 0xc2 && c <= 0xdf
+          ? [2, 0x80, 0xbf]
+          : c === 0xe0
+            ? [3, 0xa0, 0xbf]
+            : c === 0xed
+              ? [3, 0x80, 0x9f]
+              : c >= 0xe1 && c <= 0xef
+                ? [3, 0x80, 0xbf]
+                : c === 0xf0
+                  ? [4, 0x90, 0xbf]
+                  : c >= 0xf1 && c <= 0xf3
+                    ? [4, 0x80, 0xbf]
+                    : c === 0xf4
+                      ? [4, 0x80, 0x8f]
+                      : [0, 0, 0];
     if (n === 0) return i;
     for (let k = 1; k < n; k++) {
       if (i + k >= b.length) return b.length;
@@ -75,41 +110,70 @@ function firstUtf8Fault(b: Uint8Array): number {
 }
 
 const utf8Piece = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('a', ',', '\n', '"', 'é', '😀', '中').map((s) => [...Buffer.from(s, 'utf8')]) },
-  { weight: 2, arbitrary: fc.constantFrom('é', 'ü', 'ñ', '©', '\u00a0', 'ÿ', '\u0080').map((s) => [...Buffer.from(s, 'latin1')]) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom('a', ',', '\n', '"', 'é', '😀', '中').map((s) => [...Buffer.from(s, 'utf8')]),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('é', 'ü', 'ñ', '©', '\u00a0', 'ÿ', '\u0080').map((s) => [...Buffer.from(s, 'latin1')]),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xff }).map((b) => [b]) },
 );
 
 test('fuzz: Latin-1 and random bytes are decoded exactly when they are UTF-8, else refused at the right byte and line', () => {
-  fc.assert(fc.property(fc.array(utf8Piece, { maxLength: 24 }), (pieces) => {
-    // Led by "id,": a file starting with the bytes FF FE or FE FF is UTF-16 (tested above), whatever follows.
-    const bytes = new Uint8Array([0x69, 0x64, 0x2c, ...pieces.flat()]);
-    const result = outcomeSync(() => decodeText(bytes, 'x.csv'), 'x.csv');
-    tally.note('csv bytes (UTF-8 check)', result);
-    const fault = firstUtf8Fault(bytes);
-    if (fault < 0 && !bytes.includes(0)) {
-      assert.ok(result.ok && result.value === Buffer.from(bytes).toString('utf8'));
-      return;
-    }
-    assert.ok(!result.ok, `bytes ${Buffer.from(bytes).toString('hex')} should be refused`);
-    if (fault === bytes.length) assert.match(result.error.message, /ends in the middle of a character/);
-    else if (fault >= 0) {
-      const line = bytes.subarray(0, fault).filter((b) => b === 10).length + 1;
-      assert.ok(result.error.message.includes(`at offset ${fault.toLocaleString('en-US')} (line ${line})`), `${result.error.message} (expected offset ${fault})`);
-    }
-  }), { seed: 0x6c6174, numRuns: 2500, includeErrorInReport: true });
+  fc.assert(
+    fc.property(fc.array(utf8Piece, { maxLength: 24 }), (pieces) => {
+      // Led by "id,": a file starting with the bytes FF FE or FE FF is UTF-16 (tested above), whatever follows.
+      const bytes = new Uint8Array([0x69, 0x64, 0x2c, ...pieces.flat()]);
+      const result = outcomeSync(() => decodeText(bytes, 'x.csv'), 'x.csv');
+      tally.note('csv bytes (UTF-8 check)', result);
+      const fault = firstUtf8Fault(bytes);
+      if (fault < 0 && !bytes.includes(0)) {
+        assert.ok(result.ok && result.value === Buffer.from(bytes).toString('utf8'));
+        return;
+      }
+      assert.ok(!result.ok, `bytes ${Buffer.from(bytes).toString('hex')} should be refused`);
+      if (fault === bytes.length) assert.match(result.error.message, /ends in the middle of a character/);
+      else if (fault >= 0) {
+        const line = bytes.subarray(0, fault).filter((b) => b === 10).length + 1;
+        assert.ok(
+          result.error.message.includes(`at offset ${fault.toLocaleString('en-US')} (line ${line})`),
+          `${result.error.message} (expected offset ${fault})`,
+        );
+      }
+    }),
+    { seed: 0x6c6174, numRuns: 2500, includeErrorInReport: true },
+  );
 });
 
 test('fuzz: UTF-16 without a byte-order mark, or with one and broken units, is refused rather than read as garbage', () => {
-  fc.assert(fc.property(tableArb, fc.constantFrom('le', 'be'), fc.constantFrom("no BOM", "odd length", "lone surrogate"), ([header, rows], order, fault) => {
-    const units = Buffer.from(fault === 'no BOM' ? csvText(header, rows, false) : `\uFEFF${csvText(header, rows, false)}`, 'utf16le');
-    const lone = Buffer.from('\ud800', 'utf16le');
-    if (order === 'be') [units, lone].forEach((b) => b.swap16());
-    const bytes = Buffer.concat([units, fault === 'odd length' ? Buffer.from([0x41]) : fault === 'lone surrogate' ? lone : Buffer.alloc(0)]);
-    const result = outcomeSync(() => parseCsv(decodeText(bytes, 'x.csv'), 'x.csv'), 'x.csv');
-    tally.note('csv UTF-16 faults', result);
-    assert.ok(!result.ok, `${fault} (${order}) should be refused; read ${JSON.stringify(result.ok && result.value)}`);
-  }), { seed: 0x757466, numRuns: 300, includeErrorInReport: true });
+  fc.assert(
+    fc.property(
+      tableArb,
+      fc.constantFrom('le', 'be'),
+      fc.constantFrom('no BOM', 'odd length', 'lone surrogate'),
+      ([header, rows], order, fault) => {
+        const units = Buffer.from(
+          fault === 'no BOM' ? csvText(header, rows, false) : `\uFEFF${csvText(header, rows, false)}`,
+          'utf16le',
+        );
+        const lone = Buffer.from('\ud800', 'utf16le');
+        if (order === 'be') [units, lone].forEach((b) => b.swap16());
+        const bytes = Buffer.concat([
+          units,
+          fault === 'odd length' ? Buffer.from([0x41]) : fault === 'lone surrogate' ? lone : Buffer.alloc(0),
+        ]);
+        const result = outcomeSync(() => parseCsv(decodeText(bytes, 'x.csv'), 'x.csv'), 'x.csv');
+        tally.note('csv UTF-16 faults', result);
+        assert.ok(
+          !result.ok,
+          `${fault} (${order}) should be refused; read ${JSON.stringify(result.ok && result.value)}`,
+        );
+      },
+    ),
+    { seed: 0x757466, numRuns: 300, includeErrorInReport: true },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -132,26 +196,51 @@ interface ImportCase {
   zeroRow: number;
 }
 
-const importCaseArb: fc.Arbitrary<ImportCase> = fc.record({
-  // Usually the columns import needs; sometimes one is missing or misspelt.
-  columns: fc.oneof({ weight: 10, arbitrary: fc.constant<string[]>(['id', 'row', 'path', 'split']) }, { weight: 1, arbitrary: fc.shuffledSubarray(['id', 'row', 'path', 'split', 'ID', 'Row']) }),
-  lineCount: fc.integer({ min: 0, max: ROWS + 1 }),
-  useRowColumn: fc.boolean(),
-  filter: fc.boolean(),
-  matrix: fc.array(fc.float({ min: -4, max: 4, noNaN: true }), { minLength: ROWS * DIM, maxLength: ROWS * DIM }),
-  nonFinite: fc.oneof({ weight: 10, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.nat({ max: ROWS * DIM - 1 }) }),
-  zeroRow: fc.integer({ min: -ROWS, max: ROWS - 1 }),
-  seed: fc.nat(),
-}).chain(({ columns, lineCount, seed: _seed, ...rest }) => {
-  const cellFor = (column: string, i: number): fc.Arbitrary<string> =>
-    column === 'id' ? fc.oneof({ weight: 40, arbitrary: fc.constant(`img${i}`) }, { weight: 1, arbitrary: fc.constantFrom('', 'img0', 'img1') })
-    : column === 'row' ? fc.oneof({ weight: 20, arbitrary: fc.constant(String(ROWS - 1 - i)) }, { weight: 1, arbitrary: fc.constantFrom(...ROW_CELLS) })
-    : column === 'split' ? fc.constantFrom('train', 'test')
-    : fc.constantFrom('', 'a/b.jpg', `p${i}.png`);
-  const line = (i: number) => (fc.tuple(...columns.map((c) => cellFor(c, i))) as fc.Arbitrary<string[]>)
-    .chain((cells) => fc.oneof({ weight: 60, arbitrary: fc.constant(cells) }, { weight: 1, arbitrary: fc.constant([...cells, 'extra']) }, { weight: 1, arbitrary: fc.constant(cells.slice(1)) }));
-  return (fc.tuple(...Array.from({ length: lineCount }, (_, i) => line(i))) as fc.Arbitrary<string[][]>).map((lines) => ({ columns, lines, ...rest }));
-});
+const importCaseArb: fc.Arbitrary<ImportCase> = fc
+  .record({
+    // Usually the columns import needs; sometimes one is missing or misspelt.
+    columns: fc.oneof(
+      { weight: 10, arbitrary: fc.constant<string[]>(['id', 'row', 'path', 'split']) },
+      { weight: 1, arbitrary: fc.shuffledSubarray(['id', 'row', 'path', 'split', 'ID', 'Row']) },
+    ),
+    lineCount: fc.integer({ min: 0, max: ROWS + 1 }),
+    useRowColumn: fc.boolean(),
+    filter: fc.boolean(),
+    matrix: fc.array(fc.float({ min: -4, max: 4, noNaN: true }), { minLength: ROWS * DIM, maxLength: ROWS * DIM }),
+    nonFinite: fc.oneof(
+      { weight: 10, arbitrary: fc.constant(-1) },
+      { weight: 1, arbitrary: fc.nat({ max: ROWS * DIM - 1 }) },
+    ),
+    zeroRow: fc.integer({ min: -ROWS, max: ROWS - 1 }),
+    seed: fc.nat(),
+  })
+  .chain(({ columns, lineCount, seed: _seed, ...rest }) => {
+    const cellFor = (column: string, i: number): fc.Arbitrary<string> =>
+      column === 'id'
+        ? fc.oneof(
+            { weight: 40, arbitrary: fc.constant(`img${i}`) },
+            { weight: 1, arbitrary: fc.constantFrom('', 'img0', 'img1') },
+          )
+        : column === 'row'
+          ? fc.oneof(
+              { weight: 20, arbitrary: fc.constant(String(ROWS - 1 - i)) },
+              { weight: 1, arbitrary: fc.constantFrom(...ROW_CELLS) },
+            )
+          : column === 'split'
+            ? fc.constantFrom('train', 'test')
+            : fc.constantFrom('', 'a/b.jpg', `p${i}.png`);
+    const line = (i: number) =>
+      (fc.tuple(...columns.map((c) => cellFor(c, i))) as fc.Arbitrary<string[]>).chain((cells) =>
+        fc.oneof(
+          { weight: 60, arbitrary: fc.constant(cells) },
+          { weight: 1, arbitrary: fc.constant([...cells, 'extra']) },
+          { weight: 1, arbitrary: fc.constant(cells.slice(1)) },
+        ),
+      );
+    return (fc.tuple(...Array.from({ length: lineCount }, (_, i) => line(i))) as fc.Arbitrary<string[][]>).map(
+      (lines) => ({ columns, lines, ...rest }),
+    );
+  });
 
 /** The case's matrix, with row `zeroRow` (when not negative) all zeros: a vector with no direction. */
 function matrixOf(c: ImportCase): Float32Array {
@@ -177,80 +266,148 @@ function expectedImport(c: ImportCase): { id: string; path?: string; row: number
   if (new Set(picked.map((p) => p.row)).size !== picked.length) return null; // two ids for one vector
   return picked
     .filter(({ row }) => row !== c.zeroRow)
-    .map(({ l, row }) => ({ id: l[col('id')], path: col('path') >= 0 && l[col('path')] !== '' ? l[col('path')] : undefined, row }));
+    .map(({ l, row }) => ({
+      id: l[col('id')],
+      path: col('path') >= 0 && l[col('path')] !== '' ? l[col('path')] : undefined,
+      row,
+    }));
 }
 
 test('fuzz: import reads ragged rows, missing columns and odd row cells as the CSV says, or refuses', async (t) => {
   const dir = await tempDir(t, 'vt-fuzz-import-');
   let n = 0;
-  await fc.assert(fc.asyncProperty(importCaseArb, async (c) => {
-    const caseDir = path.join(dir, `case-${n++}`);
-    await fs.mkdir(caseDir);
-    const npyFile = path.join(caseDir, 'x.npy');
-    const csvFile = path.join(caseDir, 'rows.csv');
-    const storeDir = path.join(caseDir, 'store');
-    const matrix = matrixOf(c);
-    await writeNpy(npyFile, ROWS, DIM, matrix);
-    await fs.writeFile(csvFile, [c.columns, ...c.lines].map((l) => l.join(',')).join('\n') + '\n');
-    const result = await outcome(() => importEmbeddings({
-      npyFile, csvFile, storeDir, modelId: 'm', idColumn: 'id', pathColumn: c.columns.includes('path') ? 'path' : undefined,
-      rowColumn: c.useRowColumn ? 'row' : undefined, where: c.filter ? [{ column: 'split', value: 'train' }] : undefined, centre: false,
-    }), caseDir);
-    tally.note('csv for import', result);
-    const expected = expectedImport(c);
-    const what = `${JSON.stringify(c.columns)} ${JSON.stringify(c.lines)} row column: ${c.useRowColumn}, filter: ${c.filter}`;
-    if (!expected) {
-      assert.ok(!result.ok, `should refuse ${what}`);
-      assert.ok(!(await EmbeddedStore.exists(storeDir)) || (await (await EmbeddedStore.open(storeDir)).count()) === 0, 'a refused import stores nothing');
-      return;
-    }
-    assert.ok(result.ok, `should import ${what}: ${result.ok ? '' : result.error.message}`);
-    const store = await EmbeddedStore.open(storeDir);
-    assert.equal(await store.count(), expected.length, what);
-    const fetched = new Map((await store.fetch(expected.map((e) => e.id))).map((r) => [r.id, r]));
-    for (const e of expected) {
-      const r = fetched.get(e.id);
-      assert.ok(r, `${e.id} is stored`);
-      assert.equal(r.path, e.path);
-      const raw = Array.from(matrix.subarray(e.row * DIM, (e.row + 1) * DIM));
-      const norm = Math.hypot(...raw);
-      raw.forEach((v, i) => assert.ok(Math.abs(r.vector[i] - v / norm) < 1e-6, `${e.id}: matrix row ${e.row}, column ${i}`));
-    }
-    await fs.rm(caseDir, { recursive: true });
-  }), { seed: 0x696d70, numRuns: 150, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(importCaseArb, async (c) => {
+      const caseDir = path.join(dir, `case-${n++}`);
+      await fs.mkdir(caseDir);
+      const npyFile = path.join(caseDir, 'x.npy');
+      const csvFile = path.join(caseDir, 'rows.csv');
+      const storeDir = path.join(caseDir, 'store');
+      const matrix = matrixOf(c);
+      await writeNpy(npyFile, ROWS, DIM, matrix);
+      await fs.writeFile(csvFile, [c.columns, ...c.lines].map((l) => l.join(',')).join('\n') + '\n');
+      const result = await outcome(
+        () =>
+          importEmbeddings({
+            npyFile,
+            csvFile,
+            storeDir,
+            modelId: 'm',
+            idColumn: 'id',
+            pathColumn: c.columns.includes('path') ? 'path' : undefined,
+            rowColumn: c.useRowColumn ? 'row' : undefined,
+            where: c.filter ? [{ column: 'split', value: 'train' }] : undefined,
+            centre: false,
+          }),
+        caseDir,
+      );
+      tally.note('csv for import', result);
+      const expected = expectedImport(c);
+      const what = `${JSON.stringify(c.columns)} ${JSON.stringify(c.lines)} row column: ${c.useRowColumn}, filter: ${c.filter}`;
+      if (!expected) {
+        assert.ok(!result.ok, `should refuse ${what}`);
+        assert.ok(
+          !(await EmbeddedStore.exists(storeDir)) || (await (await EmbeddedStore.open(storeDir)).count()) === 0,
+          'a refused import stores nothing',
+        );
+        return;
+      }
+      assert.ok(result.ok, `should import ${what}: ${result.ok ? '' : result.error.message}`);
+      const store = await EmbeddedStore.open(storeDir);
+      assert.equal(await store.count(), expected.length, what);
+      const fetched = new Map((await store.fetch(expected.map((e) => e.id))).map((r) => [r.id, r]));
+      for (const e of expected) {
+        const r = fetched.get(e.id);
+        assert.ok(r, `${e.id} is stored`);
+        assert.equal(r.path, e.path);
+        const raw = Array.from(matrix.subarray(e.row * DIM, (e.row + 1) * DIM));
+        const norm = Math.hypot(...raw);
+        raw.forEach((v, i) =>
+          assert.ok(Math.abs(r.vector[i] - v / norm) < 1e-6, `${e.id}: matrix row ${e.row}, column ${i}`),
+        );
+      }
+      await fs.rm(caseDir, { recursive: true });
+    }),
+    { seed: 0x696d70, numRuns: 150, includeErrorInReport: true },
+  );
 });
 
-const SCORE_CELLS = ['1', '-1', '0', '0.5', '-0.25', '+1', '1e0', ' 1 ', '', ' ', 'NaN', '2', '-1.5', 'yes', 'Infinity', '1,0'];
-const isScore = (v: string) => v.trim() !== '' && /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(v) && Math.abs(Number(v)) <= 1;
+const SCORE_CELLS = [
+  '1',
+  '-1',
+  '0',
+  '0.5',
+  '-0.25',
+  '+1',
+  '1e0',
+  ' 1 ',
+  '',
+  ' ',
+  'NaN',
+  '2',
+  '-1.5',
+  'yes',
+  'Infinity',
+  '1,0',
+];
+const isScore = (v: string) =>
+  v.trim() !== '' && /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(v) && Math.abs(Number(v)) <= 1;
 
 test('fuzz: answer sheets (the truth of an evaluation) give each id its answer, or are refused', async (t) => {
   const dir = await tempDir(t, 'vt-fuzz-truth-');
   const sheetArb = fc.record({
-    columns: fc.oneof({ weight: 5, arbitrary: fc.constant<string[]>(['id', 'label', 'score']) }, { weight: 1, arbitrary: fc.shuffledSubarray(['id', 'label', 'score', 'Label']) }),
+    columns: fc.oneof(
+      { weight: 5, arbitrary: fc.constant<string[]>(['id', 'label', 'score']) },
+      { weight: 1, arbitrary: fc.shuffledSubarray(['id', 'label', 'score', 'Label']) },
+    ),
     byScore: fc.boolean(),
-    lines: fc.array(fc.tuple(fc.constantFrom('hat', 'cap', 'hat ', 'Hat', ''), fc.oneof({ weight: 4, arbitrary: fc.constantFrom('1', '-1', '0.5') }, { weight: 1, arbitrary: fc.constantFrom(...SCORE_CELLS) })), { maxLength: 6 }),
+    lines: fc.array(
+      fc.tuple(
+        fc.constantFrom('hat', 'cap', 'hat ', 'Hat', ''),
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom('1', '-1', '0.5') },
+          { weight: 1, arbitrary: fc.constantFrom(...SCORE_CELLS) },
+        ),
+      ),
+      { maxLength: 6 },
+    ),
     ragged: fc.nat({ max: 12 }),
   });
   let n = 0;
-  await fc.assert(fc.asyncProperty(sheetArb, async ({ columns, byScore, lines, ragged }) => {
-    const file = path.join(dir, `answers-${n++}.csv`);
-    // Ids are unique here: what a sheet with one id twice should mean is not settled (see the report on issue 7).
-    const rows = lines.map(([label, score], i) => columns.map((c) => (c === 'id' ? `r${i}` : c === 'score' ? score : label)));
-    if (ragged < rows.length) rows[ragged].push('extra');
-    await fs.writeFile(file, toCsv(columns, rows));
-    const sheet = byScore ? { file, idColumn: 'id', scoreColumn: 'score' } : { file, idColumn: 'id', labelColumn: 'label', positive: 'hat' };
-    const result = await outcome(() => loadTruth({ kind: 'answers', sheet }, dir), file);
-    tally.note('csv answer sheet', result);
-    const valueColumn = byScore ? 'score' : 'label';
-    const mustRefuse = ragged < rows.length || !columns.includes('id') || !columns.includes(valueColumn) || (byScore && !lines.every(([, s]) => isScore(s)));
-    if (mustRefuse) {
-      assert.ok(!result.ok, `should refuse ${toCsv(columns, rows)}`);
-      return;
-    }
-    assert.ok(result.ok, result.ok ? '' : result.error.message);
-    lines.forEach(([label, score], i) => {
-      assert.equal(result.value.of({ id: `r${i}`, logit: 0 }), byScore ? Number(score) > 0 : label === 'hat', `r${i}: ${label} / ${score}`);
-    });
-    assert.equal(result.value.of({ id: 'not-in-sheet', logit: 0 }), undefined);
-  }), { seed: 0x747275, numRuns: 400, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(sheetArb, async ({ columns, byScore, lines, ragged }) => {
+      const file = path.join(dir, `answers-${n++}.csv`);
+      // Ids are unique here: what a sheet with one id twice should mean is not settled (see the report on issue 7).
+      const rows = lines.map(([label, score], i) =>
+        columns.map((c) => (c === 'id' ? `r${i}` : c === 'score' ? score : label)),
+      );
+      if (ragged < rows.length) rows[ragged].push('extra');
+      await fs.writeFile(file, toCsv(columns, rows));
+      const sheet = byScore
+        ? { file, idColumn: 'id', scoreColumn: 'score' }
+        : { file, idColumn: 'id', labelColumn: 'label', positive: 'hat' };
+      const result = await outcome(() => loadTruth({ kind: 'answers', sheet }, dir), file);
+      tally.note('csv answer sheet', result);
+      const valueColumn = byScore ? 'score' : 'label';
+      const mustRefuse =
+        ragged < rows.length ||
+        !columns.includes('id') ||
+        !columns.includes(valueColumn) ||
+        (byScore && !lines.every(([, s]) => isScore(s)));
+      if (mustRefuse) {
+        assert.ok(!result.ok, `should refuse ${toCsv(columns, rows)}`);
+        return;
+      }
+      assert.ok(result.ok, result.ok ? '' : result.error.message);
+      lines.forEach(([label, score], i) => {
+        assert.equal(
+          result.value.of({ id: `r${i}`, logit: 0 }),
+          byScore ? Number(score) > 0 : label === 'hat',
+          `r${i}: ${label} / ${score}`,
+        );
+      });
+      assert.equal(result.value.of({ id: 'not-in-sheet', logit: 0 }), undefined);
+    }),
+    { seed: 0x747275, numRuns: 400, includeErrorInReport: true },
+  );
 });

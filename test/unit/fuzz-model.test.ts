@@ -62,8 +62,12 @@ function modelWith(file: string, content: Uint8Array | string | null): string {
 /** What a damaged file can affect: the image side, the text side (loaded on first use), or both. */
 type Side = 'image' | 'text' | 'both';
 const SIDE: Record<string, Side> = {
-  'config.json': 'both', 'preprocessor_config.json': 'image', 'onnx/vision_model.onnx': 'image',
-  'tokenizer.json': 'text', 'tokenizer_config.json': 'text', 'onnx/text_model.onnx': 'text',
+  'config.json': 'both',
+  'preprocessor_config.json': 'image',
+  'onnx/vision_model.onnx': 'image',
+  'tokenizer.json': 'text',
+  'tokenizer_config.json': 'text',
+  'onnx/text_model.onnx': 'text',
 };
 
 /** Loads the folder and embeds an image, a text or both (loading always reads the vision side). */
@@ -93,8 +97,10 @@ async function check(kind: string, file: string, content: Uint8Array | string | 
   tally.note(kind, result);
   fs.rmSync(dir, { recursive: true });
   if (!result.ok) {
-    assert.ok(result.error.message.includes(path.join(dir, file)) || (content === null && result.error.message.includes(file)),
-      `${what}: the error should name ${file}: ${result.error.message}`);
+    assert.ok(
+      result.error.message.includes(path.join(dir, file)) || (content === null && result.error.message.includes(file)),
+      `${what}: the error should name ${file}: ${result.error.message}`,
+    );
     return;
   }
   assert.equal(result.value.dimension, WIDTH, what);
@@ -117,14 +123,17 @@ for (const file of ['config.json', 'preprocessor_config.json', 'tokenizer_config
       { weight: 3, arbitrary: jsonMutationArb.map((m) => ({ json: m })) },
       { weight: 1, arbitrary: damageArb.map((d) => ({ bytes: d })) },
     );
-    await fc.assert(fc.asyncProperty(edit, async (e) => {
-      if ('json' in e) {
-        const mutated = mutateJson(doc, e.json);
-        await check(`model folder: ${file}`, file, JSON.stringify(mutated.doc), mutated.describe);
-      } else {
-        await check(`model folder: ${file}`, file, applyDamage(Buffer.from(text), e.bytes), JSON.stringify(e));
-      }
-    }), { seed: 0x636667, numRuns: 20, includeErrorInReport: true });
+    await fc.assert(
+      fc.asyncProperty(edit, async (e) => {
+        if ('json' in e) {
+          const mutated = mutateJson(doc, e.json);
+          await check(`model folder: ${file}`, file, JSON.stringify(mutated.doc), mutated.describe);
+        } else {
+          await check(`model folder: ${file}`, file, applyDamage(Buffer.from(text), e.bytes), JSON.stringify(e));
+        }
+      }),
+      { seed: 0x636667, numRuns: 20, includeErrorInReport: true },
+    );
   });
 }
 
@@ -136,31 +145,40 @@ test('fuzz: tokenizer.json cut short, damaged, or with a top-level part replaced
     fc.record({ part: fc.constantFrom(...parts), value: fc.option(oddValueArb) }),
     damageArb.map((d) => ({ bytes: d })),
   );
-  await fc.assert(fc.asyncProperty(edit, async (e) => {
-    let content: Uint8Array | string;
-    if ('bytes' in e) content = applyDamage(bytes, e.bytes);
-    else {
-      const [top, inner] = e.part.split('.');
-      const copy: Record<string, Json> = { ...doc, model: { ...(doc.model as Record<string, Json>) } };
-      const target = (inner ? copy.model : copy) as Record<string, Json>;
-      if (e.value === null) delete target[inner ?? top];
-      else target[inner ?? top] = e.value;
-      content = JSON.stringify(copy);
-    }
-    await check('model folder: tokenizer.json', 'tokenizer.json', content, JSON.stringify(e).slice(0, 200));
-  }), { seed: 0x746f6b, numRuns: 15, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(edit, async (e) => {
+      let content: Uint8Array | string;
+      if ('bytes' in e) content = applyDamage(bytes, e.bytes);
+      else {
+        const [top, inner] = e.part.split('.');
+        const copy: Record<string, Json> = { ...doc, model: { ...(doc.model as Record<string, Json>) } };
+        const target = (inner ? copy.model : copy) as Record<string, Json>;
+        if (e.value === null) delete target[inner ?? top];
+        else target[inner ?? top] = e.value;
+        content = JSON.stringify(copy);
+      }
+      await check('model folder: tokenizer.json', 'tokenizer.json', content, JSON.stringify(e).slice(0, 200));
+    }),
+    { seed: 0x746f6b, numRuns: 15, includeErrorInReport: true },
+  );
 });
 
 test('fuzz: an ONNX tower that is garbage, cut short or damaged', async () => {
   const towers = ['onnx/vision_model.onnx', 'onnx/text_model.onnx'];
-  const edit = fc.tuple(fc.constantFrom(...towers), fc.oneof(
-    damageArb.map((d) => ({ damage: d })),
-    fc.uint8Array({ maxLength: 64 }).map((garbage) => ({ garbage })),
-  ));
-  await fc.assert(fc.asyncProperty(edit, async ([file, e]) => {
-    const content = 'garbage' in e ? e.garbage : applyDamage(fs.readFileSync(path.join(base, file)), e.damage);
-    await check('model folder: ONNX file', file, content, JSON.stringify(e).slice(0, 200));
-  }), { seed: 0x6f6e78, numRuns: 24, includeErrorInReport: true });
+  const edit = fc.tuple(
+    fc.constantFrom(...towers),
+    fc.oneof(
+      damageArb.map((d) => ({ damage: d })),
+      fc.uint8Array({ maxLength: 64 }).map((garbage) => ({ garbage })),
+    ),
+  );
+  await fc.assert(
+    fc.asyncProperty(edit, async ([file, e]) => {
+      const content = 'garbage' in e ? e.garbage : applyDamage(fs.readFileSync(path.join(base, file)), e.damage);
+      await check('model folder: ONNX file', file, content, JSON.stringify(e).slice(0, 200));
+    }),
+    { seed: 0x6f6e78, numRuns: 24, includeErrorInReport: true },
+  );
 });
 
 /** A copy whose `file` comes from the model of another width (or is `content`), loaded and used on both sides. */
@@ -175,16 +193,24 @@ async function mixed(file: string, content: Uint8Array | string) {
 
 test('a text tower from a model of another width is refused naming it', async () => {
   const message = await mixed('onnx/text_model.onnx', fs.readFileSync(path.join(other, 'onnx/text_model.onnx')));
-  assert.match(message, new RegExp(`text model's embeddings have ${OTHER_WIDTH} dimensions but the vision model's have ${WIDTH}`));
+  assert.match(
+    message,
+    new RegExp(`text model's embeddings have ${OTHER_WIDTH} dimensions but the vision model's have ${WIDTH}`),
+  );
 });
 
 test('a vision tower, or a config, that disagrees with the other files on the width is refused naming it', async () => {
-    await mixed('onnx/vision_model.onnx', fs.readFileSync(path.join(other, 'onnx/vision_model.onnx')));
-    await mixed('config.json', JSON.stringify({ ...(jsonOf('config.json') as object), projection_dim: OTHER_WIDTH }));
-  });
+  await mixed('onnx/vision_model.onnx', fs.readFileSync(path.join(other, 'onnx/vision_model.onnx')));
+  await mixed('config.json', JSON.stringify({ ...(jsonOf('config.json') as object), projection_dim: OTHER_WIDTH }));
+});
 
 test('a vision tower whose damaged weights give a zero or NaN embedding is refused naming it', async () => {
-    // Found by the fuzz above with seed 555: one weight byte of the tiny model's vision tower set to 0x61.
-    const file = 'onnx/vision_model.onnx';
-    await check('model folder: ONNX file', file, applyDamage(fs.readFileSync(path.join(base, file)), { kind: 'set', at: 15597512, byte: 97 }), 'byte set to 0x61');
-  });
+  // Found by the fuzz above with seed 555: one weight byte of the tiny model's vision tower set to 0x61.
+  const file = 'onnx/vision_model.onnx';
+  await check(
+    'model folder: ONNX file',
+    file,
+    applyDamage(fs.readFileSync(path.join(base, file)), { kind: 'set', at: 15597512, byte: 97 }),
+    'byte set to 0x61',
+  );
+});

@@ -20,7 +20,26 @@ test.after(() => tally.print());
 
 const FLOAT_DESCRS = ['<f2', '<f4', '<f8', '>f2', '>f4', '>f8'];
 /** What NumPy writes for other arrays, and near misses of the float codes. */
-const OTHER_DESCRS = ['|f4', '=f4', 'f4', '<F4', '<f16', '<f1', '<f3', '<i4', '>i8', '<u2', '|b1', '|O', '<c8', '<U5', '<M8[ns]', '|S3', '', '<f 4'];
+const OTHER_DESCRS = [
+  '|f4',
+  '=f4',
+  'f4',
+  '<F4',
+  '<f16',
+  '<f1',
+  '<f3',
+  '<i4',
+  '>i8',
+  '<u2',
+  '|b1',
+  '|O',
+  '<c8',
+  '<U5',
+  '<M8[ns]',
+  '|S3',
+  '',
+  '<f 4',
+];
 const GOOD_DIMS = ['1', '2', '3', '4', '2L'];
 const BAD_DIMS = ['0', '-1', '2.5', '1e3', 'x', '99999999999999999999', '0x2', 'None'];
 
@@ -39,20 +58,41 @@ interface HeaderSpec {
 
 const headerSpecArb: fc.Arbitrary<HeaderSpec> = fc.record({
   version: fc.constantFrom(1 as const, 2 as const, 3 as const),
-  descr: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FLOAT_DESCRS) }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_DESCRS) }),
-  fortran: fc.oneof({ weight: 12, arbitrary: fc.constantFrom('False', 'True') }, { weight: 1, arbitrary: fc.constantFrom('false', '0', "'False'", 'None') }),
-  dims: fc.array(fc.oneof({ weight: 15, arbitrary: fc.constantFrom(...GOOD_DIMS) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_DIMS) }), { maxLength: 3 }),
+  descr: fc.oneof(
+    { weight: 5, arbitrary: fc.constantFrom(...FLOAT_DESCRS) },
+    { weight: 1, arbitrary: fc.constantFrom(...OTHER_DESCRS) },
+  ),
+  fortran: fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom('False', 'True') },
+    { weight: 1, arbitrary: fc.constantFrom('false', '0', "'False'", 'None') },
+  ),
+  dims: fc.array(
+    fc.oneof(
+      { weight: 15, arbitrary: fc.constantFrom(...GOOD_DIMS) },
+      { weight: 1, arbitrary: fc.constantFrom(...BAD_DIMS) },
+    ),
+    { maxLength: 3 },
+  ),
   trailingComma: fc.boolean(),
   quote: fc.constantFrom("'" as const, '"' as const),
   space: fc.constantFrom('', ' ', '  ', '\t'),
-  order: fc.tuple(fc.shuffledSubarray([0, 1, 2, 3], { minLength: 4 }), fc.oneof({ weight: 10, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.constantFrom(0, 1, 2, 3) }))
+  order: fc
+    .tuple(
+      fc.shuffledSubarray([0, 1, 2, 3], { minLength: 4 }),
+      fc.oneof({ weight: 10, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.constantFrom(0, 1, 2, 3) }),
+    )
     .map(([all, dropped]) => all.filter((i) => i !== dropped)),
 });
 
 function headerText(h: HeaderSpec): string {
   const q = (s: string) => `${h.quote}${s}${h.quote}`;
   const tuple = `(${h.dims.join(`,${h.space}`)}${h.dims.length === 1 ? ',' : ''})`;
-  const entries = [`${q('descr')}:${h.space}${q(h.descr)}`, `${q('fortran_order')}:${h.space}${h.fortran}`, `${q('shape')}:${h.space}${tuple}`, `${q('note')}:${h.space}${q('ünï')}`];
+  const entries = [
+    `${q('descr')}:${h.space}${q(h.descr)}`,
+    `${q('fortran_order')}:${h.space}${h.fortran}`,
+    `${q('shape')}:${h.space}${tuple}`,
+    `${q('note')}:${h.space}${q('ünï')}`,
+  ];
   return `{${h.order.map((i) => entries[i]).join(`,${h.space}`)}${h.trailingComma ? ',' : ''}${h.space}}`;
 }
 
@@ -70,12 +110,19 @@ function npyFile(version: number, text: string, payload: Uint8Array, lengthField
 }
 
 /** What a correct reader must make of the spec: the shape and element size, or null when it must refuse. */
-function expectedLayout(h: HeaderSpec): { shape: number[]; itemSize: number; little: boolean; fortran: boolean } | null {
+function expectedLayout(
+  h: HeaderSpec,
+): { shape: number[]; itemSize: number; little: boolean; fortran: boolean } | null {
   const has = (i: number) => h.order.includes(i);
   if (!has(0) || !has(1) || !has(2)) return null;
   if (!FLOAT_DESCRS.includes(h.descr) || !['True', 'False'].includes(h.fortran)) return null;
   if (!h.dims.every((d) => GOOD_DIMS.includes(d))) return null;
-  return { shape: h.dims.map((d) => parseInt(d, 10)), itemSize: Number(h.descr[2]), little: h.descr[0] === '<', fortran: h.fortran === 'True' };
+  return {
+    shape: h.dims.map((d) => parseInt(d, 10)),
+    itemSize: Number(h.descr[2]),
+    little: h.descr[0] === '<',
+    fortran: h.fortran === 'True',
+  };
 }
 
 /** IEEE half to number, straight from the definition (not via src/core/io/float16). */
@@ -104,11 +151,13 @@ function expectedValues(payload: Buffer, layout: NonNullable<ReturnType<typeof e
   return Array.from({ length: count }, (_, c) => {
     let rest = c;
     let f = 0;
-    const index = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1)).map((stride) => {
-      const i = Math.floor(rest / stride);
-      rest %= stride;
-      return i;
-    });
+    const index = shape
+      .map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1))
+      .map((stride) => {
+        const i = Math.floor(rest / stride);
+        rest %= stride;
+        return i;
+      });
     index.forEach((i, k) => (f += i * shape.slice(0, k).reduce((a, b) => a * b, 1)));
     return Math.fround(stored[f]);
   });
@@ -126,89 +175,117 @@ const specWithPayloadArb = headerSpecArb.chain((spec) => {
     ds.forEach((d, i) => (layout?.little ? b.writeDoubleLE(d, i * 8) : b.writeDoubleBE(d, i * 8)));
     return new Uint8Array(b);
   });
-  const exact = layout?.itemSize === 8 ? fc.oneof(doubles, fc.uint8Array({ minLength: bytes, maxLength: bytes })) : fc.uint8Array({ minLength: bytes, maxLength: bytes });
+  const exact =
+    layout?.itemSize === 8
+      ? fc.oneof(doubles, fc.uint8Array({ minLength: bytes, maxLength: bytes }))
+      : fc.uint8Array({ minLength: bytes, maxLength: bytes });
   const offBy = fc.integer({ min: -3, max: 3 }).filter((n) => n !== 0 && bytes + n >= 0);
-  return fc.tuple(fc.constant(spec), fc.oneof({ weight: 6, arbitrary: exact }, { weight: 1, arbitrary: offBy.map((n) => new Uint8Array(bytes + n)) }));
+  return fc.tuple(
+    fc.constant(spec),
+    fc.oneof({ weight: 6, arbitrary: exact }, { weight: 1, arbitrary: offBy.map((n) => new Uint8Array(bytes + n)) }),
+  );
 });
 
 test('fuzz: generated headers (dtypes, byte orders, shapes, Fortran order, versions) are read exactly or refused', () => {
   let checkedValues = 0;
-  fc.assert(fc.property(specWithPayloadArb, ([spec, payload]) => {
-    const bytes = npyFile(spec.version, headerText(spec), payload);
-    const result = outcomeSync(() => parseNpy(bytes, 'x.npy'), 'x.npy');
-    tally.note('npy header', result);
-    const layout = expectedLayout(spec);
-    const count = layout?.shape.reduce((a, b) => a * b, 1);
-    const values = layout && payload.length === count! * layout.itemSize ? expectedValues(Buffer.from(payload), layout) : null;
-    if (!values) {
-      assert.ok(!result.ok, `should refuse ${headerText(spec)} with ${payload.length} data bytes`);
-      return;
-    }
-    assert.ok(result.ok, `should read ${headerText(spec)}: ${result.ok ? '' : result.error.message}`);
-    assert.deepEqual(result.value.shape, layout!.shape);
-    assert.equal(result.value.data.length, values.length);
-    values.forEach((v, i) => assert.ok(sameNumber(result.value.data[i], v), `value ${i}: ${result.value.data[i]} !== ${v}`));
-    checkedValues += values.length;
-    if (result.value.shape.length === 2) {
-      const matrix = outcomeSync(() => asMatrix(result.value, 'x.npy'), 'x.npy');
-      assert.equal(matrix.ok, values.every(Number.isFinite), 'asMatrix accepts exactly the all-finite matrices');
-    }
-  }), { seed: 0x6e7079, numRuns: 4000, includeErrorInReport: true });
-  console.log(`npy header fuzz: ${checkedValues.toLocaleString('en-US')} values checked against the independent decoder`);
+  fc.assert(
+    fc.property(specWithPayloadArb, ([spec, payload]) => {
+      const bytes = npyFile(spec.version, headerText(spec), payload);
+      const result = outcomeSync(() => parseNpy(bytes, 'x.npy'), 'x.npy');
+      tally.note('npy header', result);
+      const layout = expectedLayout(spec);
+      const count = layout?.shape.reduce((a, b) => a * b, 1);
+      const values =
+        layout && payload.length === count! * layout.itemSize ? expectedValues(Buffer.from(payload), layout) : null;
+      if (!values) {
+        assert.ok(!result.ok, `should refuse ${headerText(spec)} with ${payload.length} data bytes`);
+        return;
+      }
+      assert.ok(result.ok, `should read ${headerText(spec)}: ${result.ok ? '' : result.error.message}`);
+      assert.deepEqual(result.value.shape, layout!.shape);
+      assert.equal(result.value.data.length, values.length);
+      values.forEach((v, i) =>
+        assert.ok(sameNumber(result.value.data[i], v), `value ${i}: ${result.value.data[i]} !== ${v}`),
+      );
+      checkedValues += values.length;
+      if (result.value.shape.length === 2) {
+        const matrix = outcomeSync(() => asMatrix(result.value, 'x.npy'), 'x.npy');
+        assert.equal(matrix.ok, values.every(Number.isFinite), 'asMatrix accepts exactly the all-finite matrices');
+      }
+    }),
+    { seed: 0x6e7079, numRuns: 4000, includeErrorInReport: true },
+  );
+  console.log(
+    `npy header fuzz: ${checkedValues.toLocaleString('en-US')} values checked against the independent decoder`,
+  );
 });
 
 test('fuzz: forged preambles (magic, version, header length field) are refused', () => {
   const valid = encodeNpy(2, 3, Float32Array.of(1, 2, 3, 4, 5, 6));
   const forgery = fc.oneof(
-    fc.record({ kind: fc.constant('version' as const), major: fc.integer({ min: 0, max: 255 }), minor: fc.integer({ min: 0, max: 255 }) }),
-    fc.record({ kind: fc.constant('length' as const), version: fc.constantFrom(1, 2, 3), length: fc.oneof(fc.nat({ max: 300 }), fc.nat({ max: 0xffff }), fc.constant(0xffffffff)) }),
+    fc.record({
+      kind: fc.constant('version' as const),
+      major: fc.integer({ min: 0, max: 255 }),
+      minor: fc.integer({ min: 0, max: 255 }),
+    }),
+    fc.record({
+      kind: fc.constant('length' as const),
+      version: fc.constantFrom(1, 2, 3),
+      length: fc.oneof(fc.nat({ max: 300 }), fc.nat({ max: 0xffff }), fc.constant(0xffffffff)),
+    }),
     fc.record({ kind: fc.constant('magic' as const), at: fc.nat({ max: 5 }), byte: fc.integer({ min: 0, max: 255 }) }),
   );
   const dictText = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
   const payload = valid.subarray(valid.length - 24);
-  fc.assert(fc.property(forgery, (f) => {
-    let bytes: Uint8Array;
-    let mustRefuse: boolean;
-    if (f.kind === 'version') {
-      bytes = valid.slice();
-      [bytes[6], bytes[7]] = [f.major, f.minor];
-      mustRefuse = !(f.major === 1 && f.minor === 0); // 2.0 and 3.0 would read a 4-byte length field: the header moves
-    } else if (f.kind === 'length') {
-      const honest = npyFile(f.version, dictText, payload);
-      const stated = f.version === 1 ? Buffer.from(honest).readUInt16LE(8) : Buffer.from(honest).readUInt32LE(8);
-      const length = f.version === 1 ? f.length & 0xffff : f.length;
-      bytes = npyFile(f.version, dictText, payload, length);
-      mustRefuse = length !== stated; // a shorter or longer header moves the data: the byte count never fits
-    } else {
-      bytes = valid.slice();
-      bytes[f.at] = f.byte;
-      mustRefuse = f.byte !== valid[f.at];
-    }
-    const result = outcomeSync(() => parseNpy(bytes, 'x.npy'), 'x.npy');
-    tally.note('npy preamble', result);
-    if (mustRefuse) assert.ok(!result.ok, `should refuse ${JSON.stringify(f)}`);
-    else assert.ok(result.ok && result.value.data.join() === '1,2,3,4,5,6', JSON.stringify(f));
-  }), { seed: 0x707265, numRuns: 1500, includeErrorInReport: true });
+  fc.assert(
+    fc.property(forgery, (f) => {
+      let bytes: Uint8Array;
+      let mustRefuse: boolean;
+      if (f.kind === 'version') {
+        bytes = valid.slice();
+        [bytes[6], bytes[7]] = [f.major, f.minor];
+        mustRefuse = !(f.major === 1 && f.minor === 0); // 2.0 and 3.0 would read a 4-byte length field: the header moves
+      } else if (f.kind === 'length') {
+        const honest = npyFile(f.version, dictText, payload);
+        const stated = f.version === 1 ? Buffer.from(honest).readUInt16LE(8) : Buffer.from(honest).readUInt32LE(8);
+        const length = f.version === 1 ? f.length & 0xffff : f.length;
+        bytes = npyFile(f.version, dictText, payload, length);
+        mustRefuse = length !== stated; // a shorter or longer header moves the data: the byte count never fits
+      } else {
+        bytes = valid.slice();
+        bytes[f.at] = f.byte;
+        mustRefuse = f.byte !== valid[f.at];
+      }
+      const result = outcomeSync(() => parseNpy(bytes, 'x.npy'), 'x.npy');
+      tally.note('npy preamble', result);
+      if (mustRefuse) assert.ok(!result.ok, `should refuse ${JSON.stringify(f)}`);
+      else assert.ok(result.ok && result.value.data.join() === '1,2,3,4,5,6', JSON.stringify(f));
+    }),
+    { seed: 0x707265, numRuns: 1500, includeErrorInReport: true },
+  );
 });
 
 test('fuzz: readNpy on damaged files answers exactly as parseNpy does on the same bytes', async (t) => {
   const dir = await tempDir(t, 'vt-fuzz-npy-');
   const base = fc.tuple(specWithPayloadArb, damageArb, fc.boolean());
   let n = 0;
-  await fc.assert(fc.asyncProperty(base, async ([[spec, payload], damage, damaged]) => {
-    const valid = npyFile(spec.version, headerText(spec), payload);
-    const bytes = damaged ? applyDamage(valid, damage) : valid;
-    const file = path.join(dir, `case-${n++}.npy`);
-    await fs.writeFile(file, bytes);
-    const fromFile = await outcome(() => readNpy(file), file);
-    const inMemory = outcomeSync(() => parseNpy(bytes, file), file);
-    tally.note('npy file (readNpy)', fromFile);
-    await fs.rm(file);
-    if (!fromFile.ok || !inMemory.ok) {
-      assert.equal(fromFile.ok ? 'read' : fromFile.error.message, inMemory.ok ? 'read' : inMemory.error.message);
-      return;
-    }
-    assert.deepEqual(fromFile.value.shape, inMemory.value.shape);
-    assert.deepEqual(new Uint32Array(fromFile.value.data.buffer), new Uint32Array(inMemory.value.data.buffer));
-  }), { seed: 0x66696c, numRuns: 400, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(base, async ([[spec, payload], damage, damaged]) => {
+      const valid = npyFile(spec.version, headerText(spec), payload);
+      const bytes = damaged ? applyDamage(valid, damage) : valid;
+      const file = path.join(dir, `case-${n++}.npy`);
+      await fs.writeFile(file, bytes);
+      const fromFile = await outcome(() => readNpy(file), file);
+      const inMemory = outcomeSync(() => parseNpy(bytes, file), file);
+      tally.note('npy file (readNpy)', fromFile);
+      await fs.rm(file);
+      if (!fromFile.ok || !inMemory.ok) {
+        assert.equal(fromFile.ok ? 'read' : fromFile.error.message, inMemory.ok ? 'read' : inMemory.error.message);
+        return;
+      }
+      assert.deepEqual(fromFile.value.shape, inMemory.value.shape);
+      assert.deepEqual(new Uint32Array(fromFile.value.data.buffer), new Uint32Array(inMemory.value.data.buffer));
+    }),
+    { seed: 0x66696c, numRuns: 400, includeErrorInReport: true },
+  );
 });

@@ -55,7 +55,14 @@ async function buildStore(dir: string): Promise<Written> {
     if ((await fs.stat(file)).isFile()) files.set(name, await fs.readFile(file));
   }
   const kept = all.filter((r) => r.id !== 'r3' && r.id !== 'r12');
-  return { records: new Map(kept.map((r) => [r.id, r])), seen: new Map([['h', new Set(['r0', 'r1', 'r17', 'r5'])], ['ünï/x', new Set(['r2'])]]), files };
+  return {
+    records: new Map(kept.map((r) => [r.id, r])),
+    seen: new Map([
+      ['h', new Set(['r0', 'r1', 'r17', 'r5'])],
+      ['ünï/x', new Set(['r2'])],
+    ]),
+    files,
+  };
 }
 
 const fileNamed = (files: Snapshot, pattern: RegExp) => [...files.keys()].find((n) => pattern.test(n))!;
@@ -107,7 +114,11 @@ function assertFaithful(got: Contents, written: Written, exceptIds: Set<string> 
     const original = written.records.get(r.id);
     assert.ok(original, `record ${JSON.stringify(r.id)} was never written`);
     assert.equal(r.path, original.path, r.id);
-    assert.deepEqual(new Uint32Array(r.vector.buffer, r.vector.byteOffset, D), new Uint32Array(original.vector.buffer, original.vector.byteOffset, D), `vector of ${r.id}`);
+    assert.deepEqual(
+      new Uint32Array(r.vector.buffer, r.vector.byteOffset, D),
+      new Uint32Array(original.vector.buffer, original.vector.byteOffset, D),
+      `vector of ${r.id}`,
+    );
   }
   for (const hit of got.hits) assert.ok(got.ids.includes(hit.id) && Number.isFinite(hit.dot));
 }
@@ -129,22 +140,37 @@ test('the base store opens with what was written (the fuzz cases below start fro
   assert.ok(result.ok);
   assert.deepEqual(result.value.ids.sort(), [...written.records.keys()].sort());
   assertFaithful(result.value, written);
-  assert.deepEqual([...result.value.seen], [['h', 4], ['ünï/x', 1]]);
+  assert.deepEqual(
+    [...result.value.seen],
+    [
+      ['h', 4],
+      ['ünï/x', 1],
+    ],
+  );
 });
 
 test('fuzz: a damaged manifest is refused, or read as exactly what it said', async (t) => {
   const { caseRoot, written } = await setup(t);
   const name = fileNamed(written.files, /^manifest\.json$/);
   let n = 0;
-  await fc.assert(fc.asyncProperty(damageArb, async (damage) => {
-    const result = await openEdited(caseRoot, n++, written.files, (files) => files.set(name, Buffer.from(applyDamage(files.get(name)!, damage))));
-    tally.note('store manifest.json bytes', result);
-    if (result.ok) {
-      assertFaithful(result.value, written);
-      assert.equal(result.value.ids.length, written.records.size, 'a manifest read as valid holds every record');
-      assert.deepEqual(result.value.info, { modelId: 'test-model', dimension: D, centringMean: null }, 'and names the same model');
-    }
-  }), { seed: 0x6d616e, numRuns: 250, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(damageArb, async (damage) => {
+      const result = await openEdited(caseRoot, n++, written.files, (files) =>
+        files.set(name, Buffer.from(applyDamage(files.get(name)!, damage))),
+      );
+      tally.note('store manifest.json bytes', result);
+      if (result.ok) {
+        assertFaithful(result.value, written);
+        assert.equal(result.value.ids.length, written.records.size, 'a manifest read as valid holds every record');
+        assert.deepEqual(
+          result.value.info,
+          { modelId: 'test-model', dimension: D, centringMean: null },
+          'and names the same model',
+        );
+      }
+    }),
+    { seed: 0x6d616e, numRuns: 250, includeErrorInReport: true },
+  );
 });
 
 test('fuzz: a manifest with fields of the wrong type or range (checksum intact, as a buggy writer leaves it) never crashes the store', async (t) => {
@@ -152,18 +178,35 @@ test('fuzz: a manifest with fields of the wrong type or range (checksum intact, 
   const name = fileNamed(written.files, /^manifest\.json$/);
   const original = JSON.parse(written.files.get(name)!.toString('utf8'));
   let n = 0;
-  await fc.assert(fc.asyncProperty(jsonMutationArb, async (m) => {
-    const { identitySha256: _, ...fields } = original;
-    const mutated = mutateJson(fields as Json, m).doc;
-    const resealed = mutated && typeof mutated === 'object' && !Array.isArray(mutated) ? manifestText(mutated as unknown as StoreManifest) : JSON.stringify(mutated);
-    const result = await openEdited(caseRoot, n++, written.files, (files) => files.set(name, Buffer.from(resealed)));
-    tally.note('store manifest.json fields', result);
-    const isWhole = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
-    const m2 = mutated as Record<string, unknown> | null;
-    const typesOk = !!m2 && typeof m2 === 'object' && !Array.isArray(m2) && m2.format === 'vector-tune-store' && m2.version === 1
-      && typeof m2.modelId === 'string' && m2.modelId !== '' && isWhole(m2.dimension) && m2.dimension !== 0 && isWhole(m2.count) && isWhole(m2.recordsBytes) && isWhole(m2.generation);
-    if (!typesOk) assert.ok(!result.ok, `should refuse ${JSON.stringify(mutated)}`);
-  }), { seed: 0x666c64, numRuns: 200, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(jsonMutationArb, async (m) => {
+      const { identitySha256: _, ...fields } = original;
+      const mutated = mutateJson(fields as Json, m).doc;
+      const resealed =
+        mutated && typeof mutated === 'object' && !Array.isArray(mutated)
+          ? manifestText(mutated as unknown as StoreManifest)
+          : JSON.stringify(mutated);
+      const result = await openEdited(caseRoot, n++, written.files, (files) => files.set(name, Buffer.from(resealed)));
+      tally.note('store manifest.json fields', result);
+      const isWhole = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+      const m2 = mutated as Record<string, unknown> | null;
+      const typesOk =
+        !!m2 &&
+        typeof m2 === 'object' &&
+        !Array.isArray(m2) &&
+        m2.format === 'vector-tune-store' &&
+        m2.version === 1 &&
+        typeof m2.modelId === 'string' &&
+        m2.modelId !== '' &&
+        isWhole(m2.dimension) &&
+        m2.dimension !== 0 &&
+        isWhole(m2.count) &&
+        isWhole(m2.recordsBytes) &&
+        isWhole(m2.generation);
+      if (!typesOk) assert.ok(!result.ok, `should refuse ${JSON.stringify(mutated)}`);
+    }),
+    { seed: 0x666c64, numRuns: 200, includeErrorInReport: true },
+  );
 });
 
 /** The rows (of `rows`, row r spanning the bytes rowBytes(r) = [from, to)) that damage at byte `at` reaches. */
@@ -186,47 +229,76 @@ test('fuzz: damage to the records file is refused, or confined to the records it
   const { caseRoot, written } = await setup(t);
   const name = fileNamed(written.files, /^records-\d+\.jsonl$/);
   const bytes = written.files.get(name)!;
-  const idOfLine = bytes.toString('utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l).id as string);
+  const idOfLine = bytes
+    .toString('utf8')
+    .split('\n')
+    .slice(0, -1)
+    .map((l) => JSON.parse(l).id as string);
   let n = 0;
-  await fc.assert(fc.asyncProperty(damageArb, async (damage) => {
-    const damaged = applyDamage(bytes, damage);
-    if (Buffer.compare(damaged, bytes) === 0) return;
-    const result = await openEdited(caseRoot, n++, written.files, (files) => files.set(name, Buffer.from(damaged)));
-    tally.note('store records-<gen>.jsonl', result);
-    if (!result.ok) return;
-    const touched = rowsTouched(damage, damage.at % bytes.length, lineBytes(bytes), idOfLine.length);
-    const untouched = idOfLine.filter((_, r) => !touched.includes(r));
-    assert.ok(untouched.every((id) => result.value.ids.includes(id)), 'records on untouched lines are all there');
-    const renamed = result.value.ids.filter((id) => !written.records.has(id));
-    assertFaithful(result.value, written, new Set([...renamed, ...touched.map((r) => idOfLine[r])]));
-    assert.ok(!(renamed.length > 0 || result.value.fetched.some((r) => r.path !== written.records.get(r.id)?.path)), 'a damage that changed an id or path opened without an error');
-  }), { seed: 0x726563, numRuns: 300, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(damageArb, async (damage) => {
+      const damaged = applyDamage(bytes, damage);
+      if (Buffer.compare(damaged, bytes) === 0) return;
+      const result = await openEdited(caseRoot, n++, written.files, (files) => files.set(name, Buffer.from(damaged)));
+      tally.note('store records-<gen>.jsonl', result);
+      if (!result.ok) return;
+      const touched = rowsTouched(damage, damage.at % bytes.length, lineBytes(bytes), idOfLine.length);
+      const untouched = idOfLine.filter((_, r) => !touched.includes(r));
+      assert.ok(
+        untouched.every((id) => result.value.ids.includes(id)),
+        'records on untouched lines are all there',
+      );
+      const renamed = result.value.ids.filter((id) => !written.records.has(id));
+      assertFaithful(result.value, written, new Set([...renamed, ...touched.map((r) => idOfLine[r])]));
+      assert.ok(
+        !(renamed.length > 0 || result.value.fetched.some((r) => r.path !== written.records.get(r.id)?.path)),
+        'a damage that changed an id or path opened without an error',
+      );
+    }),
+    { seed: 0x726563, numRuns: 300, includeErrorInReport: true },
+  );
 });
 
 test('fuzz: damage to the vectors file is refused, or confined to the rows it touched; past the committed rows it changes nothing', async (t) => {
   const { caseRoot, written } = await setup(t);
   const name = fileNamed(written.files, /^vectors-\d+\.f32$/);
   const bytes = written.files.get(name)!;
-  const rowIds = (await fs.readFile(path.join(shared!.root, 'base', fileNamed(written.files, /^records-\d+\.jsonl$/)), 'utf8'))
-    .split('\n').slice(0, -1).map((l) => JSON.parse(l).id as string);
+  const rowIds = (
+    await fs.readFile(path.join(shared!.root, 'base', fileNamed(written.files, /^records-\d+\.jsonl$/)), 'utf8')
+  )
+    .split('\n')
+    .slice(0, -1)
+    .map((l) => JSON.parse(l).id as string);
   const tail = fc.uint8Array({ minLength: 1, maxLength: 3 * D * 4 });
   let n = 0;
-  await fc.assert(fc.asyncProperty(fc.oneof(damageArb, tail), async (damage) => {
-    const killedAppend = damage instanceof Uint8Array; // an append cut by a kill: bytes past the committed rows
-    const damaged = killedAppend ? Buffer.concat([bytes, damage]) : Buffer.from(applyDamage(bytes, damage));
-    const result = await openEdited(caseRoot, n++, written.files, (files) => files.set(name, damaged));
-    tally.note('store vectors-<gen>.f32', result);
-    if (killedAppend || damaged.equals(bytes)) {
-      assert.ok(result.ok, 'an uncommitted tail is ignored');
-      assertFaithful(result.value, written);
-      return;
-    }
-    if (!result.ok) return;
-    const touched = rowsTouched(damage, damage.at % bytes.length, (r) => [r * D * 4, (r + 1) * D * 4], rowIds.length).map((r) => rowIds[r]);
-    assertFaithful(result.value, written, new Set(touched));
-    const changed = result.value.fetched.filter((r) => touched.includes(r.id) && sha256(new Uint8Array(r.vector.buffer)) !== sha256(new Uint8Array(written.records.get(r.id)!.vector.buffer)));
-    assert.equal(changed.length, 0, 'a damage that changed a vector opened without an error');
-  }), { seed: 0x766563, numRuns: 300, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(damageArb, tail), async (damage) => {
+      const killedAppend = damage instanceof Uint8Array; // an append cut by a kill: bytes past the committed rows
+      const damaged = killedAppend ? Buffer.concat([bytes, damage]) : Buffer.from(applyDamage(bytes, damage));
+      const result = await openEdited(caseRoot, n++, written.files, (files) => files.set(name, damaged));
+      tally.note('store vectors-<gen>.f32', result);
+      if (killedAppend || damaged.equals(bytes)) {
+        assert.ok(result.ok, 'an uncommitted tail is ignored');
+        assertFaithful(result.value, written);
+        return;
+      }
+      if (!result.ok) return;
+      const touched = rowsTouched(
+        damage,
+        damage.at % bytes.length,
+        (r) => [r * D * 4, (r + 1) * D * 4],
+        rowIds.length,
+      ).map((r) => rowIds[r]);
+      assertFaithful(result.value, written, new Set(touched));
+      const changed = result.value.fetched.filter(
+        (r) =>
+          touched.includes(r.id) &&
+          sha256(new Uint8Array(r.vector.buffer)) !== sha256(new Uint8Array(written.records.get(r.id)!.vector.buffer)),
+      );
+      assert.equal(changed.length, 0, 'a damage that changed a vector opened without an error');
+    }),
+    { seed: 0x766563, numRuns: 300, includeErrorInReport: true },
+  );
 });
 
 test('fuzz: a damaged seen file never crashes the store; ids on untouched lines stay seen', async (t) => {
@@ -235,33 +307,64 @@ test('fuzz: a damaged seen file never crashes the store; ids on untouched lines 
   const bytes = written.files.get(name)!;
   const lines = bytes.toString('utf8').split('\n').slice(0, -1);
   let n = 0;
-  await fc.assert(fc.asyncProperty(damageArb, async (damage) => {
-    const damaged = applyDamage(bytes, damage);
-    const result = await openEdited(caseRoot, n++, written.files, (files) => files.set(name, Buffer.from(damaged)));
-    tally.note('store seen/<head>.txt', result);
-    assert.ok(result.ok, 'the seen list is a convenience: damage to it is skipped, not fatal');
-    assertFaithful(result.value, written);
-    const touched = rowsTouched(damage, damage.at % bytes.length, lineBytes(bytes), lines.length);
-    const untouched = lines.filter((_, r) => !touched.includes(r)).map((l) => JSON.parse(l) as string);
-    assert.ok(untouched.every((id) => result.value.seenByH.has(id)), `ids on untouched lines ${untouched} stay seen; seen: ${[...result.value.seenByH]}`);
-    assert.equal(result.value.seen.get('ünï/x'), 1, "another head's list is untouched");
-  }), { seed: 0x736565, numRuns: 200, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(damageArb, async (damage) => {
+      const damaged = applyDamage(bytes, damage);
+      const result = await openEdited(caseRoot, n++, written.files, (files) => files.set(name, Buffer.from(damaged)));
+      tally.note('store seen/<head>.txt', result);
+      assert.ok(result.ok, 'the seen list is a convenience: damage to it is skipped, not fatal');
+      assertFaithful(result.value, written);
+      const touched = rowsTouched(damage, damage.at % bytes.length, lineBytes(bytes), lines.length);
+      const untouched = lines.filter((_, r) => !touched.includes(r)).map((l) => JSON.parse(l) as string);
+      assert.ok(
+        untouched.every((id) => result.value.seenByH.has(id)),
+        `ids on untouched lines ${untouched} stay seen; seen: ${[...result.value.seenByH]}`,
+      );
+      assert.equal(result.value.seen.get('ünï/x'), 1, "another head's list is untouched");
+    }),
+    { seed: 0x736565, numRuns: 200, includeErrorInReport: true },
+  );
 });
 
 test('a store with a missing, empty or wrongly typed file, or a newer format, is refused naming it', async (t) => {
   const { caseRoot, written } = await setup(t);
   const names = [...written.files.keys()];
   const manifestName = fileNamed(written.files, /^manifest\.json$/);
-  const sealed = (change: Partial<StoreManifest>) => Buffer.from(manifestText({ ...JSON.parse(written.files.get(manifestName)!.toString('utf8')), ...change }));
+  const sealed = (change: Partial<StoreManifest>) =>
+    Buffer.from(manifestText({ ...JSON.parse(written.files.get(manifestName)!.toString('utf8')), ...change }));
   const cases: [string, (files: Snapshot) => void, RegExp][] = [
-    ['a newer store format', (f) => f.set(manifestName, sealed({ version: 2 })), /newer version of Vector Tune \(store format 2/],
+    [
+      'a newer store format',
+      (f) => f.set(manifestName, sealed({ version: 2 })),
+      /newer version of Vector Tune \(store format 2/,
+    ],
     // Refused before anything that size is allocated (Buffer.alloc would throw a RangeError).
-    ['a manifest claiming petabytes of records', (f) => f.set(manifestName, sealed({ recordsBytes: 2 ** 52 })), /shorter than its manifest says \(\d+ of 4503599627370496 bytes/],
+    [
+      'a manifest claiming petabytes of records',
+      (f) => f.set(manifestName, sealed({ recordsBytes: 2 ** 52 })),
+      /shorter than its manifest says \(\d+ of 4503599627370496 bytes/,
+    ],
     ['an empty manifest', (f) => f.set(manifestName, Buffer.alloc(0)), /not valid JSON/],
-    ['no records file', (f) => f.delete(fileNamed(f, /^records-/)), /records-1\.jsonl: a store data file is missing \(ENOENT\)/],
-    ['no vectors file', (f) => f.delete(fileNamed(f, /^vectors-/)), /vectors-1\.f32: a store data file cannot be opened/],
-    ['an empty records file', (f) => f.set(fileNamed(f, /^records-/), Buffer.alloc(0)), /shorter than its manifest says \(0 of/],
-    ['an empty vectors file', (f) => f.set(fileNamed(f, /^vectors-/), Buffer.alloc(0)), /ends at byte 0, before the rows its manifest lists/],
+    [
+      'no records file',
+      (f) => f.delete(fileNamed(f, /^records-/)),
+      /records-1\.jsonl: a store data file is missing \(ENOENT\)/,
+    ],
+    [
+      'no vectors file',
+      (f) => f.delete(fileNamed(f, /^vectors-/)),
+      /vectors-1\.f32: a store data file cannot be opened/,
+    ],
+    [
+      'an empty records file',
+      (f) => f.set(fileNamed(f, /^records-/), Buffer.alloc(0)),
+      /shorter than its manifest says \(0 of/,
+    ],
+    [
+      'an empty vectors file',
+      (f) => f.set(fileNamed(f, /^vectors-/), Buffer.alloc(0)),
+      /ends at byte 0, before the rows its manifest lists/,
+    ],
   ];
   let n = 0;
   for (const [what, edit, expected] of cases) {

@@ -23,9 +23,11 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 
 function sampleWeights(kind: 'prompt' | 'examples' | 'weights'): HeadWeights {
   const start =
-    kind === 'prompt' ? { kind, prompt: 'a red hat', w: [1, 0, 0], b: 0 }
-    : kind === 'examples' ? { kind, ids: ['a.jpg', 'b.jpg'], w: [0.5, 0.5, 0], b: 0 }
-    : { kind, file: '../hat/classifier.weights.json', sha256: 'ab12', w: [0, 1, 0], b: -0.5 };
+    kind === 'prompt'
+      ? { kind, prompt: 'a red hat', w: [1, 0, 0], b: 0 }
+      : kind === 'examples'
+        ? { kind, ids: ['a.jpg', 'b.jpg'], w: [0.5, 0.5, 0], b: 0 }
+        : { kind, file: '../hat/classifier.weights.json', sha256: 'ab12', w: [0, 1, 0], b: -0.5 };
   return {
     format: 'vector-tune-head',
     version: 1,
@@ -51,24 +53,47 @@ function sampleWeights(kind: 'prompt' | 'examples' | 'weights'): HeadWeights {
  */
 function unusable(h: Record<string, any>): string | null {
   const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
-  const vector = (v: unknown, d: number) => Array.isArray(v) && v.length === d && v.every((x) => typeof x === 'number' && Math.abs(x) <= FLOAT32_MAX);
+  const vector = (v: unknown, d: number) =>
+    Array.isArray(v) && v.length === d && v.every((x) => typeof x === 'number' && Math.abs(x) <= FLOAT32_MAX);
   const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  const whole = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+  const whole = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) =>
+    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
   if (!isObject(h)) return 'not an object';
   if (h.format !== 'vector-tune-head' || !whole(h.version, 1, WEIGHTS_VERSION)) return 'format/version';
   if (typeof h.name !== 'string' || h.name === '') return 'name';
-  if (!isObject(h.model) || typeof h.model.id !== 'string' || h.model.id === '' || !whole(h.model.dimension, 1)) return 'model';
+  if (!isObject(h.model) || typeof h.model.id !== 'string' || h.model.id === '' || !whole(h.model.dimension, 1))
+    return 'model';
   const d = h.model.dimension;
   if (!vector(h.w, d) || !finite(h.b)) return 'w/b';
-  if (!isObject(h.preprocessing) || h.preprocessing.normalise !== 'l2' || (h.preprocessing.centre !== null && !vector(h.preprocessing.centre, d))) return 'preprocessing';
+  if (
+    !isObject(h.preprocessing) ||
+    h.preprocessing.normalise !== 'l2' ||
+    (h.preprocessing.centre !== null && !vector(h.preprocessing.centre, d))
+  )
+    return 'preprocessing';
   const t = h.training;
-  if (!isObject(t) || !(finite(t.learningRate) && t.learningRate > 0) || !(finite(t.l2) && t.l2 >= 0)) return 'training rates';
-  if (!whole(t.stepsPerBatch, 0, 100_000) || !whole(t.batchSize, 1) || !whole(t.seed, Number.MIN_SAFE_INTEGER)) return 'training counts';
+  if (!isObject(t) || !(finite(t.learningRate) && t.learningRate > 0) || !(finite(t.l2) && t.l2 >= 0))
+    return 'training rates';
+  if (!whole(t.stepsPerBatch, 0, 100_000) || !whole(t.batchSize, 1) || !whole(t.seed, Number.MIN_SAFE_INTEGER))
+    return 'training counts';
   const s = h.start;
   if (!isObject(s) || !vector(s.w, d) || !finite(s.b)) return 'start';
   const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '');
-  if (!(s.kind === 'prompt' ? typeof s.prompt === 'string' : s.kind === 'examples' ? strings(s.ids) : s.kind === 'weights' && typeof s.file === 'string' && typeof s.sha256 === 'string')) return 'start kind';
-  if (!isObject(h.labels) || typeof h.labels.file !== 'string' || !whole(h.labels.count, 0) || !whole(h.labels.rounds, 0)) return 'labels';
+  if (
+    !(s.kind === 'prompt'
+      ? typeof s.prompt === 'string'
+      : s.kind === 'examples'
+        ? strings(s.ids)
+        : s.kind === 'weights' && typeof s.file === 'string' && typeof s.sha256 === 'string')
+  )
+    return 'start kind';
+  if (
+    !isObject(h.labels) ||
+    typeof h.labels.file !== 'string' ||
+    !whole(h.labels.count, 0) ||
+    !whole(h.labels.rounds, 0)
+  )
+    return 'labels';
   return null;
 }
 
@@ -83,23 +108,34 @@ test('fuzz: weights with a field deleted or given an odd value are refused exact
   const dir = await tempDir(t, 'vt-fuzz-weights-');
   let n = 0;
   const mutations = fc.array(jsonMutationArb, { minLength: 1, maxLength: 2 });
-  await fc.assert(fc.asyncProperty(fc.constantFrom('prompt' as const, 'examples' as const, 'weights' as const), mutations, async (kind, ms) => {
-    let doc = sampleWeights(kind) as unknown as Json;
-    const changes: string[] = [];
-    for (const m of ms) {
-      const next = mutateJson(doc, m);
-      doc = next.doc;
-      changes.push(next.describe);
-    }
-    const { result } = await readText(dir, n++, JSON.stringify(doc));
-    tally.note('classifier.weights.json fields', result);
-    const why = unusable(doc as Record<string, any>);
-    assert.equal(result.ok, why === null, `${changes.join('; ')}: ${why ?? 'usable'}, but ${result.ok ? 'read' : `refused: ${result.error.message}`}`);
-    if (!result.ok) return;
-    // Accepted means scoreable: the float32 query and the logits are finite for any unit input.
-    const head = LinearHead.fromStart(result.value.w, result.value.b);
-    assert.ok(head.queryVector().every(Number.isFinite) && Number.isFinite(head.logit([0.6, 0.8, 0])));
-  }), { seed: 1, numRuns: 1500, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom('prompt' as const, 'examples' as const, 'weights' as const),
+      mutations,
+      async (kind, ms) => {
+        let doc = sampleWeights(kind) as unknown as Json;
+        const changes: string[] = [];
+        for (const m of ms) {
+          const next = mutateJson(doc, m);
+          doc = next.doc;
+          changes.push(next.describe);
+        }
+        const { result } = await readText(dir, n++, JSON.stringify(doc));
+        tally.note('classifier.weights.json fields', result);
+        const why = unusable(doc as Record<string, any>);
+        assert.equal(
+          result.ok,
+          why === null,
+          `${changes.join('; ')}: ${why ?? 'usable'}, but ${result.ok ? 'read' : `refused: ${result.error.message}`}`,
+        );
+        if (!result.ok) return;
+        // Accepted means scoreable: the float32 query and the logits are finite for any unit input.
+        const head = LinearHead.fromStart(result.value.w, result.value.b);
+        assert.ok(head.queryVector().every(Number.isFinite) && Number.isFinite(head.logit([0.6, 0.8, 0])));
+      },
+    ),
+    { seed: 1, numRuns: 1500, includeErrorInReport: true },
+  );
 });
 
 test('fuzz: weights cut short, or with NaN, Infinity or 1e999 in place of a number, are refused naming the file', async (t) => {
@@ -110,13 +146,16 @@ test('fuzz: weights cut short, or with NaN, Infinity or 1e999 in place of a numb
     fc.record({ cut: fc.nat({ max: text.length - 2 }) }),
     fc.record({ which: fc.nat(), literal: nonFiniteLiteralArb }),
   );
-  await fc.assert(fc.asyncProperty(damage, async (d) => {
-    const broken = 'cut' in d ? text.slice(0, d.cut) : replaceNthNumber(text, d.which, d.literal);
-    const { file, result } = await readText(dir, n++, broken);
-    tally.note('classifier.weights.json text', result);
-    assert.ok(!result.ok, `should refuse ${JSON.stringify(d)}`);
-    assert.ok(result.error.message.startsWith(`${file}: `), result.error.message);
-  }), { seed: 0x747874, numRuns: 500, includeErrorInReport: true });
+  await fc.assert(
+    fc.asyncProperty(damage, async (d) => {
+      const broken = 'cut' in d ? text.slice(0, d.cut) : replaceNthNumber(text, d.which, d.literal);
+      const { file, result } = await readText(dir, n++, broken);
+      tally.note('classifier.weights.json text', result);
+      assert.ok(!result.ok, `should refuse ${JSON.stringify(d)}`);
+      assert.ok(result.error.message.startsWith(`${file}: `), result.error.message);
+    }),
+    { seed: 0x747874, numRuns: 500, includeErrorInReport: true },
+  );
 });
 
 test('fuzz: a head is refused for a store of another model, dimension or centring, and accepted for its own', () => {
@@ -125,13 +164,23 @@ test('fuzz: a head is refused for a store of another model, dimension or centrin
     dimension: fc.constantFrom(3, 4, 512),
     centred: fc.boolean(),
   });
-  fc.assert(fc.property(store, fc.boolean(), ({ modelId, dimension, centred }, headCentred) => {
-    const weights = sampleWeights('prompt');
-    if (!headCentred) weights.preprocessing.centre = null;
-    const info = { modelId, dimension, centringMean: centred ? new Float32Array(dimension) : null };
-    const result = outcomeSync(() => checkWeightsMatchStore(weights, info, 'classifier.weights.json'), 'classifier.weights.json');
-    tally.note('classifier.weights.json vs store', result);
-    const same = modelId === weights.model.id && dimension === weights.model.dimension && centred === headCentred;
-    assert.equal(result.ok, same, `${modelId} ${dimension}-d ${centred ? 'centred' : 'plain'} store, ${headCentred ? 'centred' : 'plain'} head`);
-  }), { seed: 0x6d6f64, numRuns: 200, includeErrorInReport: true });
+  fc.assert(
+    fc.property(store, fc.boolean(), ({ modelId, dimension, centred }, headCentred) => {
+      const weights = sampleWeights('prompt');
+      if (!headCentred) weights.preprocessing.centre = null;
+      const info = { modelId, dimension, centringMean: centred ? new Float32Array(dimension) : null };
+      const result = outcomeSync(
+        () => checkWeightsMatchStore(weights, info, 'classifier.weights.json'),
+        'classifier.weights.json',
+      );
+      tally.note('classifier.weights.json vs store', result);
+      const same = modelId === weights.model.id && dimension === weights.model.dimension && centred === headCentred;
+      assert.equal(
+        result.ok,
+        same,
+        `${modelId} ${dimension}-d ${centred ? 'centred' : 'plain'} store, ${headCentred ? 'centred' : 'plain'} head`,
+      );
+    }),
+    { seed: 0x6d6f64, numRuns: 200, includeErrorInReport: true },
+  );
 });

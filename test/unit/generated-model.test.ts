@@ -35,7 +35,8 @@ after(() => {
 
 describe('generateClipModel', () => {
   it('writes every file of the transformers.js layout, the tiny ones small', () => {
-    for (const f of GENERATED_FILES) assert.ok(fs.statSync(path.join(dirA, f)).size > 0, `${f} exists and is not empty`);
+    for (const f of GENERATED_FILES)
+      assert.ok(fs.statSync(path.join(dirA, f)).size > 0, `${f} exists and is not empty`);
     const mb = (f: string) => fs.statSync(path.join(dirA, f)).size / 1e6;
     assert.ok(mb('onnx/vision_model.onnx') < 3, `vision model ${mb('onnx/vision_model.onnx')} MB`);
     assert.ok(mb('onnx/text_model.onnx') < 8, `text model ${mb('onnx/text_model.onnx')} MB`);
@@ -51,8 +52,14 @@ describe('generateClipModel', () => {
     await generateClipModel(dirB, tiny, 7);
     await generateClipModel(dirC, tiny, 8);
     for (const f of GENERATED_FILES) assert.equal(hashFile(path.join(dirB, f)), hashFile(path.join(dirA, f)), f);
-    assert.notEqual(hashFile(path.join(dirC, 'onnx/vision_model.onnx')), hashFile(path.join(dirA, 'onnx/vision_model.onnx')));
-    assert.notEqual(hashFile(path.join(dirC, 'onnx/text_model.onnx')), hashFile(path.join(dirA, 'onnx/text_model.onnx')));
+    assert.notEqual(
+      hashFile(path.join(dirC, 'onnx/vision_model.onnx')),
+      hashFile(path.join(dirA, 'onnx/vision_model.onnx')),
+    );
+    assert.notEqual(
+      hashFile(path.join(dirC, 'onnx/text_model.onnx')),
+      hashFile(path.join(dirA, 'onnx/text_model.onnx')),
+    );
     assert.equal(hashFile(path.join(dirC, 'tokenizer.json')), hashFile(path.join(dirA, 'tokenizer.json')));
   });
 
@@ -95,7 +102,12 @@ describe('generated tokenizer', () => {
     // Cross-check against the reference implementation in clip-bpe-js on harder text. ASCII only: clip-bpe-js
     // maps UTF-16 code units rather than UTF-8 bytes, so it is itself wrong for other characters.
     const reference = new ClipBpe();
-    for (const text of ['A  Long-Sleeve SHIRT, size 42!', "it's a dress (red); isn't it?", 'x'.repeat(30), '  <|endoftext|> 3.5cm\t@home ']) {
+    for (const text of [
+      'A  Long-Sleeve SHIRT, size 42!',
+      "it's a dress (red); isn't it?",
+      'x'.repeat(30),
+      '  <|endoftext|> 3.5cm\t@home ',
+    ]) {
       assert.deepEqual(ids(text), [49406, ...reference.encode(text), 49407], text);
     }
     // The configured context: transformers.js truncates to model_max_length (clip.ts keeps the end token).
@@ -136,7 +148,9 @@ describe('generated ONNX towers in onnxruntime-node', () => {
     assert.deepEqual(out.dims, [3, tiny.projectionDim]);
     const data = out.data as Float32Array;
     assert.ok(data.every(Number.isFinite));
-    const single = (await vision.run({ pixel_values: new ort.Tensor('float32', pixels.slice(0, size), [1, 3, 224, 224]) })).image_embeds.data as Float32Array;
+    const single = (
+      await vision.run({ pixel_values: new ort.Tensor('float32', pixels.slice(0, size), [1, 3, 224, 224]) })
+    ).image_embeds.data as Float32Array;
     for (let i = 0; i < tiny.projectionDim; i++) assert.ok(Math.abs(single[i] - data[i]) < 1e-4);
     assert.ok(Math.abs(data[0] - data[tiny.projectionDim]) > 1e-6, 'different images give different embeddings');
   });
@@ -147,7 +161,10 @@ describe('generated ONNX towers in onnxruntime-node', () => {
     for (const m of text.inputMetadata) {
       assert.ok(m.isTensor);
       assert.equal(m.type, 'int64');
-      assert.ok(m.shape.every((d) => typeof d === 'string'), 'dynamic batch and sequence');
+      assert.ok(
+        m.shape.every((d) => typeof d === 'string'),
+        'dynamic batch and sequence',
+      );
     }
     assert.equal(text.outputMetadata[0].isTensor && text.outputMetadata[0].shape[1], tiny.projectionDim);
 
@@ -168,9 +185,13 @@ describe('generated ONNX towers in onnxruntime-node', () => {
     const pad = (ids: number[], n: number) => [...ids, ...new Array(n).fill(49407)];
     const [padded, other] = await run(
       [pad(hat, 5), pad(dress, 5)],
-      [[...hat.map(() => 1), 0, 0, 0, 0, 0], [...dress.map(() => 1), 0, 0, 0, 0, 0]],
+      [
+        [...hat.map(() => 1), 0, 0, 0, 0, 0],
+        [...dress.map(() => 1), 0, 0, 0, 0, 0],
+      ],
     );
-    for (let i = 0; i < alone.length; i++) assert.ok(Math.abs(alone[i] - padded[i]) < 1e-4, `dim ${i}: ${alone[i]} vs ${padded[i]}`);
+    for (let i = 0; i < alone.length; i++)
+      assert.ok(Math.abs(alone[i] - padded[i]) < 1e-4, `dim ${i}: ${alone[i]} vs ${padded[i]}`);
     assert.ok(alone.every(Number.isFinite));
     const diff = alone.reduce((s, v, i) => s + Math.abs(v - other[i]), 0);
     assert.ok(diff > 1e-3, 'a different word changes the embedding');

@@ -27,7 +27,9 @@ describe('decompression bombs are refused from their header, fast and in little 
     assert.ok(probe.ms < 1000, `${probe.ms} ms`);
     assert.ok(probe.peakRssGrowthMB < 64, `peak RSS grew ${probe.peakRssGrowthMB.toFixed(1)} MB`);
     tally.refused++;
-    suite.note(`${name} (${(bytes.length / MiB).toFixed(2)} MiB claiming ${claim}): refused in ${probe.ms.toFixed(1)} ms, peak RSS +${probe.peakRssGrowthMB.toFixed(1)} MB`);
+    suite.note(
+      `${name} (${(bytes.length / MiB).toFixed(2)} MiB claiming ${claim}): refused in ${probe.ms.toFixed(1)} ms, peak RSS +${probe.peakRssGrowthMB.toFixed(1)} MB`,
+    );
   }
 
   it('the bomb builder makes real, decodable images (checked at a size that fits)', async () => {
@@ -35,10 +37,16 @@ describe('decompression bombs are refused from their header, fast and in little 
     const bytes = pngBomb(3000, 2000, 65_536);
     const image = await tally.decodes(file('small-bomb.png', bytes));
     assert.deepEqual([image.width, image.height], [3000, 2000]);
-    assert.ok(image.data.every((v) => v === 0), 'all black');
+    assert.ok(
+      image.data.every((v) => v === 0),
+      'all black',
+    );
     assert.ok(bytes.length < 50_000, `${bytes.length} bytes for 18 MB of pixels`);
     // ...and the pixel limit is the caller's to choose.
-    assert.match(await tally.refuses(file('small-bomb-2.png', bytes), DECODE_FAILURES.tooLarge, { maxPixels: 5_000_000 }), /3000x2000 \(6 MP\) is over the limit of 5 MP/);
+    assert.match(
+      await tally.refuses(file('small-bomb-2.png', bytes), DECODE_FAILURES.tooLarge, { maxPixels: 5_000_000 }),
+      /3000x2000 \(6 MP\) is over the limit of 5 MP/,
+    );
   });
 
   it(`a ${claim} PNG whose pixel data really inflates to 7.5 GB`, () => {
@@ -54,12 +62,16 @@ describe('decompression bombs are refused from their header, fast and in little 
   });
 
   it(`a GIF claiming ${claim}`, async () => {
-    const gif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#c02020' } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#c02020' } })
+      .gif()
+      .toBuffer();
     refusedCheaply('bomb.gif', gifClaiming(gif, side, side));
   });
 
   it('a PNG whose text, XMP or ICC profile chunk inflates to 1 GiB: the chunk is not inflated', async () => {
-    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#c02020' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#c02020' } })
+      .png()
+      .toBuffer();
     const GiB = deflatedZeros(1024 * MiB);
     const chunks: [string, Buffer][] = [
       ['zTXt', Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), GiB])], // keyword, NUL, method 0
@@ -69,9 +81,14 @@ describe('decompression bombs are refused from their header, fast and in little 
     for (const [type, data] of chunks) {
       const probe = probeDecode(file(`chunk-bomb-${type}.png`, withPngChunk(png, type, data)));
       assert.equal(probe.ok, true, `${type}: ${probe.reason}`);
-      assert.ok(probe.ms < 2000 && probe.peakRssGrowthMB < 64, `${type}: ${probe.ms} ms, peak RSS +${probe.peakRssGrowthMB} MB`);
+      assert.ok(
+        probe.ms < 2000 && probe.peakRssGrowthMB < 64,
+        `${type}: ${probe.ms} ms, peak RSS +${probe.peakRssGrowthMB} MB`,
+      );
       tally.decoded++;
-      suite.note(`PNG whose ${type} chunk inflates to 1 GiB (${(data.length / MiB).toFixed(2)} MiB): decoded in ${probe.ms.toFixed(1)} ms, peak RSS +${probe.peakRssGrowthMB.toFixed(1)} MB`);
+      suite.note(
+        `PNG whose ${type} chunk inflates to 1 GiB (${(data.length / MiB).toFixed(2)} MiB): decoded in ${probe.ms.toFixed(1)} ms, peak RSS +${probe.peakRssGrowthMB.toFixed(1)} MB`,
+      );
     }
   });
 

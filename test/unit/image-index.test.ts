@@ -42,10 +42,16 @@ test('a folder of good and bad images: the bad ones are skipped with their reaso
   const put = (name: string, data: Buffer | string) => fs.writeFileSync(path.join(photos, name), data);
 
   // The good: the photo upright, under each EXIF orientation, and once turned without a tag; a PNG named .jpg.
-  const big = await scratch.raw().resize(scratch.reference.width * 2, scratch.reference.height * 2).raw().toBuffer({ resolveWithObject: true });
+  const big = await scratch
+    .raw()
+    .resize(scratch.reference.width * 2, scratch.reference.height * 2)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const upright: RgbImage = { data: big.data, width: big.info.width, height: big.info.height };
   const jpegOf = (image: RgbImage, orientation?: number) => {
-    const pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality: 95 });
+    const pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({
+      quality: 95,
+    });
     return (orientation ? pipeline.withMetadata({ orientation }) : pipeline).toBuffer();
   };
   for (let o = 1; o <= 8; o++) put(`hat-o${o}.jpg`, await jpegOf(storedForOrientation(upright, o), o));
@@ -69,7 +75,16 @@ test('a folder of good and bad images: the bad ones are skipped with their reaso
   put('notes.jpg', 'not a photo\n');
   put('drawing.jpg', '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>');
   put('bomb.png', pngBomb(50_000, 50_000));
-  put('bomb.gif', gifClaiming(await sharp({ create: { width: 2, height: 2, channels: 3, background: '#fff' } }).gif().toBuffer(), 50_000, 50_000));
+  put(
+    'bomb.gif',
+    gifClaiming(
+      await sharp({ create: { width: 2, height: 2, channels: 3, background: '#fff' } })
+        .gif()
+        .toBuffer(),
+      50_000,
+      50_000,
+    ),
+  );
   put('huge.tif', '');
   fs.truncateSync(path.join(photos, 'huge.tif'), 300 * 1024 * 1024); // sparse: 300 MiB of zeros on no disk
   scratch.remove();
@@ -81,12 +96,16 @@ test('a folder of good and bad images: the bad ones are skipped with their reaso
 
   const skipped = Object.fromEntries(report.skipped.map((s) => [path.basename(s.path), s.reason]));
   assert.deepEqual(Object.keys(skipped).sort(), Object.keys(bad).sort(), 'exactly the bad files are skipped');
-  for (const [name, prefix] of Object.entries(bad)) assert.ok(skipped[name].startsWith(prefix), `${name}: "${skipped[name]}" should start with "${prefix}"`);
+  for (const [name, prefix] of Object.entries(bad))
+    assert.ok(skipped[name].startsWith(prefix), `${name}: "${skipped[name]}" should start with "${prefix}"`);
   assert.equal(report.added, good);
   assert.equal(report.cancelled, false);
 
   const store = await EmbeddedStore.open(storeDir);
-  const ids = fs.readdirSync(photos).filter((n) => !(n in bad)).map((n) => `photos/${n}`);
+  const ids = fs
+    .readdirSync(photos)
+    .filter((n) => !(n in bad))
+    .map((n) => `photos/${n}`);
   const vectors = new Map((await store.fetch(ids)).map((r) => [path.basename(r.id), r.vector]));
   await store.close();
   assert.equal(vectors.size, good);
@@ -97,8 +116,13 @@ test('a folder of good and bad images: the bad ones are skipped with their reaso
   const sideways = cosine(reference, vectors.get('hat-sideways.jpg')!);
   const tagged = [2, 3, 4, 5, 6, 7, 8].map((o) => cosine(reference, vectors.get(`hat-o${o}.jpg`)!));
   for (const [i, c] of tagged.entries()) {
-    assert.ok(c > 0.995 && 1 - c < (1 - sideways) / 10, `orientation ${i + 2}: cosine ${c} to upright (turned without a tag: ${sideways})`);
+    assert.ok(
+      c > 0.995 && 1 - c < (1 - sideways) / 10,
+      `orientation ${i + 2}: cosine ${c} to upright (turned without a tag: ${sideways})`,
+    );
   }
-  console.log(`image index: ${good} photos indexed and ${Object.keys(bad).length} bad files skipped with their reasons in ${seconds.toFixed(2)} s; ` +
-    `1 - cosine to the upright photo: tagged at most ${(1 - Math.min(...tagged)).toExponential(1)}, turned without a tag ${(1 - sideways).toExponential(1)}`);
+  console.log(
+    `image index: ${good} photos indexed and ${Object.keys(bad).length} bad files skipped with their reasons in ${seconds.toFixed(2)} s; ` +
+      `1 - cosine to the upright photo: tagged at most ${(1 - Math.min(...tagged)).toExponential(1)}, turned without a tag ${(1 - sideways).toExponential(1)}`,
+  );
 });

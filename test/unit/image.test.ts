@@ -62,7 +62,10 @@ describe('decodeImage: failures', () => {
   });
 
   it('a missing file', async () => {
-    const reason = expectRefused(await decodeImage(path.join(suite.scratch.dir, 'nope.jpg')), DECODE_FAILURES.unreadable);
+    const reason = expectRefused(
+      await decodeImage(path.join(suite.scratch.dir, 'nope.jpg')),
+      DECODE_FAILURES.unreadable,
+    );
     assert.match(reason, /ENOENT/);
   });
 });
@@ -95,12 +98,26 @@ describe('decodeImage: format variants all come out as 8-bit RGB', () => {
   });
 
   it('BMP 24-bit bottom-up, 32-bit top-down: exact pixels', async () => {
-    for (const [bpp, topDown] of [[24, false], [32, true], [24, true]] as const) {
-      const bmp = encodeBmp(suite.scratch.reference.data, suite.scratch.reference.width, suite.scratch.reference.height, bpp, topDown);
+    for (const [bpp, topDown] of [
+      [24, false],
+      [32, true],
+      [24, true],
+    ] as const) {
+      const bmp = encodeBmp(
+        suite.scratch.reference.data,
+        suite.scratch.reference.width,
+        suite.scratch.reference.height,
+        bpp,
+        topDown,
+      );
       const image = expectDecoded(await decodeImage(file(`photo-${bpp}-${topDown}.bmp`, bmp)));
       assert.equal(image.width, suite.scratch.reference.width);
       assert.equal(image.height, suite.scratch.reference.height);
-      assert.equal(Buffer.compare(Buffer.from(image.data), suite.scratch.reference.data), 0, `${bpp}-bit topDown=${topDown}`);
+      assert.equal(
+        Buffer.compare(Buffer.from(image.data), suite.scratch.reference.data),
+        0,
+        `${bpp}-bit topDown=${topDown}`,
+      );
     }
   });
 
@@ -143,7 +160,12 @@ describe('decodeImage: format variants all come out as 8-bit RGB', () => {
   });
 
   it('BMP: truncated, RLE-compressed, and too large ones fail clearly', async () => {
-    const bmp = encodeBmp(suite.scratch.reference.data, suite.scratch.reference.width, suite.scratch.reference.height, 24);
+    const bmp = encodeBmp(
+      suite.scratch.reference.data,
+      suite.scratch.reference.width,
+      suite.scratch.reference.height,
+      24,
+    );
     expectRefused(await decodeImage(file('cut.bmp', bmp.subarray(0, bmp.length - 100))), DECODE_FAILURES.corrupt);
     const rle = Buffer.from(bmp.subarray(0, 200));
     rle.writeUInt16LE(8, 28);
@@ -156,7 +178,12 @@ describe('decodeImage: format variants all come out as 8-bit RGB', () => {
   });
 
   it('BMP is shrunk to the target short side too', async () => {
-    const bmp = encodeBmp(suite.scratch.reference.data, suite.scratch.reference.width, suite.scratch.reference.height, 24);
+    const bmp = encodeBmp(
+      suite.scratch.reference.data,
+      suite.scratch.reference.width,
+      suite.scratch.reference.height,
+      24,
+    );
     const image = expectDecoded(await decodeImage(file('shrink.bmp', bmp), { targetShortSide: 100 }));
     assert.equal(Math.min(image.width, image.height), 100);
   });

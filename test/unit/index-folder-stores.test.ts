@@ -47,7 +47,13 @@ function storeContract(name: string, location: (root: string) => StoreLocation):
       const root = await tempDir(t);
       const where = location(root);
       const run = (folder: string) =>
-        indexFolder({ folder: path.join(root, folder), root, embedder: encoder, batchSize: 8, openStore: (identity: StoreIdentity) => openOrCreateStore(where, identity) });
+        indexFolder({
+          folder: path.join(root, folder),
+          root,
+          embedder: encoder,
+          batchSize: 8,
+          openStore: (identity: StoreIdentity) => openOrCreateStore(where, identity),
+        });
       await fs.cp(path.join(SAMPLE_IMAGES, 'hat'), path.join(root, 'photos'), { recursive: true });
       await fs.cp(path.join(SAMPLE_IMAGES, 'shoes'), path.join(root, 'photos2'), { recursive: true });
       const photos = await listJpegs(path.join(root, 'photos'));
@@ -68,13 +74,24 @@ function storeContract(name: string, location: (root: string) => StoreLocation):
       await fs.rm(photos[3]);
       await fs.copyFile(photos[2], path.join(root, 'photos', 'new.jpg'));
       const changed = await run('photos');
-      assert.deepEqual([changed.added, changed.updated, changed.unchanged, changed.removed], [1, 1, photos.length - 2, 1]);
-      const expected = [...photos.filter((f) => f !== photos[3]), path.join(root, 'photos', 'new.jpg'), ...(await listJpegs(path.join(root, 'photos2')))]
+      assert.deepEqual(
+        [changed.added, changed.updated, changed.unchanged, changed.removed],
+        [1, 1, photos.length - 2, 1],
+      );
+      const expected = [
+        ...photos.filter((f) => f !== photos[3]),
+        path.join(root, 'photos', 'new.jpg'),
+        ...(await listJpegs(path.join(root, 'photos2'))),
+      ]
         .map((f) => path.relative(root, f).split(path.sep).join('/'))
         .concat('imported-row-7')
         .sort();
       const after = await openStore(where);
-      assert.deepEqual(await ids(after), expected, `photos2/ (${siblings.added} records) and the imported row are kept`);
+      assert.deepEqual(
+        await ids(after),
+        expected,
+        `photos2/ (${siblings.added} records) and the imported row are kept`,
+      );
       const [replaced] = await after.fetch([`photos/${path.basename(photos[1])}`]);
       const [source] = await after.fetch([`photos/${path.basename(photos[2])}`]);
       assert.deepEqual(Array.from(replaced.vector), Array.from(source.vector), 'the changed file was embedded again');
@@ -86,5 +103,11 @@ function storeContract(name: string, location: (root: string) => StoreLocation):
 storeContract('the embedded store', (root) => ({ kind: 'embedded', dir: path.join(root, '.vectortune', 'store') }));
 storeContract('a Pinecone index (local stand-in)', () => ({
   kind: 'pinecone',
-  connection: { apiKey: fake.apiKey, indexName: `index-folder-${++serial}`, controllerHostUrl: fake.controllerHostUrl, timeoutMs: 2000, baseDelayMs: 10 },
+  connection: {
+    apiKey: fake.apiKey,
+    indexName: `index-folder-${++serial}`,
+    controllerHostUrl: fake.controllerHostUrl,
+    timeoutMs: 2000,
+    baseDelayMs: 10,
+  },
 }));

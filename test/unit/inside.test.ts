@@ -16,7 +16,21 @@ test('record paths resolve only to files inside the workspace, symlinks followed
   fs.symlinkSync(base, path.join(root, 'up'));
 
   assert.equal(resolveInside(root, 'images/a.jpg'), fs.realpathSync(path.join(root, 'images', 'a.jpg')));
-  assert.equal(resolveInside(root, 'images/alias.jpg'), fs.realpathSync(path.join(root, 'images', 'a.jpg')), 'a link within the workspace is fine');
-  const refused = ['../secret.txt', 'images/../../secret.txt', path.join(base, 'secret.txt'), 'images/escape.jpg', 'up/secret.txt', 'images/missing.jpg', '', '.', 'images/a.jpg\0.png'];
+  assert.equal(
+    resolveInside(root, 'images/alias.jpg'),
+    fs.realpathSync(path.join(root, 'images', 'a.jpg')),
+    'a link within the workspace is fine',
+  );
+  const refused = [
+    '../secret.txt',
+    'images/../../secret.txt',
+    path.join(base, 'secret.txt'),
+    'images/escape.jpg',
+    'up/secret.txt',
+    'images/missing.jpg',
+    '',
+    '.',
+    'images/a.jpg\0.png',
+  ];
   for (const p of refused) assert.equal(resolveInside(root, p), undefined, JSON.stringify(p));
 });

@@ -11,7 +11,13 @@ test('labels append and read back; a torn last line is reported, ignored, and cu
   const file = path.join(await tempDir(t), 'labels.jsonl');
   await appendLabels(file, [label('a', 1), label('b', -0.5)]);
   const intact = await readLabels(file);
-  assert.deepEqual(intact.labels.map((l) => [l.id, l.score]), [['a', 1], ['b', -0.5]]);
+  assert.deepEqual(
+    intact.labels.map((l) => [l.id, l.score]),
+    [
+      ['a', 1],
+      ['b', -0.5],
+    ],
+  );
   assert.equal(intact.tornTail, null);
 
   await fs.appendFile(file, '{"id":"c","sco');
@@ -24,7 +30,10 @@ test('labels append and read back; a torn last line is reported, ignored, and cu
   const text = await fs.readFile(file, 'utf8');
   assert.equal(text.split('\n').filter(Boolean).length, 3);
   assert.ok(!text.includes('"sco\n'), 'the fragment is gone');
-  assert.deepEqual((await readLabels(file)).labels.map((l) => l.id), ['a', 'b', 'd']);
+  assert.deepEqual(
+    (await readLabels(file)).labels.map((l) => l.id),
+    ['a', 'b', 'd'],
+  );
 });
 
 test('a damaged line in the middle is an error naming the line', async (t) => {
@@ -44,10 +53,16 @@ test('a kill that cuts a multi-byte character, or a last line without its newlin
   const third = Buffer.from(JSON.stringify(label('一二三.jpg', 0.5)) + '\n');
   await fs.writeFile(file, Buffer.concat([whole, third.subarray(0, 10)]));
   const torn = await readLabels(file);
-  assert.deepEqual(torn.labels.map((l) => l.id), ['café-一.jpg', 'b.jpg']);
+  assert.deepEqual(
+    torn.labels.map((l) => l.id),
+    ['café-一.jpg', 'b.jpg'],
+  );
   assert.equal(torn.tornBytes, 10);
   await appendLabels(file, [label('d.jpg', 0)]);
-  assert.deepEqual((await readLabels(file)).labels.map((l) => l.id), ['café-一.jpg', 'b.jpg', 'd.jpg']);
+  assert.deepEqual(
+    (await readLabels(file)).labels.map((l) => l.id),
+    ['café-一.jpg', 'b.jpg', 'd.jpg'],
+  );
 
   // A hand edit saved without a final newline: the last label is complete and must be kept.
   await fs.writeFile(file, (await fs.readFile(file, 'utf8')).trimEnd());
@@ -55,5 +70,8 @@ test('a kill that cuts a multi-byte character, or a last line without its newlin
   assert.equal(edited.labels.length, 3);
   assert.equal(edited.missingNewline, true);
   await appendLabels(file, [label('e.jpg', 1)]);
-  assert.deepEqual((await readLabels(file)).labels.map((l) => l.id), ['café-一.jpg', 'b.jpg', 'd.jpg', 'e.jpg']);
+  assert.deepEqual(
+    (await readLabels(file)).labels.map((l) => l.id),
+    ['café-一.jpg', 'b.jpg', 'd.jpg', 'e.jpg'],
+  );
 });

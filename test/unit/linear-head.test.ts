@@ -1,6 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { bceWithLogits, DEFAULT_TRAINING, Example, LinearHead, scoreToTarget, sigmoid } from '../../src/core/head/linear-head';
+import {
+  bceWithLogits,
+  DEFAULT_TRAINING,
+  Example,
+  LinearHead,
+  scoreToTarget,
+  sigmoid,
+} from '../../src/core/head/linear-head';
 import { VectorTuneError } from '../../src/core/errors';
 import { randomUnitVectors } from '../helpers/vectors';
 
@@ -20,7 +27,12 @@ test('score -1..+1 maps to target (s+1)/2, and out-of-range scores are refused',
 });
 
 test('BCE with logits is stable for large logits and equals the textbook form for small ones', () => {
-  for (const [z, t] of [[0.3, 1], [-1.2, 0], [2, 0.25], [0, 0.5]]) {
+  for (const [z, t] of [
+    [0.3, 1],
+    [-1.2, 0],
+    [2, 0.25],
+    [0, 0.5],
+  ]) {
     const p = sigmoid(z);
     const textbook = -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
     assert.ok(Math.abs(bceWithLogits(z, t) - textbook) < 1e-12, `z=${z} t=${t}`);

@@ -20,13 +20,26 @@ import {
 
 const head: HeadView = { name: 'hat', labelCount: 4, storeCount: 48, seenCount: 12, strategy: 'top' };
 const candidates = (n: number): CandidateView[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `img/${i}.jpg`, name: `${i}.jpg`, src: `https://x/${i}.jpg`, logit: 0, probability: 0.5 }));
-const batch = (n: number, batchId = 'b1', draft: Record<string, number | null> = {}): PanelState => ({ kind: 'batch', batchId, head, candidates: candidates(n), draft });
+  Array.from({ length: n }, (_, i) => ({
+    id: `img/${i}.jpg`,
+    name: `${i}.jpg`,
+    src: `https://x/${i}.jpg`,
+    logit: 0,
+    probability: 0.5,
+  }));
+const batch = (n: number, batchId = 'b1', draft: Record<string, number | null> = {}): PanelState => ({
+  kind: 'batch',
+  batchId,
+  head,
+  candidates: candidates(n),
+  draft,
+});
 
 function run(model: PanelModel, ...actions: Action[]): PanelModel {
   return actions.reduce(reduce, model);
 }
-const start = (n = 8, columns = 4) => run(initialModel(), { type: 'receiveState', state: batch(n) }, { type: 'setColumns', columns });
+const start = (n = 8, columns = 4) =>
+  run(initialModel(), { type: 'receiveState', state: batch(n) }, { type: 'setColumns', columns });
 const scores = (m: PanelModel) => submitEntries(m).map((e) => e.score);
 
 test('a batch starts unscored, focused on the first image, and submits every image as skipped', () => {
@@ -51,7 +64,12 @@ test('scoring with advance moves focus; clear makes an image unscored again', ()
 });
 
 test('scores are clamped to [-1, 1]; NaN is ignored', () => {
-  const m = run(start(), { type: 'setScore', score: 3, index: 0 }, { type: 'setScore', score: -9, index: 1 }, { type: 'setScore', score: NaN, index: 2 });
+  const m = run(
+    start(),
+    { type: 'setScore', score: 3, index: 0 },
+    { type: 'setScore', score: -9, index: 1 },
+    { type: 'setScore', score: NaN, index: 2 },
+  );
   assert.deepEqual(scores(m).slice(0, 3), [1, -1, null]);
 });
 
@@ -65,7 +83,13 @@ test('arrow moves follow the grid: up/down by columns, clamped at the edges', ()
   assert.equal(at(m), 8);
   m = run(m, { type: 'move', dir: 'down' });
   assert.equal(at(m), 8, 'down from the last row stays');
-  m = run(m, { type: 'move', dir: 'up' }, { type: 'move', dir: 'right' }, { type: 'move', dir: 'right' }, { type: 'move', dir: 'right' });
+  m = run(
+    m,
+    { type: 'move', dir: 'up' },
+    { type: 'move', dir: 'right' },
+    { type: 'move', dir: 'right' },
+    { type: 'move', dir: 'right' },
+  );
   assert.equal(at(m), 7);
   m = run(m, { type: 'move', dir: 'down' });
   assert.equal(at(m), 9, 'down from a column the short last row lacks lands on the last image');
@@ -89,7 +113,12 @@ test('"a" scores only the unscored images -1, as one undo step', () => {
 });
 
 test('undo is a stack: each step restores the previous score and the focus', () => {
-  let m = run(start(), { type: 'setScore', score: 1, advance: true }, { type: 'setScore', score: -1, advance: true }, { type: 'setScore', score: 0.5, index: 0 });
+  let m = run(
+    start(),
+    { type: 'setScore', score: 1, advance: true },
+    { type: 'setScore', score: -1, advance: true },
+    { type: 'setScore', score: 0.5, index: 0 },
+  );
   assert.deepEqual(scores(m).slice(0, 2), [0.5, -1]);
   m = run(m, { type: 'undo' });
   assert.deepEqual(scores(m).slice(0, 2), [1, -1]);
@@ -104,7 +133,8 @@ test('undo is a stack: each step restores the previous score and the focus', () 
 
 test('a slider drag coalesces into one undo step; a same-score edit records nothing', () => {
   let m = start();
-  for (const s of [0.25, 0.5, 0.75, 1]) m = reduce(m, { type: 'setScore', score: s, index: 2, coalesce: 'slide:img/2.jpg' });
+  for (const s of [0.25, 0.5, 0.75, 1])
+    m = reduce(m, { type: 'setScore', score: s, index: 2, coalesce: 'slide:img/2.jpg' });
   assert.equal(m.undo.length, 1);
   assert.equal(run(m, { type: 'setScore', score: 1, index: 2 }).undo.length, 1);
   m = run(m, { type: 'undo' });
@@ -126,15 +156,24 @@ test('the undo stack is bounded', () => {
 });
 
 test('a draft is applied to a new batch (only its ids, only valid scores); focus goes to the first unscored', () => {
-  const m = run(initialModel(), { type: 'receiveState', state: batch(4, 'b1', { 'img/0.jpg': 1, 'img/1.jpg': null, 'img/9.jpg': 1, 'img/2.jpg': 0.5 }) });
+  const m = run(initialModel(), {
+    type: 'receiveState',
+    state: batch(4, 'b1', { 'img/0.jpg': 1, 'img/1.jpg': null, 'img/9.jpg': 1, 'img/2.jpg': 0.5 }),
+  });
   assert.deepEqual(scores(m), [1, null, 0.5, null]);
   assert.equal(m.focus, 1);
-  assert.deepEqual(sanitizeDraft({ 'img/0.jpg': Infinity, 'img/1.jpg': 2 } as Record<string, number>, candidates(2)), { 'img/1.jpg': 1 });
+  assert.deepEqual(sanitizeDraft({ 'img/0.jpg': Infinity, 'img/1.jpg': 2 } as Record<string, number>, candidates(2)), {
+    'img/1.jpg': 1,
+  });
 });
 
 test('a new batchId resets scores and undo; the same batch again keeps them', () => {
   let m = run(start(), { type: 'setScore', score: 1, index: 0 });
-  m = run(m, { type: 'receiveState', state: { kind: 'loading', message: '...' } }, { type: 'receiveState', state: batch(8, 'b1', {}) });
+  m = run(
+    m,
+    { type: 'receiveState', state: { kind: 'loading', message: '...' } },
+    { type: 'receiveState', state: batch(8, 'b1', {}) },
+  );
   assert.equal(scoreOf(m, 'img/0.jpg'), 1, 'a re-sent batch keeps local scores over an older (empty) draft');
   assert.equal(m.undo.length, 1);
   m = run(m, { type: 'receiveState', state: batch(8, 'b2') });
@@ -154,7 +193,11 @@ test('submit: in flight blocks edits and a second submit; failure keeps the scor
   assert.equal(failed.notice?.message, 'disk full');
   assert.equal(scoreOf(failed, 'img/0.jpg'), 1);
   assert.ok(canSubmit(failed));
-  const done = run(m, { type: 'submitDone', batchId: 'b1', result: { round: 3, labelCount: 9, loss: 0.4, moved: 0.1 } });
+  const done = run(m, {
+    type: 'submitDone',
+    batchId: 'b1',
+    result: { round: 3, labelCount: 9, loss: 0.4, moved: 0.1 },
+  });
   assert.ok(done.submitted && !done.inFlight && !canSubmit(done));
   const summary = headSummary(done);
   assert.equal(summary?.labelCount, 9);
@@ -177,20 +220,36 @@ test('overlays: the viewer steps linearly, Escape closes, help is exclusive', ()
 });
 
 test('persisted state round-trips scores, undo and focus, and rejects junk', () => {
-  const m = run(start(), { type: 'setScore', score: 1, advance: true }, { type: 'setScore', score: -0.5, advance: true });
+  const m = run(
+    start(),
+    { type: 'setScore', score: 1, advance: true },
+    { type: 'setScore', score: -0.5, advance: true },
+  );
   const back = fromPersisted(JSON.parse(JSON.stringify(toPersisted(m))));
   assert.deepEqual(back.scores, m.scores);
   assert.deepEqual(back.undo, m.undo);
   assert.equal(back.focus, 2);
   assert.equal(back.batchId, 'b1');
-  assert.equal(run(back, { type: 'receiveState', state: batch(8, 'b1') }).scores['img/0.jpg'], 1, 'a restored panel keeps its scores when the batch comes back');
+  assert.equal(
+    run(back, { type: 'receiveState', state: batch(8, 'b1') }).scores['img/0.jpg'],
+    1,
+    'a restored panel keeps its scores when the batch comes back',
+  );
   assert.equal(fromPersisted({ v: 99 }).state.kind, 'loading');
   assert.equal(fromPersisted(null).batchId, null);
   assert.deepEqual(fromPersisted({ ...toPersisted(m), scores: { a: 5, b: 'x', c: 0.5 } }).scores, { c: 0.5 });
 });
 
 test('formatScore', () => {
-  assert.deepEqual([1, 0.5, 0.25, 0, -0.5, -1, null].map(formatScore), ['+1', '+0.5', '+0.25', '0', '\u22120.5', '\u22121', 'skip']);
+  assert.deepEqual([1, 0.5, 0.25, 0, -0.5, -1, null].map(formatScore), [
+    '+1',
+    '+0.5',
+    '+0.25',
+    '0',
+    '\u22120.5',
+    '\u22121',
+    'skip',
+  ]);
 });
 
 test('keyToAction: the keyboard contract', () => {
@@ -229,6 +288,14 @@ test('keyToAction: the keyboard contract', () => {
 
 test('every action is a no-op before any batch arrives', () => {
   const m = initialModel();
-  const actions: Action[] = [{ type: 'setScore', score: 1 }, { type: 'clear' }, { type: 'undo' }, { type: 'scoreRestNegative' }, { type: 'move', dir: 'down' }, { type: 'submitStart' }, { type: 'nudge', delta: 0.25 }];
+  const actions: Action[] = [
+    { type: 'setScore', score: 1 },
+    { type: 'clear' },
+    { type: 'undo' },
+    { type: 'scoreRestNegative' },
+    { type: 'move', dir: 'down' },
+    { type: 'submitStart' },
+    { type: 'nudge', delta: 0.25 },
+  ];
   for (const a of actions) assert.equal(reduce(m, a), m, a.type);
 });

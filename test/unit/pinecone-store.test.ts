@@ -36,12 +36,20 @@ function options(extra: Partial<PineconeStoreOptions> = {}): PineconeStoreOption
 
 function records(n: number, seed = 1): VectorRecord[] {
   const data = randomUnitVectors(n, D, seed);
-  return Array.from({ length: n }, (_, i) => ({ id: `r${i}`, path: `img/r${i}.jpg`, hash: `h${i}`, vector: data.slice(i * D, (i + 1) * D) }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `r${i}`,
+    path: `img/r${i}.jpg`,
+    hash: `h${i}`,
+    vector: data.slice(i * D, (i + 1) * D),
+  }));
 }
 
 function isClear(pattern: RegExp) {
   return (err: unknown) => {
-    assert.ok(err instanceof VectorTuneError, `a VectorTuneError, got ${(err as Error)?.name}: ${(err as Error)?.message}`);
+    assert.ok(
+      err instanceof VectorTuneError,
+      `a VectorTuneError, got ${(err as Error)?.name}: ${(err as Error)?.message}`,
+    );
     assert.match(err.message, pattern);
     assert.ok(!err.message.includes(KEY), 'the API key is never in a message');
     return true;
@@ -63,19 +71,31 @@ test('creates a serverless dotproduct index of the model dimension, tagged with 
 
 test('an existing index of another dimension, metric or model is refused clearly', async () => {
   await fake.createIndex('old-dim', 8, 'dotproduct');
-  await assert.rejects(PineconeStore.connect(options({ indexName: 'old-dim' })), isClear(/"old-dim" holds 8-d vectors \(this model makes 16-d\)/));
+  await assert.rejects(
+    PineconeStore.connect(options({ indexName: 'old-dim' })),
+    isClear(/"old-dim" holds 8-d vectors \(this model makes 16-d\)/),
+  );
   await fake.createIndex('old-metric', D, 'cosine');
   await assert.rejects(PineconeStore.connect(options({ indexName: 'old-metric' })), isClear(/"cosine" metric/));
   await fake.createIndex('old-model', D, 'dotproduct', { vector_tune_model: 'other-model' });
-  await assert.rejects(PineconeStore.connect(options({ indexName: 'old-model' })), isClear(/embeddings of "other-model"/));
+  await assert.rejects(
+    PineconeStore.connect(options({ indexName: 'old-model' })),
+    isClear(/embeddings of "other-model"/),
+  );
 });
 
 test('no such index (create turned off) is a clear 404 error', async () => {
-  await assert.rejects(PineconeStore.connect(options({ indexName: 'nowhere', create: false })), isClear(/no index named "nowhere".*404/));
+  await assert.rejects(
+    PineconeStore.connect(options({ indexName: 'nowhere', create: false })),
+    isClear(/no index named "nowhere".*404/),
+  );
 });
 
 test('a bad key (401) and a forbidden key (403) give a clear error, not retried', async () => {
-  await assert.rejects(PineconeStore.connect(options({ apiKey: 'wrong' })), isClear(/refused the API key \(HTTP 401\)/));
+  await assert.rejects(
+    PineconeStore.connect(options({ apiKey: 'wrong' })),
+    isClear(/refused the API key \(HTTP 401\)/),
+  );
   assert.equal(fake.requests.length, 1);
   const store = await PineconeStore.connect(options());
   fake.inject({ kind: 'status', status: 403 });
@@ -102,7 +122,10 @@ test('retries are bounded: a persistent 429 or 500 ends in a clear error', async
   fake.inject({ kind: 'status', status: 429 }, 3);
   await assert.rejects(store.count(), isClear(/rate-limiting.*429 after 3 attempts/));
   fake.inject({ kind: 'status', status: 500 }, 3);
-  await assert.rejects(store.query(new Float32Array(D), { k: 1, ranking: { kind: 'top' } }), isClear(/HTTP 500 after 3 attempts/));
+  await assert.rejects(
+    store.query(new Float32Array(D), { k: 1, ranking: { kind: 'top' } }),
+    isClear(/HTTP 500 after 3 attempts/),
+  );
 });
 
 test('a host that never answers times out, bounded', async () => {
@@ -118,9 +141,13 @@ test('upserts go in size-limited batches and keep seen markers; unseen queries f
   await store.markSeen('h', []);
   fake.requests.length = 0;
   await store.upsert(records(100));
-  const upserts = fake.requests.filter((r) => r.path === '/vectors/upsert').map((r) => (r.body as { vectors: unknown[] }).vectors);
+  const upserts = fake.requests
+    .filter((r) => r.path === '/vectors/upsert')
+    .map((r) => (r.body as { vectors: unknown[] }).vectors);
   assert.ok(upserts.length >= 4 && upserts.every((v) => v.length <= 30), `batches: ${upserts.map((v) => v.length)}`);
-  assert.ok(fake.requests.filter((r) => r.path === '/vectors/upsert').every((r) => JSON.stringify(r.body).length <= 10_000));
+  assert.ok(
+    fake.requests.filter((r) => r.path === '/vectors/upsert').every((r) => JSON.stringify(r.body).length <= 10_000),
+  );
   assert.equal(upserts.flat().length, 100);
   await store.markSeen('h', ['r1']);
   await store.query(new Float32Array(D).fill(0.25), { k: 3, ranking: { kind: 'top' }, unseenBy: 'h' });
@@ -138,14 +165,25 @@ test('boundary: the two-ended pool answers without a scan when it provably cover
   fake.requests.length = 0;
   const w = randomUnitVectors(1, D, 6);
   await store.query(w, { k: 5, ranking: { kind: 'boundary', bias: 0 } });
-  assert.equal(fake.requests.filter((r) => r.path === '/vectors/list').length, 0, 'pools of 150 from both ends cover 200 records');
+  assert.equal(
+    fake.requests.filter((r) => r.path === '/vectors/list').length,
+    0,
+    'pools of 150 from both ends cover 200 records',
+  );
   const small = await PineconeStore.connect(options({ indexName: `idx-${serial}`, boundaryPool: 10 }));
   fake.requests.length = 0;
   await small.query(w, { k: 5, ranking: { kind: 'boundary', bias: 0 } });
-  assert.ok(fake.requests.filter((r) => r.path === '/vectors/list').length > 0, 'a boundary in the unfetched middle falls back to a scan');
+  assert.ok(
+    fake.requests.filter((r) => r.path === '/vectors/list').length > 0,
+    'a boundary in the unfetched middle falls back to a scan',
+  );
   fake.requests.length = 0;
   await small.query(w, { k: 3, ranking: { kind: 'boundary', bias: -5 } });
-  assert.equal(fake.requests.filter((r) => r.path === '/vectors/list').length, 0, 'a boundary beyond every w·x is answered from the pool');
+  assert.equal(
+    fake.requests.filter((r) => r.path === '/vectors/list').length,
+    0,
+    'a boundary beyond every w·x is answered from the pool',
+  );
 });
 
 test('the store record keeps model, dimension and centring mean beside the data, never in it', async () => {
@@ -158,7 +196,15 @@ test('the store record keeps model, dimension and centring mean beside the data,
   assert.deepEqual(record.values, Array.from(mean), 'the mean travels as the record values, float32 exact');
   assert.deepEqual(
     { ...record.metadata, createdAt: undefined },
-    { format: 'vector-tune-store', version: 1, modelId: 'Xenova/clip-vit-base-patch32', dimension: D, centred: true, namespace: '__default__', createdAt: undefined },
+    {
+      format: 'vector-tune-store',
+      version: 1,
+      modelId: 'Xenova/clip-vit-base-patch32',
+      dimension: D,
+      centred: true,
+      namespace: '__default__',
+      createdAt: undefined,
+    },
   );
   await store.upsert(records(5));
   assert.equal(await store.count(), 5, 'the store record is not counted');
@@ -175,9 +221,18 @@ test('the store record keeps model, dimension and centring mean beside the data,
   const joined = await PineconeStore.connect({ ...o, centringMean: undefined });
   assert.deepEqual(Array.from(joined.info.centringMean!), Array.from(mean));
   // Vectors preprocessed another way are refused.
-  await assert.rejects(PineconeStore.connect({ ...o, centringMean: null }), isClear(/centred by another mean.*not centred.*cannot be mixed/));
-  await assert.rejects(PineconeStore.connect({ ...o, centringMean: mean.map((v) => v + 0.01) }), isClear(/centred by another mean/));
-  await assert.rejects(PineconeStore.connect({ ...o, modelId: 'other/model', centringMean: undefined }), isClear(/embeddings of "Xenova_clip-vit-base-patch32"/));
+  await assert.rejects(
+    PineconeStore.connect({ ...o, centringMean: null }),
+    isClear(/centred by another mean.*not centred.*cannot be mixed/),
+  );
+  await assert.rejects(
+    PineconeStore.connect({ ...o, centringMean: mean.map((v) => v + 0.01) }),
+    isClear(/centred by another mean/),
+  );
+  await assert.rejects(
+    PineconeStore.connect({ ...o, modelId: 'other/model', centringMean: undefined }),
+    isClear(/embeddings of "Xenova_clip-vit-base-patch32"/),
+  );
 });
 
 test('an uncentred store records that it is not centred; open() needs a store record and an index', async () => {
@@ -185,17 +240,33 @@ test('an uncentred store records that it is not centred; open() needs a store re
   await PineconeStore.connect(o);
   const record = fake.indexes.get(o.indexName)!.namespaces.get('__vector_tune__')!.get('store:__default__')!;
   assert.equal(record.metadata!.centred, false);
-  assert.ok(record.values.some((v) => v !== 0), 'Pinecone refuses all-zero dense vectors');
-  const opened = await PineconeStore.open({ apiKey: KEY, controllerHostUrl: fake.controllerHostUrl, indexName: o.indexName });
+  assert.ok(
+    record.values.some((v) => v !== 0),
+    'Pinecone refuses all-zero dense vectors',
+  );
+  const opened = await PineconeStore.open({
+    apiKey: KEY,
+    controllerHostUrl: fake.controllerHostUrl,
+    indexName: o.indexName,
+  });
   assert.deepEqual(opened.info, { modelId: o.modelId, dimension: D, centringMean: null });
 
   await fake.createIndex('bare', D, 'dotproduct');
-  await assert.rejects(PineconeStore.open({ apiKey: KEY, controllerHostUrl: fake.controllerHostUrl, indexName: 'bare' }), isClear(/"bare" has no Vector Tune store record/));
-  await assert.rejects(PineconeStore.open({ apiKey: KEY, controllerHostUrl: fake.controllerHostUrl, indexName: 'none-such' }), isClear(/no index named "none-such"/));
+  await assert.rejects(
+    PineconeStore.open({ apiKey: KEY, controllerHostUrl: fake.controllerHostUrl, indexName: 'bare' }),
+    isClear(/"bare" has no Vector Tune store record/),
+  );
+  await assert.rejects(
+    PineconeStore.open({ apiKey: KEY, controllerHostUrl: fake.controllerHostUrl, indexName: 'none-such' }),
+    isClear(/no index named "none-such"/),
+  );
   // An index with records but no store record cannot take centred vectors: their preprocessing is unknown.
   const bare = await PineconeStore.connect(options({ indexName: 'bare', create: false }));
   await bare.upsert(records(3));
-  await assert.rejects(PineconeStore.connect(options({ indexName: 'bare', centringMean: randomUnitVectors(1, D, 3) })), isClear(/no store record.*centred vectors cannot be added/));
+  await assert.rejects(
+    PineconeStore.connect(options({ indexName: 'bare', centringMean: randomUnitVectors(1, D, 3) })),
+    isClear(/no store record.*centred vectors cannot be added/),
+  );
   // A store record from a newer Vector Tune is refused, as a newer embedded manifest is.
   record.metadata = { ...record.metadata, version: 2 };
   await assert.rejects(PineconeStore.connect(o), isClear(/newer version of Vector Tune \(store format 2/));

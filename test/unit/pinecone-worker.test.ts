@@ -58,9 +58,17 @@ async function engineFailure(promise: Promise<unknown>): Promise<EngineError> {
   return err;
 }
 
-const labelLines = async (file: string) => (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const labelLines = async (file: string) =>
+  (await fs.readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const data = () => fake.indexes.get(INDEX)!.namespaces.get('__default__')!;
-const seenIn = (head: string) => [...data().values()].filter((r) => r.metadata?.[seenField(head)] === true).map((r) => r.id).sort();
+const seenIn = (head: string) =>
+  [...data().values()]
+    .filter((r) => r.metadata?.[seenField(head)] === true)
+    .map((r) => r.id)
+    .sort();
 const upserts = () => fake.requests.filter((r) => r.path === '/vectors/upsert').length;
 const index = (folder: string) => client.request('index', { folder, batchSize: 8, maxPixels: 50_000_000 });
 
@@ -69,13 +77,27 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
     await client.request('configure', config);
     assert.equal(await client.request('storeInfo', {}), null);
     const report = await index(photos);
-    assert.deepEqual([report.added, report.unchanged, report.removed, report.skipped.map((s) => s.path)], [PHOTO_COUNT, 0, 0, ['photos/broken.jpg']]);
+    assert.deepEqual(
+      [report.added, report.unchanged, report.removed, report.skipped.map((s) => s.path)],
+      [PHOTO_COUNT, 0, 0, ['photos/broken.jpg']],
+    );
     const created = fake.indexes.get(INDEX)!;
-    assert.deepEqual([created.dimension, created.metric, created.spec], [64, 'dotproduct', { serverless: { cloud: 'aws', region: 'eu-west-1' } }]);
+    assert.deepEqual(
+      [created.dimension, created.metric, created.spec],
+      [64, 'dotproduct', { serverless: { cloud: 'aws', region: 'eu-west-1' } }],
+    );
     assert.equal(data().size, PHOTO_COUNT);
     const r = data().get('photos/hat/' + path.basename((await listJpegs(path.join(photos, 'hat')))[0]))!;
-    assert.deepEqual(Object.keys(r.metadata!).sort(), ['hash', 'mtimeMs', 'path', 'size'], 'hash, size and mtime travel as metadata');
-    assert.deepEqual(await client.request('storeInfo', {}), { count: PHOTO_COUNT, modelId: 'vector-tune/generated-clip-tiny', dimension: 64 });
+    assert.deepEqual(
+      Object.keys(r.metadata!).sort(),
+      ['hash', 'mtimeMs', 'path', 'size'],
+      'hash, size and mtime travel as metadata',
+    );
+    assert.deepEqual(await client.request('storeInfo', {}), {
+      count: PHOTO_COUNT,
+      modelId: 'vector-tune/generated-clip-tiny',
+      dimension: 64,
+    });
     await assert.rejects(fs.access(path.join(ws, '.vectortune')), 'nothing was written to the embedded store');
   });
 
@@ -97,11 +119,17 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
   let labelsFile: string;
 
   it('runs a round on Pinecone: the batch gets its seen markers', async () => {
-    const head = await client.request('startHead', { name: 'hats', start: { kind: 'prompt', prompt: 'a photo of a hat' }, overwrite: false });
+    const head = await client.request('startHead', {
+      name: 'hats',
+      start: { kind: 'prompt', prompt: 'a photo of a hat' },
+      overwrite: false,
+    });
     labelsFile = head.labelsFile;
     assert.equal(head.storeCount, PHOTO_COUNT);
     const { candidates } = await client.request('nextBatch', { k: 6, strategy: 'top' });
-    const { result, head: after } = await client.request('submit', { verdicts: candidates.map((c, i) => ({ id: c.id, score: i < 2 ? 1 : i < 5 ? -1 : null })) });
+    const { result, head: after } = await client.request('submit', {
+      verdicts: candidates.map((c, i) => ({ id: c.id, score: i < 2 ? 1 : i < 5 ? -1 : null })),
+    });
     assert.deepEqual([result.round, result.labelCount, after.seenCount], [1, 5, 6]);
     assert.deepEqual(seenIn('hats'), candidates.map((c) => c.id).sort());
   });
@@ -113,16 +141,25 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
     const err = await engineFailure(client.request('submit', { verdicts }));
     fake.clearFaults();
     assert.equal(err.userError, true);
-    assert.match(err.message, /^round 2 is not finished: Pinecone failed with HTTP 500 after 3 attempts .*Its 6 score\(s\) are saved in .*labels\.jsonl; submit the batch again to finish the round/);
+    assert.match(
+      err.message,
+      /^round 2 is not finished: Pinecone failed with HTTP 500 after 3 attempts .*Its 6 score\(s\) are saved in .*labels\.jsonl; submit the batch again to finish the round/,
+    );
     const saved = await labelLines(labelsFile);
-    assert.deepEqual(saved.filter((l) => l.round === 2).map((l) => [l.id, l.score]), verdicts.map((v) => [v.id, v.score]), 'the scores are on disk');
+    assert.deepEqual(
+      saved.filter((l) => l.round === 2).map((l) => [l.id, l.score]),
+      verdicts.map((v) => [v.id, v.score]),
+      'the scores are on disk',
+    );
 
     const retried = await client.request('submit', { verdicts });
     assert.deepEqual([retried.result.round, retried.result.labelCount, retried.head.nextRound], [2, 11, 3]);
     assert.ok(retried.result.moved > 0 && Number.isFinite(retried.result.loss));
     assert.deepEqual(await labelLines(labelsFile), saved, 'nothing recorded twice');
     assert.equal(seenIn('hats').length, 12);
-    const weights = JSON.parse(await fs.readFile(path.join(path.dirname(labelsFile), 'classifier.weights.json'), 'utf8'));
+    const weights = JSON.parse(
+      await fs.readFile(path.join(path.dirname(labelsFile), 'classifier.weights.json'), 'utf8'),
+    );
     assert.deepEqual([weights.labels.count, weights.labels.rounds], [11, 2]);
   });
 
@@ -139,8 +176,13 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
     assert.equal(next.head.labelCount, 15);
     assert.ok(next.candidates.every((c) => !verdicts.some((v) => v.id === c.id)));
     assert.equal(next.candidates.length, PHOTO_COUNT - 16);
-    assert.ok(logs.some((l) => /Finished round 3 of head "hats": retrained from 15 labels/.test(l)), logs.slice(-5).join('\n'));
-    const weights = JSON.parse(await fs.readFile(path.join(path.dirname(labelsFile), 'classifier.weights.json'), 'utf8'));
+    assert.ok(
+      logs.some((l) => /Finished round 3 of head "hats": retrained from 15 labels/.test(l)),
+      logs.slice(-5).join('\n'),
+    );
+    const weights = JSON.parse(
+      await fs.readFile(path.join(path.dirname(labelsFile), 'classifier.weights.json'), 'utf8'),
+    );
     assert.deepEqual([weights.labels.count, weights.labels.rounds], [15, 3]);
   });
 
@@ -189,8 +231,14 @@ describe('WorkerClient masks the key too', () => {
     const err = await failure(leaky.request('configure', config));
     assert.match(err.message, /stopped unexpectedly/);
     await leaky.dispose();
-    assert.ok(lines.some((l) => l === 'warn: leaked ***'), lines.join('\n'));
-    assert.ok(lines.some((l) => /The Vector Tune worker failed: Error: crashed holding \*\*\*/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l === 'warn: leaked ***'),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /The Vector Tune worker failed: Error: crashed holding \*\*\*/.test(l)),
+      lines.join('\n'),
+    );
     assert.ok(!lines.some((l) => l.includes(KEY)));
   });
 });

@@ -6,7 +6,11 @@ import { EvaluationResult, REPORT_FORMAT, REPORT_FORMAT_VERSION } from '../../sr
 import { formatDelta } from '../../src/core/eval/report-markdown';
 
 /** A result from a hand-made ranking (ids r0..), with the provenance a real evaluation records. */
-function result(scores: number[], truth: boolean[] | null, over: { sha?: string; data?: string; head?: string } = {}): EvaluationResult {
+function result(
+  scores: number[],
+  truth: boolean[] | null,
+  over: { sha?: string; data?: string; head?: string } = {},
+): EvaluationResult {
   const ranked = scores.map((logit, i) => ({ id: `r${i}`, logit })).sort((a, b) => b.logit - a.logit);
   const s = summariseRanking(ranked, truth ? { of: (r) => truth[Number(r.id.slice(1))] } : null, 5);
   return {
@@ -14,10 +18,24 @@ function result(scores: number[], truth: boolean[] | null, over: { sha?: string;
     version: REPORT_FORMAT_VERSION,
     createdAt: '2025-01-01T00:00:00.000Z',
     tool: { name: 'vector-tune', reportFormatVersion: REPORT_FORMAT_VERSION },
-    head: { name: over.head ?? 'hat', weightsSha256: over.sha ?? 'a'.repeat(64), labelsCount: 10, labelsRounds: 1, weightsUpdatedAt: '2025-01-01T00:00:00.000Z' },
+    head: {
+      name: over.head ?? 'hat',
+      weightsSha256: over.sha ?? 'a'.repeat(64),
+      labelsCount: 10,
+      labelsRounds: 1,
+      weightsUpdatedAt: '2025-01-01T00:00:00.000Z',
+    },
     model: { id: 'm', dimension: 4 },
-    data: { kind: 'folder', folder: over.data ?? 'held-out', description: `images in ${over.data ?? 'held-out'}/`, records: scores.length, skipped: [] },
-    truth: truth ? { kind: 'folders', description: 'sub-folder "hat" of held-out/', positive: 'hat', unanswered: s.unanswered } : null,
+    data: {
+      kind: 'folder',
+      folder: over.data ?? 'held-out',
+      description: `images in ${over.data ?? 'held-out'}/`,
+      records: scores.length,
+      skipped: [],
+    },
+    truth: truth
+      ? { kind: 'folders', description: 'sub-folder "hat" of held-out/', positive: 'hat', unanswered: s.unanswered }
+      : null,
     ...s.figures,
   };
 }
@@ -39,7 +57,18 @@ test('each headline metric is compared with the previous report of the same head
   assert.equal(n.delta, 0);
   assert.deepEqual(
     comparison!.changes.map((c) => c.key),
-    ['averagePrecision', 'rocAuc', 'precision', 'recall', 'f1', 'bestF1', 'bestF1Threshold', 'baseRate', 'n', 'positives'],
+    [
+      'averagePrecision',
+      'rocAuc',
+      'precision',
+      'recall',
+      'f1',
+      'bestF1',
+      'bestF1Threshold',
+      'baseRate',
+      'n',
+      'positives',
+    ],
   );
 
   assert.deepEqual(compareResults(WORSE, null), { comparison: null, note: null });
@@ -50,7 +79,13 @@ test('each headline metric is compared with the previous report of the same head
 });
 
 test('deltas print signed, unchanged as ±0, missing as –', () => {
-  const change = (delta: number | null) => ({ key: 'averagePrecision' as const, label: '', previous: 0, current: 0, delta });
+  const change = (delta: number | null) => ({
+    key: 'averagePrecision' as const,
+    label: '',
+    previous: 0,
+    current: 0,
+    delta,
+  });
   assert.equal(formatDelta({ integer: false }, change(0.01234)), '+0.0123');
   assert.equal(formatDelta({ integer: false }, change(-0.005)), '−0.0050');
   assert.equal(formatDelta({ integer: false }, change(1e-7)), '±0');
@@ -76,11 +111,22 @@ test('gates: minimum AP and ROC-AUC, and the largest allowed AP drop against the
   assert.deepEqual(checkThresholds(GOOD, WORSE, { maxDrop: 0 }), [], 'a rise is no drop');
   assert.deepEqual(checkThresholds(GOOD, GOOD, { maxDrop: 0 }), [], 'the same AP passes a zero tolerance');
   assert.deepEqual(checkThresholds(WORSE, null, { maxDrop: 0 }), [], 'a first report has nothing to drop from');
-  assert.deepEqual(checkThresholds(WORSE, result([4, 3, 2, 1], TRUTH, { data: 'x' }), { maxDrop: 0 }), [], 'other data is not a baseline');
+  assert.deepEqual(
+    checkThresholds(WORSE, result([4, 3, 2, 1], TRUTH, { data: 'x' }), { maxDrop: 0 }),
+    [],
+    'other data is not a baseline',
+  );
 
   // Without truth nothing can be measured, and a gate that cannot measure fails rather than passing silently.
   const blind = result([4, 3, 2, 1], null);
   const failures = checkThresholds(blind, GOOD, { minAp: 0.1, minAuc: 0.1, maxDrop: 0.1 });
-  assert.deepEqual(failures.map((f) => [f.metric, f.value]), [['averagePrecision', null], ['rocAuc', null], ['averagePrecisionDrop', null]]);
+  assert.deepEqual(
+    failures.map((f) => [f.metric, f.value]),
+    [
+      ['averagePrecision', null],
+      ['rocAuc', null],
+      ['averagePrecisionDrop', null],
+    ],
+  );
   assert.match(failures[0].message, /could not be measured \(no truth\)/);
 });

@@ -49,14 +49,18 @@ function checkXml(text: string): Map<string, number> {
 
 /** Every relative link of a Markdown file (Markdown links and images, HTML href and src), decoded. */
 function relativeLinks(markdown: string): string[] {
-  const targets = [...markdown.matchAll(/\]\(([^)\s]+)\)/g), ...markdown.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]);
+  const targets = [...markdown.matchAll(/\]\(([^)\s]+)\)/g), ...markdown.matchAll(/(?:href|src)="([^"]+)"/g)].map(
+    (m) => m[1],
+  );
   return targets.filter((t) => !/^[a-z]+:/i.test(t)).map((t) => decodeURIComponent(t.replace(/&amp;/g, '&')));
 }
 
 async function assertLinksResolve(markdownFile: string): Promise<string[]> {
   const links = relativeLinks(await fs.readFile(markdownFile, 'utf8'));
   for (const link of links) {
-    await fs.access(path.resolve(path.dirname(markdownFile), link)).catch(() => assert.fail(`broken link in the report: ${link}`));
+    await fs
+      .access(path.resolve(path.dirname(markdownFile), link))
+      .catch(() => assert.fail(`broken link in the report: ${link}`));
   }
   return links;
 }
@@ -89,7 +93,14 @@ async function commitHead(headsDir: string, examples: number, b: number): Promis
 async function evaluateOnTestSplit(head: EvaluatedHead, root: string): Promise<EvaluationResult> {
   return evaluateHead({
     head,
-    data: { kind: 'embeddings', npyFile: NPY, csvFile: CSV, idColumn: 'path', where: [{ column: 'split', value: 'test' }], imageFolder: IMAGES },
+    data: {
+      kind: 'embeddings',
+      npyFile: NPY,
+      csvFile: CSV,
+      idColumn: 'path',
+      where: [{ column: 'split', value: 'test' }],
+      imageFolder: IMAGES,
+    },
     root,
     truth: { kind: 'answers', sheet: { file: CSV, idColumn: 'path', labelColumn: 'label', positive: 'hat' } },
     listSize: 6,
@@ -108,7 +119,12 @@ test('a report on real data: four files, every link resolves, well-formed SVGs, 
   assert.equal(written.name, name);
   assert.equal(defaultReportName(result), name);
   const reports = path.join(headsDir, 'hat', 'reports');
-  assert.deepEqual((await fs.readdir(reports)).sort(), [`${name}-pr.svg`, `${name}-scores.svg`, `${name}.json`, `${name}.md`]);
+  assert.deepEqual((await fs.readdir(reports)).sort(), [
+    `${name}-pr.svg`,
+    `${name}-scores.svg`,
+    `${name}.json`,
+    `${name}.md`,
+  ]);
   assert.equal(written.previous, null);
   assert.equal(written.comparison, null);
 
@@ -127,12 +143,19 @@ test('a report on real data: four files, every link resolves, well-formed SVGs, 
   const c = m.atDecision.confusion;
   assert.ok(md.includes(`| **positive** (12) | ${c.tp} (TP) | ${c.fn} (FN) |`));
   assert.ok(md.includes(`![Precision-recall curve](${name}-pr.svg) ![Score histogram](${name}-scores.svg)`));
-  assert.ok(result.falsePositives.length > 0 && result.falseNegatives.length > 0, 'this head makes both kinds of error');
+  assert.ok(
+    result.falsePositives.length > 0 && result.falseNegatives.length > 0,
+    'this head makes both kinds of error',
+  );
 
   // Every thumbnail links the real photo, by a path relative to the report.
   const links = await assertLinksResolve(written.files.markdown);
   const photos = links.filter((l) => l.endsWith('.jpg'));
-  assert.equal(photos.length, 2 * (result.falsePositives.length + result.falseNegatives.length), 'each thumbnail: <a href> and <img src>');
+  assert.equal(
+    photos.length,
+    2 * (result.falsePositives.length + result.falseNegatives.length),
+    'each thumbnail: <a href> and <img src>',
+  );
   assert.ok(photos.every((l) => l.startsWith('../')));
   assert.ok(md.includes(`<img src="${photos[0]}" width="96"`));
 
@@ -173,11 +196,19 @@ test('a second run compares with the report it replaces: delta column in the Mar
   const md = await fs.readFile(written.files.markdown, 'utf8');
   assert.ok(md.includes(`| average precision | ${apAfter.toFixed(4)} | ${signed} |`), md);
   assert.ok(md.includes('| records with an answer | 372 | ±0 |'));
-  assert.match(md, new RegExp(`compared with\\*\\*: the previous report of ${first.createdAt} \\(weights \`${first.head.weightsSha256.slice(0, 12)}\`, 3 labels\\)`));
+  assert.match(
+    md,
+    new RegExp(
+      `compared with\\*\\*: the previous report of ${first.createdAt} \\(weights \`${first.head.weightsSha256.slice(0, 12)}\`, 3 labels\\)`,
+    ),
+  );
   const json = JSON.parse(await fs.readFile(written.files.json, 'utf8'));
   assert.equal(json.comparison.changes[0].key, 'averagePrecision');
   assert.ok(Math.abs(json.comparison.changes[0].delta - delta) < 1e-15);
-  assert.deepEqual((await fs.readdir(path.join(headsDir, 'hat', 'reports'))).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    (await fs.readdir(path.join(headsDir, 'hat', 'reports'))).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 });
 
 test('odd file names link correctly; no truth gives a ranked list and no PR chart; bad names and bad baselines are handled', async (t) => {
@@ -187,7 +218,8 @@ test('odd file names link correctly; no truth gives a ranked list and no PR char
   const photos = (await fs.readdir(sample)).slice(0, 3);
   const names = ['my hat (1).jpg', 'hat #2.jpg', 'a|b.jpg'];
   await fs.mkdir(path.join(ws, 'photos', 'new batch'), { recursive: true });
-  for (let i = 0; i < 3; i++) await fs.copyFile(path.join(sample, photos[i]), path.join(ws, 'photos', 'new batch', names[i]));
+  for (let i = 0; i < 3; i++)
+    await fs.copyFile(path.join(sample, photos[i]), path.join(ws, 'photos', 'new batch', names[i]));
   const ranked = names.map((n, i) => ({ id: `photos/new batch/${n}`, path: `photos/new batch/${n}`, logit: 2 - i }));
   ranked.push({ id: 'gone.jpg', path: 'gone.jpg', logit: -5 });
   const s = summariseRanking(ranked, null, 10);
@@ -196,9 +228,21 @@ test('odd file names link correctly; no truth gives a ranked list and no PR char
     version: REPORT_FORMAT_VERSION,
     createdAt: '2025-01-01T00:00:00.000Z',
     tool: { name: 'vector-tune', reportFormatVersion: REPORT_FORMAT_VERSION },
-    head: { name: 'hat', weightsSha256: 'f'.repeat(64), labelsCount: 1, labelsRounds: 0, weightsUpdatedAt: '2025-01-01T00:00:00.000Z' },
+    head: {
+      name: 'hat',
+      weightsSha256: 'f'.repeat(64),
+      labelsCount: 1,
+      labelsRounds: 0,
+      weightsUpdatedAt: '2025-01-01T00:00:00.000Z',
+    },
     model: { id: 'm', dimension: 2 },
-    data: { kind: 'folder', folder: 'photos', description: 'images in photos/', records: 4, skipped: [{ path: 'photos/broken.jpg', reason: 'not an image' }] },
+    data: {
+      kind: 'folder',
+      folder: 'photos',
+      description: 'images in photos/',
+      records: 4,
+      skipped: [{ path: 'photos/broken.jpg', reason: 'not an image' }],
+    },
     truth: null,
     ...s.figures,
   };
@@ -209,7 +253,11 @@ test('odd file names link correctly; no truth gives a ranked list and no PR char
   assert.equal(written.name, 'eval-photos');
   assert.equal(written.files.prSvg, null);
   assert.match(written.comparisonNote!, /not valid JSON/);
-  assert.deepEqual((await fs.readdir(path.join(headDir, 'reports'))).sort(), ['eval-photos-scores.svg', 'eval-photos.json', 'eval-photos.md']);
+  assert.deepEqual((await fs.readdir(path.join(headDir, 'reports'))).sort(), [
+    'eval-photos-scores.svg',
+    'eval-photos.json',
+    'eval-photos.md',
+  ]);
 
   const md = await fs.readFile(written.files.markdown, 'utf8');
   assert.doesNotMatch(md, /Precision-recall/);
@@ -220,7 +268,11 @@ test('odd file names link correctly; no truth gives a ranked list and no PR char
   const rows = md.split('\n').filter((l) => l.startsWith('| ') && l.includes('.jpg'));
   assert.equal(rows.length, 4);
   for (const row of rows) assert.equal(row.replace(/\\\|/g, '').split('|').length, 5, `three cells: ${row}`);
-  assert.match(md, /\n\|\s+\| `gone\.jpg` \| -5\.0000 \|\n/, 'a missing image gets no thumbnail rather than a broken one');
+  assert.match(
+    md,
+    /\n\|\s+\| `gone\.jpg` \| -5\.0000 \|\n/,
+    'a missing image gets no thumbnail rather than a broken one',
+  );
   assert.match(md, /## Skipped files\n\n- `photos\/broken.jpg`: not an image/);
   checkXml(await fs.readFile(written.files.scoresSvg, 'utf8'));
   assert.match(await fs.readFile(written.files.scoresSvg, 'utf8'), /all records \(4, no truth\)/);

@@ -16,7 +16,11 @@ async function setup(t: Parameters<typeof tempDir>[0]) {
   const dir = await tempDir(t);
   const store = await EmbeddedStore.openOrCreate(path.join(dir, 'store'), { modelId: 'm', dimension: D });
   const data = randomUnitVectors(400, D, 21);
-  const recs = Array.from({ length: 400 }, (_, i) => ({ id: `img/${i}.jpg`, path: `img/${i}.jpg`, vector: data.slice(i * D, (i + 1) * D) }));
+  const recs = Array.from({ length: 400 }, (_, i) => ({
+    id: `img/${i}.jpg`,
+    path: `img/${i}.jpg`,
+    vector: data.slice(i * D, (i + 1) * D),
+  }));
   await store.upsert(recs);
   const positive = new Set(recs.filter((r) => r.vector[0] > 0.3).map((r) => r.id));
   const oracle = (ids: string[]): Verdict[] => ids.map((id) => ({ id, score: positive.has(id) ? 1 : -1 }));
@@ -26,7 +30,12 @@ async function setup(t: Parameters<typeof tempDir>[0]) {
 test('a head started from examples labels them (round 0), hides them, and tunes round by round', async (t) => {
   const { store, headsDir, positive, oracle } = await setup(t);
   const examples = [...positive].slice(0, 3);
-  const session = await TuningSession.create({ headsDir, name: 'pos', store, start: { kind: 'examples', ids: examples } });
+  const session = await TuningSession.create({
+    headsDir,
+    name: 'pos',
+    store,
+    start: { kind: 'examples', ids: examples },
+  });
   assert.equal(session.labelCount, 3);
   assert.equal(await store.seenCount('pos'), 3);
   const shown = new Set<string>();
@@ -57,10 +66,18 @@ test('a head started from examples labels them (round 0), hides them, and tunes 
 
 test('the head is rebuilt exactly from its start and labels', async (t) => {
   const { store, headsDir, positive, oracle } = await setup(t);
-  const session = await TuningSession.create({ headsDir, name: 'h', store, start: { kind: 'examples', ids: [...positive].slice(0, 2) } });
+  const session = await TuningSession.create({
+    headsDir,
+    name: 'h',
+    store,
+    start: { kind: 'examples', ids: [...positive].slice(0, 2) },
+  });
   for (const strategy of ['top', 'boundary', 'mixed'] as const) {
     const batch = await session.nextBatch(8, strategy);
-    await session.submit([...oracle(batch.slice(0, 6).map((c) => c.id)), ...batch.slice(6).map((c) => ({ id: c.id, score: null }))]);
+    await session.submit([
+      ...oracle(batch.slice(0, 6).map((c) => c.id)),
+      ...batch.slice(6).map((c) => ({ id: c.id, score: null })),
+    ]);
   }
   const live = Array.from(session.head.w);
   const liveB = session.head.b;
@@ -73,7 +90,12 @@ test('the head is rebuilt exactly from its start and labels', async (t) => {
 
 test('a crash after the labels were written but before the weights were is repaired on open', async (t) => {
   const { dir, store, headsDir, positive, oracle } = await setup(t);
-  const session = await TuningSession.create({ headsDir, name: 'h', store, start: { kind: 'examples', ids: [...positive].slice(0, 2) } });
+  const session = await TuningSession.create({
+    headsDir,
+    name: 'h',
+    store,
+    start: { kind: 'examples', ids: [...positive].slice(0, 2) },
+  });
   await session.submit(oracle((await session.nextBatch(10, 'top')).map((c) => c.id)));
   const weightsBefore = await fs.readFile(session.paths.weights);
   const seenBefore = await fs.readFile(path.join(store.dir, 'seen', 'h.txt'));
@@ -98,9 +120,17 @@ test('a crash after the labels were written but before the weights were is repai
 
 test('reset seen shows skipped records again but never labelled ones', async (t) => {
   const { store, headsDir, positive, oracle } = await setup(t);
-  const session = await TuningSession.create({ headsDir, name: 'h', store, start: { kind: 'examples', ids: [...positive].slice(0, 1) } });
+  const session = await TuningSession.create({
+    headsDir,
+    name: 'h',
+    store,
+    start: { kind: 'examples', ids: [...positive].slice(0, 1) },
+  });
   const batch = await session.nextBatch(6, 'top');
-  await session.submit([...oracle(batch.slice(0, 3).map((c) => c.id)), ...batch.slice(3).map((c) => ({ id: c.id, score: null }))]);
+  await session.submit([
+    ...oracle(batch.slice(0, 3).map((c) => c.id)),
+    ...batch.slice(3).map((c) => ({ id: c.id, score: null })),
+  ]);
   assert.equal(await store.seenCount('h'), 7);
   await session.resetSeen();
   assert.equal(await store.seenCount('h'), 4);
@@ -113,25 +143,46 @@ test('bad starts and bad submissions are refused clearly', async (t) => {
     /1 example id\(s\) are not in the store: "nope.jpg"/,
   );
   await assert.rejects(
-    TuningSession.create({ headsDir, name: 'x', store, start: { kind: 'prompt', prompt: 'p', vector: new Float32Array(5) } }),
+    TuningSession.create({
+      headsDir,
+      name: 'x',
+      store,
+      start: { kind: 'prompt', prompt: 'p', vector: new Float32Array(5) },
+    }),
     /5 dimensions; the store holds 16-d/,
   );
-  await assert.rejects(TuningSession.create({ headsDir, name: '../escape', store, start: { kind: 'examples', ids: ['img/1.jpg'] } }), /not a valid head name/);
+  await assert.rejects(
+    TuningSession.create({ headsDir, name: '../escape', store, start: { kind: 'examples', ids: ['img/1.jpg'] } }),
+    /not a valid head name/,
+  );
   const s = await TuningSession.create({ headsDir, name: 'x', store, start: { kind: 'examples', ids: ['img/1.jpg'] } });
-  await assert.rejects(TuningSession.create({ headsDir, name: 'x', store, start: { kind: 'examples', ids: ['img/1.jpg'] } }), /already exists/);
+  await assert.rejects(
+    TuningSession.create({ headsDir, name: 'x', store, start: { kind: 'examples', ids: ['img/1.jpg'] } }),
+    /already exists/,
+  );
   await assert.rejects(s.submit([{ id: 'ghost', score: 1 }]), /not in the store: "ghost"/);
   await assert.rejects(s.submit([{ id: 'img/2.jpg', score: 2 }]), /from -1 to \+1/);
   assert.equal((await readLabels(s.paths.labels)).labels.length, 1, 'a refused submission writes nothing');
 
-  const other = await EmbeddedStore.openOrCreate(path.join(path.dirname(headsDir), 'other'), { modelId: 'other', dimension: D });
-  await assert.rejects(TuningSession.create({ headsDir, name: 'y', store: other, start: { kind: 'weights', file: s.paths.weights } }), /trained on 16-d embeddings of "m"/);
+  const other = await EmbeddedStore.openOrCreate(path.join(path.dirname(headsDir), 'other'), {
+    modelId: 'other',
+    dimension: D,
+  });
+  await assert.rejects(
+    TuningSession.create({ headsDir, name: 'y', store: other, start: { kind: 'weights', file: s.paths.weights } }),
+    /trained on 16-d embeddings of "m"/,
+  );
   await assert.rejects(TuningSession.open(s.paths.dir, other), /trained on 16-d embeddings of "m"/);
 });
 
 test('each round trains on every label up to it, the latest score per record winning', async () => {
   const { examplesUpTo } = await import('../../src/core/tune/replay');
   const x = (v: number) => new Float32Array([v]);
-  const vectors = new Map([['a', x(1)], ['b', x(2)], ['c', x(3)]]);
+  const vectors = new Map([
+    ['a', x(1)],
+    ['b', x(2)],
+    ['c', x(3)],
+  ]);
   const labels = [
     { id: 'a', score: 1, round: 0, time: '' },
     { id: 'b', score: -1, round: 1, time: '' },
@@ -140,14 +191,33 @@ test('each round trains on every label up to it, the latest score per record win
     { id: 'gone', score: 1, round: 1, time: '' },
   ];
   const at = (round: number) => examplesUpTo(labels, round, vectors).map((e) => [e.x[0], e.target]);
-  assert.deepEqual(at(1), [[1, 1], [2, 0]]);
-  assert.deepEqual(at(2), [[1, 0], [2, 0]], 're-scored in round 2: the new score replaces the old');
-  assert.deepEqual(at(3), [[1, 0], [2, 0], [3, 0.5]]);
+  assert.deepEqual(at(1), [
+    [1, 1],
+    [2, 0],
+  ]);
+  assert.deepEqual(
+    at(2),
+    [
+      [1, 0],
+      [2, 0],
+    ],
+    're-scored in round 2: the new score replaces the old',
+  );
+  assert.deepEqual(at(3), [
+    [1, 0],
+    [2, 0],
+    [3, 0.5],
+  ]);
 });
 
 test('a batch with every image skipped trains nothing, and labels are never deleted without overwrite', async (t) => {
   const { store, headsDir, positive, oracle } = await setup(t);
-  const session = await TuningSession.create({ headsDir, name: 'h', store, start: { kind: 'examples', ids: [...positive].slice(0, 2) } });
+  const session = await TuningSession.create({
+    headsDir,
+    name: 'h',
+    store,
+    start: { kind: 'examples', ids: [...positive].slice(0, 2) },
+  });
   await session.submit(oracle((await session.nextBatch(5, 'top')).map((c) => c.id)));
   const w = Array.from(session.head.w);
   const skipped = await session.nextBatch(5, 'top');

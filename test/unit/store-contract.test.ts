@@ -40,13 +40,20 @@ function storeContract(name: string, make: Factory): void {
           for (const k of [1, 10, 50]) {
             const got = await store.query(w, { k, ranking, unseenBy: 'h' });
             const want = bruteForce(all, w, k, ranking, seen);
-            assert.deepEqual(got.map((c) => c.id), want.map((c) => c.id), `q=${q} ${ranking.kind} k=${k}`);
+            assert.deepEqual(
+              got.map((c) => c.id),
+              want.map((c) => c.id),
+              `q=${q} ${ranking.kind} k=${k}`,
+            );
             got.forEach((c, i) => assert.ok(Math.abs(c.dot - want[i].dot) < 1e-5, `dot of ${c.id}`));
             assert.equal(got[0].path, `img/${got[0].id}.jpg`);
           }
         }
         const unfiltered = await store.query(w, { k: 10, ranking: { kind: 'top' } });
-        assert.deepEqual(unfiltered.map((c) => c.id), bruteForce(all, w, 10, { kind: 'top' }, new Set()).map((c) => c.id));
+        assert.deepEqual(
+          unfiltered.map((c) => c.id),
+          bruteForce(all, w, 10, { kind: 'top' }, new Set()).map((c) => c.id),
+        );
       }
       assert.deepEqual(await store.query(randomUnitVectors(1, D, 9), { k: 0, ranking: { kind: 'top' } }), []);
       await assert.rejects(store.query(new Float32Array(3), { k: 1, ranking: { kind: 'top' } }), /3 dimensions/);
@@ -65,7 +72,8 @@ function storeContract(name: string, make: Factory): void {
       assert.equal(await store.seenCount('odd head/name'), 1);
       assert.equal(await store.seenCount('never'), 0);
       const w = all[3].vector;
-      const ids = async (head?: string) => (await store.query(w, { k: 40, ranking: { kind: 'top' }, unseenBy: head })).map((c) => c.id).sort();
+      const ids = async (head?: string) =>
+        (await store.query(w, { k: 40, ranking: { kind: 'top' }, unseenBy: head })).map((c) => c.id).sort();
       assert.equal((await ids('a')).length, 37);
       assert.ok(!(await ids('a')).includes('r3') && !(await ids('b')).includes('r3'));
       assert.ok((await ids('odd head/name')).includes('r3'));
@@ -84,7 +92,10 @@ function storeContract(name: string, make: Factory): void {
       const store = await make(t);
       const all = records(230, 3);
       await store.upsert(all);
-      await store.markSeen('h', all.map((r) => r.id));
+      await store.markSeen(
+        'h',
+        all.map((r) => r.id),
+      );
       await store.markSeen('other', ['r0', 'r229']);
       assert.equal(await store.seenCount('h'), 230);
       assert.deepEqual(await store.query(all[0].vector, { k: 5, ranking: { kind: 'top' }, unseenBy: 'h' }), []);
@@ -103,7 +114,10 @@ function storeContract(name: string, make: Factory): void {
       assert.equal(await store.count(), 120);
       assert.deepEqual((await collect(store.ids())).sort(), all.map((r) => r.id).sort());
       const got = await store.fetch(['r7', 'missing', 'r3']);
-      assert.deepEqual(got.map((r) => r.id), ['r7', 'r3']);
+      assert.deepEqual(
+        got.map((r) => r.id),
+        ['r7', 'r3'],
+      );
       assert.deepEqual(Array.from(got[0].vector), Array.from(all[7].vector));
       assert.equal(got[0].path, 'img/r7.jpg');
       assert.equal(got[0].hash, 'h7');
@@ -122,7 +136,9 @@ function storeContract(name: string, make: Factory): void {
   });
 }
 
-storeContract('embedded', async (t) => EmbeddedStore.openOrCreate(await tempDir(t), { modelId: 'test-model', dimension: D }));
+storeContract('embedded', async (t) =>
+  EmbeddedStore.openOrCreate(await tempDir(t), { modelId: 'test-model', dimension: D }),
+);
 
 let fake: FakePinecone;
 let serial = 0;
@@ -147,4 +163,7 @@ function pinecone(extra: Partial<PineconeStoreOptions>): Factory {
 
 storeContract('pinecone (fake server)', pinecone({}));
 // Small pages and batches and a small boundary pool: pagination, batching and the boundary scan fallback.
-storeContract('pinecone (fake server, 7-id pages, 30-record batches, boundary pool 20)', pinecone({ listPageSize: 7, maxBatchRecords: 30, boundaryPool: 20 }));
+storeContract(
+  'pinecone (fake server, 7-id pages, 30-record batches, boundary pool 20)',
+  pinecone({ listPageSize: 7, maxBatchRecords: 30, boundaryPool: 20 }),
+);

@@ -12,7 +12,10 @@ const identity = { modelId: 'test/lock', dimension: 8 };
 const HOLDER = path.join(REPO_ROOT, 'test/helpers/hold-store.ts');
 
 function holdStore(dir: string, append = 0): Promise<{ child: ChildProcess; pid: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, dir, ...(append ? [String(append)] : [])], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, dir, ...(append ? [String(append)] : [])], {
+    cwd: REPO_ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -26,7 +29,9 @@ function holdStore(dir: string, append = 0): Promise<{ child: ChildProcess; pid:
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  return new Promise((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
 }
 
 test('a second process cannot open a store for writing while another has it; reading still works', async (t) => {
@@ -39,7 +44,10 @@ test('a second process cannot open a store for writing while another has it; rea
   const holder = await holdStore(dir, 5);
   try {
     await assert.rejects(EmbeddedStore.open(dir), (err: Error) => {
-      assert.match(err.message, new RegExp(`open for writing in another Vector Tune process \\(hold-store.ts, pid ${holder.pid}, since `));
+      assert.match(
+        err.message,
+        new RegExp(`open for writing in another Vector Tune process \\(hold-store.ts, pid ${holder.pid}, since `),
+      );
       assert.match(err.message, /writer\.lock/);
       assert.match(err.message, /Close the other VS Code window/);
       return true;
@@ -66,7 +74,11 @@ test('a holder killed with SIGKILL leaves a stale lock that the next writer take
   const holder = await holdStore(dir);
   holder.child.kill('SIGKILL');
   await exited(holder.child);
-  assert.equal(JSON.parse(fs.readFileSync(EmbeddedStore.lockPath(dir), 'utf8')).pid, holder.pid, 'the killed holder left its lock');
+  assert.equal(
+    JSON.parse(fs.readFileSync(EmbeddedStore.lockPath(dir), 'utf8')).pid,
+    holder.pid,
+    'the killed holder left its lock',
+  );
   const store = await EmbeddedStore.open(dir);
   assert.equal(JSON.parse(fs.readFileSync(EmbeddedStore.lockPath(dir), 'utf8')).pid, process.pid);
   await store.close();
@@ -81,6 +93,12 @@ test('inside one process the lock is shared and goes with the last close; a lock
   await b.close();
   assert.equal(fs.existsSync(EmbeddedStore.lockPath(dir)), false);
 
-  fs.writeFileSync(EmbeddedStore.lockPath(dir), JSON.stringify({ pid: 1, hostname: 'build-server-7', since: '2026-01-01T00:00:00Z', purpose: 'cli.js' }));
-  await assert.rejects(EmbeddedStore.open(dir), /another Vector Tune process \(cli\.js, pid 1 on build-server-7, .*delete this lock file/s);
+  fs.writeFileSync(
+    EmbeddedStore.lockPath(dir),
+    JSON.stringify({ pid: 1, hostname: 'build-server-7', since: '2026-01-01T00:00:00Z', purpose: 'cli.js' }),
+  );
+  await assert.rejects(
+    EmbeddedStore.open(dir),
+    /another Vector Tune process \(cli\.js, pid 1 on build-server-7, .*delete this lock file/s,
+  );
 });

@@ -4,15 +4,38 @@ import fc from 'fast-check';
 import { LIMITS, parseWebviewMessage, ProtocolError } from '../../src/protocol/webview-protocol';
 
 test('valid panel messages parse to exactly what was sent', () => {
-  const submit = { kind: 'request', id: 7, method: 'submit', params: { batchId: 'b1', scores: [{ id: 'a.jpg', score: 1 }, { id: 'b.jpg', score: null }, { id: 'c.jpg', score: -0.5 }] } };
+  const submit = {
+    kind: 'request',
+    id: 7,
+    method: 'submit',
+    params: {
+      batchId: 'b1',
+      scores: [
+        { id: 'a.jpg', score: 1 },
+        { id: 'b.jpg', score: null },
+        { id: 'c.jpg', score: -0.5 },
+      ],
+    },
+  };
   assert.deepEqual(parseWebviewMessage(submit), submit);
   assert.deepEqual(parseWebviewMessage({ kind: 'notify', method: 'ready' }), { kind: 'notify', method: 'ready' });
-  assert.deepEqual(parseWebviewMessage({ kind: 'notify', method: 'draft', batchId: 'b1', scores: { 'a.jpg': 0.5, 'b.jpg': null } }), {
-    kind: 'notify', method: 'draft', batchId: 'b1', scores: { 'a.jpg': 0.5, 'b.jpg': null },
-  });
-  assert.deepEqual(parseWebviewMessage({ kind: 'notify', method: 'runAction', action: 'resetSeen', extra: 'dropped' }), {
-    kind: 'notify', method: 'runAction', action: 'resetSeen',
-  });
+  assert.deepEqual(
+    parseWebviewMessage({ kind: 'notify', method: 'draft', batchId: 'b1', scores: { 'a.jpg': 0.5, 'b.jpg': null } }),
+    {
+      kind: 'notify',
+      method: 'draft',
+      batchId: 'b1',
+      scores: { 'a.jpg': 0.5, 'b.jpg': null },
+    },
+  );
+  assert.deepEqual(
+    parseWebviewMessage({ kind: 'notify', method: 'runAction', action: 'resetSeen', extra: 'dropped' }),
+    {
+      kind: 'notify',
+      method: 'runAction',
+      action: 'resetSeen',
+    },
+  );
 });
 
 test('malformed and hostile panel messages are rejected with a reason', () => {
@@ -23,11 +46,31 @@ test('malformed and hostile panel messages are rejected with a reason', () => {
     [{ kind: 'exec', command: 'rm -rf /' }, /kind must be/],
     [{ kind: 'request', id: 1, method: 'eval', params: {} }, /unknown request method/],
     [{ kind: 'request', id: 'x', method: 'submit', params: {} }, /request id/],
-    [{ kind: 'request', id: 1, method: 'submit', params: { batchId: 'b', scores: [{ id: 'a', score: 2 }] } }, /from -1 to \+1/],
-    [{ kind: 'request', id: 1, method: 'submit', params: { batchId: 'b', scores: [{ id: 'a', score: Number.NaN }] } }, /from -1 to \+1/],
-    [{ kind: 'request', id: 1, method: 'submit', params: { batchId: 'b', scores: [{ id: 'a', score: '1' }] } }, /from -1 to \+1/],
-    [{ kind: 'request', id: 1, method: 'submit', params: { batchId: 'b', scores: [{ id: '', score: 1 }] } }, /id must be/],
-    [{ kind: 'request', id: 1, method: 'submit', params: { batchId: 'b', scores: Array(LIMITS.maxScores + 1).fill({ id: 'a', score: 0 }) } }, /at most 1000/],
+    [
+      { kind: 'request', id: 1, method: 'submit', params: { batchId: 'b', scores: [{ id: 'a', score: 2 }] } },
+      /from -1 to \+1/,
+    ],
+    [
+      { kind: 'request', id: 1, method: 'submit', params: { batchId: 'b', scores: [{ id: 'a', score: Number.NaN }] } },
+      /from -1 to \+1/,
+    ],
+    [
+      { kind: 'request', id: 1, method: 'submit', params: { batchId: 'b', scores: [{ id: 'a', score: '1' }] } },
+      /from -1 to \+1/,
+    ],
+    [
+      { kind: 'request', id: 1, method: 'submit', params: { batchId: 'b', scores: [{ id: '', score: 1 }] } },
+      /id must be/,
+    ],
+    [
+      {
+        kind: 'request',
+        id: 1,
+        method: 'submit',
+        params: { batchId: 'b', scores: Array(LIMITS.maxScores + 1).fill({ id: 'a', score: 0 }) },
+      },
+      /at most 1000/,
+    ],
     [{ kind: 'request', id: 1, method: 'submit', params: { batchId: 'x'.repeat(500), scores: [] } }, /batchId/],
     [{ kind: 'notify', method: 'openImage', id: 'x'.repeat(LIMITS.maxIdLength + 1) }, /id must be/],
     [{ kind: 'notify', method: 'runAction', action: 'workbench.action.terminal.new' }, /unknown panel action/],
@@ -35,7 +78,11 @@ test('malformed and hostile panel messages are rejected with a reason', () => {
     [{ kind: 'notify', method: '__proto__' }, /unknown notification/],
   ];
   for (const [message, reason] of hostile) {
-    assert.throws(() => parseWebviewMessage(message), (err: Error) => err instanceof ProtocolError && reason.test(err.message), JSON.stringify(message)?.slice(0, 80));
+    assert.throws(
+      () => parseWebviewMessage(message),
+      (err: Error) => err instanceof ProtocolError && reason.test(err.message),
+      JSON.stringify(message)?.slice(0, 80),
+    );
   }
 });
 

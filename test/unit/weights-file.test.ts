@@ -60,14 +60,25 @@ test('malformed weights files are refused with the file and the problem named', 
 test('a head from another model or dimension is refused for a store', () => {
   const w = sample();
   assert.doesNotThrow(() => checkWeightsMatchStore(w, { modelId: 'm', dimension: 3 }, 'f'));
-  assert.throws(() => checkWeightsMatchStore(w, { modelId: 'clip', dimension: 3 }, 'f'), /trained on 3-d embeddings of "m".*"clip"/);
+  assert.throws(
+    () => checkWeightsMatchStore(w, { modelId: 'clip', dimension: 3 }, 'f'),
+    /trained on 3-d embeddings of "m".*"clip"/,
+  );
   assert.throws(() => checkWeightsMatchStore(w, { modelId: 'm', dimension: 4 }, 'f'), VectorTuneError);
 });
 
 test('a head trained on centred vectors is refused for an uncentred store, and the reverse', () => {
   const centred = sample();
-  assert.throws(() => checkWeightsMatchStore(centred, { modelId: 'm', dimension: 3, centringMean: null }, 'f'), /mean-centred vectors, but the store's vectors are not centred/);
+  assert.throws(
+    () => checkWeightsMatchStore(centred, { modelId: 'm', dimension: 3, centringMean: null }, 'f'),
+    /mean-centred vectors, but the store's vectors are not centred/,
+  );
   const plain = { ...sample(), preprocessing: { centre: null, normalise: 'l2' as const } };
-  assert.throws(() => checkWeightsMatchStore(plain, { modelId: 'm', dimension: 3, centringMean: new Float32Array(3) }, 'f'), /uncentred vectors/);
-  assert.doesNotThrow(() => checkWeightsMatchStore(centred, { modelId: 'm', dimension: 3, centringMean: new Float32Array(3) }, 'f'));
+  assert.throws(
+    () => checkWeightsMatchStore(plain, { modelId: 'm', dimension: 3, centringMean: new Float32Array(3) }, 'f'),
+    /uncentred vectors/,
+  );
+  assert.doesNotThrow(() =>
+    checkWeightsMatchStore(centred, { modelId: 'm', dimension: 3, centringMean: new Float32Array(3) }, 'f'),
+  );
 });

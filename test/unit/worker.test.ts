@@ -35,13 +35,20 @@ before(async () => {
 
 after(() => session?.close());
 
-async function readLabelLines(labelsFile: string): Promise<{ id: string; path?: string; score: number; round: number }[]> {
+async function readLabelLines(
+  labelsFile: string,
+): Promise<{ id: string; path?: string; score: number; round: number }[]> {
   const text = await fs.readFile(labelsFile, 'utf8');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
-const index = (folder: string, options: { batchSize?: number; signal?: AbortSignal; onProgress?: (p: WorkerProgress) => void } = {}) =>
-  client.request('index', { folder, batchSize: options.batchSize ?? 4, maxPixels: 50_000_000 }, options);
+const index = (
+  folder: string,
+  options: { batchSize?: number; signal?: AbortSignal; onProgress?: (p: WorkerProgress) => void } = {},
+) => client.request('index', { folder, batchSize: options.batchSize ?? 4, maxPixels: 50_000_000 }, options);
 
 describe('the engine worker, through WorkerClient', () => {
   it('is configured, and has no store before anything is indexed', async () => {
@@ -61,7 +68,9 @@ describe('the engine worker, through WorkerClient', () => {
     assert.ok(noHead instanceof EngineError && noHead.userError);
     assert.match(noHead.message, /No head is open\. Start a head first: Vector Tune: New Head from Prompt\.\.\./);
 
-    const noStore = await failure(client.request('startHead', { name: 'early', start: { kind: 'prompt', prompt: 'a hat' }, overwrite: false }));
+    const noStore = await failure(
+      client.request('startHead', { name: 'early', start: { kind: 'prompt', prompt: 'a hat' }, overwrite: false }),
+    );
     assert.ok(noStore instanceof EngineError && noStore.userError);
     assert.match(noStore.message, /no Vector Tune store here/);
   });
@@ -87,12 +96,19 @@ describe('the engine worker, through WorkerClient', () => {
     firstRun = await running;
     assert.equal(firstRun.cancelled, true, 'the report says the run was cancelled');
     assert.ok(firstRun.added > 0 && firstRun.added < PHOTO_COUNT, `added ${firstRun.added}: some but not all photos`);
-    assert.ok(progress.some((p) => p.total === 0 && /Loading the embedding model/.test(p.message)), 'the model load is announced');
+    assert.ok(
+      progress.some((p) => p.total === 0 && /Loading the embedding model/.test(p.message)),
+      'the model load is announced',
+    );
     const queuedError = await queued;
     assert.equal(queuedError.name, 'AbortError');
 
     const info = await client.request('storeInfo', {});
-    assert.deepEqual(info, { count: firstRun.added, modelId: GENERATED_MODEL_ID, dimension: 64 }, 'what was embedded is committed');
+    assert.deepEqual(
+      info,
+      { count: firstRun.added, modelId: GENERATED_MODEL_ID, dimension: 64 },
+      'what was embedded is committed',
+    );
   });
 
   it('resumes: indexing again embeds the rest, reports progress and the broken file, and storeInfo counts 48', async () => {
@@ -104,7 +120,8 @@ describe('the engine worker, through WorkerClient', () => {
       onProgress: (p) => {
         progress.push(p);
         // storeInfo does not wait for the index run: it answers from the committed manifest.
-        if (p.done > 0 && !infoDuringIndex) infoDuringIndex = client.request('storeInfo', {}).then((info) => (assert.equal(finished, false), info));
+        if (p.done > 0 && !infoDuringIndex)
+          infoDuringIndex = client.request('storeInfo', {}).then((info) => (assert.equal(finished, false), info));
       },
     });
     const report = await run.finally(() => (finished = true));
@@ -112,7 +129,10 @@ describe('the engine worker, through WorkerClient', () => {
     assert.equal(report.cancelled, false);
     assert.equal(report.added, PHOTO_COUNT - firstRun.added, 'only the photos the cancelled run did not reach');
     assert.equal(report.unchanged, firstRun.added);
-    assert.deepEqual(report.skipped.map((s) => s.path), ['photos/broken.jpg']);
+    assert.deepEqual(
+      report.skipped.map((s) => s.path),
+      ['photos/broken.jpg'],
+    );
     assert.match(report.skipped[0].reason, /truncated or corrupt image/);
 
     const counted = progress.filter((p) => p.total > 0);
@@ -125,14 +145,22 @@ describe('the engine worker, through WorkerClient', () => {
 
     const during = await infoDuringIndex;
     assert.ok(during && during.count >= firstRun.added && during.count <= PHOTO_COUNT);
-    assert.deepEqual(await client.request('storeInfo', {}), { count: PHOTO_COUNT, modelId: GENERATED_MODEL_ID, dimension: 64 });
+    assert.deepEqual(await client.request('storeInfo', {}), {
+      count: PHOTO_COUNT,
+      modelId: GENERATED_MODEL_ID,
+      dimension: 64,
+    });
     assert.deepEqual(await client.request('loadModel', {}), { modelId: GENERATED_MODEL_ID, dimension: 64 });
   });
 
   let hatsLabels: string;
 
   it('starts a head from a prompt; nextBatch returns k candidates with paths, best first', async () => {
-    const head = await client.request('startHead', { name: 'hats', start: { kind: 'prompt', prompt: 'a photo of a hat' }, overwrite: false });
+    const head = await client.request('startHead', {
+      name: 'hats',
+      start: { kind: 'prompt', prompt: 'a photo of a hat' },
+      overwrite: false,
+    });
     assert.deepEqual(
       { ...head, weightsFile: path.relative(ws, head.weightsFile), labelsFile: path.relative(ws, head.labelsFile) },
       {
@@ -166,7 +194,10 @@ describe('the engine worker, through WorkerClient', () => {
     const scores = [1, -1, 0.5, -0.5, null, null];
     const verdicts = candidates.map((c, i) => ({ id: c.id, score: scores[i] }));
     const { head, result } = await client.request('submit', { verdicts });
-    assert.deepEqual([result.round, result.labelCount, head.labelCount, head.nextRound, head.seenCount], [1, 4, 4, 2, 6]);
+    assert.deepEqual(
+      [result.round, result.labelCount, head.labelCount, head.nextRound, head.seenCount],
+      [1, 4, 4, 2, 6],
+    );
     assert.ok(Number.isFinite(result.loss) && result.moved > 0, 'the head was trained');
 
     const labels = await readLabelLines(hatsLabels);
@@ -177,7 +208,10 @@ describe('the engine worker, through WorkerClient', () => {
     const next = await client.request('nextBatch', { k: PHOTO_COUNT, strategy: 'mixed' });
     assert.equal(next.candidates.length, PHOTO_COUNT - 6);
     const shown = new Set(candidates.map((c) => c.id));
-    assert.ok(next.candidates.every((c) => !shown.has(c.id)), 'labelled and skipped records are not shown again');
+    assert.ok(
+      next.candidates.every((c) => !shown.has(c.id)),
+      'labelled and skipped records are not shown again',
+    );
   });
 
   it('resetSeen shows skipped records again; labelled ones stay hidden', async () => {
@@ -210,40 +244,65 @@ describe('the engine worker, through WorkerClient', () => {
 
   it('starts a head from example images: they are its first positives and are never shown', async () => {
     const hats = (await listJpegs(path.join(photos, 'hat'))).slice(0, 2).map((f) => recordId(ws, f));
-    const head = await client.request('startHead', { name: 'hat-examples', start: { kind: 'examples', ids: hats }, overwrite: false });
+    const head = await client.request('startHead', {
+      name: 'hat-examples',
+      start: { kind: 'examples', ids: hats },
+      overwrite: false,
+    });
     examplesHeadDir = path.dirname(head.weightsFile);
     assert.deepEqual([head.name, head.labelCount, head.seenCount, head.nextRound], ['hat-examples', 2, 2, 1]);
     const labels = await readLabelLines(head.labelsFile);
-    assert.deepEqual(labels.map((l) => [l.id, l.score, l.round]), hats.map((id) => [id, 1, 0]));
+    assert.deepEqual(
+      labels.map((l) => [l.id, l.score, l.round]),
+      hats.map((id) => [id, 1, 0]),
+    );
     const { candidates } = await client.request('nextBatch', { k: PHOTO_COUNT, strategy: 'top' });
     assert.equal(candidates.length, PHOTO_COUNT - 2);
     assert.ok(candidates.every((c) => !hats.includes(c.id)));
 
-    const again = await failure(client.request('startHead', { name: 'hat-examples', start: { kind: 'examples', ids: hats }, overwrite: false }));
+    const again = await failure(
+      client.request('startHead', { name: 'hat-examples', start: { kind: 'examples', ids: hats }, overwrite: false }),
+    );
     assert.ok(again instanceof EngineError && again.userError);
     assert.match(again.message, /a head named "hat-examples" already exists/);
 
     // Scores meant for the previous head ("hats") arrive after this one opened: refused, nothing written.
     const hatsDir = path.join(path.dirname(examplesHeadDir), 'hats');
     const before = await readLabelLines(head.labelsFile);
-    const stale = await failure(client.request('submit', { headDir: hatsDir, verdicts: [{ id: candidates[0].id, score: 1 }] }));
+    const stale = await failure(
+      client.request('submit', { headDir: hatsDir, verdicts: [{ id: candidates[0].id, score: 1 }] }),
+    );
     assert.ok(stale instanceof EngineError && stale.userError);
-    assert.match(stale.message, /these scores are for the head in .*hats, but the open head is now "hat-examples"; nothing was written/);
+    assert.match(
+      stale.message,
+      /these scores are for the head in .*hats, but the open head is now "hat-examples"; nothing was written/,
+    );
     assert.deepEqual(await readLabelLines(head.labelsFile), before);
-    assert.equal((await client.request('nextBatch', { headDir: examplesHeadDir, k: 1, strategy: 'top' })).head.name, 'hat-examples');
+    assert.equal(
+      (await client.request('nextBatch', { headDir: examplesHeadDir, k: 1, strategy: 'top' })).head.name,
+      'hat-examples',
+    );
   });
 
   it('loads another model when the configuration names one, and refuses to mix it with the store', async () => {
     const otherModel = path.join(tmp, 'other-model');
     await fs.cp(config.model.ref, otherModel, { recursive: true });
     const modelConfig = JSON.parse(await fs.readFile(path.join(otherModel, 'config.json'), 'utf8'));
-    await fs.writeFile(path.join(otherModel, 'config.json'), JSON.stringify({ ...modelConfig, _name_or_path: 'someone/other-clip' }));
+    await fs.writeFile(
+      path.join(otherModel, 'config.json'),
+      JSON.stringify({ ...modelConfig, _name_or_path: 'someone/other-clip' }),
+    );
     await client.request('configure', { ...config, model: { ...config.model, ref: otherModel } });
     assert.deepEqual(await client.request('loadModel', {}), { modelId: 'someone/other-clip', dimension: 64 });
 
-    const prompt = await failure(client.request('startHead', { name: 'other', start: { kind: 'prompt', prompt: 'a hat' }, overwrite: false }));
+    const prompt = await failure(
+      client.request('startHead', { name: 'other', start: { kind: 'prompt', prompt: 'a hat' }, overwrite: false }),
+    );
     assert.ok(prompt instanceof EngineError && prompt.userError);
-    assert.match(prompt.message, /the store holds embeddings of "vector-tune\/generated-clip-tiny", but the prompt would be embedded by "someone\/other-clip"/);
+    assert.match(
+      prompt.message,
+      /the store holds embeddings of "vector-tune\/generated-clip-tiny", but the prompt would be embedded by "someone\/other-clip"/,
+    );
     const indexing = await failure(index(photos));
     assert.ok(indexing instanceof EngineError && indexing.userError);
     assert.match(indexing.message, /vectors of two models cannot be mixed/);
@@ -257,7 +316,9 @@ describe('the engine worker, through WorkerClient', () => {
     const more = path.join(ws, 'more');
     await fs.cp(SAMPLE_IMAGES, more, { recursive: true });
     // terminateWorker() stops the thread as a crash would, here in the middle of embedding a batch.
-    const stopped = failure(index(more, { batchSize: 1, onProgress: (p) => p.done > 0 && void client.terminateWorker() }));
+    const stopped = failure(
+      index(more, { batchSize: 1, onProgress: (p) => p.done > 0 && void client.terminateWorker() }),
+    );
     const err = await stopped;
     assert.ok(err instanceof EngineError, String(err));
     assert.equal(err.userError, false);
@@ -269,12 +330,18 @@ describe('the engine worker, through WorkerClient', () => {
     assert.equal(head.name, 'hat-examples');
     assert.equal(path.dirname(head.weightsFile), examplesHeadDir);
     assert.equal(candidates.length, 3);
-    assert.ok(logs.some((l) => l.includes(`Restarted the Vector Tune worker and reopened the head in ${examplesHeadDir}`)));
+    assert.ok(
+      logs.some((l) => l.includes(`Restarted the Vector Tune worker and reopened the head in ${examplesHeadDir}`)),
+    );
 
     // The store survived the kill; indexing again finishes the folder, and the open head sees the new photos.
     const report = await index(more);
     assert.equal(report.cancelled, false);
-    assert.deepEqual(await client.request('storeInfo', {}), { count: 2 * PHOTO_COUNT, modelId: GENERATED_MODEL_ID, dimension: 64 });
+    assert.deepEqual(await client.request('storeInfo', {}), {
+      count: 2 * PHOTO_COUNT,
+      modelId: GENERATED_MODEL_ID,
+      dimension: 64,
+    });
     const later = await client.request('nextBatch', { k: 1, strategy: 'top' });
     assert.equal(later.head.storeCount, 2 * PHOTO_COUNT, 'the head was reopened on the updated store');
   });
@@ -283,11 +350,16 @@ describe('the engine worker, through WorkerClient', () => {
 describe('WorkerClient lifecycle', () => {
   it('fails requests clearly when the worker bundle cannot start', async () => {
     const lines: string[] = [];
-    const broken = new WorkerClient(path.join(tmp, 'missing', 'worker.js'), (level, message) => lines.push(`${level}: ${message}`));
+    const broken = new WorkerClient(path.join(tmp, 'missing', 'worker.js'), (level, message) =>
+      lines.push(`${level}: ${message}`),
+    );
     const err = await failure(broken.request('storeInfo', {}));
     assert.ok(err instanceof EngineError);
     assert.equal(err.message, 'The Vector Tune worker stopped unexpectedly (exit code 1); see the Vector Tune log.');
-    assert.ok(lines.some((l) => l.startsWith('error: The Vector Tune worker failed: Error: Cannot find module')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith('error: The Vector Tune worker failed: Error: Cannot find module')),
+      lines.join('\n'),
+    );
     await broken.dispose();
   });
 
@@ -309,7 +381,10 @@ describe('WorkerClient lifecycle', () => {
 
 describe('worker settings', () => {
   it('keeps onnxruntime and libvips to half the cores, without spinning, unless a caller sets its own', () => {
-    assert.deepEqual([1, 2, 3, 8, 64].map((cores) => chooseThreadSettings(cores).onnxThreads), [1, 1, 1, 4, 4]);
+    assert.deepEqual(
+      [1, 2, 3, 8, 64].map((cores) => chooseThreadSettings(cores).onnxThreads),
+      [1, 1, 1, 4, 4],
+    );
     assert.deepEqual(withThreadDefaults({ executionProviders: ['cpu'] }, 2), {
       intraOpNumThreads: 2,
       interOpNumThreads: 1,
@@ -317,7 +392,10 @@ describe('worker settings', () => {
       executionProviders: ['cpu'],
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
-    const own = withThreadDefaults({ intraOpNumThreads: 8, extra: { session: { intra_op: { allow_spinning: '1' } } } }, 2);
+    const own = withThreadDefaults(
+      { intraOpNumThreads: 8, extra: { session: { intra_op: { allow_spinning: '1' } } } },
+      2,
+    );
     assert.equal(own.intraOpNumThreads, 8);
     assert.deepEqual(own.extra, { session: { intra_op: { allow_spinning: '1' } } });
   });
@@ -325,7 +403,10 @@ describe('worker settings', () => {
   it('passes at most 4 progress updates a second, but always phase changes and the last one', () => {
     let now = 0;
     const sent: number[] = [];
-    const progress = throttleProgress((p) => sent.push(p.done), () => now);
+    const progress = throttleProgress(
+      (p) => sent.push(p.done),
+      () => now,
+    );
     for (let done = 0; done <= 100; done++) {
       now = done * 10; // one update every 10 ms for a second
       progress({ done, total: 100, message: '' });

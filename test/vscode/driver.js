@@ -15,7 +15,13 @@ async function batchFrame(ctx) {
     const count = await ctx.page.locator('iframe.webview').count();
     for (let index = count - 1; index >= 0; index--) {
       const frame = ctx.webview({ index });
-      if (await frame.locator(ready).isVisible().catch(() => false)) return frame;
+      if (
+        await frame
+          .locator(ready)
+          .isVisible()
+          .catch(() => false)
+      )
+        return frame;
     }
   }
   throw new Error('the scoring panel did not show a batch within 20 s');
@@ -45,7 +51,10 @@ module.exports = {
   },
 
   async statusBarText(ctx) {
-    const item = ctx.page.locator('.statusbar-item').filter({ hasText: /labels|Vector Tune/ }).first();
+    const item = ctx.page
+      .locator('.statusbar-item')
+      .filter({ hasText: /labels|Vector Tune/ })
+      .first();
     await item.waitFor({ timeout: 10_000 });
     return item.innerText();
   },
@@ -60,7 +69,12 @@ module.exports = {
     for (let i = 0; i < count; i++) {
       await images.nth(i).scrollIntoViewIfNeeded();
       const ok = await images.nth(i).evaluate((img) =>
-        img.complete ? img.naturalWidth > 0 : new Promise((r) => { img.onload = () => r(img.naturalWidth > 0); img.onerror = () => r(false); }),
+        img.complete
+          ? img.naturalWidth > 0
+          : new Promise((r) => {
+              img.onload = () => r(img.naturalWidth > 0);
+              img.onerror = () => r(false);
+            }),
       );
       if (ok) loaded++;
     }
@@ -141,14 +155,26 @@ module.exports = {
     // VS Code deletes `window.parent` inside the panel's frame once its API script has captured the relay, so
     // the relay is called in the host frame around the panel: the very function the panel's postMessage calls.
     for (const host of ctx.page.frames()) {
-      const panels = await Promise.all(host.childFrames().map((c) => c.locator('[data-testid=state-batch]').count().catch(() => 0)));
+      const panels = await Promise.all(
+        host.childFrames().map((c) =>
+          c
+            .locator('[data-testid=state-batch]')
+            .count()
+            .catch(() => 0),
+        ),
+      );
       if (!panels.some((n) => n > 0)) continue;
       return host.evaluate(({ messages, huge }) => {
         const post = (message) => window['__vscode_post_message__']('onmessage', { message, transfer: undefined });
         for (const message of messages) post(message);
         if (huge) {
           post({ kind: 'notify', method: 'openImage', id: 'x'.repeat(1_000_000) });
-          post({ kind: 'request', id: 1e6, method: 'submit', params: { batchId: 'b', scores: Array.from({ length: 20_000 }, (_, i) => ({ id: `r${i}`, score: 1 })) } });
+          post({
+            kind: 'request',
+            id: 1e6,
+            method: 'submit',
+            params: { batchId: 'b', scores: Array.from({ length: 20_000 }, (_, i) => ({ id: `r${i}`, score: 1 })) },
+          });
         }
         return messages.length + (huge ? 2 : 0);
       }, args);

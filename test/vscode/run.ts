@@ -27,14 +27,22 @@ const RESULTS = path.join(REPO_ROOT, 'test-results');
 
 async function photos(): Promise<{ dir: string; perClass: number }> {
   const shared = path.join(SHARED_DATA, 'clothing', 'test');
-  const exists = await fs.stat(shared).then(() => true, () => false);
-  return exists ? { dir: shared, perClass: 4 } : { dir: path.join(REPO_ROOT, 'samples', 'clothing', 'images'), perClass: 4 };
+  const exists = await fs.stat(shared).then(
+    () => true,
+    () => false,
+  );
+  return exists
+    ? { dir: shared, perClass: 4 }
+    : { dir: path.join(REPO_ROOT, 'samples', 'clothing', 'images'), perClass: 4 };
 }
 
 async function prepareWorkspace(root: string, modelDir: string): Promise<void> {
   const { dir, perClass } = await photos();
   for (const cls of (await fs.readdir(dir)).sort()) {
-    const files = (await fs.readdir(path.join(dir, cls))).filter((f) => f.endsWith('.jpg')).sort().slice(0, perClass);
+    const files = (await fs.readdir(path.join(dir, cls)))
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()
+      .slice(0, perClass);
     await fs.mkdir(path.join(root, 'images', cls), { recursive: true });
     for (const f of files) await fs.copyFile(path.join(dir, cls, f), path.join(root, 'images', cls, f));
   }
@@ -42,7 +50,11 @@ async function prepareWorkspace(root: string, modelDir: string): Promise<void> {
   await fs.mkdir(path.join(root, '.vscode'), { recursive: true });
   await fs.writeFile(
     path.join(root, '.vscode', 'settings.json'),
-    JSON.stringify({ 'vectorTune.model': modelDir, 'vectorTune.allowModelDownload': false, 'vectorTune.batchSize': 8 }, null, 2),
+    JSON.stringify(
+      { 'vectorTune.model': modelDir, 'vectorTune.allowModelDownload': false, 'vectorTune.batchSize': 8 },
+      null,
+      2,
+    ),
   );
 }
 
@@ -71,8 +83,15 @@ async function main(): Promise<number> {
     if (process.argv.includes('--electron')) {
       const electron = spawnSync(
         process.execPath,
-        [path.join(REPO_ROOT, 'tools', 'vscode-test', 'run-electron.js'), '--extension-development-path', REPO_ROOT,
-          '--extension-tests-path', path.join(REPO_ROOT, 'dist', 'test', 'vscode-suite.js'), '--workspace', workspace],
+        [
+          path.join(REPO_ROOT, 'tools', 'vscode-test', 'run-electron.js'),
+          '--extension-development-path',
+          REPO_ROOT,
+          '--extension-tests-path',
+          path.join(REPO_ROOT, 'dist', 'test', 'vscode-suite.js'),
+          '--workspace',
+          workspace,
+        ],
         { stdio: 'inherit', env: { ...process.env, ...pineconeEnv } },
       );
       return electron.status ?? 1;

@@ -15,7 +15,9 @@ import { DARK_HIGH_CONTRAST, DARK_MODERN, LIGHT_MODERN } from './themes';
 
 const ROOT = path.resolve(__dirname, '../..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { chromium } = require(path.join(ROOT, 'tools/vscode-test/node_modules/playwright-core')) as typeof import('../../tools/vscode-test/node_modules/playwright-core');
+const { chromium } = require(
+  path.join(ROOT, 'tools/vscode-test/node_modules/playwright-core'),
+) as typeof import('../../tools/vscode-test/node_modules/playwright-core');
 
 export const IMAGES_DIR = path.join(ROOT, 'samples/clothing/images');
 export const RESULTS_DIR = path.join(ROOT, 'test-results');
@@ -24,11 +26,27 @@ export const RESULTS_DIR = path.join(ROOT, 'test-results');
 async function buildBundle(outDir: string): Promise<string> {
   const esbuild = await import('esbuild');
   const outfile = path.join(outDir, 'webview.js');
-  await esbuild.build({ entryPoints: [path.join(ROOT, 'src/webview/main.ts')], outfile, bundle: true, sourcemap: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [path.join(ROOT, 'src/webview/main.ts')],
+    outfile,
+    bundle: true,
+    sourcemap: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json', '.css': 'text/css', '.jpg': 'image/jpeg', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.map': 'application/json',
+  '.css': 'text/css',
+  '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
 
 function serveFile(res: http.ServerResponse, file: string): void {
   fs.readFile(file, (err, data) => {
@@ -36,7 +54,12 @@ function serveFile(res: http.ServerResponse, file: string): void {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(data);
+    res
+      .writeHead(200, {
+        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      })
+      .end(data);
   });
 }
 
@@ -48,7 +71,11 @@ function under(dir: string, rel: string): string | null {
 
 function listen(handler: http.RequestListener): Promise<{ server: http.Server; origin: string }> {
   const server = http.createServer(handler);
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
 }
 
 export interface Harness {
@@ -67,8 +94,10 @@ export async function startHarness(): Promise<Harness> {
   const bundle = await buildBundle(tmp);
   const res = await listen((req, reply) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/dist/webview.js' || url.pathname === '/dist/webview.js.map') return serveFile(reply, bundle + (url.pathname.endsWith('.map') ? '.map' : ''));
-    const media = url.pathname.startsWith('/media/') && under(path.join(ROOT, 'media'), url.pathname.slice('/media/'.length));
+    if (url.pathname === '/dist/webview.js' || url.pathname === '/dist/webview.js.map')
+      return serveFile(reply, bundle + (url.pathname.endsWith('.map') ? '.map' : ''));
+    const media =
+      url.pathname.startsWith('/media/') && under(path.join(ROOT, 'media'), url.pathname.slice('/media/'.length));
     if (media) return serveFile(reply, media);
     const image = url.pathname.startsWith('/img/') && under(IMAGES_DIR, url.pathname.slice('/img/'.length));
     if (image) return serveFile(reply, image);
@@ -76,18 +105,33 @@ export async function startHarness(): Promise<Harness> {
   });
   const page = await listen((req, reply) => {
     if (!req.url?.startsWith('/panel.html')) return void reply.writeHead(404).end();
-    const html = renderPanelHtml({ cspSource: res.origin, nonce: makeNonce(), scriptUri: `${res.origin}/dist/webview.js`, styleUri: `${res.origin}/media/panel.css`, title: 'Vector Tune' });
+    const html = renderPanelHtml({
+      cspSource: res.origin,
+      nonce: makeNonce(),
+      scriptUri: `${res.origin}/dist/webview.js`,
+      styleUri: `${res.origin}/media/panel.css`,
+      title: 'Vector Tune',
+    });
     reply.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
   });
 
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1000, height: 880 }, deviceScaleFactor: 1 });
   const themes = { dark: DARK_MODERN, light: LIGHT_MODERN, hc: DARK_HIGH_CONTRAST };
-  await context.addInitScript({ content: `const THEMES = ${JSON.stringify(themes)};\n${fs.readFileSync(path.join(__dirname, 'init-script.js'), 'utf8')}` });
+  await context.addInitScript({
+    content: `const THEMES = ${JSON.stringify(themes)};\n${fs.readFileSync(path.join(__dirname, 'init-script.js'), 'utf8')}`,
+  });
   const p = await context.newPage();
   const problems: string[] = [];
   p.on('console', (m) => {

@@ -42,7 +42,13 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vt-orientation-browser-'));
   for (const o of ORIENTATIONS) {
     const stored = storedForOrientation(upright, o);
-    jpegs.set(o, await sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: o }).toBuffer());
+    jpegs.set(
+      o,
+      await sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } })
+        .jpeg({ quality: 95 })
+        .withMetadata({ orientation: o })
+        .toBuffer(),
+    );
   }
   hx = await startHarness();
 });
@@ -53,7 +59,11 @@ after(async () => {
 });
 
 /** How far the picture an element shows is from upright (see quadrantError), from a screenshot of `clip` or the element. */
-async function shownError(page: Page, element: Locator, clip?: { x: number; y: number; width: number; height: number }): Promise<number> {
+async function shownError(
+  page: Page,
+  element: Locator,
+  clip?: { x: number; y: number; width: number; height: number },
+): Promise<number> {
   const png = clip ? await page.screenshot({ clip }) : await element.screenshot();
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return quadrantError(data, info.width, info.height);
@@ -62,8 +72,16 @@ async function shownError(page: Page, element: Locator, clip?: { x: number; y: n
 /** Waits until an <img> has loaded and returns its natural (as displayed, after orientation) size and CSS. */
 async function loaded(img: Locator): Promise<{ width: number; height: number; orientation: string }> {
   await img.scrollIntoViewIfNeeded(); // the cards load lazily
-  await img.evaluate((el: any) => (el.complete && el.naturalWidth > 0 ? undefined : new Promise((resolve) => el.addEventListener('load', resolve, { once: true }))));
-  return img.evaluate((el: any) => ({ width: el.naturalWidth, height: el.naturalHeight, orientation: getComputedStyle(el).imageOrientation }));
+  await img.evaluate((el: any) =>
+    el.complete && el.naturalWidth > 0
+      ? undefined
+      : new Promise((resolve) => el.addEventListener('load', resolve, { once: true })),
+  );
+  return img.evaluate((el: any) => ({
+    width: el.naturalWidth,
+    height: el.naturalHeight,
+    orientation: getComputedStyle(el).imageOrientation,
+  }));
 }
 
 test('the panel: cards and the viewer show every EXIF orientation upright', async () => {
@@ -77,7 +95,16 @@ test('the panel: cards and the viewer show every EXIF orientation upright', asyn
     logit: 1 - i * 0.25,
     probability: 1 / (1 + Math.exp(i * 0.25 - 1)),
   }));
-  const message: ToPanel = { kind: 'state', state: { kind: 'batch', batchId: 'orientation', head: { name: 'h', labelCount: 0, storeCount: 8, seenCount: 0, strategy: 'mixed' }, candidates, draft: {} } };
+  const message: ToPanel = {
+    kind: 'state',
+    state: {
+      kind: 'batch',
+      batchId: 'orientation',
+      head: { name: 'h', labelCount: 0, storeCount: 8, seenCount: 0, strategy: 'mixed' },
+      candidates,
+      draft: {},
+    },
+  };
   await page.evaluate((m) => window.postMessage(m, '*'), message);
 
   const errors: number[] = [];
@@ -96,18 +123,28 @@ test('the panel: cards and the viewer show every EXIF orientation upright', asyn
   await page.keyboard.press('Space');
   const viewerImg = page.locator('[data-testid=viewer] img');
   for (const o of ORIENTATIONS) {
-    await page.waitForFunction((src) => window.document.querySelector('[data-testid=viewer] img')?.src === src, candidates[o - 1].src);
+    await page.waitForFunction(
+      (src) => window.document.querySelector('[data-testid=viewer] img')?.src === src,
+      candidates[o - 1].src,
+    );
     const shown = await loaded(viewerImg);
     assert.equal(shown.orientation, 'from-image');
     const box = (await viewerImg.boundingBox())!;
     const scale = Math.min(box.width / shown.width, box.height / shown.height);
     const [w, h] = [shown.width * scale, shown.height * scale];
-    const clip = { x: box.x + (box.width - w) / 2 + 2, y: box.y + (box.height - h) / 2 + 2, width: w - 4, height: h - 4 };
+    const clip = {
+      x: box.x + (box.width - w) / 2 + 2,
+      y: box.y + (box.height - h) / 2 + 2,
+      width: w - 4,
+      height: h - 4,
+    };
     assert.ok((await shownError(page, viewerImg, clip)) <= TOLERANCE, `viewer, orientation ${o}: not upright`);
     await page.keyboard.press('ArrowRight');
   }
   await page.keyboard.press('Escape');
-  console.log(`image orientation (panel): 8 cards and 8 viewer pictures upright (largest card colour error ${Math.max(...errors)} of ${TOLERANCE} allowed)`);
+  console.log(
+    `image orientation (panel): 8 cards and 8 viewer pictures upright (largest card colour error ${Math.max(...errors)} of ${TOLERANCE} allowed)`,
+  );
 });
 
 test('the report: thumbnails of a real evaluation report show every EXIF orientation upright', async () => {
@@ -123,15 +160,29 @@ test('the report: thumbnails of a real evaluation report show every EXIF orienta
     const template = await readWeights(path.join(REPO_ROOT, 'test', 'fixtures', 'foreign.weights.json'));
     const w = Array.from({ length: encoder.dimension }, (_, i) => Math.sin(i + 1));
     const weightsFile = path.join(ws, 'heads', 'h', 'classifier.weights.json');
-    await writeWeights(weightsFile, { ...template, name: 'h', model: { id: encoder.modelId, dimension: encoder.dimension }, w, start: { kind: 'examples', ids: ['x'], w, b: 0 } });
-    const result = await evaluateHead({ head: await readHeadForEvaluation(weightsFile), data: { kind: 'folder', folder: path.join(ws, 'photos'), embedder: encoder }, root: ws, listSize: 8 });
+    await writeWeights(weightsFile, {
+      ...template,
+      name: 'h',
+      model: { id: encoder.modelId, dimension: encoder.dimension },
+      w,
+      start: { kind: 'examples', ids: ['x'], w, b: 0 },
+    });
+    const result = await evaluateHead({
+      head: await readHeadForEvaluation(weightsFile),
+      data: { kind: 'folder', folder: path.join(ws, 'photos'), embedder: encoder },
+      root: ws,
+      listSize: 8,
+    });
     const written = await writeReport(path.join(ws, 'heads', 'h'), result, { root: ws });
 
     // The report's own <img> tags, in a page beside it so their relative links resolve as in the preview.
     const tags = fs.readFileSync(written.files.markdown, 'utf8').match(/<img [^>]*>/g) ?? [];
     assert.equal(tags.length, 8, 'a thumbnail per photo');
     const page = path.join(path.dirname(written.files.markdown), 'thumbnails.html');
-    fs.writeFileSync(page, `<!doctype html><html><body style="margin:0;background:#fff">${tags.join('\n')}</body></html>`);
+    fs.writeFileSync(
+      page,
+      `<!doctype html><html><body style="margin:0;background:#fff">${tags.join('\n')}</body></html>`,
+    );
     const browser = await hx.browser.newPage();
     try {
       await browser.goto(pathToFileURL(page).href);

@@ -7,7 +7,11 @@
   const csp = [];
   window.__posted = posted;
   window.__csp = csp;
-  document.addEventListener('securitypolicyviolation', (e) => csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`), true);
+  document.addEventListener(
+    'securitypolicyviolation',
+    (e) => csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
+    true,
+  );
   let acquired = false;
   window.acquireVsCodeApi = () => {
     if (acquired) throw new Error('acquireVsCodeApi may only be called once');

@@ -21,7 +21,13 @@ let hx: Harness;
 let candidates: CandidateView[];
 const head: HeadView = { name: 'hat', labelCount: 1, storeCount: 48, seenCount: 1, strategy: 'mixed' };
 
-type Posted = { kind: string; method?: string; id?: number; params?: { batchId: string; scores: { id: string; score: number | null }[] }; [k: string]: unknown };
+type Posted = {
+  kind: string;
+  method?: string;
+  id?: number;
+  params?: { batchId: string; scores: { id: string; score: number | null }[] };
+  [k: string]: unknown;
+};
 
 const page = () => hx.page;
 /**
@@ -43,7 +49,13 @@ const post = (message: ToPanel) => page().evaluate(`(${POST_AND_WAIT})(${JSON.st
 const show = (state: PanelState) => post({ kind: 'state', state });
 const posted = () => page().evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
 const clearPosted = () => page().evaluate(() => ((window as unknown as { __posted: Posted[] }).__posted.length = 0));
-const batch = (batchId: string, draft: Record<string, number | null> = {}, h: HeadView = head): PanelState => ({ kind: 'batch', batchId, head: h, candidates, draft });
+const batch = (batchId: string, draft: Record<string, number | null> = {}, h: HeadView = head): PanelState => ({
+  kind: 'batch',
+  batchId,
+  head: h,
+  candidates,
+  draft,
+});
 
 async function waitForPosted(predicate: (m: Posted) => boolean, what: string): Promise<Posted> {
   for (let i = 0; i < 100; i++) {
@@ -55,9 +67,14 @@ async function waitForPosted(predicate: (m: Posted) => boolean, what: string): P
 }
 
 /** Each card's score as the DOM shows it (data-score), null when unscored. */
-const cardScores = () => page().$$eval('[data-testid^="card-"]', (els) => els.map((e) => ((e as HTMLElement).dataset.score === '' ? null : Number((e as HTMLElement).dataset.score))));
-const focusedCard = () => page().evaluate(() => Number((document.activeElement?.closest('.card') as HTMLElement | null)?.dataset.index ?? -1));
-const columns = () => page().$eval('[data-testid=grid]', (g) => getComputedStyle(g).gridTemplateColumns.split(' ').length);
+const cardScores = () =>
+  page().$$eval('[data-testid^="card-"]', (els) =>
+    els.map((e) => ((e as HTMLElement).dataset.score === '' ? null : Number((e as HTMLElement).dataset.score))),
+  );
+const focusedCard = () =>
+  page().evaluate(() => Number((document.activeElement?.closest('.card') as HTMLElement | null)?.dataset.index ?? -1));
+const columns = () =>
+  page().$eval('[data-testid=grid]', (g) => getComputedStyle(g).gridTemplateColumns.split(' ').length);
 const text = (selector: string) => page().locator(selector).first().innerText();
 
 async function screenshot(name: string): Promise<void> {
@@ -71,11 +88,22 @@ async function screenshot(name: string): Promise<void> {
 before(async () => {
   hx = await startHarness();
   // Five hats (what a "hat" head would find first) and three near misses, ranked by the model.
-  const pick = (dir: string, n: number) => fs.readdirSync(path.join(IMAGES_DIR, dir)).sort().slice(0, n).map((f) => `${dir}/${f}`);
+  const pick = (dir: string, n: number) =>
+    fs
+      .readdirSync(path.join(IMAGES_DIR, dir))
+      .sort()
+      .slice(0, n)
+      .map((f) => `${dir}/${f}`);
   const files = [...pick('hat', 5), ...pick('shoes', 1), ...pick('t-shirt', 1), ...pick('dress', 1)];
   candidates = files.map((rel, i) => {
     const logit = 2.4 - i * 0.55;
-    return { id: `samples/clothing/images/${rel}`, name: path.basename(rel), src: `${hx.resources}/img/${rel}`, logit, probability: 1 / (1 + Math.exp(-logit)) };
+    return {
+      id: `samples/clothing/images/${rel}`,
+      name: path.basename(rel),
+      src: `${hx.resources}/img/${rel}`,
+      logit,
+      probability: 1 / (1 + Math.exp(-logit)),
+    };
   });
   await page().goto(hx.pageUrl('dark'));
   await waitForPosted((m) => m.method === 'ready', 'ready');
@@ -113,7 +141,10 @@ test('scores a batch of 8 with keys, clicks and the slider; undo and "a"; Enter 
   await page().keyboard.press('ArrowDown');
   assert.equal(await focusedCard(), Math.min(3 + cols, 7));
   await page().keyboard.press('ArrowUp');
-  assert.equal(await focusedCard(), Math.min(3 + cols, 7) - cols >= 0 ? Math.min(3 + cols, 7) - cols : Math.min(3 + cols, 7));
+  assert.equal(
+    await focusedCard(),
+    Math.min(3 + cols, 7) - cols >= 0 ? Math.min(3 + cols, 7) - cols : Math.min(3 + cols, 7),
+  );
 
   // Mouse: a quick button on another card scores it and focuses it.
   await page().locator('[data-testid=card-2] [data-testid=score-3]').click();
@@ -149,7 +180,10 @@ test('scores a batch of 8 with keys, clicks and the slider; undo and "a"; Enter 
 
   // "a": the rest are negative; undo takes it back as one step; do it again.
   await page().keyboard.press('a');
-  assert.deepEqual(await cardScores(), expected.map((s) => s ?? -1));
+  assert.deepEqual(
+    await cardScores(),
+    expected.map((s) => s ?? -1),
+  );
   await page().keyboard.press('u');
   assert.deepEqual(await cardScores(), expected);
   assert.match(await text('[data-testid=unscored-count]'), /3 unscored will be skipped/);
@@ -166,16 +200,28 @@ test('scores a batch of 8 with keys, clicks and the slider; undo and "a"; Enter 
   const request = await waitForPosted((m) => m.kind === 'request', 'a submit request');
   assert.equal(request.method, 'submit');
   assert.equal(request.params?.batchId, 'b1');
-  assert.deepEqual(request.params?.scores, candidates.map((c, i) => ({ id: c.id, score: expected[i] })));
+  assert.deepEqual(
+    request.params?.scores,
+    candidates.map((c, i) => ({ id: c.id, score: expected[i] })),
+  );
   assert.equal(await page().locator('[data-testid=submit]').getAttribute('disabled'), '');
   assert.match(await text('[data-testid=submit]'), /Training/);
   await page().keyboard.press('5');
   assert.deepEqual(await cardScores(), expected, 'no edits while training');
   await page().keyboard.press('Enter');
   await page().waitForTimeout(100);
-  assert.equal((await posted()).filter((m) => m.kind === 'request').length, 1, 'no second submit while one is in flight');
+  assert.equal(
+    (await posted()).filter((m) => m.kind === 'request').length,
+    1,
+    'no second submit while one is in flight',
+  );
 
-  await post({ kind: 'response', id: request.id!, ok: true, result: { round: 1, labelCount: 5, loss: 0.4123, moved: 0.0831 } });
+  await post({
+    kind: 'response',
+    id: request.id!,
+    ok: true,
+    result: { round: 1, labelCount: 5, loss: 0.4123, moved: 0.0831 },
+  });
   await page().locator('[data-testid=last-round]').filter({ hasText: 'Round 1' }).waitFor();
   assert.match(await text('[data-testid=last-round]'), /loss 0\.412.*w moved 0\.083/s);
   assert.match(await text('[data-testid=stats]'), /5 labels/);
@@ -187,7 +233,9 @@ test('scores a batch of 8 with keys, clicks and the slider; undo and "a"; Enter 
   assert.match(await text('[data-testid=scored-count]'), /Finding the next 8 images/);
   await page().keyboard.press('5');
   assert.deepEqual(await cardScores(), expected, 'the dimmed batch takes no scores');
-  await show(batch('b2', {}, { ...head, labelCount: 5, seenCount: 9, lastRound: { round: 1, loss: 0.4123, moved: 0.0831 } }));
+  await show(
+    batch('b2', {}, { ...head, labelCount: 5, seenCount: 9, lastRound: { round: 1, loss: 0.4123, moved: 0.0831 } }),
+  );
   assert.equal(await page().locator('[data-testid=state-batch].stale').count(), 0);
   assert.deepEqual(await cardScores(), Array(8).fill(null));
   assert.equal(await focusedCard(), 0);
@@ -198,7 +246,12 @@ test('a failed submit keeps the scores, shows why, and can be retried', async ()
   await clearPosted();
   await page().locator('[data-testid=submit]').click();
   const request = await waitForPosted((m) => m.kind === 'request', 'a submit request');
-  await post({ kind: 'response', id: request.id!, ok: false, error: { message: 'The disk is full.', userError: true } });
+  await post({
+    kind: 'response',
+    id: request.id!,
+    ok: false,
+    error: { message: 'The disk is full.', userError: true },
+  });
   await page().locator('[data-testid=notice]').filter({ hasText: 'The disk is full.' }).waitFor();
   assert.equal((await cardScores())[0], 0.5);
   await page().keyboard.press('Escape');
@@ -218,7 +271,12 @@ test('drafts are debounced to the extension; scores survive a reload; a draft re
   await page().waitForTimeout(600);
   const drafts = (await posted()).filter((m) => m.method === 'draft');
   assert.equal(drafts.length, 1, 'three quick keys, one draft');
-  assert.deepEqual(drafts[0], { kind: 'notify', method: 'draft', batchId: 'b3', scores: { [candidates[0].id]: 1, [candidates[1].id]: 1, [candidates[2].id]: -0.5 } });
+  assert.deepEqual(drafts[0], {
+    kind: 'notify',
+    method: 'draft',
+    batchId: 'b3',
+    scores: { [candidates[0].id]: 1, [candidates[1].id]: 1, [candidates[2].id]: -0.5 },
+  });
 
   // A reload is what VS Code does to a hidden panel: setState brings the batch and scores back at once.
   await page().reload();
@@ -249,7 +307,11 @@ test('the viewer shows the image larger, scores in place, opens in an editor on 
   assert.equal(await text('[data-testid=viewer-score]'), '+1');
   await clearPosted();
   await page().keyboard.press('Shift+O');
-  assert.deepEqual(await waitForPosted((m) => m.method === 'openImage', 'openImage'), { kind: 'notify', method: 'openImage', id: candidates[2].id });
+  assert.deepEqual(await waitForPosted((m) => m.method === 'openImage', 'openImage'), {
+    kind: 'notify',
+    method: 'openImage',
+    id: candidates[2].id,
+  });
   await viewer.locator('[data-testid=score-2]').click();
   assert.equal((await cardScores())[2], -0.5);
   await screenshot('panel-preview-dark-viewer.png');
@@ -271,7 +333,11 @@ test('the other states: empty store, no head, all seen, error; their buttons run
   const clickAction = async (action: string) => {
     await clearPosted();
     await page().locator(`[data-testid=action-${action}]`).click();
-    assert.deepEqual(await waitForPosted((m) => m.method === 'runAction', action), { kind: 'notify', method: 'runAction', action });
+    assert.deepEqual(await waitForPosted((m) => m.method === 'runAction', action), {
+      kind: 'notify',
+      method: 'runAction',
+      action,
+    });
   };
   await show({ kind: 'empty-store' });
   await page().locator('[data-testid=state-empty-store]').waitFor();
@@ -283,10 +349,17 @@ test('the other states: empty store, no head, all seen, error; their buttons run
   await clickAction('newHeadFromPrompt');
   await clickAction('openHead');
   await show({ kind: 'all-seen', head: { ...head, labelCount: 30, seenCount: 48 } });
-  await page().locator('[data-testid=state-all-seen]').filter({ hasText: 'Every record has been seen by this head' }).waitFor();
+  await page()
+    .locator('[data-testid=state-all-seen]')
+    .filter({ hasText: 'Every record has been seen by this head' })
+    .waitFor();
   await screenshot('panel-preview-dark-all-seen.png');
   await clickAction('resetSeen');
-  await show({ kind: 'error', message: 'The store was written by another model (clip-vit-large).', action: 'indexFolder' });
+  await show({
+    kind: 'error',
+    message: 'The store was written by another model (clip-vit-large).',
+    action: 'indexFolder',
+  });
   await page().locator('[data-testid=error-message]').filter({ hasText: 'another model' }).waitFor();
   await clickAction('indexFolder');
   await clickAction('showLog');
@@ -297,11 +370,21 @@ test('the other states: empty store, no head, all seen, error; their buttons run
 });
 
 test('screenshots in Dark Modern, Light Modern and High Contrast', async () => {
-  for (const [theme, file] of [['dark', 'panel-preview-dark.png'], ['light', 'panel-preview-light.png'], ['hc', 'panel-preview-hc.png']] as const) {
+  for (const [theme, file] of [
+    ['dark', 'panel-preview-dark.png'],
+    ['light', 'panel-preview-light.png'],
+    ['hc', 'panel-preview-hc.png'],
+  ] as const) {
     await page().evaluate(() => sessionStorage.clear());
     await page().goto(hx.pageUrl(theme));
     await waitForPosted((m) => m.method === 'ready', 'ready');
-    await show(batch(`shot-${theme}`, {}, { ...head, labelCount: 14, seenCount: 22, lastRound: { round: 2, loss: 0.3817, moved: 0.0642 } }));
+    await show(
+      batch(
+        `shot-${theme}`,
+        {},
+        { ...head, labelCount: 14, seenCount: 22, lastRound: { round: 2, loss: 0.3817, moved: 0.0642 } },
+      ),
+    );
     await page().locator('[data-testid=card-7] img').waitFor();
     for (const k of ['5', '5', '4', '2', '1', '3']) await page().keyboard.press(k);
     await screenshot(file);
@@ -314,7 +397,10 @@ test('no CSP violations, console errors or failed requests; Lit styles arrive as
   const button = await page().evaluate(() => {
     const el = document.querySelector('vscode-button:not([secondary])');
     const base = el?.shadowRoot?.querySelector('.base');
-    return { sheets: el?.shadowRoot?.adoptedStyleSheets.length ?? 0, background: base ? getComputedStyle(base).backgroundColor : '' };
+    return {
+      sheets: el?.shadowRoot?.adoptedStyleSheets.length ?? 0,
+      background: base ? getComputedStyle(base).backgroundColor : '',
+    };
   });
   assert.ok(button.sheets > 0, 'adopted stylesheets');
   assert.notEqual(button.background, '', 'the button has a shadow root');
@@ -336,7 +422,10 @@ test('the CSP really is enforced: an inline style attribute in the page is refus
     div.remove();
     return all.slice(before);
   });
-  assert.ok(violations.some((v) => v.startsWith('style-src')), `expected a style-src violation, got ${JSON.stringify(violations)}`);
+  assert.ok(
+    violations.some((v) => v.startsWith('style-src')),
+    `expected a style-src violation, got ${JSON.stringify(violations)}`,
+  );
   // Remove the deliberate violation's console line so the earlier check stays meaningful if re-run.
   hx.problems.length = 0;
 });

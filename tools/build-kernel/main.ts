@@ -10,8 +10,13 @@ export const WAT_FILE = path.join(__dirname, '../../src/core/store/kernel/int8-d
 export const MODULE_FILE = path.join(__dirname, '../../src/core/store/kernel/int8-dot-wasm.ts');
 
 export async function compileKernel(): Promise<Uint8Array> {
-  const wabt = await (require('wabt') as () => Promise<{ parseWat: (name: string, text: string, features: object) => WabtModule }>)();
-  const parsed = wabt.parseWat(path.basename(WAT_FILE), fs.readFileSync(WAT_FILE, 'utf8'), { simd: true, threads: true });
+  const wabt = await (
+    require('wabt') as () => Promise<{ parseWat: (name: string, text: string, features: object) => WabtModule }>
+  )();
+  const parsed = wabt.parseWat(path.basename(WAT_FILE), fs.readFileSync(WAT_FILE, 'utf8'), {
+    simd: true,
+    threads: true,
+  });
   const { buffer } = parsed.toBinary({});
   parsed.destroy();
   // wabt's own validator ignores the threads feature; V8 validates the module instead.

@@ -38,7 +38,8 @@ export async function generateClipModel(
 ): Promise<void> {
   const full: ClipModelShape = { ...CLIP_PRESETS.tiny, ...shape };
   validateShape(full);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in [0, 2^32), got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new Error(`seed must be an integer in [0, 2^32), got ${seed}`);
 
   await fs.mkdir(path.join(outDir, 'onnx'), { recursive: true });
   await writeFileAtomic(path.join(outDir, 'config.json'), jsonText(buildConfig(full, seed)));

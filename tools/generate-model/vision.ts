@@ -21,21 +21,31 @@ export function buildVisionModel(shape: ClipModelShape, seed: number): Uint8Arra
 
   // Patch embedding: a Conv whose kernel and stride are the patch size, no bias (as CLIP).
   const fanIn = 3 * P * P;
-  const convW = g.weight('embeddings.patch_embedding.weight', [D, 3, P, P],
-    randomTensor(seed, 'embeddings.patch_embedding.weight', D * fanIn, 1 / Math.sqrt(fanIn)));
+  const convW = g.weight(
+    'embeddings.patch_embedding.weight',
+    [D, 3, P, P],
+    randomTensor(seed, 'embeddings.patch_embedding.weight', D * fanIn, 1 / Math.sqrt(fanIn)),
+  );
   const patches = g.op('Conv', [pixels, convW], { kernel_shape: [P, P], strides: [P, P] }); // [B, D, G, G]
   const flat = g.op('Reshape', [patches, g.ints([0, D, grid * grid])]); // [B, D, N]
   const patchTokens = g.op('Transpose', [flat], { perm: [0, 2, 1] }); // [B, N, D]
 
   // The class token, repeated over the batch: Expand to [B, 1, D], B read from the input's shape.
-  const cls = g.weight('embeddings.class_embedding', [1, 1, D], randomTensor(seed, 'embeddings.class_embedding', D, EMBED_STD));
+  const cls = g.weight(
+    'embeddings.class_embedding',
+    [1, 1, D],
+    randomTensor(seed, 'embeddings.class_embedding', D, EMBED_STD),
+  );
   const batch = g.op('Shape', [pixels], { start: 0, end: 1 });
   const clsShape = g.op('Concat', [batch, g.ints([1, D])], { axis: 0 });
   const clsTokens = g.op('Expand', [cls, clsShape]);
   const sequence = g.op('Concat', [clsTokens, patchTokens], { axis: 1 }); // [B, N + 1, D]
 
-  const pos = g.weight('embeddings.position_embedding.weight', [1, tokens, D],
-    randomTensor(seed, 'embeddings.position_embedding.weight', tokens * D, EMBED_STD));
+  const pos = g.weight(
+    'embeddings.position_embedding.weight',
+    [1, tokens, D],
+    randomTensor(seed, 'embeddings.position_embedding.weight', tokens * D, EMBED_STD),
+  );
   let x = g.op('Add', [sequence, pos]);
   x = layerNorm(ctx, 'pre_layrnorm', x, D); // CLIP's own (misspelt) name for the pre-LayerNorm.
 
@@ -45,8 +55,11 @@ export function buildVisionModel(shape: ClipModelShape, seed: number): Uint8Arra
   const pooled = g.op('Gather', [x, g.ints([0], 'cls_index')], { axis: 1 }); // [B, 1, D]
   const pooled2d = g.op('Squeeze', [pooled, g.ints([1], 'squeeze_axes')]); // [B, D]
   const normed = layerNorm(ctx, 'post_layernorm', pooled2d, D);
-  const proj = g.weight('visual_projection.weight', [D, projectionDim],
-    randomTensor(seed, 'visual_projection.weight', D * projectionDim, 1 / Math.sqrt(D)));
+  const proj = g.weight(
+    'visual_projection.weight',
+    [D, projectionDim],
+    randomTensor(seed, 'visual_projection.weight', D * projectionDim, 1 / Math.sqrt(D)),
+  );
   g.op('MatMul', [normed, proj], {}, 'image_embeds');
   g.output('image_embeds', 'float32', ['batch_size', projectionDim]);
 

@@ -24,7 +24,8 @@ function parse(argv) {
     if (!key || argv[i + 1] === undefined) throw new Error(`bad argument: ${argv[i]}`);
     o[key] = argv[++i];
   }
-  if (!o.extensionDevelopmentPath || !o.extensionTestsPath) throw new Error('--extension-development-path and --extension-tests-path are required');
+  if (!o.extensionDevelopmentPath || !o.extensionTestsPath)
+    throw new Error('--extension-development-path and --extension-tests-path are required');
   return o;
 }
 
@@ -33,7 +34,9 @@ async function main() {
   try {
     o = parse(process.argv.slice(2));
   } catch (e) {
-    console.error(`${e.message}\nusage: node tools/vscode-test/run-electron.js --extension-development-path DIR --extension-tests-path FILE [--workspace DIR] [--vscode-version V]`);
+    console.error(
+      `${e.message}\nusage: node tools/vscode-test/run-electron.js --extension-development-path DIR --extension-tests-path FILE [--workspace DIR] [--vscode-version V]`,
+    );
     return 2;
   }
   const { runTests } = require('@vscode/test-electron');

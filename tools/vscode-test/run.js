@@ -61,13 +61,19 @@ const BUILTIN_HANDLERS = {
   /** Clicks args.selector in the page, or in the active webview when args.webview is true. */
   async click(ctx, args = {}) {
     const root = args.webview ? ctx.webview() : ctx.page;
-    await root.locator(args.selector).first().click({ timeout: args.timeoutMs ?? 10_000 });
+    await root
+      .locator(args.selector)
+      .first()
+      .click({ timeout: args.timeoutMs ?? 10_000 });
     return true;
   },
   /** Returns the text content of args.selector (page or active webview). */
   async text(ctx, args = {}) {
     const root = args.webview ? ctx.webview() : ctx.page;
-    return root.locator(args.selector).first().textContent({ timeout: args.timeoutMs ?? 10_000 });
+    return root
+      .locator(args.selector)
+      .first()
+      .textContent({ timeout: args.timeoutMs ?? 10_000 });
   },
 };
 
@@ -175,7 +181,17 @@ function saveLogFiles(dir, files) {
 function formatLogArgs(args) {
   if (!Array.isArray(args)) args = [args];
   return args
-    .map((a) => (typeof a === 'string' ? a : (() => { try { return JSON.stringify(a); } catch { return String(a); } })()))
+    .map((a) =>
+      typeof a === 'string'
+        ? a
+        : (() => {
+            try {
+              return JSON.stringify(a);
+            } catch {
+              return String(a);
+            }
+          })(),
+    )
     .join(' ');
 }
 
@@ -254,9 +270,16 @@ async function runVsCodeTests(opts) {
   const extensionTestsPath = path.resolve(opts.extensionTestsPath);
   const screenshotDir = path.resolve(opts.screenshotDir || path.join('test-results', 'vscode-test'));
   const chromiumPath = opts.chromiumPath || DEFAULT_CHROMIUM;
-  for (const [what, p] of [['extensionDevelopmentPath', extensionDevelopmentPath], ['extensionTestsPath', extensionTestsPath], ['chromium', chromiumPath], ['code-server', CODE_SERVER_ENTRY]]) {
+  for (const [what, p] of [
+    ['extensionDevelopmentPath', extensionDevelopmentPath],
+    ['extensionTestsPath', extensionTestsPath],
+    ['chromium', chromiumPath],
+    ['code-server', CODE_SERVER_ENTRY],
+  ]) {
     if (!fs.existsSync(p)) {
-      log(`${what} not found: ${p}${what === 'code-server' || what === 'chromium' ? ' (run scripts/install-vscode-test-deps.sh)' : ''}`);
+      log(
+        `${what} not found: ${p}${what === 'code-server' || what === 'chromium' ? ' (run scripts/install-vscode-test-deps.sh)' : ''}`,
+      );
       return EXIT_HARNESS_ERROR;
     }
   }
@@ -293,7 +316,10 @@ async function runVsCodeTests(opts) {
   let shotCount = 0;
   const screenshot = async (name) => {
     if (!page) return null;
-    const file = path.join(screenshotDir, `${String(++shotCount).padStart(2, '0')}-${name.replace(/[^\w.-]+/g, '_')}.png`);
+    const file = path.join(
+      screenshotDir,
+      `${String(++shotCount).padStart(2, '0')}-${name.replace(/[^\w.-]+/g, '_')}.png`,
+    );
     await withTimeout(page.screenshot({ path: file }), 10_000, 'screenshot');
     log(`screenshot: ${path.relative(process.cwd(), file)}`);
     return file;
@@ -308,27 +334,34 @@ async function runVsCodeTests(opts) {
   const main = async () => {
     // --- code-server with throwaway state --------------------------------------------------------
     const port = await freePort();
-    for (const d of ['user', 'exts', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state']) fs.mkdirSync(path.join(tmp, d));
+    for (const d of ['user', 'exts', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state'])
+      fs.mkdirSync(path.join(tmp, d));
     fs.writeFileSync(path.join(tmp, 'config.yaml'), 'auth: none\ncert: false\n');
     // Stable user settings: no welcome page, no trust prompt, no telemetry, no update checks.
     fs.mkdirSync(path.join(tmp, 'user', 'User'), { recursive: true });
     fs.writeFileSync(
       path.join(tmp, 'user', 'User', 'settings.json'),
-      JSON.stringify({
-        'workbench.startupEditor': 'none',
-        'security.workspace.trust.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'workbench.tips.enabled': false,
-        'git.openRepositoryInParentFolders': 'never',
-        ...(opts.settings || {}),
-      }, null, 2),
+      JSON.stringify(
+        {
+          'workbench.startupEditor': 'none',
+          'security.workspace.trust.enabled': false,
+          'telemetry.telemetryLevel': 'off',
+          'update.mode': 'none',
+          'extensions.autoCheckUpdates': false,
+          'extensions.autoUpdate': false,
+          'workbench.tips.enabled': false,
+          'git.openRepositoryInParentFolders': 'never',
+          ...(opts.settings || {}),
+        },
+        null,
+        2,
+      ),
     );
 
     const ctx = {
-      get page() { return page; },
+      get page() {
+        return page;
+      },
       webview: (o) => webviewFrame(page, o),
       screenshot,
       log,
@@ -355,25 +388,41 @@ async function runVsCodeTests(opts) {
 
     const args = [
       CODE_SERVER_ENTRY,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
-      '--user-data-dir', path.join(tmp, 'user'),
-      '--extensions-dir', path.join(tmp, 'exts'),
-      '--config', path.join(tmp, 'config.yaml'),
+      '--user-data-dir',
+      path.join(tmp, 'user'),
+      '--extensions-dir',
+      path.join(tmp, 'exts'),
+      '--config',
+      path.join(tmp, 'config.yaml'),
     ];
     // Packaged extensions (.vsix) go into this run's extensions folder first, as a user would install them.
     for (const vsix of opts.installExtensions || []) {
       log(`installing ${vsix}`);
       const install = require('node:child_process').spawnSync(
         process.execPath,
-        [CODE_SERVER_ENTRY, '--install-extension', path.resolve(vsix), '--extensions-dir', path.join(tmp, 'exts'), '--user-data-dir', path.join(tmp, 'user')],
+        [
+          CODE_SERVER_ENTRY,
+          '--install-extension',
+          path.resolve(vsix),
+          '--extensions-dir',
+          path.join(tmp, 'exts'),
+          '--user-data-dir',
+          path.join(tmp, 'user'),
+        ],
         { env, encoding: 'utf8', timeout: 120_000 },
       );
-      if (install.status !== 0) throw new Error(`installing ${vsix} failed (exit ${install.status}): ${(install.stderr || install.stdout || '').slice(-500)}`);
+      if (install.status !== 0)
+        throw new Error(
+          `installing ${vsix} failed (exit ${install.status}): ${(install.stderr || install.stdout || '').slice(-500)}`,
+        );
     }
     log(`starting code-server on 127.0.0.1:${port} (state in ${tmp})`);
     // detached: its own process group, so the extension host and helpers die with it.
@@ -396,7 +445,12 @@ async function runVsCodeTests(opts) {
       codeServer.stderr.on('data', onData);
       codeServer.on('exit', (code, sig) => {
         reject(new Error(`code-server exited early (code ${code}, signal ${sig})`));
-        finish(EXIT_HARNESS_ERROR, exitCode === undefined ? `code-server exited (code ${code}, signal ${sig}); see ${path.join(screenshotDir, 'code-server.log')}` : undefined);
+        finish(
+          EXIT_HARNESS_ERROR,
+          exitCode === undefined
+            ? `code-server exited (code ${code}, signal ${sig}); see ${path.join(screenshotDir, 'code-server.log')}`
+            : undefined,
+        );
       });
     });
     await withTimeout(listening, 60_000, 'code-server start');
@@ -495,7 +549,8 @@ async function runVsCodeTests(opts) {
   // Keep the server side's logs (extension host, remote agent) before the state folder goes.
   try {
     const serverLogs = path.join(tmp, 'user', 'logs');
-    if (fs.existsSync(serverLogs)) fs.cpSync(serverLogs, path.join(screenshotDir, 'logs', 'server'), { recursive: true });
+    if (fs.existsSync(serverLogs))
+      fs.cpSync(serverLogs, path.join(screenshotDir, 'logs', 'server'), { recursive: true });
   } catch (e) {
     log(`could not keep server logs: ${e.message}`);
   }

@@ -1,6 +1,12 @@
 import * as path from 'node:path';
 import { VectorTuneError } from '../../core/errors';
-import { copyStore, embeddedHeads, embeddedSeenReader, pineconeSeenReader, type SeenReader } from '../../core/store/copy-store';
+import {
+  copyStore,
+  embeddedHeads,
+  embeddedSeenReader,
+  pineconeSeenReader,
+  type SeenReader,
+} from '../../core/store/copy-store';
 import { EmbeddedStore } from '../../core/store/embedded-store';
 import { describeIndexOrNull, pineconeClient, type PineconeConnection } from '../../core/store/pinecone/connection';
 import { PineconeStore } from '../../core/store/pinecone/pinecone-store';
@@ -22,14 +28,21 @@ export const copyStoreCommand = defineCommand({
     index: { type: 'string', description: 'Pinecone index name (created when it is the destination and absent).' },
     cloud: { type: 'string', description: 'Cloud of a Pinecone index that has to be created.', default: 'aws' },
     region: { type: 'string', description: 'Region of a Pinecone index that has to be created.', default: 'us-east-1' },
-    host: { type: 'string', description: 'The index\'s data-plane URL (default: looked up by name).' },
-    'controller-host': { type: 'string', description: 'Pinecone control-plane URL (for tests or a self-hosted gateway).' },
+    host: { type: 'string', description: "The index's data-plane URL (default: looked up by name)." },
+    'controller-host': {
+      type: 'string',
+      description: 'Pinecone control-plane URL (for tests or a self-hosted gateway).',
+    },
     'model-id': {
       type: 'string',
       description:
-        'Model of the vectors in the Pinecone index (default: what the index\'s store record says; needed only for an index made without one).',
+        "Model of the vectors in the Pinecone index (default: what the index's store record says; needed only for an index made without one).",
     },
-    heads: { type: 'string', multiple: true, description: 'Head whose seen state is copied (repeatable; default: every head the source has).' },
+    heads: {
+      type: 'string',
+      multiple: true,
+      description: 'Head whose seen state is copied (repeatable; default: every head the source has).',
+    },
     'batch-size': { type: 'string', description: 'Records per batch.', default: '200' },
   },
   examples: [
@@ -43,7 +56,12 @@ export const copyStoreCommand = defineCommand({
     if (from === to) throw new VectorTuneError('--from and --to must differ (one embedded, one pinecone).');
     if (!v.index) throw new VectorTuneError('--index is required: the Pinecone index to copy from or to.');
     const apiKey = io.env.PINECONE_API_KEY;
-    if (!apiKey) throw new VectorTuneError('PINECONE_API_KEY is not set.', undefined, 'Export your Pinecone API key in PINECONE_API_KEY (it is never read from an option).');
+    if (!apiKey)
+      throw new VectorTuneError(
+        'PINECONE_API_KEY is not set.',
+        undefined,
+        'Export your Pinecone API key in PINECONE_API_KEY (it is never read from an option).',
+      );
     const batchSize = numberOption(v['batch-size'], 'batch-size', (n) => Number.isInteger(n) && n >= 1 && n <= 1000)!;
     const storeDir = path.resolve(io.cwd, v.store!);
     const pine = {
@@ -63,8 +81,17 @@ export const copyStoreCommand = defineCommand({
         source = embedded;
         seen = await embeddedSeenReader(storeDir, heads);
         const { modelId, dimension, centringMean } = embedded.info;
-        dest = await PineconeStore.connect({ ...pine, modelId, dimension, centringMean, cloud: v.cloud, region: v.region });
-        io.out(`copying ${await embedded.count()} records from ${storeDir} to Pinecone index "${v.index}"; seen state of ${(heads ?? (await embeddedHeads(storeDir))).length} head(s)`);
+        dest = await PineconeStore.connect({
+          ...pine,
+          modelId,
+          dimension,
+          centringMean,
+          cloud: v.cloud,
+          region: v.region,
+        });
+        io.out(
+          `copying ${await embedded.count()} records from ${storeDir} to Pinecone index "${v.index}"; seen state of ${(heads ?? (await embeddedHeads(storeDir))).length} head(s)`,
+        );
       } else {
         source = await pineconeSource(pine, v['model-id'], storeDir);
         dest = await EmbeddedStore.openOrCreate(storeDir, source.info);
@@ -78,7 +105,10 @@ export const copyStoreCommand = defineCommand({
         heads,
         batchSize,
         onProgress: (p) => {
-          if (p.read > 0) io.out(`  ${p.read}/${p.total} read, ${p.written} written, ${p.skipped} already there, ${p.seenMarked} seen markers`);
+          if (p.read > 0)
+            io.out(
+              `  ${p.read}/${p.total} read, ${p.written} written, ${p.skipped} already there, ${p.seenMarked} seen markers`,
+            );
         },
       });
       io.out(`done: ${report.read} records (${report.written} written, ${report.skipped} already there)`);
@@ -93,19 +123,30 @@ export const copyStoreCommand = defineCommand({
 
 function kindOf(value: string | undefined, name: string): Kind {
   if (value === 'embedded' || value === 'pinecone') return value;
-  throw new VectorTuneError(`--${name} must be "embedded" or "pinecone"${value === undefined ? '' : `, not "${value}"`}.`);
+  throw new VectorTuneError(
+    `--${name} must be "embedded" or "pinecone"${value === undefined ? '' : `, not "${value}"`}.`,
+  );
 }
 
 /**
  * The source index, for the model its store record names; an index made before store records (or by
  * another tool) is read for `--model-id`, or the model of the embedded store being copied into.
  */
-async function pineconeSource(pine: PineconeConnection, modelIdOption: string | undefined, storeDir: string): Promise<PineconeStore> {
+async function pineconeSource(
+  pine: PineconeConnection,
+  modelIdOption: string | undefined,
+  storeDir: string,
+): Promise<PineconeStore> {
   const existing = (await EmbeddedStore.exists(storeDir)) ? await EmbeddedStore.open(storeDir) : undefined;
   const modelId = modelIdOption ?? existing?.info.modelId;
   await existing?.close();
   if (modelId === undefined) return PineconeStore.open(pine);
   const described = await describeIndexOrNull(pineconeClient(pine), pine.indexName);
-  if (!described) throw new VectorTuneError(`Pinecone has no index named "${pine.indexName}".`, undefined, 'Check --index and --host.');
+  if (!described)
+    throw new VectorTuneError(
+      `Pinecone has no index named "${pine.indexName}".`,
+      undefined,
+      'Check --index and --host.',
+    );
   return PineconeStore.connect({ ...pine, modelId, dimension: described.dimension ?? 0, create: false });
 }

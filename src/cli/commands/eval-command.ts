@@ -17,7 +17,7 @@ import { openCliStore } from '../store-context';
 export const evalCommand = defineCommand({
   name: 'eval',
   summary:
-    'Evaluate a head on held-out data and write its report into the head\'s reports/ folder (Markdown, JSON, SVG charts). ' +
+    "Evaluate a head on held-out data and write its report into the head's reports/ folder (Markdown, JSON, SVG charts). " +
     'Data: a folder of images in class sub-folders (--folder, --positive), raw embeddings (--npy/--csv), or the store. ' +
     'Truth: the class sub-folders, or a CSV (--answers, or the --csv itself with --label-column). ' +
     'Exits 1 when a gate (--min-ap, --min-auc, --max-drop) fails, for CI.',
@@ -27,30 +27,59 @@ export const evalCommand = defineCommand({
     ...pineconeOptions,
     ...headsOptions,
     ...modelOptions,
-    folder: { type: 'string', description: 'Evaluate on the images of this folder (embedded with the head\'s model, not stored).' },
+    folder: {
+      type: 'string',
+      description: "Evaluate on the images of this folder (embedded with the head's model, not stored).",
+    },
     root: { type: 'string', description: 'Workspace root that ids and report paths are relative to.', default: '.' },
-    npy: { type: 'string', description: 'Evaluate on these raw embeddings (the head\'s own preprocessing is applied).' },
+    npy: { type: 'string', description: "Evaluate on these raw embeddings (the head's own preprocessing is applied)." },
     csv: { type: 'string', description: 'CSV naming the .npy rows (with --npy).' },
     'id-column': { type: 'string', description: 'CSV column with ids (with --npy).', default: 'path' },
-    where: { type: 'string', multiple: true, description: 'Use only CSV lines where column=value (with --npy; repeatable).' },
-    images: { type: 'string', description: 'Folder the --npy ids are image paths in, to show thumbnails in the report.' },
-    positive: { type: 'string', description: 'The positive class: a sub-folder name (class folders), or the label value (with --label-column).' },
-    answers: { type: 'string', description: 'CSV of known answers (default with --npy and --label-column: the --csv itself).' },
+    where: {
+      type: 'string',
+      multiple: true,
+      description: 'Use only CSV lines where column=value (with --npy; repeatable).',
+    },
+    images: {
+      type: 'string',
+      description: 'Folder the --npy ids are image paths in, to show thumbnails in the report.',
+    },
+    positive: {
+      type: 'string',
+      description: 'The positive class: a sub-folder name (class folders), or the label value (with --label-column).',
+    },
+    answers: {
+      type: 'string',
+      description: 'CSV of known answers (default with --npy and --label-column: the --csv itself).',
+    },
     'answers-id-column': { type: 'string', description: 'Answers column matching ids (default: --id-column).' },
     'label-column': { type: 'string', description: 'Answers column with class labels (with --positive).' },
-    'score-column': { type: 'string', description: 'Answers column with scores from -1 to +1 (above 0 is positive), instead of labels.' },
-    top: { type: 'string', description: 'Records listed per list (top ranked, false positives, false negatives).', default: '20' },
-    'report-name': { type: 'string', description: 'Report file name (default: eval-<data>-<class>, overwritten each run).' },
+    'score-column': {
+      type: 'string',
+      description: 'Answers column with scores from -1 to +1 (above 0 is positive), instead of labels.',
+    },
+    top: {
+      type: 'string',
+      description: 'Records listed per list (top ranked, false positives, false negatives).',
+      default: '20',
+    },
+    'report-name': {
+      type: 'string',
+      description: 'Report file name (default: eval-<data>-<class>, overwritten each run).',
+    },
     'min-ap': { type: 'string', description: 'Fail (exit 1) when average precision is below this.' },
     'min-auc': { type: 'string', description: 'Fail (exit 1) when ROC-AUC is below this.' },
-    'max-drop': { type: 'string', description: 'Fail (exit 1) when average precision fell by more than this against the previous report.' },
+    'max-drop': {
+      type: 'string',
+      description: 'Fail (exit 1) when average precision fell by more than this against the previous report.',
+    },
   },
   examples: [
     'vector-tune eval hat --folder held-out --positive hat --min-ap 0.8 --max-drop 0.02',
     'vector-tune eval hat --npy feats.npy --csv feats.csv --where split=test --label-column label --positive hat',
   ],
   async run(parsed, io) {
-    const [name] = requirePositional(parsed, 1, 'the head\'s name', 'eval');
+    const [name] = requirePositional(parsed, 1, "the head's name", 'eval');
     const v = parsed.values;
     const root = path.resolve(io.cwd, v.root!);
     const unit = (n: number) => n >= 0 && n <= 1;
@@ -91,7 +120,10 @@ export const evalCommand = defineCommand({
     const reportName = v['report-name'] ?? defaultReportName(result);
     const { previous } = await readPreviousReport(path.join(paths.reports, `${reportName}.json`));
     const failures = checkThresholds(result, previous, gates);
-    const written = await writeReport(paths.dir, result, { root, name: failures.length > 0 ? `${reportName}-failed` : reportName });
+    const written = await writeReport(paths.dir, result, {
+      root,
+      name: failures.length > 0 ? `${reportName}-failed` : reportName,
+    });
     printSummary(result, previous, io);
     if (written.comparisonNote) io.out(written.comparisonNote);
     io.out(`report: ${path.relative(io.cwd, written.files.markdown)}`);
@@ -118,13 +150,19 @@ function truthSpec(v: Values, io: CliIo): TruthSpec | undefined {
       },
     };
   }
-  if (labelled) throw new VectorTuneError('--label-column and --score-column need a CSV: --answers, or --npy with --csv.');
+  if (labelled)
+    throw new VectorTuneError('--label-column and --score-column need a CSV: --answers, or --npy with --csv.');
   return v.positive !== undefined ? { kind: 'folders', positive: v.positive } : undefined;
 }
 
 /** The data source, and how to release what it opened (the model, or the store). */
-async function openData(v: Values, modelId: string, io: CliIo): Promise<{ data: EvaluationData; close: () => Promise<void> }> {
-  if (v.folder && v.npy) throw new VectorTuneError('give either --folder or --npy, not both.', undefined, 'See: vector-tune eval --help');
+async function openData(
+  v: Values,
+  modelId: string,
+  io: CliIo,
+): Promise<{ data: EvaluationData; close: () => Promise<void> }> {
+  if (v.folder && v.npy)
+    throw new VectorTuneError('give either --folder or --npy, not both.', undefined, 'See: vector-tune eval --help');
   if (v.npy) {
     if (!v.csv) throw new VectorTuneError('--npy needs --csv naming its rows.');
     const data: EvaluationData = {
@@ -140,7 +178,10 @@ async function openData(v: Values, modelId: string, io: CliIo): Promise<{ data: 
   if (v.folder) {
     // By default the head's own model: embeddings of any other model would be meaningless to its w.
     const embedder = await loadModelForCli(v, io, modelId);
-    return { data: { kind: 'folder', folder: path.resolve(io.cwd, v.folder), embedder }, close: () => embedder.dispose() };
+    return {
+      data: { kind: 'folder', folder: path.resolve(io.cwd, v.folder), embedder },
+      close: () => embedder.dispose(),
+    };
   }
   // Evaluation only reads: it must run while VS Code (or another command) has the store open for writing.
   const store = await openCliStore(v, io, 'read');
@@ -148,7 +189,9 @@ async function openData(v: Values, modelId: string, io: CliIo): Promise<{ data: 
 }
 
 function printSummary(result: EvaluationResult, previous: EvaluationResult | null, io: CliIo): void {
-  io.out(`head "${result.head.name}" (${result.head.labelsCount} labels, weights ${result.head.weightsSha256.slice(0, 12)}) on ${result.data.description}: ${result.data.records} records`);
+  io.out(
+    `head "${result.head.name}" (${result.head.labelsCount} labels, weights ${result.head.weightsSha256.slice(0, 12)}) on ${result.data.description}: ${result.data.records} records`,
+  );
   const m = result.metrics;
   if (!m) {
     io.out('no truth given: the records the head scores highest:');

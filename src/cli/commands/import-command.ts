@@ -6,17 +6,27 @@ import { storeOptions } from '../common-options';
 
 export const importCommand = defineCommand({
   name: 'import',
-  summary: 'Import embeddings you already have (an .npy matrix, N x D, float32/float16/float64) with a CSV naming each row.',
+  summary:
+    'Import embeddings you already have (an .npy matrix, N x D, float32/float16/float64) with a CSV naming each row.',
   args: '<embeddings.npy>',
   options: {
     ...storeOptions,
     csv: { type: 'string', description: 'CSV with one line per matrix row (header line first).' },
-    'model-id': { type: 'string', description: 'Name of the model that made the vectors (a store never mixes models).' },
-    'id-column': { type: 'string', description: 'CSV column with each row\'s unique id.', default: 'path' },
-    'path-column': { type: 'string', description: 'CSV column with each row\'s source file, if any.' },
-    'row-column': { type: 'string', description: 'CSV column with each line\'s matrix row, when the CSV is not in matrix order.' },
+    'model-id': {
+      type: 'string',
+      description: 'Name of the model that made the vectors (a store never mixes models).',
+    },
+    'id-column': { type: 'string', description: "CSV column with each row's unique id.", default: 'path' },
+    'path-column': { type: 'string', description: "CSV column with each row's source file, if any." },
+    'row-column': {
+      type: 'string',
+      description: "CSV column with each line's matrix row, when the CSV is not in matrix order.",
+    },
     where: { type: 'string', multiple: true, description: 'Import only lines where column=value (repeatable).' },
-    centre: { type: 'boolean', description: 'Subtract the mean vector before normalising (recommended for post-ReLU CNN features).' },
+    centre: {
+      type: 'boolean',
+      description: 'Subtract the mean vector before normalising (recommended for post-ReLU CNN features).',
+    },
   },
   examples: [
     'vector-tune import feats.npy --csv feats.csv --model-id mobilenetv2 --id-column path --where split=train --centre',
@@ -39,7 +49,9 @@ export const importCommand = defineCommand({
       where: v.where.map(parseRowFilter),
       centre: v.centre,
     });
-    io.out(`imported ${report.imported} vectors${report.centred ? ' (centred)' : ''}, skipped ${report.skipped.length}`);
+    io.out(
+      `imported ${report.imported} vectors${report.centred ? ' (centred)' : ''}, skipped ${report.skipped.length}`,
+    );
     for (const s of report.skipped) io.out(`skipped ${s.id}: ${s.reason}`);
     return 0;
   },

@@ -8,7 +8,8 @@ import { cliStoreLocation } from '../store-context';
 
 export const indexCommand = defineCommand({
   name: 'index',
-  summary: 'Embed every image under a folder into the store. Incremental: unchanged files are skipped, deleted ones dropped; an interrupted run resumes.',
+  summary:
+    'Embed every image under a folder into the store. Incremental: unchanged files are skipped, deleted ones dropped; an interrupted run resumes.',
   args: '<folder>',
   options: {
     ...storeOptions,
@@ -16,7 +17,11 @@ export const indexCommand = defineCommand({
     ...modelOptions,
     root: { type: 'string', description: 'Workspace root; record ids are paths relative to it.', default: '.' },
     batch: { type: 'string', description: 'Images per model call.', default: '8' },
-    'max-pixels': { type: 'string', description: 'Skip images with more pixels than this (decompression bombs).', default: '100000000' },
+    'max-pixels': {
+      type: 'string',
+      description: 'Skip images with more pixels than this (decompression bombs).',
+      default: '100000000',
+    },
   },
   examples: [
     'vector-tune index images/',

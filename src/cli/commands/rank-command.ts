@@ -15,7 +15,7 @@ import { openHead } from '../head-context';
 export const rankCommand = defineCommand({
   name: 'rank',
   summary:
-    'Score records with a head and list them best first: the store\'s records, the images of a folder (embedded, not stored), ' +
+    "Score records with a head and list them best first: the store's records, the images of a folder (embedded, not stored), " +
     'or raw embeddings from an .npy + CSV. ' +
     'With known answers, also prints average precision and ROC-AUC.',
   args: '<head-name>',
@@ -24,12 +24,22 @@ export const rankCommand = defineCommand({
     ...pineconeOptions,
     ...headsOptions,
     ...modelOptions,
-    folder: { type: 'string', description: 'Rank the images of this folder (embedded with the head\'s model, not added to the store).' },
+    folder: {
+      type: 'string',
+      description: "Rank the images of this folder (embedded with the head's model, not added to the store).",
+    },
     root: { type: 'string', description: 'Workspace root that ids are relative to (with --folder).', default: '.' },
-    npy: { type: 'string', description: 'Rank these raw embeddings instead of the store (the head\'s own preprocessing is applied).' },
+    npy: {
+      type: 'string',
+      description: "Rank these raw embeddings instead of the store (the head's own preprocessing is applied).",
+    },
     csv: { type: 'string', description: 'CSV naming the .npy rows (with --npy).' },
     'id-column': { type: 'string', description: 'CSV column with ids (with --npy).', default: 'path' },
-    where: { type: 'string', multiple: true, description: 'Rank only CSV lines where column=value (with --npy; repeatable).' },
+    where: {
+      type: 'string',
+      multiple: true,
+      description: 'Rank only CSV lines where column=value (with --npy; repeatable).',
+    },
     top: { type: 'string', description: 'How many to print.', default: '20' },
     out: { type: 'string', description: 'Write every ranked record (rank, id, logit, probability) to this CSV.' },
     answers: { type: 'string', description: 'CSV of known answers, to measure AP and ROC-AUC.' },
@@ -37,9 +47,11 @@ export const rankCommand = defineCommand({
     'label-column': { type: 'string', description: 'Answers column with class labels.' },
     positive: { type: 'string', description: 'The label value that counts as positive.' },
   },
-  examples: ['vector-tune rank hat --npy feats.npy --csv feats.csv --where split=test --answers feats.csv --label-column label --positive hat'],
+  examples: [
+    'vector-tune rank hat --npy feats.npy --csv feats.csv --where split=test --answers feats.csv --label-column label --positive hat',
+  ],
   async run(parsed, io) {
-    const [name] = requirePositional(parsed, 1, 'the head\'s name', 'rank');
+    const [name] = requirePositional(parsed, 1, "the head's name", 'rank');
     const v = parsed.values;
     const top = numberOption(v.top, 'top', (n) => Number.isInteger(n) && n >= 0)!;
     const { store, session } = await openHead(v, name, io);
@@ -61,9 +73,16 @@ export const rankCommand = defineCommand({
     } finally {
       await store.close();
     }
-    ranked.slice(0, top).forEach((r, i) => io.out(`${String(i + 1).padStart(5)}  ${r.logit.toFixed(4).padStart(9)}  ${r.id}`));
+    ranked
+      .slice(0, top)
+      .forEach((r, i) => io.out(`${String(i + 1).padStart(5)}  ${r.logit.toFixed(4).padStart(9)}  ${r.id}`));
     if (v.out) {
-      const rows = ranked.map((r, i) => [String(i + 1), r.id, r.logit.toFixed(6), (1 / (1 + Math.exp(-r.logit))).toFixed(6)]);
+      const rows = ranked.map((r, i) => [
+        String(i + 1),
+        r.id,
+        r.logit.toFixed(6),
+        (1 / (1 + Math.exp(-r.logit))).toFixed(6),
+      ]);
       await writeFileAtomic(path.resolve(io.cwd, v.out), toCsv(['rank', 'id', 'logit', 'probability'], rows));
     }
     if (v.answers) await printMetrics(ranked, v, io);
@@ -99,7 +118,12 @@ async function rankImages(
 ): Promise<RankedRecord[]> {
   const embedder = await loadModelForCli(v, io, weights.model.id);
   try {
-    const { ranked, skipped } = await rankFolder(weights, path.resolve(io.cwd, v.folder!), path.resolve(io.cwd, v.root!), embedder);
+    const { ranked, skipped } = await rankFolder(
+      weights,
+      path.resolve(io.cwd, v.folder!),
+      path.resolve(io.cwd, v.root!),
+      embedder,
+    );
     for (const s of skipped) io.err(`skipped ${s.path}: ${s.reason}`);
     return ranked;
   } finally {

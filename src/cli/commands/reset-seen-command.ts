@@ -8,7 +8,7 @@ export const resetSeenCommand = defineCommand({
   args: '<head-name>',
   options: { ...storeOptions, ...pineconeOptions, ...headsOptions },
   async run(parsed, io) {
-    const [name] = requirePositional(parsed, 1, 'the head\'s name', 'reset-seen');
+    const [name] = requirePositional(parsed, 1, "the head's name", 'reset-seen');
     const { store, session } = await openHead(parsed.values, name, io);
     const before = await store.seenCount(name);
     await session.resetSeen();

@@ -5,13 +5,21 @@ import type { VectorStore } from '../../core/store/types';
 import type { StartSpec } from '../../core/tune/start';
 import { TuningSession } from '../../core/tune/session';
 import { CliIo, defineCommand, requirePositional } from '../command';
-import { headsOptions, modelOptions, pineconeOptions, storeOptions, trainingOptions, trainingSettingsFrom } from '../common-options';
+import {
+  headsOptions,
+  modelOptions,
+  pineconeOptions,
+  storeOptions,
+  trainingOptions,
+  trainingSettingsFrom,
+} from '../common-options';
 import { loadModelForCli } from '../model-loader';
 import { openCliStore } from '../store-context';
 
 export const startCommand = defineCommand({
   name: 'start',
-  summary: 'Start a new head: from a text prompt (CLIP text encoder), from example records (mean of their vectors), or from a weights file.',
+  summary:
+    'Start a new head: from a text prompt (CLIP text encoder), from example records (mean of their vectors), or from a weights file.',
   args: '<head-name>',
   options: {
     ...storeOptions,
@@ -30,7 +38,7 @@ export const startCommand = defineCommand({
     'vector-tune start hat --examples train/hat/a.jpg,train/hat/b.jpg',
   ],
   async run(parsed, io) {
-    const [name] = requirePositional(parsed, 1, 'the new head\'s name', 'start');
+    const [name] = requirePositional(parsed, 1, "the new head's name", 'start');
     const v = parsed.values;
     const store = await openCliStore(v, io);
     try {
@@ -43,7 +51,9 @@ export const startCommand = defineCommand({
         settings: trainingSettingsFrom(v),
         overwrite: v.force,
       });
-      io.out(`started head "${name}" from ${start.kind} (${session.labelCount} labels) -> ${path.relative(io.cwd, session.paths.weights)}`);
+      io.out(
+        `started head "${name}" from ${start.kind} (${session.labelCount} labels) -> ${path.relative(io.cwd, session.paths.weights)}`,
+      );
       return 0;
     } finally {
       await store.close();
@@ -52,22 +62,47 @@ export const startCommand = defineCommand({
 });
 
 async function startSpec(
-  v: { prompt?: string; examples?: string; 'examples-file'?: string; weights?: string; model?: string; 'model-cache'?: string; offline: boolean },
+  v: {
+    prompt?: string;
+    examples?: string;
+    'examples-file'?: string;
+    weights?: string;
+    model?: string;
+    'model-cache'?: string;
+    offline: boolean;
+  },
   store: VectorStore,
   io: CliIo,
 ): Promise<StartSpec> {
   const given = [v.prompt, v.examples, v['examples-file'], v.weights].filter((x) => x !== undefined).length;
   if (given !== 1) {
-    throw new VectorTuneError('give exactly one start: --prompt, --examples, --examples-file or --weights.', undefined, 'See: vector-tune start --help');
+    throw new VectorTuneError(
+      'give exactly one start: --prompt, --examples, --examples-file or --weights.',
+      undefined,
+      'See: vector-tune start --help',
+    );
   }
   if (v.weights) return { kind: 'weights', file: path.resolve(io.cwd, v.weights) };
-  if (v.examples) return { kind: 'examples', ids: v.examples.split(',').map((s) => s.trim()).filter(Boolean) };
+  if (v.examples)
+    return {
+      kind: 'examples',
+      ids: v.examples
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
   if (v['examples-file']) {
     const file = path.resolve(io.cwd, v['examples-file']);
     const text = await fs.readFile(file, 'utf8').catch(() => {
       throw new VectorTuneError('cannot read the examples file.', file);
     });
-    return { kind: 'examples', ids: text.split(/\r?\n/).map((s) => s.trim()).filter(Boolean) };
+    return {
+      kind: 'examples',
+      ids: text
+        .split(/\r?\n/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
   }
   // A prompt needs the text half of the model that embedded the store; by default, that very model.
   const encoder = await loadModelForCli(v, io, store.info.modelId);

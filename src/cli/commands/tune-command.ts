@@ -20,17 +20,23 @@ export const tuneCommand = defineCommand({
     'id-column': { type: 'string', description: 'Answers column matching record ids.', default: 'path' },
     'label-column': { type: 'string', description: 'Answers column with class labels (with --positive).' },
     positive: { type: 'string', description: 'The label value that scores +1 (every other value scores -1).' },
-    'score-column': { type: 'string', description: 'Answers column with numeric scores from -1 to +1 (instead of labels).' },
+    'score-column': {
+      type: 'string',
+      description: 'Answers column with numeric scores from -1 to +1 (instead of labels).',
+    },
     rounds: { type: 'string', description: 'Rounds to run.', default: '5' },
     batch: { type: 'string', description: 'Records per round.', default: '10' },
     strategy: { type: 'string', description: 'top | boundary | mixed.', default: 'top' },
   },
-  examples: ['vector-tune tune hat --answers labels.csv --id-column path --label-column label --positive hat --rounds 10'],
+  examples: [
+    'vector-tune tune hat --answers labels.csv --id-column path --label-column label --positive hat --rounds 10',
+  ],
   async run(parsed, io) {
-    const [name] = requirePositional(parsed, 1, 'the head\'s name', 'tune');
+    const [name] = requirePositional(parsed, 1, "the head's name", 'tune');
     const v = parsed.values;
     if (!v.answers) throw new VectorTuneError('--answers is required.', undefined, 'See: vector-tune tune --help');
-    if (!isStrategy(v.strategy!)) throw new VectorTuneError(`unknown strategy "${v.strategy}"; use top, boundary or mixed.`);
+    if (!isStrategy(v.strategy!))
+      throw new VectorTuneError(`unknown strategy "${v.strategy}"; use top, boundary or mixed.`);
     const rounds = numberOption(v.rounds, 'rounds', (n) => Number.isInteger(n) && n >= 1)!;
     const batch = numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n >= 1)!;
     const answers = await readAnswerSheet({

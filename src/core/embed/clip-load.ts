@@ -17,7 +17,11 @@ export async function guardLoad<T>(load: () => Promise<T>, file: string, source:
     if (err instanceof VectorTuneError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     if (/not found locally|Could not locate file|404/i.test(message)) {
-      throw new VectorTuneError(`This model file could not be found (${firstLine(message)}).`, file, expectedLayoutHint());
+      throw new VectorTuneError(
+        `This model file could not be found (${firstLine(message)}).`,
+        file,
+        expectedLayoutHint(),
+      );
     }
     if (/fetch failed|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|network/i.test(message)) {
       throw new VectorTuneError(

@@ -12,9 +12,15 @@ import { VectorTuneError } from '../errors';
  * processor's target size is done here with libvips's antialiased cubic reduce, and the processor's own resize
  * becomes a no-op.
  */
-export async function resizeForProcessor(img: DecodedImage, index: number, shortestEdge: number | undefined): Promise<DecodedImage> {
+export async function resizeForProcessor(
+  img: DecodedImage,
+  index: number,
+  shortestEdge: number | undefined,
+): Promise<DecodedImage> {
   if (img.channels !== 3 || img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
-    throw new Error(`image ${index}: expected ${img.width}x${img.height} RGB (${img.width * img.height * 3} bytes), got ${img.data.length} bytes`);
+    throw new Error(
+      `image ${index}: expected ${img.width}x${img.height} RGB (${img.width * img.height * 3} bytes), got ${img.data.length} bytes`,
+    );
   }
   return shortestEdge ? await resizeShortSide(img, shortestEdge) : img;
 }
@@ -42,18 +48,27 @@ type ImageProcessor = Transformers.ImageProcessor;
 export function pixelRecipeOf(tf: TransformersModule, processor: ImageProcessor): PixelRecipe | undefined {
   const base = tf.ImageProcessor.prototype;
   if (processor.preprocess !== base.preprocess || processor._call !== base._call) return undefined;
-  if (processor.do_crop_margin || processor.do_thumbnail || processor.do_pad || processor.do_flip_channel_order) return undefined;
+  if (processor.do_crop_margin || processor.do_thumbnail || processor.do_pad || processor.do_flip_channel_order)
+    return undefined;
   if (!processor.do_center_crop) return undefined;
   const size = processor.size as { shortest_edge?: number; longest_edge?: number } | undefined;
   // Only a short-side resize is done beforehand (toRawImage); any other resize would still happen in the processor.
-  if (processor.do_resize && (typeof size !== 'object' || !size?.shortest_edge || size.longest_edge !== undefined || processor.size_divisibility !== undefined)) {
+  if (
+    processor.do_resize &&
+    (typeof size !== 'object' ||
+      !size?.shortest_edge ||
+      size.longest_edge !== undefined ||
+      processor.size_divisibility !== undefined)
+  ) {
     return undefined;
   }
   const crop = processor.crop_size as number | { width?: number; height?: number } | undefined;
   const [cropWidth, cropHeight] = typeof crop === 'number' ? [crop, crop] : [crop?.width, crop?.height];
-  if (!Number.isInteger(cropWidth) || !Number.isInteger(cropHeight) || cropWidth! <= 0 || cropHeight! <= 0) return undefined;
+  if (!Number.isInteger(cropWidth) || !Number.isInteger(cropHeight) || cropWidth! <= 0 || cropHeight! <= 0)
+    return undefined;
 
-  const perChannel = (v: number | number[] | undefined): number[] | undefined => (Array.isArray(v) ? v : typeof v === 'number' ? [v, v, v] : undefined);
+  const perChannel = (v: number | number[] | undefined): number[] | undefined =>
+    Array.isArray(v) ? v : typeof v === 'number' ? [v, v, v] : undefined;
   const mean = perChannel(processor.image_mean);
   const std = perChannel(processor.image_std);
   if (processor.do_normalize && (mean?.length !== 3 || std?.length !== 3)) return undefined;
@@ -75,7 +90,11 @@ export function fitsRecipe(recipe: PixelRecipe, img: DecodedImage): boolean {
 }
 
 /** The batch's model input, [n, 3, cropHeight, cropWidth], from images that fit the recipe. */
-export function pixelValuesOf(tf: TransformersModule, recipe: PixelRecipe, images: DecodedImage[]): Transformers.Tensor {
+export function pixelValuesOf(
+  tf: TransformersModule,
+  recipe: PixelRecipe,
+  images: DecodedImage[],
+): Transformers.Tensor {
   const { cropWidth: w, cropHeight: h, table } = recipe;
   const plane = w * h;
   const out = new Float32Array(images.length * 3 * plane);
@@ -112,10 +131,14 @@ export function encodeTexts(
 ): { input_ids: Transformers.Tensor; attention_mask: Transformers.Tensor } {
   // The tokenizer's model_max_length, capped by the text model's position table (a tokenizer_config without
   // model_max_length reports a huge number).
-  const config = model.config as unknown as { max_position_embeddings?: number; text_config?: { max_position_embeddings?: number } };
+  const config = model.config as unknown as {
+    max_position_embeddings?: number;
+    text_config?: { max_position_embeddings?: number };
+  };
   const positions = config.text_config?.max_position_embeddings ?? config.max_position_embeddings ?? Infinity;
   const context = Math.min(tokenizer.model_max_length > 1 ? tokenizer.model_max_length : Infinity, positions);
-  if (!Number.isFinite(context)) throw new Error('neither the tokenizer nor the text model gives a maximum text length');
+  if (!Number.isFinite(context))
+    throw new Error('neither the tokenizer nor the text model gives a maximum text length');
   const rows = texts.map((text) => {
     const ids = tokenizer.encode(text);
     return ids.length <= context ? ids : [...ids.slice(0, context - 1), ids[ids.length - 1]];

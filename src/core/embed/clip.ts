@@ -10,7 +10,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Transformers from '@huggingface/transformers';
 import { VectorTuneError } from '../errors';
-import { guardLoad, imageSizeOf, inputTypeOf, loadBoth, type Model, sessionOf, shortestEdgeOf, type TransformersModule } from './clip-load';
+import {
+  guardLoad,
+  imageSizeOf,
+  inputTypeOf,
+  loadBoth,
+  type Model,
+  sessionOf,
+  shortestEdgeOf,
+  type TransformersModule,
+} from './clip-load';
 import { encodeTexts, fitsRecipe, pixelRecipeOf, pixelValuesOf, resizeForProcessor, unitRows } from './clip-tensors';
 import type { DecodedImage } from './image';
 import {
@@ -72,7 +81,11 @@ function loadTransformers(): Promise<TransformersModule> {
 export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Promise<ClipEncoder> {
   const dtype = opts.dtype ?? 'fp32';
   if (!modelRef || !modelRef.trim()) {
-    throw new VectorTuneError('No model was given.', undefined, `Give a model folder or a hub id. ${expectedLayoutHint(dtype)}`);
+    throw new VectorTuneError(
+      'No model was given.',
+      undefined,
+      `Give a model folder or a hub id. ${expectedLayoutHint(dtype)}`,
+    );
   }
   const tf = await loadTransformers();
   const ref = parseModelRef(modelRef);
@@ -118,20 +131,36 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     local_files_only: !downloading,
     ...(cacheDir ? { cache_dir: cacheDir } : {}),
   };
-  const modelOptions = { ...pretrained, dtype, device: 'cpu' as const, ...(opts.sessionOptions ? { session_options: opts.sessionOptions } : {}) };
+  const modelOptions = {
+    ...pretrained,
+    dtype,
+    device: 'cpu' as const,
+    ...(opts.sessionOptions ? { session_options: opts.sessionOptions } : {}),
+  };
   const where = (file: string) => (folder ? path.join(folder, file) : `${source}/${file}`);
 
   const config = downloading ? undefined : readConfig(path.join(folder as string, 'config.json'));
   const [processor, visionModel] = await loadBoth(
-    guardLoad(() => tf.AutoImageProcessor.from_pretrained(source, pretrained), where('preprocessor_config.json'), source),
-    guardLoad(() => tf.CLIPVisionModelWithProjection.from_pretrained(source, modelOptions), where(onnxFileName('vision', dtype)), source),
+    guardLoad(
+      () => tf.AutoImageProcessor.from_pretrained(source, pretrained),
+      where('preprocessor_config.json'),
+      source,
+    ),
+    guardLoad(
+      () => tf.CLIPVisionModelWithProjection.from_pretrained(source, modelOptions),
+      where(onnxFileName('vision', dtype)),
+      source,
+    ),
   );
   let imageSize: number;
   let dimension: number;
   try {
     const modelType = (visionModel.config as unknown as Record<string, unknown>).model_type;
     if (modelType !== 'clip') {
-      throw new VectorTuneError(`This is the config of a ${JSON.stringify(modelType)} model, not CLIP.`, where('config.json'));
+      throw new VectorTuneError(
+        `This is the config of a ${JSON.stringify(modelType)} model, not CLIP.`,
+        where('config.json'),
+      );
     }
     imageSize = imageSizeOf(processor, where('preprocessor_config.json'));
     dimension = checkVisionSession(sessionOf(visionModel), where(onnxFileName('vision', dtype)), imageSize);
@@ -160,7 +189,11 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
   const loadTextSide = async () => {
     const [tokenizer, model] = await loadBoth(
       guardLoad(() => tf.AutoTokenizer.from_pretrained(source, pretrained), where('tokenizer.json'), source),
-      guardLoad(() => tf.CLIPTextModelWithProjection.from_pretrained(source, modelOptions), where(onnxFileName('text', dtype)), source),
+      guardLoad(
+        () => tf.CLIPTextModelWithProjection.from_pretrained(source, modelOptions),
+        where(onnxFileName('text', dtype)),
+        source,
+      ),
     );
     try {
       const textDim = checkTextSession(sessionOf(model), where(onnxFileName('text', dtype)));
@@ -188,9 +221,11 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
 
   const preprocessImages = async (images: DecodedImage[]): Promise<PixelBatch> => {
     assertLive();
-    if (images.length === 0) return { count: 0, pixelValues: new tf.Tensor('float32', new Float32Array(0), [0, 3, imageSize, imageSize]) };
+    if (images.length === 0)
+      return { count: 0, pixelValues: new tf.Tensor('float32', new Float32Array(0), [0, 3, imageSize, imageSize]) };
     const ready = await Promise.all(images.map((img, i) => resizeForProcessor(img, i, preResize)));
-    if (recipe && ready.every((img) => fitsRecipe(recipe, img))) return { count: images.length, pixelValues: pixelValuesOf(tf, recipe, ready) };
+    if (recipe && ready.every((img) => fitsRecipe(recipe, img)))
+      return { count: images.length, pixelValues: pixelValuesOf(tf, recipe, ready) };
     const { pixel_values } = await processor(ready.map((img) => new tf.RawImage(img.data, img.width, img.height, 3)));
     return { count: images.length, pixelValues: pixel_values };
   };

@@ -16,7 +16,10 @@ const BMP_SIZE_BYTES = 26;
 export function bmpClaimedSize(head: Buffer): { width: number; rawHeight: number } | undefined {
   if (head.length < BMP_SIZE_BYTES) return undefined;
   const core = head.readUInt32LE(14) === 12; // OS/2 BITMAPCOREHEADER: 16-bit sizes
-  return { width: core ? head.readUInt16LE(18) : head.readInt32LE(18), rawHeight: core ? head.readInt16LE(20) : head.readInt32LE(22) };
+  return {
+    width: core ? head.readUInt16LE(18) : head.readInt32LE(18),
+    rawHeight: core ? head.readInt16LE(20) : head.readInt32LE(22),
+  };
 }
 
 /** Decodes a BMP held in memory. */
@@ -37,7 +40,9 @@ export function decodeBmp(buf: Buffer, maxPixels = DEFAULT_MAX_PIXELS): DecodeRe
   if (width <= 0 || height <= 0) return fail(`${DECODE_FAILURES.corrupt} (BMP size ${width}x${rawHeight})`);
   if (width * height > maxPixels) return tooLarge(width, height, maxPixels);
 
-  const BI_RGB = 0, BI_BITFIELDS = 3, BI_ALPHABITFIELDS = 6;
+  const BI_RGB = 0,
+    BI_BITFIELDS = 3,
+    BI_ALPHABITFIELDS = 6;
   if (compression !== BI_RGB && compression !== BI_BITFIELDS && compression !== BI_ALPHABITFIELDS) {
     return fail(`${DECODE_FAILURES.unsupported} (BMP compression ${compression}, e.g. RLE)`);
   }

@@ -32,5 +32,7 @@ export function fail(reason: string): DecodeResult {
 
 export function tooLarge(width: number, height: number, maxPixels: number): DecodeResult {
   const mp = (n: number) => `${Math.round(n / 1e5) / 10} MP`;
-  return fail(`${DECODE_FAILURES.tooLarge}: ${width}x${height} (${mp(width * height)}) is over the limit of ${mp(maxPixels)}`);
+  return fail(
+    `${DECODE_FAILURES.tooLarge}: ${width}x${height} (${mp(width * height)}) is over the limit of ${mp(maxPixels)}`,
+  );
 }

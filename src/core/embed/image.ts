@@ -82,7 +82,12 @@ export async function resizeShortSide(image: DecodedImage, shortSide: number): P
     .resize(w, h, { fit: 'fill', kernel: 'cubic' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+    channels: 3,
+  };
 }
 
 export async function decodeImage(file: string, opts: DecodeOptions = {}): Promise<DecodeResult> {
@@ -101,7 +106,10 @@ export async function decodeImage(file: string, opts: DecodeOptions = {}): Promi
     const stat = await handle.stat();
     if (!stat.isFile()) return fail(`${DECODE_FAILURES.unreadable} (not a regular file)`);
     if (stat.size === 0) return fail(DECODE_FAILURES.empty);
-    if (stat.size > maxFileBytes) return fail(`${DECODE_FAILURES.fileTooLarge}: ${formatBytes(stat.size)} is over the limit of ${formatBytes(maxFileBytes)}`);
+    if (stat.size > maxFileBytes)
+      return fail(
+        `${DECODE_FAILURES.fileTooLarge}: ${formatBytes(stat.size)} is over the limit of ${formatBytes(maxFileBytes)}`,
+      );
     const head = await readAt(handle, 0, Math.min(stat.size, 64));
     signature = formatOfSignature(head);
     if (signature === 'BMP') {
@@ -137,7 +145,11 @@ async function readAt(handle: fs.FileHandle, position: number, length: number): 
 }
 
 function formatBytes(n: number): string {
-  const units: [number, string][] = [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']];
+  const units: [number, string][] = [
+    [1024 ** 3, 'GiB'],
+    [1024 ** 2, 'MiB'],
+    [1024, 'KiB'],
+  ];
   for (const [size, unit] of units) {
     if (n >= size) return `${n / size >= 10 ? Math.round(n / size) : Math.round((n / size) * 10) / 10} ${unit}`;
   }
@@ -161,7 +173,8 @@ function formatOfSignature(head: Buffer): string | undefined {
 
 async function decodeBmpFile(buf: Buffer, maxPixels: number, targetShortSide?: number): Promise<DecodeResult> {
   const decoded = decodeBmp(buf, maxPixels);
-  if (!decoded.ok || !targetShortSide || Math.min(decoded.image.width, decoded.image.height) <= targetShortSide) return decoded;
+  if (!decoded.ok || !targetShortSide || Math.min(decoded.image.width, decoded.image.height) <= targetShortSide)
+    return decoded;
   return { ok: true, image: await resizeShortSide(decoded.image, targetShortSide) };
 }
 
@@ -171,17 +184,25 @@ function classifySharpError(err: unknown, signature: string | undefined): string
   if (/pixel limit/i.test(message)) return DECODE_FAILURES.tooLarge;
   if (/Input file is missing/i.test(message)) return `${DECODE_FAILURES.unreadable} (ENOENT)`; // deleted meanwhile
   if (/unsupported image format/i.test(message)) {
-    return signature ? `${DECODE_FAILURES.corrupt} (starts like a ${signature} file but cannot be read)` : DECODE_FAILURES.notAnImage;
+    return signature
+      ? `${DECODE_FAILURES.corrupt} (starts like a ${signature} file but cannot be read)`
+      : DECODE_FAILURES.notAnImage;
   }
   // Anything else from the decoder (premature end, bad Huffman code, CRC error, ...) means a damaged file.
   const firstLine = message.split('\n')[0].trim();
   const header = /^Input (?:file|buffer) has corrupt header:?\s*(.*)$/i.exec(firstLine);
-  if (header) return `${DECODE_FAILURES.corrupt} (corrupt ${signature ?? 'image'} header${header[1] ? `: ${header[1]}` : ''})`;
+  if (header)
+    return `${DECODE_FAILURES.corrupt} (corrupt ${signature ?? 'image'} header${header[1] ? `: ${header[1]}` : ''})`;
   const named = !signature || firstLine.toLowerCase().includes(signature.toLowerCase());
   return `${DECODE_FAILURES.corrupt} (${named ? '' : `${signature}: `}${firstLine})`;
 }
 
-async function decodeWithSharp(file: string, signature: string | undefined, maxPixels: number, targetShortSide?: number): Promise<DecodeResult> {
+async function decodeWithSharp(
+  file: string,
+  signature: string | undefined,
+  maxPixels: number,
+  targetShortSide?: number,
+): Promise<DecodeResult> {
   const sharp = getSharp();
   let width: number;
   let height: number;
@@ -191,7 +212,10 @@ async function decodeWithSharp(file: string, signature: string | undefined, maxP
     // a huge image, so it is lifted here and the dimensions are checked by us, before any pixel is decoded
     // (a 7 MB PNG can hold 50,000 x 50,000 black pixels).
     const meta = await sharp(file, { limitInputPixels: false }).metadata();
-    if (!PHOTO_FORMATS.has(meta.format ?? '')) return fail(`${DECODE_FAILURES.unsupported} (${(meta.format ?? 'unknown').toUpperCase()} content: not a photo format)`);
+    if (!PHOTO_FORMATS.has(meta.format ?? ''))
+      return fail(
+        `${DECODE_FAILURES.unsupported} (${(meta.format ?? 'unknown').toUpperCase()} content: not a photo format)`,
+      );
     width = meta.width ?? 0;
     height = meta.height ?? 0;
     // EXIF orientations 5-8 swap the axes; the resize target is in the upright image's axes.
@@ -218,7 +242,15 @@ async function decodeWithSharp(file: string, signature: string | undefined, maxP
     if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
       return fail(`${DECODE_FAILURES.unsupported} (${info.channels} channels after conversion)`);
     }
-    return { ok: true, image: { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 } };
+    return {
+      ok: true,
+      image: {
+        data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+        width: info.width,
+        height: info.height,
+        channels: 3,
+      },
+    };
   } catch (err) {
     return fail(classifySharpError(err, signature));
   }

@@ -10,9 +10,7 @@ import { VectorTuneError } from '../errors';
 
 export type ClipDtype = 'fp32' | 'q8' | 'fp16';
 
-export type ModelRef =
-  | { kind: 'folder'; dir: string }
-  | { kind: 'hub'; id: string };
+export type ModelRef = { kind: 'folder'; dir: string } | { kind: 'hub'; id: string };
 
 /** owner/name as on the hub (transformers.js accepts the same shape); a bare name without owner also passes. */
 const HUB_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]{0,95}$/;
@@ -20,7 +18,12 @@ const HUB_ID = /^(?:[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]{0,95}$/;
 /** Suffix transformers.js adds to the ONNX file name for each dtype. */
 const DTYPE_SUFFIX: Record<ClipDtype, string> = { fp32: '', q8: '_quantized', fp16: '_fp16' };
 
-export const CONFIG_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+export const CONFIG_FILES = [
+  'config.json',
+  'preprocessor_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+] as const;
 
 export function onnxFileName(tower: 'vision' | 'text', dtype: ClipDtype = 'fp32'): string {
   return `onnx/${tower}_model${DTYPE_SUFFIX[dtype]}.onnx`;
@@ -104,12 +107,21 @@ export function checkFolder(folder: string, dtype: ClipDtype): void {
 function checkTokenizerConfig(file: string): void {
   const config = readJsonObject(file);
   const fail = (field: string, expected: string) =>
-    new VectorTuneError(`"${field}" is ${JSON.stringify(config[field])}; it must be ${expected}.`, file, expectedLayoutHint());
-  if (config.tokenizer_class !== undefined && typeof config.tokenizer_class !== 'string') throw fail('tokenizer_class', 'a class name such as "CLIPTokenizer"');
-  if (config.model_max_length !== undefined && typeof config.model_max_length !== 'number') throw fail('model_max_length', 'a number of tokens');
+    new VectorTuneError(
+      `"${field}" is ${JSON.stringify(config[field])}; it must be ${expected}.`,
+      file,
+      expectedLayoutHint(),
+    );
+  if (config.tokenizer_class !== undefined && typeof config.tokenizer_class !== 'string')
+    throw fail('tokenizer_class', 'a class name such as "CLIPTokenizer"');
+  if (config.model_max_length !== undefined && typeof config.model_max_length !== 'number')
+    throw fail('model_max_length', 'a number of tokens');
   for (const field of Object.keys(config).filter((k) => k.endsWith('_token'))) {
     const token = config[field] as unknown;
-    const ok = token === null || typeof token === 'string' || (typeof token === 'object' && typeof (token as { content?: unknown }).content === 'string');
+    const ok =
+      token === null ||
+      typeof token === 'string' ||
+      (typeof token === 'object' && typeof (token as { content?: unknown }).content === 'string');
     if (!ok) throw fail(field, 'a token string, or an object with its "content"');
   }
 }
@@ -136,31 +148,61 @@ function readJsonObject(file: string): Record<string, unknown> {
 function checkPreprocessorConfig(file: string): void {
   const config = readJsonObject(file);
   const bad = (field: string, expected: string) =>
-    new VectorTuneError(`"${field}" is ${JSON.stringify(config[field]) ?? 'missing'}; it must be ${expected}.`, file, expectedLayoutHint());
+    new VectorTuneError(
+      `"${field}" is ${JSON.stringify(config[field]) ?? 'missing'}; it must be ${expected}.`,
+      file,
+      expectedLayoutHint(),
+    );
   const numbers = (v: unknown) => (Array.isArray(v) && v.length === 3 ? v : [v]);
   const within = (v: unknown, min: number, max: number) => typeof v === 'number' && v >= min && v <= max;
-  const [meanField, stdField] = [config.image_mean !== undefined ? 'image_mean' : 'mean', config.image_std !== undefined ? 'image_std' : 'std'];
+  const [meanField, stdField] = [
+    config.image_mean !== undefined ? 'image_mean' : 'mean',
+    config.image_std !== undefined ? 'image_std' : 'std',
+  ];
   const [mean, std] = [config[meanField], config[stdField]];
-  if ((config.do_normalize || mean !== undefined) && !numbers(mean).every((v) => within(v, -1e4, 1e4))) throw bad(meanField, 'a number or 3 numbers from -10,000 to 10,000');
-  if ((config.do_normalize || std !== undefined) && !numbers(std).every((v) => within(v, 1e-6, 1e4))) throw bad(stdField, 'a number or 3 numbers from 0.000001 to 10,000');
-  if (config.rescale_factor !== undefined && !(within(config.rescale_factor, 0, 1) && config.rescale_factor !== 0)) throw bad('rescale_factor', 'a number above 0 and at most 1');
+  if ((config.do_normalize || mean !== undefined) && !numbers(mean).every((v) => within(v, -1e4, 1e4)))
+    throw bad(meanField, 'a number or 3 numbers from -10,000 to 10,000');
+  if ((config.do_normalize || std !== undefined) && !numbers(std).every((v) => within(v, 1e-6, 1e4)))
+    throw bad(stdField, 'a number or 3 numbers from 0.000001 to 10,000');
+  if (config.rescale_factor !== undefined && !(within(config.rescale_factor, 0, 1) && config.rescale_factor !== 0))
+    throw bad('rescale_factor', 'a number above 0 and at most 1');
   // The shapes transformers.js resizes and crops by; any other (a misspelt key) fails only when an image comes.
   const sizeField = config.size !== undefined ? 'size' : 'image_size';
-  const shapes: [string, string[][]][] = [[sizeField, [['shortest_edge'], ['longest_edge'], ['longest_edge', 'shortest_edge'], ['height', 'width']]], ['crop_size', [['height', 'width']]]];
+  const shapes: [string, string[][]][] = [
+    [sizeField, [['shortest_edge'], ['longest_edge'], ['longest_edge', 'shortest_edge'], ['height', 'width']]],
+    ['crop_size', [['height', 'width']]],
+  ];
   const isSide = (side: unknown) => Number.isInteger(side) && within(side, 1, 16384);
   for (const [field, allowed] of shapes) {
     const v = config[field];
     if (v === undefined) continue;
     const keys = typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v).sort() : null;
-    const fits = keys ? allowed.some((k) => k.join() === keys.join()) && Object.values(v as object).every(isSide) : isSide(v);
-    if (!fits) throw bad(field, `a side in pixels (1 to 16,384), or an object of ${allowed.map((k) => k.join(' and ')).join(', or ')}`);
+    const fits = keys
+      ? allowed.some((k) => k.join() === keys.join()) && Object.values(v as object).every(isSide)
+      : isSide(v);
+    if (!fits)
+      throw bad(
+        field,
+        `a side in pixels (1 to 16,384), or an object of ${allowed.map((k) => k.join(' and ')).join(', or ')}`,
+      );
   }
-  const square = (v: unknown) => isSide(v) || (typeof v === 'object' && v !== null && 'height' in v && (v as { height: unknown }).height === (v as { width?: unknown }).width);
+  const square = (v: unknown) =>
+    isSide(v) ||
+    (typeof v === 'object' &&
+      v !== null &&
+      'height' in v &&
+      (v as { height: unknown }).height === (v as { width?: unknown }).width);
   const resizes = config.do_resize ?? config[sizeField] !== undefined;
   if (resizes && config[sizeField] === undefined) throw bad('size', 'given when "do_resize" is true');
-  if (!(config.do_center_crop && square(config.crop_size)) && !(resizes && typeof config[sizeField] === 'object' && square(config[sizeField]))) {
-    throw new VectorTuneError('The image processor would not give the model square images: CLIP needs "do_center_crop": true with a square "crop_size", or a square "size" {height, width}.',
-      file, expectedLayoutHint());
+  if (
+    !(config.do_center_crop && square(config.crop_size)) &&
+    !(resizes && typeof config[sizeField] === 'object' && square(config[sizeField]))
+  ) {
+    throw new VectorTuneError(
+      'The image processor would not give the model square images: CLIP needs "do_center_crop": true with a square "crop_size", or a square "size" {height, width}.',
+      file,
+      expectedLayoutHint(),
+    );
   }
 }
 
@@ -181,22 +223,33 @@ export function readConfig(file: string): Record<string, unknown> {
 function checkClipConfig(config: Record<string, unknown>, file: string): void {
   const fail = (field: string, expected: string, value: unknown) =>
     new VectorTuneError(`"${field}" is ${JSON.stringify(value)}; it must be ${expected}.`, file, expectedLayoutHint());
-  const counts: [string, unknown][] = [['projection_dim', config.projection_dim], ['max_position_embeddings', config.max_position_embeddings]];
+  const counts: [string, unknown][] = [
+    ['projection_dim', config.projection_dim],
+    ['max_position_embeddings', config.max_position_embeddings],
+  ];
   for (const part of ['text_config', 'vision_config']) {
     const sub = config[part];
     if (sub === undefined) continue;
     if (typeof sub !== 'object' || sub === null || Array.isArray(sub)) throw fail(part, 'an object', sub);
-    for (const key of ['projection_dim', 'max_position_embeddings', 'hidden_size', 'image_size', 'patch_size']) counts.push([`${part}.${key}`, (sub as Record<string, unknown>)[key]]);
+    for (const key of ['projection_dim', 'max_position_embeddings', 'hidden_size', 'image_size', 'patch_size'])
+      counts.push([`${part}.${key}`, (sub as Record<string, unknown>)[key]]);
   }
   for (const [field, value] of counts) {
-    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) throw fail(field, 'a positive whole number', value);
+    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0))
+      throw fail(field, 'a positive whole number', value);
   }
 }
 
 type Meta = NonNullable<OrtSession['inputMetadata']>[number];
 const FLOAT_TYPES = ['float32', 'float16'];
 
-function findMeta(list: readonly Meta[] | undefined, names: readonly string[], name: string, kind: string, file: string): Meta | undefined {
+function findMeta(
+  list: readonly Meta[] | undefined,
+  names: readonly string[],
+  name: string,
+  kind: string,
+  file: string,
+): Meta | undefined {
   if (!names.includes(name)) {
     throw new VectorTuneError(
       `The ONNX model has no ${kind} named "${name}" (its ${kind}s: ${names.join(', ') || 'none'}).`,
@@ -225,30 +278,40 @@ export function checkVisionSession(session: OrtSession, file: string, imageSize:
   if (input?.shape) {
     const s = input.shape;
     const fits = (d: number | string, want: number) => typeof d === 'string' || d === want || d === -1;
-    if (s.length !== 4 || !fits(s[1], 3) || !fits(s[2], imageSize) || !fits(s[3], imageSize)) badShape(file, 'input pixel_values', input, expectedIn);
+    if (s.length !== 4 || !fits(s[1], 3) || !fits(s[2], imageSize) || !fits(s[3], imageSize))
+      badShape(file, 'input pixel_values', input, expectedIn);
     if (input.type && !FLOAT_TYPES.includes(input.type)) badShape(file, 'input pixel_values', input, expectedIn);
   }
   if (!output?.shape) throw new VectorTuneError('The ONNX model does not declare the shape of image_embeds.', file);
   const dim = output.shape[1];
-  if (output.shape.length !== 2 || typeof dim !== 'number' || dim <= 0) badShape(file, 'output image_embeds', output, 'float32 [batch, dimension]');
-  if (output.type && !FLOAT_TYPES.includes(output.type)) badShape(file, 'output image_embeds', output, 'float32 [batch, dimension]');
+  if (output.shape.length !== 2 || typeof dim !== 'number' || dim <= 0)
+    badShape(file, 'output image_embeds', output, 'float32 [batch, dimension]');
+  if (output.type && !FLOAT_TYPES.includes(output.type))
+    badShape(file, 'output image_embeds', output, 'float32 [batch, dimension]');
   return dim;
 }
 
 /** input_ids (and attention_mask, if the model takes it) [batch, seq] -> text_embeds [batch, D]; returns D if declared. */
 export function checkTextSession(session: OrtSession, file: string): number | undefined {
   const ids = findMeta(session.inputMetadata, session.inputNames, 'input_ids', 'input', file);
-  for (const [name, meta] of [['input_ids', ids], ['attention_mask', session.inputMetadata?.find((m) => m.name === 'attention_mask')]] as const) {
-    if (meta?.shape && (meta.shape.length !== 2 || (meta.type && meta.type !== 'int64'))) badShape(file, `input ${name}`, meta, 'int64 [batch, sequence]');
+  for (const [name, meta] of [
+    ['input_ids', ids],
+    ['attention_mask', session.inputMetadata?.find((m) => m.name === 'attention_mask')],
+  ] as const) {
+    if (meta?.shape && (meta.shape.length !== 2 || (meta.type && meta.type !== 'int64')))
+      badShape(file, `input ${name}`, meta, 'int64 [batch, sequence]');
   }
   const unexpected = session.inputNames.filter((n) => n !== 'input_ids' && n !== 'attention_mask');
   if (unexpected.length > 0) {
-    throw new VectorTuneError(`The ONNX model wants inputs a CLIP text tower does not have: ${unexpected.join(', ')}.`, file);
+    throw new VectorTuneError(
+      `The ONNX model wants inputs a CLIP text tower does not have: ${unexpected.join(', ')}.`,
+      file,
+    );
   }
   const output = findMeta(session.outputMetadata, session.outputNames, 'text_embeds', 'output', file);
   if (!output?.shape) return undefined;
   const dim = output.shape[1];
-  if (output.shape.length !== 2 || (output.type && !FLOAT_TYPES.includes(output.type))) badShape(file, 'output text_embeds', output, 'float32 [batch, dimension]');
+  if (output.shape.length !== 2 || (output.type && !FLOAT_TYPES.includes(output.type)))
+    badShape(file, 'output text_embeds', output, 'float32 [batch, dimension]');
   return typeof dim === 'number' ? dim : undefined;
 }
-

@@ -25,7 +25,12 @@ export interface Headline {
 }
 
 export function headlineMetrics(m: EvaluationMetrics): Headline[] {
-  const rate = (key: MetricKey, label: string, value: number | null): Headline => ({ key, label, value, integer: false });
+  const rate = (key: MetricKey, label: string, value: number | null): Headline => ({
+    key,
+    label,
+    value,
+    integer: false,
+  });
   return [
     rate('averagePrecision', 'average precision', m.averagePrecision),
     rate('rocAuc', 'ROC-AUC', m.rocAuc),
@@ -58,7 +63,10 @@ export interface Comparison {
  * Compares with the previous report of the same head on the same data and truth; otherwise says why not
  * (a change of data or truth makes every delta meaningless, so none is shown rather than a misleading one).
  */
-export function compareResults(current: EvaluationResult, previous: EvaluationResult | null): { comparison: Comparison | null; note: string | null } {
+export function compareResults(
+  current: EvaluationResult,
+  previous: EvaluationResult | null,
+): { comparison: Comparison | null; note: string | null } {
   if (!previous) return { comparison: null, note: null };
   const why = incomparable(current, previous);
   if (why) return { comparison: null, note: `not compared with the previous report: ${why}.` };
@@ -66,11 +74,21 @@ export function compareResults(current: EvaluationResult, previous: EvaluationRe
   const before = new Map(headlineMetrics(previous.metrics).map((h) => [h.key, h.value]));
   const changes = headlineMetrics(current.metrics).map((h): MetricChange => {
     const prev = before.get(h.key) ?? null;
-    return { key: h.key, label: h.label, previous: prev, current: h.value, delta: prev !== null && h.value !== null ? h.value - prev : null };
+    return {
+      key: h.key,
+      label: h.label,
+      previous: prev,
+      current: h.value,
+      delta: prev !== null && h.value !== null ? h.value - prev : null,
+    };
   });
   return {
     comparison: {
-      previous: { createdAt: previous.createdAt, weightsSha256: previous.head.weightsSha256, labelsCount: previous.head.labelsCount },
+      previous: {
+        createdAt: previous.createdAt,
+        weightsSha256: previous.head.weightsSha256,
+        labelsCount: previous.head.labelsCount,
+      },
       changes,
     },
     note: null,
@@ -107,24 +125,43 @@ export interface GateFailure {
  * when its data is missing guards nothing. `maxDrop` without a comparable previous report passes (a first
  * report has nothing to drop from).
  */
-export function checkThresholds(result: EvaluationResult, previous: EvaluationResult | null, gates: Gates): GateFailure[] {
+export function checkThresholds(
+  result: EvaluationResult,
+  previous: EvaluationResult | null,
+  gates: Gates,
+): GateFailure[] {
   const failures: GateFailure[] = [];
   const ap = result.metrics?.averagePrecision ?? null;
   const auc = result.metrics?.rocAuc ?? null;
   const fmt = (x: number) => x.toFixed(4);
   if (gates.minAp !== undefined && !(ap !== null && ap >= gates.minAp)) {
     const what = ap === null ? 'could not be measured (no truth)' : fmt(ap);
-    failures.push({ metric: 'averagePrecision', value: ap, bound: gates.minAp, message: `average precision ${what} is below the minimum ${gates.minAp}` });
+    failures.push({
+      metric: 'averagePrecision',
+      value: ap,
+      bound: gates.minAp,
+      message: `average precision ${what} is below the minimum ${gates.minAp}`,
+    });
   }
   if (gates.minAuc !== undefined && !(auc !== null && auc >= gates.minAuc)) {
     const what = auc === null ? 'could not be measured (no truth)' : fmt(auc);
-    failures.push({ metric: 'rocAuc', value: auc, bound: gates.minAuc, message: `ROC-AUC ${what} is below the minimum ${gates.minAuc}` });
+    failures.push({
+      metric: 'rocAuc',
+      value: auc,
+      bound: gates.minAuc,
+      message: `ROC-AUC ${what} is below the minimum ${gates.minAuc}`,
+    });
   }
   if (gates.maxDrop !== undefined) {
     const { comparison } = compareResults(result, previous);
     const change = comparison?.changes.find((c) => c.key === 'averagePrecision');
     if (ap === null) {
-      failures.push({ metric: 'averagePrecisionDrop', value: null, bound: gates.maxDrop, message: 'average precision could not be measured (no truth), so its drop cannot be checked' });
+      failures.push({
+        metric: 'averagePrecisionDrop',
+        value: null,
+        bound: gates.maxDrop,
+        message: 'average precision could not be measured (no truth), so its drop cannot be checked',
+      });
     } else if (change && change.delta !== null && -change.delta > gates.maxDrop) {
       failures.push({
         metric: 'averagePrecisionDrop',

@@ -69,11 +69,20 @@ export interface ScoreHistogram {
   negatives: number[] | null;
 }
 
-export function scoreHistogram(scores: ArrayLike<number>, truth: ArrayLike<boolean | undefined> | null, targetBins = 24): ScoreHistogram {
+export function scoreHistogram(
+  scores: ArrayLike<number>,
+  truth: ArrayLike<boolean | undefined> | null,
+  targetBins = 24,
+): ScoreHistogram {
   const edges = histogramEdges(scores, targetBins);
   const bins = Math.max(0, edges.length - 1);
   const zeros = () => new Array<number>(bins).fill(0);
-  const result: ScoreHistogram = { edges, all: zeros(), positives: truth ? zeros() : null, negatives: truth ? zeros() : null };
+  const result: ScoreHistogram = {
+    edges,
+    all: zeros(),
+    positives: truth ? zeros() : null,
+    negatives: truth ? zeros() : null,
+  };
   for (let i = 0; i < scores.length; i++) {
     const bin = binOf(edges, scores[i]);
     result.all[bin]++;

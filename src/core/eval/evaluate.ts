@@ -60,11 +60,18 @@ export async function evaluateHead(options: EvaluateOptions): Promise<Evaluation
   if (excluded > 0) {
     // Records the head was trained on would flatter it: they are left out, and the report says how many.
     scored.ranked = scored.ranked.filter((r) => !options.excludeIds!.has(r.id));
-    scored.description = { ...scored.description, description: `${scored.description.description}; ${excluded} records the head was trained on left out` };
+    scored.description = {
+      ...scored.description,
+      description: `${scored.description.description}; ${excluded} records the head was trained on left out`,
+    };
   }
-  if (scored.ranked.length === 0) throw new VectorTuneError(`no records to evaluate in ${scored.description.description}.`);
+  if (scored.ranked.length === 0)
+    throw new VectorTuneError(`no records to evaluate in ${scored.description.description}.`);
   // Evaluating a folder, its class sub-folders are read below it: its own name and its parents never count.
-  const spec = options.truth?.kind === 'folders' && data.kind === 'folder' ? { ...options.truth, under: portablePath(root, data.folder) } : options.truth;
+  const spec =
+    options.truth?.kind === 'folders' && data.kind === 'folder'
+      ? { ...options.truth, under: portablePath(root, data.folder) }
+      : options.truth;
   const truth = spec ? await loadTruth(spec, root) : null;
   const summary = summariseRanking(scored.ranked, truth, options.listSize ?? DEFAULT_LIST_SIZE);
   if (truth) checkTruthUsable(summary.metrics!, truth, scored.ranked, spec!);
@@ -94,7 +101,11 @@ export interface RankingSummary {
 }
 
 /** Every figure of a report from a ranking (best first) and the truth: pure, so it is tested on hand-made cases. */
-export function summariseRanking(ranked: RankedRecord[], truth: Pick<Truth, 'of'> | null, listSize: number): RankingSummary {
+export function summariseRanking(
+  ranked: RankedRecord[],
+  truth: Pick<Truth, 'of'> | null,
+  listSize: number,
+): RankingSummary {
   const classes = ranked.map((r) => truth?.of(r));
   const listed = (r: RankedRecord, i: number): ListedRecord => ({
     id: r.id,
@@ -103,9 +114,16 @@ export function summariseRanking(ranked: RankedRecord[], truth: Pick<Truth, 'of'
     ...(classes[i] !== undefined ? { positive: classes[i] } : {}),
   });
   const top = ranked.slice(0, listSize).map(listed);
-  const histogram = scoreHistogram(ranked.map((r) => r.logit), truth ? classes : null);
+  const histogram = scoreHistogram(
+    ranked.map((r) => r.logit),
+    truth ? classes : null,
+  );
   if (!truth) {
-    return { metrics: null, unanswered: ranked.length, figures: { metrics: null, curves: null, histogram, top, falsePositives: [], falseNegatives: [] } };
+    return {
+      metrics: null,
+      unanswered: ranked.length,
+      figures: { metrics: null, curves: null, histogram, top, falsePositives: [], falseNegatives: [] },
+    };
   }
   const known = ranked.map((r, i) => ({ r, i, positive: classes[i] })).filter((k) => k.positive !== undefined);
   const scores = known.map((k) => k.r.logit);
@@ -123,7 +141,10 @@ export function summariseRanking(ranked: RankedRecord[], truth: Pick<Truth, 'of'
     atBestF1: best ? figures(best) : null,
   };
   // `ranked` is best first, so false positives come most confident first; false negatives are read from the end.
-  const falsePositives = known.filter((k) => !k.positive && k.r.logit > DECISION_THRESHOLD).slice(0, listSize).map((k) => listed(k.r, k.i));
+  const falsePositives = known
+    .filter((k) => !k.positive && k.r.logit > DECISION_THRESHOLD)
+    .slice(0, listSize)
+    .map((k) => listed(k.r, k.i));
   const falseNegatives = known
     .filter((k) => k.positive && !(k.r.logit > DECISION_THRESHOLD))
     .reverse()
@@ -132,12 +153,25 @@ export function summariseRanking(ranked: RankedRecord[], truth: Pick<Truth, 'of'
   return {
     metrics,
     unanswered: ranked.length - known.length,
-    figures: { metrics, curves: { pr: prCurve(scores, labels), roc: rocCurve(scores, labels) }, histogram, top, falsePositives, falseNegatives },
+    figures: {
+      metrics,
+      curves: { pr: prCurve(scores, labels), roc: rocCurve(scores, labels) },
+      histogram,
+      top,
+      falsePositives,
+      falseNegatives,
+    },
   };
 }
 
 function figures(m: ThresholdMetrics): ClassifierFigures {
-  return { threshold: m.threshold, precision: finiteOrNull(m.precision), recall: finiteOrNull(m.recall), f1: finiteOrNull(m.f1), confusion: m.confusion };
+  return {
+    threshold: m.threshold,
+    precision: finiteOrNull(m.precision),
+    recall: finiteOrNull(m.recall),
+    f1: finiteOrNull(m.f1),
+    confusion: m.confusion,
+  };
 }
 
 /** Nothing answered or nothing positive is almost always a typo (id column, label value, folder name): say which. */
@@ -152,7 +186,12 @@ function checkTruthUsable(metrics: EvaluationMetrics, truth: Truth, ranked: Rank
   }
   if (metrics.positives === 0) {
     const folders = spec.kind === 'folders' ? classFolders(ranked, spec.under ?? '') : [];
-    const hint = spec.kind === 'folders' ? (folders.length ? `The class folders are: ${folders.join(', ')}.` : 'The images are not in class sub-folders.') : 'Check the positive value.';
+    const hint =
+      spec.kind === 'folders'
+        ? folders.length
+          ? `The class folders are: ${folders.join(', ')}.`
+          : 'The images are not in class sub-folders.'
+        : 'Check the positive value.';
     throw new VectorTuneError(`no record of the ${metrics.n} evaluated is positive (${what}).`, undefined, hint);
   }
 }

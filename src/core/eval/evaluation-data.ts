@@ -68,7 +68,11 @@ export async function rankEvaluationData(
     const csv = portablePath(root, data.csvFile);
     const where = data.where.map((f) => `${f.column}=${f.value}`);
     const description = `${npy} (rows named by ${csv}${where.length ? `, where ${where.join(', ')}` : ''})`;
-    return { ranked, skipped: [], description: { kind: 'embeddings', npy, csv, idColumn: data.idColumn, where, description } };
+    return {
+      ranked,
+      skipped: [],
+      description: { kind: 'embeddings', npy, csv, idColumn: data.idColumn, where, description },
+    };
   }
   progress({ done: 0, total: 0, message: 'Scoring the store...' });
   const ranked = await rankStoreWithWeights(weights, data.store);

@@ -44,7 +44,10 @@ export function prCurveSvg(result: EvaluationResult): string | null {
   const best = m.atBestF1;
   if (best && best.precision !== null && best.recall !== null) {
     body.push(marker('diamond', plot.x(best.recall), plot.y(best.precision), COLOURS.best, 'point best-f1'));
-    items.push({ symbol: { kind: 'diamond', colour: COLOURS.best }, text: `best F1 ${fmt3(best.f1)} (logit > ${shown(best.threshold, 2)})` });
+    items.push({
+      symbol: { kind: 'diamond', colour: COLOURS.best },
+      text: `best F1 ${fmt3(best.f1)} (logit > ${shown(best.threshold, 2)})`,
+    });
   }
   body.push(...legend(items, 16, 46, SIZE.width - 16));
   const title = `Precision-recall: ${result.head.name}`;

@@ -23,7 +23,11 @@ export async function rankStore(session: TuningSession, store: VectorStore): Pro
 }
 
 /** Every record of the store, scored by a committed head (no session, so no labels file or repair needed). */
-export async function rankStoreWithWeights(weights: HeadWeights, store: VectorStore, file = weights.name): Promise<RankedRecord[]> {
+export async function rankStoreWithWeights(
+  weights: HeadWeights,
+  store: VectorStore,
+  file = weights.name,
+): Promise<RankedRecord[]> {
   checkWeightsMatchStore(weights, store.info, file);
   return rankStoreBy(store, Float32Array.from(weights.w), weights.b);
 }
@@ -47,10 +51,7 @@ export interface RawEmbeddingsSource {
 }
 
 /** Raw embeddings (.npy + CSV), scored with the head's own preprocessing, best first. */
-export async function rankRawEmbeddings(
-  weights: HeadWeights,
-  source: RawEmbeddingsSource,
-): Promise<RankedRecord[]> {
+export async function rankRawEmbeddings(weights: HeadWeights, source: RawEmbeddingsSource): Promise<RankedRecord[]> {
   const matrix = asMatrix(await readNpy(source.npyFile), source.npyFile);
   if (matrix.dim !== weights.model.dimension) {
     throw new VectorTuneError(
@@ -60,7 +61,10 @@ export async function rankRawEmbeddings(
   }
   const csv = await readCsv(source.csvFile);
   if (csv.rows.length !== matrix.rows) {
-    throw new VectorTuneError(`the CSV has ${csv.rows.length} data lines but the matrix has ${matrix.rows} rows.`, source.csvFile);
+    throw new VectorTuneError(
+      `the CSV has ${csv.rows.length} data lines but the matrix has ${matrix.rows} rows.`,
+      source.csvFile,
+    );
   }
   const ids = column(csv, source.idColumn, source.csvFile);
   const logits = logitsOfRaw(weights, matrix.data, matrix.rows);
@@ -68,7 +72,11 @@ export async function rankRawEmbeddings(
   csv.rows.forEach((row, i) => {
     if (!rowMatches(csv.header, row, source.where, source.csvFile)) return;
     const images = source.images;
-    ranked.push(images ? { id: ids[i], path: toPosixRelative(images.root, path.resolve(images.folder, ids[i])), logit: logits[i] } : { id: ids[i], logit: logits[i] });
+    ranked.push(
+      images
+        ? { id: ids[i], path: toPosixRelative(images.root, path.resolve(images.folder, ids[i])), logit: logits[i] }
+        : { id: ids[i], logit: logits[i] },
+    );
   });
   return ranked.sort((a, b) => b.logit - a.logit);
 }

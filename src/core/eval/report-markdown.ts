@@ -28,18 +28,43 @@ export function renderMarkdown(doc: ReportDocument, links: MarkdownLinks): strin
   } else {
     lines.push(`No truth was given: ${r.data.records} records ranked by the head, best first.`, '');
   }
-  const charts = [links.prSvg ? `![Precision-recall curve](${href(links.prSvg)})` : null, `![Score histogram](${href(links.scoresSvg)})`];
+  const charts = [
+    links.prSvg ? `![Precision-recall curve](${href(links.prSvg)})` : null,
+    `![Score histogram](${href(links.scoresSvg)})`,
+  ];
   lines.push('## Charts', '', charts.filter(Boolean).join(' '), '');
   if (r.metrics) {
-    lines.push(...recordSection('Top false positives', `negatives the head scores above logit 0, highest first (${r.metrics.atDecision.confusion.fp} in all)`, r.falsePositives, links));
-    lines.push(...recordSection('Top false negatives', `positives the head scores at or below logit 0, lowest first (${r.metrics.atDecision.confusion.fn} in all)`, r.falseNegatives, links));
+    lines.push(
+      ...recordSection(
+        'Top false positives',
+        `negatives the head scores above logit 0, highest first (${r.metrics.atDecision.confusion.fp} in all)`,
+        r.falsePositives,
+        links,
+      ),
+    );
+    lines.push(
+      ...recordSection(
+        'Top false negatives',
+        `positives the head scores at or below logit 0, lowest first (${r.metrics.atDecision.confusion.fn} in all)`,
+        r.falseNegatives,
+        links,
+      ),
+    );
   } else {
     lines.push(...recordSection(`Top ${r.top.length}`, 'the records the head scores highest', r.top, links));
   }
   if (r.data.skipped.length > 0) {
-    lines.push('## Skipped files', '', ...r.data.skipped.map((s) => `- \`${code(s.path, false)}\`: ${plain(s.reason)}`), '');
+    lines.push(
+      '## Skipped files',
+      '',
+      ...r.data.skipped.map((s) => `- \`${code(s.path, false)}\`: ${plain(s.reason)}`),
+      '',
+    );
   }
-  lines.push(`<sub>Written by Vector Tune (report format ${r.tool.reportFormatVersion}). Every figure is also in the JSON file beside this report.</sub>`, '');
+  lines.push(
+    `<sub>Written by Vector Tune (report format ${r.tool.reportFormatVersion}). Every figure is also in the JSON file beside this report.</sub>`,
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -49,18 +74,32 @@ function provenance(doc: ReportDocument): string[] {
     ['head', `\`${code(r.head.name, false)}\`: ${r.head.labelsCount} labels in ${r.head.labelsRounds} rounds`],
     ['weights sha256', `\`${r.head.weightsSha256}\``],
     ['model', `\`${code(r.model.id, false)}\` (${r.model.dimension}-d)`],
-    ['data', `${plain(r.data.description)}: ${r.data.records} records${r.data.skipped.length ? `, ${r.data.skipped.length} skipped` : ''}`],
-    ['truth', r.truth ? `${plain(r.truth.description)}${r.truth.unanswered ? ` (${r.truth.unanswered} records without an answer left out)` : ''}` : 'none'],
+    [
+      'data',
+      `${plain(r.data.description)}: ${r.data.records} records${r.data.skipped.length ? `, ${r.data.skipped.length} skipped` : ''}`,
+    ],
+    [
+      'truth',
+      r.truth
+        ? `${plain(r.truth.description)}${r.truth.unanswered ? ` (${r.truth.unanswered} records without an answer left out)` : ''}`
+        : 'none',
+    ],
     ['created', r.createdAt],
   ];
   const c = doc.comparison;
-  if (c) rows.push(['compared with', `the previous report of ${c.previous.createdAt} (weights \`${c.previous.weightsSha256.slice(0, 12)}\`, ${c.previous.labelsCount} labels)`]);
+  if (c)
+    rows.push([
+      'compared with',
+      `the previous report of ${c.previous.createdAt} (weights \`${c.previous.weightsSha256.slice(0, 12)}\`, ${c.previous.labelsCount} labels)`,
+    ]);
   return rows.map(([k, v]) => `- **${k}**: ${v}`);
 }
 
 function summaryTable(r: EvaluationResult, changes: MetricChange[] | null): string[] {
   const byKey = new Map((changes ?? []).map((c) => [c.key, c]));
-  const rows = headlineMetrics(r.metrics!).map((h) => `| ${h.label} | ${formatValue(h, r)} | ${formatDelta(h, byKey.get(h.key))} |`);
+  const rows = headlineMetrics(r.metrics!).map(
+    (h) => `| ${h.label} | ${formatValue(h, r)} | ${formatDelta(h, byKey.get(h.key))} |`,
+  );
   return ['| metric | value | change |', '|---|---:|---:|', ...rows];
 }
 
@@ -99,7 +138,9 @@ function recordSection(title: string, what: string, records: ListedRecord[], lin
   out.push(withImages ? '| | record | logit |' : '| record | logit |', withImages ? '|---|---|---:|' : '|---|---:|');
   for (const rec of records) {
     const link = links.image(rec);
-    const thumb = link ? `<a href="${attr(href(link))}"><img src="${attr(href(link))}" width="${THUMBNAIL_WIDTH}" alt="${attr(rec.id)}"></a>` : '';
+    const thumb = link
+      ? `<a href="${attr(href(link))}"><img src="${attr(href(link))}" width="${THUMBNAIL_WIDTH}" alt="${attr(rec.id)}"></a>`
+      : '';
     const name = `\`${code(rec.id)}\``;
     out.push(withImages ? `| ${thumb} | ${name} | ${rec.logit.toFixed(4)} |` : `| ${name} | ${rec.logit.toFixed(4)} |`);
   }

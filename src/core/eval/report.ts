@@ -42,20 +42,38 @@ const REPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function defaultReportName(result: EvaluationResult): string {
   const d = result.data;
-  const data = d.kind === 'folder' ? (d.folder === '.' ? 'workspace' : d.folder) : d.kind === 'embeddings' ? [path.posix.basename(d.npy, '.npy'), ...d.where].join('-') : 'store';
+  const data =
+    d.kind === 'folder'
+      ? d.folder === '.'
+        ? 'workspace'
+        : d.folder
+      : d.kind === 'embeddings'
+        ? [path.posix.basename(d.npy, '.npy'), ...d.where].join('-')
+        : 'store';
   const parts = [data, result.truth?.positive ?? ''].map(slug).filter(Boolean);
   // The tail of a long path names it best (the parent folders are usually shared).
   return `eval-${parts.join('-').slice(-80).replace(/^-+/, '')}`;
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
-export async function writeReport(headDir: string, result: EvaluationResult, options: ReportOptions): Promise<WrittenReport> {
+export async function writeReport(
+  headDir: string,
+  result: EvaluationResult,
+  options: ReportOptions,
+): Promise<WrittenReport> {
   const name = options.name ?? defaultReportName(result);
   if (!REPORT_NAME.test(name)) {
-    throw new VectorTuneError(`"${name}" is not a valid report name.`, undefined, 'Use letters, digits, ".", "_" or "-" (it becomes a file name).');
+    throw new VectorTuneError(
+      `"${name}" is not a valid report name.`,
+      undefined,
+      'Use letters, digits, ".", "_" or "-" (it becomes a file name).',
+    );
   }
   const dir = headPathsIn(headDir).reports;
   const files = {
@@ -72,20 +90,32 @@ export async function writeReport(headDir: string, result: EvaluationResult, opt
   const pr = prCurveSvg(result);
   if (pr) await writeFileAtomic(files.prSvg, pr);
   await writeFileAtomic(files.scoresSvg, scoreHistogramSvg(result));
-  const images = await imageLinks([...result.top, ...result.falsePositives, ...result.falseNegatives], options.root, dir);
+  const images = await imageLinks(
+    [...result.top, ...result.falsePositives, ...result.falseNegatives],
+    options.root,
+    dir,
+  );
   const markdown = renderMarkdown(doc, {
     prSvg: pr ? path.basename(files.prSvg) : null,
     scoresSvg: path.basename(files.scoresSvg),
-    image: (r) => (r.path !== undefined ? images.get(r.path) ?? null : null),
+    image: (r) => (r.path !== undefined ? (images.get(r.path) ?? null) : null),
   });
   await writeFileAtomic(files.markdown, markdown);
   // The JSON last: it is the next run's baseline, so it only changes once the rest of the report is written.
   await writeFileAtomic(files.json, JSON.stringify(doc, null, 1) + '\n');
-  return { name, files: { ...files, prSvg: pr ? files.prSvg : null }, previous, comparison: doc.comparison, comparisonNote: doc.comparisonNote };
+  return {
+    name,
+    files: { ...files, prSvg: pr ? files.prSvg : null },
+    previous,
+    comparison: doc.comparison,
+    comparisonNote: doc.comparisonNote,
+  };
 }
 
 /** A previous report that is missing is a first run; one that is unreadable or newer is noted, never fatal. */
-export async function readPreviousReport(file: string): Promise<{ previous: EvaluationResult | null; note: string | null }> {
+export async function readPreviousReport(
+  file: string,
+): Promise<{ previous: EvaluationResult | null; note: string | null }> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -100,10 +130,16 @@ export async function readPreviousReport(file: string): Promise<{ previous: Eval
     return { previous: null, note: 'the previous report is not valid JSON, so it was not compared with.' };
   }
   if (raw?.format !== REPORT_FORMAT || typeof raw.version !== 'number' || !raw.head || !raw.data || !raw.model) {
-    return { previous: null, note: 'the previous report is not a Vector Tune evaluation, so it was not compared with.' };
+    return {
+      previous: null,
+      note: 'the previous report is not a Vector Tune evaluation, so it was not compared with.',
+    };
   }
   if (raw.version > REPORT_FORMAT_VERSION) {
-    return { previous: null, note: `the previous report has a newer format (${raw.version}), so it was not compared with.` };
+    return {
+      previous: null,
+      note: `the previous report has a newer format (${raw.version}), so it was not compared with.`,
+    };
   }
   return { previous: raw as EvaluationResult, note: null };
 }

@@ -33,7 +33,13 @@ export function scoreHistogramSvg(result: EvaluationResult): string {
   const yTicks = niceTicks(0, yMax * 1.05, 5, !byClass);
   const xTicks = niceTicks(x0, x1, 8).filter((t) => t >= x0 - 1e-9 && t <= x1 + 1e-9);
   const plot = makePlot(SIZE, MARGIN, [x0, x1], [0, yTicks[yTicks.length - 1]]);
-  const body = axes(plot, xTicks, yTicks, { x: 'logit (w·x + b)', y: byClass ? 'share of class (%)' : 'records' }, { x: tickText, y: tickText });
+  const body = axes(
+    plot,
+    xTicks,
+    yTicks,
+    { x: 'logit (w·x + b)', y: byClass ? 'share of class (%)' : 'records' },
+    { x: tickText, y: tickText },
+  );
 
   // Bars: each bin split into one slot per series, with a pixel of air on both sides.
   body.push('<g stroke="none">');
@@ -44,7 +50,9 @@ export function scoreHistogramSvg(result: EvaluationResult): string {
       if (s.values[b] <= 0) return;
       const y = plot.y(s.values[b]);
       const width = Math.max(1, slot - (series.length > 1 ? 1 : 2));
-      body.push(`<rect class="${s.cls}" x="${num(left + k * slot + (series.length > 1 && k === 0 ? 1 : 0.5))}" y="${num(y)}" width="${num(width)}" height="${num(plot.bottom - y)}" fill="${s.colour}" fill-opacity="0.85"/>`);
+      body.push(
+        `<rect class="${s.cls}" x="${num(left + k * slot + (series.length > 1 && k === 0 ? 1 : 0.5))}" y="${num(y)}" width="${num(width)}" height="${num(plot.bottom - y)}" fill="${s.colour}" fill-opacity="0.85"/>`,
+      );
     });
   }
   body.push('</g>');
@@ -56,14 +64,25 @@ export function scoreHistogramSvg(result: EvaluationResult): string {
       ]
     : [{ symbol: { kind: 'box', colour: COLOURS.curve }, text: `all records (${result.data.records}, no truth)` }];
   body.push(...thresholdLine(plot, decision, COLOURS.decision, '5 3', 'logit 0', x0, x1));
-  items.push({ symbol: { kind: 'line', colour: COLOURS.decision, dash: '5 3', width: 1.5 }, text: inRange(decision, x0, x1) ? 'logit 0 (decision)' : 'logit 0 (off the chart)' });
+  items.push({
+    symbol: { kind: 'line', colour: COLOURS.decision, dash: '5 3', width: 1.5 },
+    text: inRange(decision, x0, x1) ? 'logit 0 (decision)' : 'logit 0 (off the chart)',
+  });
   if (best !== undefined && byClass) {
     body.push(...thresholdLine(plot, best, COLOURS.best, '2 3', 'best F1', x0, x1));
-    items.push({ symbol: { kind: 'line', colour: COLOURS.best, dash: '2 3', width: 2 }, text: `best-F1 threshold (${shown(best, 2)})` });
+    items.push({
+      symbol: { kind: 'line', colour: COLOURS.best, dash: '2 3', width: 2 },
+      text: `best-F1 threshold (${shown(best, 2)})`,
+    });
   }
   body.push(...legend(items, 16, 46, SIZE.width - 16));
   const n = byClass ? `${positives} positives and ${negatives} negatives` : `${result.data.records} records`;
-  return svgDocument(plot, `Score histogram: ${result.head.name}`, `Histogram of the logits of head ${result.head.name} on ${n}`, body);
+  return svgDocument(
+    plot,
+    `Score histogram: ${result.head.name}`,
+    `Histogram of the logits of head ${result.head.name} on ${n}`,
+    body,
+  );
 }
 
 /**
@@ -83,7 +102,15 @@ function inRange(v: number, lo: number, hi: number): boolean {
   return v >= lo && v <= hi;
 }
 
-function thresholdLine(plot: ReturnType<typeof makePlot>, v: number, colour: string, dash: string, label: string, lo: number, hi: number): string[] {
+function thresholdLine(
+  plot: ReturnType<typeof makePlot>,
+  v: number,
+  colour: string,
+  dash: string,
+  label: string,
+  lo: number,
+  hi: number,
+): string[] {
   if (!inRange(v, lo, hi)) return [];
   const x = num(plot.x(v));
   return [

@@ -57,7 +57,8 @@ export function makePlot(
   const right = size.width - margin.right;
   const top = margin.top;
   const bottom = size.height - margin.bottom;
-  const scale = (d: [number, number], a: number, b: number) => (v: number) => a + ((v - d[0]) / (d[1] - d[0] || 1)) * (b - a);
+  const scale = (d: [number, number], a: number, b: number) => (v: number) =>
+    a + ((v - d[0]) / (d[1] - d[0] || 1)) * (b - a);
   return { ...size, left, top, right, bottom, x: scale(xDomain, left, right), y: scale(yDomain, bottom, top) };
 }
 
@@ -83,20 +84,28 @@ export function axes(
   format: { x: (v: number) => string; y: (v: number) => string },
 ): string[] {
   const out: string[] = [`<g stroke="${COLOURS.grid}" stroke-width="1">`];
-  for (const t of yTicks) out.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${num(plot.y(t))}" y2="${num(plot.y(t))}"/>`);
-  for (const t of xTicks) out.push(`<line x1="${num(plot.x(t))}" x2="${num(plot.x(t))}" y1="${plot.top}" y2="${plot.bottom}"/>`);
+  for (const t of yTicks)
+    out.push(`<line x1="${plot.left}" x2="${plot.right}" y1="${num(plot.y(t))}" y2="${num(plot.y(t))}"/>`);
+  for (const t of xTicks)
+    out.push(`<line x1="${num(plot.x(t))}" x2="${num(plot.x(t))}" y1="${plot.top}" y2="${plot.bottom}"/>`);
   out.push('</g>');
   out.push(
     `<g stroke="${COLOURS.axis}" stroke-width="1">`,
     `<line x1="${plot.left}" x2="${plot.right}" y1="${plot.bottom}" y2="${plot.bottom}"/>`,
     `<line x1="${plot.left}" x2="${plot.left}" y1="${plot.top}" y2="${plot.bottom}"/>`,
-    ...xTicks.map((t) => `<line x1="${num(plot.x(t))}" x2="${num(plot.x(t))}" y1="${plot.bottom}" y2="${plot.bottom + 4}"/>`),
-    ...yTicks.map((t) => `<line x1="${plot.left - 4}" x2="${plot.left}" y1="${num(plot.y(t))}" y2="${num(plot.y(t))}"/>`),
+    ...xTicks.map(
+      (t) => `<line x1="${num(plot.x(t))}" x2="${num(plot.x(t))}" y1="${plot.bottom}" y2="${plot.bottom + 4}"/>`,
+    ),
+    ...yTicks.map(
+      (t) => `<line x1="${plot.left - 4}" x2="${plot.left}" y1="${num(plot.y(t))}" y2="${num(plot.y(t))}"/>`,
+    ),
     '</g>',
   );
   out.push(`<g fill="${COLOURS.muted}" font-size="11">`);
-  for (const t of xTicks) out.push(`<text x="${num(plot.x(t))}" y="${plot.bottom + 17}" text-anchor="middle">${esc(format.x(t))}</text>`);
-  for (const t of yTicks) out.push(`<text x="${plot.left - 7}" y="${num(plot.y(t) + 4)}" text-anchor="end">${esc(format.y(t))}</text>`);
+  for (const t of xTicks)
+    out.push(`<text x="${num(plot.x(t))}" y="${plot.bottom + 17}" text-anchor="middle">${esc(format.x(t))}</text>`);
+  for (const t of yTicks)
+    out.push(`<text x="${plot.left - 7}" y="${num(plot.y(t) + 4)}" text-anchor="end">${esc(format.y(t))}</text>`);
   out.push('</g>');
   const midX = (plot.left + plot.right) / 2;
   const midY = (plot.top + plot.bottom) / 2;
@@ -132,7 +141,10 @@ export function legend(items: LegendItem[], x: number, y: number, maxRight: numb
       cx = x;
       cy += 18;
     }
-    out.push(symbol(item.symbol, cx, cy), `<text x="${num(cx + 22)}" y="${num(cy + 4)}" fill="${COLOURS.text}">${esc(item.text)}</text>`);
+    out.push(
+      symbol(item.symbol, cx, cy),
+      `<text x="${num(cx + 22)}" y="${num(cy + 4)}" fill="${COLOURS.text}">${esc(item.text)}</text>`,
+    );
     cx += width;
   }
   return out;
@@ -154,7 +166,8 @@ function symbol(s: LegendSymbol, x: number, y: number): string {
 /** Point markers, with a white halo so they stand out on the curve they sit on; `cls` names a data point (tests count them). */
 export function marker(kind: 'dot' | 'diamond', x: number, y: number, colour: string, cls?: string): string {
   const c = cls ? ` class="${cls}"` : '';
-  if (kind === 'dot') return `<circle${c} cx="${num(x)}" cy="${num(y)}" r="5" fill="${colour}" stroke="#ffffff" stroke-width="1.5"/>`;
+  if (kind === 'dot')
+    return `<circle${c} cx="${num(x)}" cy="${num(y)}" r="5" fill="${colour}" stroke="#ffffff" stroke-width="1.5"/>`;
   const r = 6.5;
   return `<path${c} d="M${num(x)} ${num(y - r)}L${num(x + r)} ${num(y)}L${num(x)} ${num(y + r)}L${num(x - r)} ${num(y)}Z" fill="${colour}" stroke="#ffffff" stroke-width="1.5"/>`;
 }

@@ -26,7 +26,11 @@ export interface ThresholdMetrics {
 
 export const DECISION_THRESHOLD = 0;
 
-export function metricsAtThreshold(scores: ArrayLike<number>, truth: ArrayLike<boolean>, threshold: number): ThresholdMetrics {
+export function metricsAtThreshold(
+  scores: ArrayLike<number>,
+  truth: ArrayLike<boolean>,
+  threshold: number,
+): ThresholdMetrics {
   const confusion: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
   for (let i = 0; i < scores.length; i++) {
     const predicted = scores[i] > threshold;

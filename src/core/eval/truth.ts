@@ -13,8 +13,7 @@ import type { RankedRecord } from './rank';
  *   column where a score above 0 is positive). Records missing from the sheet have no answer.
  */
 export type TruthSpec =
-  | { kind: 'folders'; positive: string; under?: string }
-  | { kind: 'answers'; sheet: AnswerSheetOptions };
+  { kind: 'folders'; positive: string; under?: string } | { kind: 'answers'; sheet: AnswerSheetOptions };
 
 /** How the truth is recorded in a report: portable (paths relative to the workspace root). */
 export interface TruthDescription {
@@ -37,7 +36,11 @@ export async function loadTruth(spec: TruthSpec, root: string): Promise<Truth> {
   const file = portablePath(root, s.file);
   const column = s.scoreColumn ? `${s.scoreColumn} > 0` : `${s.labelColumn} = ${s.positive}`;
   return {
-    description: { kind: 'answers', description: `${column} in ${file} (ids: ${s.idColumn})`, positive: s.scoreColumn ? `${s.scoreColumn} > 0` : s.positive! },
+    description: {
+      kind: 'answers',
+      description: `${column} in ${file} (ids: ${s.idColumn})`,
+      positive: s.scoreColumn ? `${s.scoreColumn} > 0` : s.positive!,
+    },
     of: (r) => {
       const score = answers.get(r.id);
       return score === undefined ? undefined : score > 0;
@@ -47,7 +50,9 @@ export async function loadTruth(spec: TruthSpec, root: string): Promise<Truth> {
 
 function folderTruth(positive: string, under: string): Truth {
   if (positive === '' || positive.includes('/') || positive.includes('\\')) {
-    throw new VectorTuneError(`"${positive}" is not a folder name; the positive class is the name of one sub-folder (e.g. hat).`);
+    throw new VectorTuneError(
+      `"${positive}" is not a folder name; the positive class is the name of one sub-folder (e.g. hat).`,
+    );
   }
   const prefix = folderPrefix(under);
   return {

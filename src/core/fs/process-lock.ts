@@ -121,7 +121,6 @@ function unreadableForLong(file: string): boolean {
   }
 }
 
-
 function lockedError(file: string, holder: Holder | null): VectorTuneError {
   const who = holder
     ? `another Vector Tune process (${holder.purpose}, pid ${holder.pid}${holder.hostname !== os.hostname() ? ` on ${holder.hostname}` : ''}, since ${holder.since})`

@@ -13,14 +13,30 @@ export function writeError(err: unknown, file: string): Error {
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new VectorTuneError(`cannot write: the disk is full (${code}).`, file, `Free some space and try again. ${kept}`);
+      return new VectorTuneError(
+        `cannot write: the disk is full (${code}).`,
+        file,
+        `Free some space and try again. ${kept}`,
+      );
     case 'EROFS':
-      return new VectorTuneError('cannot write: the file system is read-only (EROFS).', file, `Use a writable folder, or remount it writable. ${kept}`);
+      return new VectorTuneError(
+        'cannot write: the file system is read-only (EROFS).',
+        file,
+        `Use a writable folder, or remount it writable. ${kept}`,
+      );
     case 'EACCES':
     case 'EPERM':
-      return new VectorTuneError(`cannot write: permission denied (${code}).`, file, `Make the folder writable for this user. ${kept}`);
+      return new VectorTuneError(
+        `cannot write: permission denied (${code}).`,
+        file,
+        `Make the folder writable for this user. ${kept}`,
+      );
     case 'EIO':
-      return new VectorTuneError('cannot write: the device reported an I/O error (EIO).', file, `Check the disk. ${kept}`);
+      return new VectorTuneError(
+        'cannot write: the device reported an I/O error (EIO).',
+        file,
+        `Check the disk. ${kept}`,
+      );
     default:
       return err instanceof Error ? err : new Error(String(err));
   }

@@ -138,7 +138,14 @@ export class LinearHead {
    * arithmetic in the same order (so the weights are bit-identical), but over Float32Array rows and a reused
    * buffer: this loop is where a round spends its time, and the generic version was 2.4x slower.
    */
-  private step(examples: Example[], order: number[], from: number, to: number, settings: TrainingSettings, gw: Float64Array): void {
+  private step(
+    examples: Example[],
+    order: number[],
+    from: number,
+    to: number,
+    settings: TrainingSettings,
+    gw: Float64Array,
+  ): void {
     const w = this.w;
     const d = w.length;
     gw.fill(0);

@@ -82,42 +82,65 @@ export function validateWeights(raw: unknown, file: string): HeadWeights {
     );
   }
   if (typeof h.name !== 'string' || h.name === '') throw bad('"name" must be a non-empty string');
-  if (!isObject(h.model) || typeof h.model.id !== 'string' || h.model.id === '' || !isCount(h.model.dimension) || h.model.dimension === 0) {
+  if (
+    !isObject(h.model) ||
+    typeof h.model.id !== 'string' ||
+    h.model.id === '' ||
+    !isCount(h.model.dimension) ||
+    h.model.dimension === 0
+  ) {
     throw bad('"model" must hold a non-empty "id" string and a positive integer "dimension"');
   }
   const d = h.model.dimension;
   checkVector(h.w, d, '"w"', bad);
   if (typeof h.b !== 'number' || !Number.isFinite(h.b)) throw bad('"b" must be a finite number');
-  if (!isObject(h.preprocessing) || h.preprocessing.normalise !== 'l2') throw bad('"preprocessing.normalise" must be "l2"');
+  if (!isObject(h.preprocessing) || h.preprocessing.normalise !== 'l2')
+    throw bad('"preprocessing.normalise" must be "l2"');
   if (h.preprocessing.centre !== null) checkVector(h.preprocessing.centre, d, '"preprocessing.centre"', bad);
   checkTraining(h.training, bad);
   checkStart(h.start, d, bad);
-  if (!isObject(h.labels) || typeof h.labels.file !== 'string' || !isCount(h.labels.count) || !isCount(h.labels.rounds)) {
+  if (
+    !isObject(h.labels) ||
+    typeof h.labels.file !== 'string' ||
+    !isCount(h.labels.count) ||
+    !isCount(h.labels.rounds)
+  ) {
     throw bad('"labels" must hold a "file" name and whole numbers "count" and "rounds"');
   }
   return h;
 }
 
 function checkTraining(t: HeadWeights['training'], bad: (what: string) => Error): void {
-  if (!isObject(t) || ![t.learningRate, t.stepsPerBatch, t.batchSize, t.l2, t.seed].every((v) => typeof v === 'number' && Number.isFinite(v))) {
+  if (
+    !isObject(t) ||
+    ![t.learningRate, t.stepsPerBatch, t.batchSize, t.l2, t.seed].every(
+      (v) => typeof v === 'number' && Number.isFinite(v),
+    )
+  ) {
     throw bad('"training" must hold numeric learningRate, stepsPerBatch, batchSize, l2 and seed');
   }
-  if (t.learningRate <= 0 || t.stepsPerBatch < 0 || t.batchSize < 1 || t.l2 < 0) throw bad('"training" values are out of range');
+  if (t.learningRate <= 0 || t.stepsPerBatch < 0 || t.batchSize < 1 || t.l2 < 0)
+    throw bad('"training" values are out of range');
   if (!Number.isSafeInteger(t.stepsPerBatch) || !Number.isSafeInteger(t.batchSize) || !Number.isSafeInteger(t.seed)) {
     throw bad('"training.stepsPerBatch", "batchSize" and "seed" must be whole numbers');
   }
-  if (t.stepsPerBatch > MAX_STEPS_PER_BATCH) throw bad(`"training.stepsPerBatch" is ${t.stepsPerBatch}; at most ${MAX_STEPS_PER_BATCH.toLocaleString('en-US')} passes are plausible`);
+  if (t.stepsPerBatch > MAX_STEPS_PER_BATCH)
+    throw bad(
+      `"training.stepsPerBatch" is ${t.stepsPerBatch}; at most ${MAX_STEPS_PER_BATCH.toLocaleString('en-US')} passes are plausible`,
+    );
 }
 
 function checkStart(s: StartPoint, d: number, bad: (what: string) => Error): void {
-  if (!isObject(s) || !['prompt', 'examples', 'weights'].includes(s.kind)) throw bad('"start.kind" must be prompt, examples or weights');
+  if (!isObject(s) || !['prompt', 'examples', 'weights'].includes(s.kind))
+    throw bad('"start.kind" must be prompt, examples or weights');
   checkVector(s.w, d, '"start.w"', bad);
   if (typeof s.b !== 'number' || !Number.isFinite(s.b)) throw bad('"start.b" must be a finite number');
   if (s.kind === 'prompt' && typeof s.prompt !== 'string') throw bad('"start.prompt" must be a string');
   if (s.kind === 'examples' && !(Array.isArray(s.ids) && s.ids.every((id) => typeof id === 'string' && id !== ''))) {
     throw bad('"start.ids" must be a list of record ids');
   }
-  if (s.kind === 'weights' && (typeof s.file !== 'string' || typeof s.sha256 !== 'string')) throw bad('"start.file" and "start.sha256" must be strings');
+  if (s.kind === 'weights' && (typeof s.file !== 'string' || typeof s.sha256 !== 'string'))
+    throw bad('"start.file" and "start.sha256" must be strings');
 }
 
 function checkVector(v: unknown, d: number, what: string, bad: (what: string) => Error): void {

@@ -69,12 +69,16 @@ export async function* embedFiles<T>(
 ): AsyncGenerator<EmbeddedBatch<T>> {
   const batchSize = options.batchSize ?? 8;
   const readAhead = options.readAhead ?? 0;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
-  if (!Number.isInteger(readAhead) || readAhead < 0) throw new Error(`read-ahead must be a whole number of batches, got ${readAhead}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(readAhead) || readAhead < 0)
+    throw new Error(`read-ahead must be a whole number of batches, got ${readAhead}`);
 
   const prepare = async (batch: T[]): Promise<PreparedBatch<T>> => {
     const decoded = await Promise.all(
-      batch.map((item) => decodeImage(fileOf(item), { maxPixels: options.maxPixels, targetShortSide: embedder.imageSize })),
+      batch.map((item) =>
+        decodeImage(fileOf(item), { maxPixels: options.maxPixels, targetShortSide: embedder.imageSize }),
+      ),
     );
     const good: T[] = [];
     const images: DecodedImage[] = [];

@@ -48,17 +48,33 @@ export async function importEmbeddings(options: ImportOptions): Promise<ImportRe
     throw new VectorTuneError(
       `the CSV has ${csv.rows.length} data lines but ${options.npyFile} has ${matrix.rows} rows; they must match line for line.`,
       options.csvFile,
-      'Give one CSV line per matrix row, or a --row-column naming each line\'s row.',
+      "Give one CSV line per matrix row, or a --row-column naming each line's row.",
     );
   }
   for (const f of options.where ?? []) column(csv, f.column, options.csvFile); // refused even when the CSV has no lines
-  const selected = csv.rows.map((_, i) => i).filter((i) => rowMatches(csv.header, csv.rows[i], options.where ?? [], options.csvFile));
-  checkUniqueIds(selected.map((i) => ids[i]), options.csvFile, options.idColumn);
+  const selected = csv.rows
+    .map((_, i) => i)
+    .filter((i) => rowMatches(csv.header, csv.rows[i], options.where ?? [], options.csvFile));
+  checkUniqueIds(
+    selected.map((i) => ids[i]),
+    options.csvFile,
+    options.idColumn,
+  );
   if (options.rowColumn) checkUniqueRows(selected, rowIndex, options);
 
   const existed = await EmbeddedStore.exists(options.storeDir);
-  const mean = options.centre ? meanOfSelected(matrix.data, matrix.dim, selected.map((i) => rowIndex[i])) : null;
-  const store = await EmbeddedStore.openOrCreate(options.storeDir, { modelId: options.modelId, dimension: matrix.dim, centringMean: mean });
+  const mean = options.centre
+    ? meanOfSelected(
+        matrix.data,
+        matrix.dim,
+        selected.map((i) => rowIndex[i]),
+      )
+    : null;
+  const store = await EmbeddedStore.openOrCreate(options.storeDir, {
+    modelId: options.modelId,
+    dimension: matrix.dim,
+    centringMean: mean,
+  });
   if (existed && options.centre !== (store.info.centringMean !== null)) {
     throw new VectorTuneError(
       `this store was created ${store.info.centringMean ? 'with' : 'without'} centring; an import ${options.centre ? 'with' : 'without'} it would mix two preprocessings.`,
@@ -71,9 +87,15 @@ export async function importEmbeddings(options: ImportOptions): Promise<ImportRe
     const chunk: VectorRecord[] = [];
     for (const i of selected.slice(start, start + CHUNK_ROWS)) {
       const row = rowIndex[i];
-      const vector = centreAndNormalise(matrix.data.slice(row * matrix.dim, (row + 1) * matrix.dim), store.info.centringMean);
+      const vector = centreAndNormalise(
+        matrix.data.slice(row * matrix.dim, (row + 1) * matrix.dim),
+        store.info.centringMean,
+      );
       if (vector.every((v) => v === 0)) {
-        report.skipped.push({ id: ids[i], reason: `row ${row} is ${options.centre ? 'equal to the mean' : 'all zeros'}: it has no direction` });
+        report.skipped.push({
+          id: ids[i],
+          reason: `row ${row} is ${options.centre ? 'equal to the mean' : 'all zeros'}: it has no direction`,
+        });
         continue;
       }
       chunk.push({ id: ids[i], path: paths?.[i] || undefined, vector });
@@ -122,8 +144,10 @@ function checkUniqueRows(selected: number[], rowIndex: number[], options: Import
 function checkUniqueIds(ids: string[], file: string, idColumn: string): void {
   const seen = new Set<string>();
   for (const id of ids) {
-    if (id === '') throw new VectorTuneError(`an empty value in id column "${idColumn}".`, file, 'Every row needs an id.');
-    if (seen.has(id)) throw new VectorTuneError(`id "${id}" appears twice in column "${idColumn}"; ids must be unique.`, file);
+    if (id === '')
+      throw new VectorTuneError(`an empty value in id column "${idColumn}".`, file, 'Every row needs an id.');
+    if (seen.has(id))
+      throw new VectorTuneError(`id "${id}" appears twice in column "${idColumn}"; ids must be unique.`, file);
     seen.add(id);
   }
 }

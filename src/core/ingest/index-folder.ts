@@ -73,8 +73,19 @@ export async function indexFolder(options: IndexOptions): Promise<IndexReport> {
 
   const { embedder } = options;
   const identity = { modelId: embedder.modelId, dimension: embedder.dimension };
-  const store = options.openStore ? await options.openStore(identity) : await EmbeddedStore.openOrCreate(requireStoreDir(options), identity);
-  const report: IndexReport = { added: 0, updated: 0, unchanged: 0, removed: 0, skipped: [], ignored: 0, seconds: 0, cancelled: false };
+  const store = options.openStore
+    ? await options.openStore(identity)
+    : await EmbeddedStore.openOrCreate(requireStoreDir(options), identity);
+  const report: IndexReport = {
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+    skipped: [],
+    ignored: 0,
+    seconds: 0,
+    cancelled: false,
+  };
   try {
     const { images, ignored, refusedLinks } = await listImageFiles(folder);
     for (const link of refusedLinks) report.skipped.push({ path: toPosixRelative(root, link), reason: REFUSED_LINK });
@@ -98,7 +109,12 @@ function requireStoreDir(options: IndexOptions): string {
 /** Ids whose metadata is asked of the store at once: one Pinecone fetch request of 100 ids, or a lookup. */
 const META_CHUNK = 100;
 
-async function findChanges(images: string[], root: string, store: VectorStore, report: IndexReport): Promise<Pending[]> {
+async function findChanges(
+  images: string[],
+  root: string,
+  store: VectorStore,
+  report: IndexReport,
+): Promise<Pending[]> {
   const pending: Pending[] = [];
   for (let i = 0; i < images.length; i += META_CHUNK) {
     const files = images.slice(i, i + META_CHUNK);
@@ -132,7 +148,8 @@ async function dropDeleted(store: VectorStore, images: string[], folder: string,
   const prefix = toPosixRelative(root, folder);
   const under = (p: string) => prefix === '' || p === prefix || p.startsWith(prefix + '/');
   const absent: string[] = [];
-  for await (const id of store.idsStartingWith(prefix === '' ? '' : prefix + '/')) if (!present.has(id)) absent.push(id);
+  for await (const id of store.idsStartingWith(prefix === '' ? '' : prefix + '/'))
+    if (!present.has(id)) absent.push(id);
   const gone: string[] = [];
   for (let i = 0; i < absent.length; i += META_CHUNK) {
     for (const r of await store.fetchMeta(absent.slice(i, i + META_CHUNK))) {
@@ -143,7 +160,13 @@ async function dropDeleted(store: VectorStore, images: string[], folder: string,
   return gone.length;
 }
 
-async function embedPending(pending: Pending[], store: VectorStore, options: IndexOptions, report: IndexReport, started: number): Promise<void> {
+async function embedPending(
+  pending: Pending[],
+  store: VectorStore,
+  options: IndexOptions,
+  report: IndexReport,
+  started: number,
+): Promise<void> {
   // New files are appended batch by batch (cheap, resumable); replacements rewrite the store, so they are
   // gathered and written once at the end.
   const replacements: VectorRecord[] = [];
@@ -158,7 +181,12 @@ async function embedPending(pending: Pending[], store: VectorStore, options: Ind
     report.updated += changed.length;
     done += batch.embedded.length + batch.skipped.length;
     const seconds = (Date.now() - started) / 1000;
-    options.onProgress?.({ done, total: pending.length, skipped: report.skipped.length, imagesPerSecond: seconds > 0 ? done / seconds : 0 });
+    options.onProgress?.({
+      done,
+      total: pending.length,
+      skipped: report.skipped.length,
+      imagesPerSecond: seconds > 0 ? done / seconds : 0,
+    });
   }
   report.cancelled = done < pending.length;
   await store.upsert(replacements);

@@ -15,7 +15,8 @@ export function parseRowFilter(text: string): RowFilter {
 export function rowMatches(header: string[], row: string[], filters: RowFilter[], file: string): boolean {
   return filters.every((f) => {
     const i = header.indexOf(f.column);
-    if (i < 0) throw new VectorTuneError(`no column "${f.column}" to filter on; the columns are: ${header.join(', ')}.`, file);
+    if (i < 0)
+      throw new VectorTuneError(`no column "${f.column}" to filter on; the columns are: ${header.join(', ')}.`, file);
     return row[i] === f.value;
   });
 }

@@ -24,7 +24,8 @@ const QUOTE = 34;
 const COMMA = 44;
 const LF = 10;
 const CR = 13;
-const QUOTING_HINT = 'Fields that contain commas, quotes or line breaks must be in double quotes, with inner quotes doubled ("").';
+const QUOTING_HINT =
+  'Fields that contain commas, quotes or line breaks must be in double quotes, with inner quotes doubled ("").';
 
 export function parseCsv(text: string, file: string): Csv {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -56,7 +57,11 @@ export function parseCsv(text: string, file: string): Csv {
         line += countLineBreaks(value);
         const c = text.charCodeAt(pos);
         if (pos < n && c !== COMMA && c !== LF && c !== CR) {
-          throw new VectorTuneError(`line ${line}: unexpected text after a closing quote: ${JSON.stringify(text.slice(pos, pos + 20))}.`, file, QUOTING_HINT);
+          throw new VectorTuneError(
+            `line ${line}: unexpected text after a closing quote: ${JSON.stringify(text.slice(pos, pos + 20))}.`,
+            file,
+            QUOTING_HINT,
+          );
         }
         fields.push(value);
       } else {
@@ -101,14 +106,21 @@ function checkTable(records: { fields: string[]; line: number }[], file: string)
   header.forEach((name, i) => {
     const first = seen.get(name);
     if (first !== undefined) {
-      throw new VectorTuneError(`line ${records[0].line}: the header names column ${JSON.stringify(name)} twice (columns ${first + 1} and ${i + 1}).`, file,
-        'Column names must be unique.');
+      throw new VectorTuneError(
+        `line ${records[0].line}: the header names column ${JSON.stringify(name)} twice (columns ${first + 1} and ${i + 1}).`,
+        file,
+        'Column names must be unique.',
+      );
     }
     seen.set(name, i);
   });
   for (const { fields, line } of records.slice(1)) {
     if (fields.length !== header.length) {
-      throw new VectorTuneError(`line ${line} has ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${header.length} columns.`, file, QUOTING_HINT);
+      throw new VectorTuneError(
+        `line ${line} has ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${header.length} columns.`,
+        file,
+        QUOTING_HINT,
+      );
     }
   }
   return { header, rows: records.slice(1).map((r) => r.fields) };
@@ -121,7 +133,12 @@ export async function readCsv(file: string): Promise<Csv> {
     bytes = await fs.readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'does not exist.' : code === 'EISDIR' ? 'is a folder, not a CSV file.' : `could not be read: ${(e as Error).message}`;
+    const what =
+      code === 'ENOENT'
+        ? 'does not exist.'
+        : code === 'EISDIR'
+          ? 'is a folder, not a CSV file.'
+          : `could not be read: ${(e as Error).message}`;
     throw new VectorTuneError(what, file);
   }
   return parseCsv(decodeText(bytes, file), file);
@@ -138,7 +155,11 @@ function decodeBytes(bytes: Uint8Array, file: string): string {
     try {
       return new TextDecoder('utf-16le', { fatal: true }).decode(body);
     } catch {
-      throw new VectorTuneError('starts with a UTF-16 byte-order mark but is not valid UTF-16.', file, 'Save it as UTF-8.');
+      throw new VectorTuneError(
+        'starts with a UTF-16 byte-order mark but is not valid UTF-16.',
+        file,
+        'Save it as UTF-8.',
+      );
     }
   }
   try {
@@ -146,7 +167,10 @@ function decodeBytes(bytes: Uint8Array, file: string): string {
   } catch {
     const at = firstInvalidUtf8(bytes);
     const line = bytes.subarray(0, at).filter((b) => b === LF).length + 1;
-    const where = at < bytes.length ? `byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at.toLocaleString('en-US')} (line ${line})` : 'it ends in the middle of a character';
+    const where =
+      at < bytes.length
+        ? `byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at.toLocaleString('en-US')} (line ${line})`
+        : 'it ends in the middle of a character';
     throw new VectorTuneError(`is not valid UTF-8: ${where}.`, file, 'Save it as UTF-8 (in Excel: "CSV UTF-8").');
   }
 }
@@ -159,8 +183,11 @@ function refuseNul(text: string, file: string): string {
   const at = text.indexOf('\0');
   if (at < 0) return text;
   const line = text.slice(0, at).split('\n').length;
-  throw new VectorTuneError(`holds a NUL character (line ${line}): it is not a text file, or it is UTF-16 without a byte-order mark.`, file,
-    'Save it as UTF-8 (in Excel: "CSV UTF-8").');
+  throw new VectorTuneError(
+    `holds a NUL character (line ${line}): it is not a text file, or it is UTF-16 without a byte-order mark.`,
+    file,
+    'Save it as UTF-8 (in Excel: "CSV UTF-8").',
+  );
 }
 
 /**
@@ -197,7 +224,10 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 export function column(csv: Csv, name: string, file: string): string[] {
   const i = csv.header.indexOf(name);
   if (i < 0) {
-    throw new VectorTuneError(`has no column ${JSON.stringify(name)}; its columns are ${csv.header.map((h) => JSON.stringify(h)).join(', ')}.`, file);
+    throw new VectorTuneError(
+      `has no column ${JSON.stringify(name)}; its columns are ${csv.header.map((h) => JSON.stringify(h)).join(', ')}.`,
+      file,
+    );
   }
   return csv.rows.map((r) => r[i]);
 }
@@ -205,8 +235,10 @@ export function column(csv: Csv, name: string, file: string): string[] {
 /** Formats a table as CSV with LF line ends, quoting only where needed; parseCsv reads it back unchanged. */
 export function toCsv(header: string[], rows: string[][]): string {
   // A leading BOM would be stripped on reading, so a field starting with one is quoted too.
-  const field = (f: string): string => (/[",\r\n]/.test(f) || f.startsWith('\uFEFF') ? `"${f.replaceAll('"', '""')}"` : f);
+  const field = (f: string): string =>
+    /[",\r\n]/.test(f) || f.startsWith('\uFEFF') ? `"${f.replaceAll('"', '""')}"` : f;
   // A lone empty field would be a blank line, which parseCsv skips.
-  const line = (fields: string[]): string => (fields.length === 1 && fields[0] === '' ? '""' : fields.map(field).join(','));
+  const line = (fields: string[]): string =>
+    fields.length === 1 && fields[0] === '' ? '""' : fields.map(field).join(',');
   return [header, ...rows].map(line).join('\n') + '\n';
 }

@@ -28,17 +28,25 @@ export const fmtShape = (s: number[]): string => (s.length === 1 ? `(${s[0]},)` 
  */
 export function dataOffset(start: Uint8Array, total: number, file: string): { version: number; offset: number } {
   if (start[0] === 0x50 && start[1] === 0x4b && start[2] === 3 && start[3] === 4) {
-    throw new VectorTuneError('is a zip archive (.npz), not a single .npy array.', file,
-      "Extract the array with np.load(path)['name'] and np.save it on its own.");
+    throw new VectorTuneError(
+      'is a zip archive (.npz), not a single .npy array.',
+      file,
+      "Extract the array with np.load(path)['name'] and np.save it on its own.",
+    );
   }
   if (total < 10 || MAGIC.some((b, i) => start[i] !== b)) {
-    const what = total < 10 ? `is too short (${fmt(total)} bytes)` : 'does not start with the NumPy magic string "\\x93NUMPY"';
+    const what =
+      total < 10 ? `is too short (${fmt(total)} bytes)` : 'does not start with the NumPy magic string "\\x93NUMPY"';
     throw new VectorTuneError(`is not a .npy file: it ${what}.`, file, 'Save embeddings with np.save(path, array).');
   }
   const major = start[6];
   const minor = start[7];
   if (![1, 2, 3].includes(major) || minor !== 0) {
-    throw new VectorTuneError(`uses .npy format version ${major}.${minor}; only 1.0, 2.0 and 3.0 are supported.`, file, RESAVE);
+    throw new VectorTuneError(
+      `uses .npy format version ${major}.${minor}; only 1.0, 2.0 and 3.0 are supported.`,
+      file,
+      RESAVE,
+    );
   }
   const lengthBytes = major === 1 ? 2 : 4;
   const headerStart = 8 + lengthBytes;
@@ -46,10 +54,16 @@ export function dataOffset(start: Uint8Array, total: number, file: string): { ve
   const view = new DataView(start.buffer, start.byteOffset, headerStart);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (headerLength > MAX_HEADER_BYTES) {
-    throw new VectorTuneError(`claims a ${fmt(headerLength)}-byte .npy header, which is not plausible: the file is corrupt.`, file);
+    throw new VectorTuneError(
+      `claims a ${fmt(headerLength)}-byte .npy header, which is not plausible: the file is corrupt.`,
+      file,
+    );
   }
   if (headerStart + headerLength > total) {
-    throw new VectorTuneError(`claims a ${fmt(headerLength)}-byte .npy header but only ${fmt(total - headerStart)} bytes follow the preamble: the file is truncated or corrupt.`, file);
+    throw new VectorTuneError(
+      `claims a ${fmt(headerLength)}-byte .npy header but only ${fmt(total - headerStart)} bytes follow the preamble: the file is truncated or corrupt.`,
+      file,
+    );
   }
   return { version: major, offset: headerStart + headerLength };
 }
@@ -71,9 +85,13 @@ export function checkDataLength(h: NpyHeader, present: number, file: string): vo
   const expected = h.count * h.itemSize;
   if (present === expected) return;
   const found = `expected ${fmt(expected)} bytes of ${h.dtype} data for shape ${fmtShape(h.shape)}, found ${fmt(present)}`;
-  if (present < expected) throw new VectorTuneError(`${found}: the file is truncated.`, file, 'Export or download it again.');
-  throw new VectorTuneError(`${found}: ${fmt(present - expected)} unexpected bytes follow the data.`, file,
-    `The header does not match the data. ${RESAVE}`);
+  if (present < expected)
+    throw new VectorTuneError(`${found}: the file is truncated.`, file, 'Export or download it again.');
+  throw new VectorTuneError(
+    `${found}: ${fmt(present - expected)} unexpected bytes follow the data.`,
+    file,
+    `The header does not match the data. ${RESAVE}`,
+  );
 }
 
 /**
@@ -114,11 +132,18 @@ function parseHeaderDict(text: string, file: string): NpyHeader {
   const value = (): unknown => {
     skipSpace();
     if (text[pos] === "'" || text[pos] === '"') return str();
-    for (const [word, v] of [['True', true], ['False', false]] as const) {
-      if (text.startsWith(word, pos)) return (pos += word.length), v;
+    for (const [word, v] of [
+      ['True', true],
+      ['False', false],
+    ] as const) {
+      if (text.startsWith(word, pos)) return ((pos += word.length), v);
     }
     if (text[pos] === '[') {
-      throw new VectorTuneError('holds a structured (record) array; only plain float arrays are supported.', file, RESAVE);
+      throw new VectorTuneError(
+        'holds a structured (record) array; only plain float arrays are supported.',
+        file,
+        RESAVE,
+      );
     }
     if (!eat('(')) fail('expected a string, True, False or a tuple');
     const items: string[] = []; // kept as text so parseShape can say what was wrong with an entry
@@ -163,11 +188,18 @@ function parseDtype(descr: string, file: string): { itemSize: number; littleEndi
   }
   const kind = m?.[2];
   const what =
-    kind === 'O' ? 'Python objects, which would need unpickling'
-    : kind === 'i' || kind === 'u' ? 'integers'
-    : kind === 'b' ? 'booleans'
-    : 'a type that is not float16, float32 or float64';
-  throw new VectorTuneError(`holds ${what} (dtype '${descr}'); embeddings must be a float array ('<f2', '<f4', '<f8', or '>' big-endian).`, file, RESAVE);
+    kind === 'O'
+      ? 'Python objects, which would need unpickling'
+      : kind === 'i' || kind === 'u'
+        ? 'integers'
+        : kind === 'b'
+          ? 'booleans'
+          : 'a type that is not float16, float32 or float64';
+  throw new VectorTuneError(
+    `holds ${what} (dtype '${descr}'); embeddings must be a float array ('<f2', '<f4', '<f8', or '>' big-endian).`,
+    file,
+    RESAVE,
+  );
 }
 
 function parseShape(tokens: string[], file: string): number[] {
@@ -176,7 +208,13 @@ function parseShape(tokens: string[], file: string): number[] {
   const bad = shape.findIndex((n) => !(n > 0) || !Number.isSafeInteger(n));
   if (bad >= 0) {
     const t = tokens[bad];
-    const why = Number.isNaN(shape[bad]) ? `'${t}' is not an integer` : shape[bad] === 0 ? 'a dimension is 0, so it holds no values' : shape[bad] < 0 ? `${t} is negative` : `${t} is too large`;
+    const why = Number.isNaN(shape[bad])
+      ? `'${t}' is not an integer`
+      : shape[bad] === 0
+        ? 'a dimension is 0, so it holds no values'
+        : shape[bad] < 0
+          ? `${t} is negative`
+          : `${t} is too large`;
     throw new VectorTuneError(`has an invalid shape ${raw} in its .npy header: ${why}.`, file, RESAVE);
   }
   return shape;

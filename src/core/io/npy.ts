@@ -36,7 +36,10 @@ function allocate(count: number, file: string): Float32Array<ArrayBuffer> {
   try {
     return new Float32Array(count);
   } catch {
-    throw new VectorTuneError(`is too large to load: ${fmt(count)} values need ${fmt(Math.ceil((count * 4) / 2 ** 20))} MB as float32.`, file);
+    throw new VectorTuneError(
+      `is too large to load: ${fmt(count)} values need ${fmt(Math.ceil((count * 4) / 2 ** 20))} MB as float32.`,
+      file,
+    );
   }
 }
 
@@ -65,8 +68,11 @@ function decodeInto(dst: Float32Array, at: number, src: Uint8Array, h: NpyHeader
       out[i] = v;
       // Rounding to float32 turns |v| > 3.4e38 into infinity; say so rather than invent an infinite value.
       if (!Number.isFinite(out[i]) && Number.isFinite(v)) {
-        throw new VectorTuneError(`value ${v} at flat index ${fmt(at + i)} is too large for float32.`, file,
-          'Scale the embeddings or save them as float32.');
+        throw new VectorTuneError(
+          `value ${v} at flat index ${fmt(at + i)} is too large for float32.`,
+          file,
+          'Scale the embeddings or save them as float32.',
+        );
       }
     }
   }
@@ -142,10 +148,17 @@ export async function readNpy(file: string): Promise<NpyArray> {
   }
 }
 
-async function readAt(handle: fs.FileHandle, position: number, length: number, file: string, into = new Uint8Array(length)): Promise<Uint8Array> {
-  for (let got = 0; got < length; ) {
+async function readAt(
+  handle: fs.FileHandle,
+  position: number,
+  length: number,
+  file: string,
+  into = new Uint8Array(length),
+): Promise<Uint8Array> {
+  for (let got = 0; got < length;) {
     const { bytesRead } = await handle.read(into, got, length - got, position + got);
-    if (bytesRead === 0) throw new VectorTuneError('became shorter while being read; was it still being written?', file);
+    if (bytesRead === 0)
+      throw new VectorTuneError('became shorter while being read; was it still being written?', file);
     got += bytesRead;
   }
   return into;
@@ -155,22 +168,32 @@ function fsError(e: unknown, file: string, verb: 'read' | 'write'): VectorTuneEr
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return new VectorTuneError('does not exist.', file);
   if (code === 'EISDIR') return new VectorTuneError('is a folder, not a file.', file);
-  if (code === 'EACCES' || code === 'EPERM') return new VectorTuneError(`cannot be ${verb === 'read' ? 'read' : 'written'}: permission denied.`, file);
-  return new VectorTuneError(`could not be ${verb === 'read' ? 'read' : 'written'}: ${e instanceof Error ? e.message : String(e)}`, file);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new VectorTuneError(`cannot be ${verb === 'read' ? 'read' : 'written'}: permission denied.`, file);
+  return new VectorTuneError(
+    `could not be ${verb === 'read' ? 'read' : 'written'}: ${e instanceof Error ? e.message : String(e)}`,
+    file,
+  );
 }
 
 /** Checks that an array is an N x D matrix of finite numbers, as embeddings must be. */
 export function asMatrix(arr: NpyArray, file: string): Matrix {
   if (arr.shape.length !== 2) {
-    throw new VectorTuneError(`holds an array of shape ${fmtShape(arr.shape)}; embeddings must be 2-D (N vectors x D dimensions).`, file,
-      arr.shape.length === 1 ? 'For a single vector, save arr.reshape(1, -1).' : 'Reshape it to (N, D) before saving.');
+    throw new VectorTuneError(
+      `holds an array of shape ${fmtShape(arr.shape)}; embeddings must be 2-D (N vectors x D dimensions).`,
+      file,
+      arr.shape.length === 1 ? 'For a single vector, save arr.reshape(1, -1).' : 'Reshape it to (N, D) before saving.',
+    );
   }
   const [rows, dim] = arr.shape;
   const data = arr.data;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new VectorTuneError(`row ${fmt(Math.floor(i / dim))} (counting from 0) has the non-finite value ${data[i]} at column ${i % dim}.`, file,
-        'Embeddings must be finite; recompute or drop that row.');
+      throw new VectorTuneError(
+        `row ${fmt(Math.floor(i / dim))} (counting from 0) has the non-finite value ${data[i]} at column ${i % dim}.`,
+        file,
+        'Embeddings must be finite; recompute or drop that row.',
+      );
     }
   }
   return { rows, dim, data };
@@ -197,7 +220,7 @@ export async function writeNpy(file: string, rows: number, dim: number, data: Fl
         const slice = data.subarray(done, Math.min(data.length, done + perChunk));
         const bytes = new Uint8Array(slice.length * 4);
         writeFloat32LE(bytes, slice);
-        for (let put = 0; put < bytes.length; ) put += (await handle.write(bytes, put)).bytesWritten;
+        for (let put = 0; put < bytes.length;) put += (await handle.write(bytes, put)).bytesWritten;
       }
     } finally {
       await handle.close();

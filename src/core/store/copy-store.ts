@@ -59,11 +59,20 @@ export function checkCompatible(from: VectorStore, to: VectorStore): void {
   const b = to.info;
   const problems: string[] = [];
   if (a.modelId !== b.modelId) problems.push(`embeddings of "${a.modelId}" cannot go into a store of "${b.modelId}"`);
-  if (a.dimension !== b.dimension) problems.push(`${a.dimension}-d vectors cannot go into a store of ${b.dimension}-d vectors`);
-  if ((a.centringMean === null) !== (b.centringMean === null) || (a.centringMean && b.centringMean && !sameVector(a.centringMean, b.centringMean))) {
+  if (a.dimension !== b.dimension)
+    problems.push(`${a.dimension}-d vectors cannot go into a store of ${b.dimension}-d vectors`);
+  if (
+    (a.centringMean === null) !== (b.centringMean === null) ||
+    (a.centringMean && b.centringMean && !sameVector(a.centringMean, b.centringMean))
+  ) {
     problems.push('the two stores preprocess vectors differently (centring mean)');
   }
-  if (problems.length > 0) throw new VectorTuneError(`cannot copy: ${problems.join('; ')}.`, undefined, 'Copy into a store made for the same model.');
+  if (problems.length > 0)
+    throw new VectorTuneError(
+      `cannot copy: ${problems.join('; ')}.`,
+      undefined,
+      'Copy into a store made for the same model.',
+    );
 }
 
 export async function copyStore(options: CopyOptions): Promise<CopyReport> {
@@ -117,7 +126,12 @@ function sameVector(a: Float32Array, b: Float32Array): boolean {
 
 function sameRecord(a: VectorRecord, b: VectorRecord | undefined): boolean {
   return (
-    b !== undefined && a.path === b.path && a.hash === b.hash && a.size === b.size && a.mtimeMs === b.mtimeMs && sameVector(a.vector, b.vector)
+    b !== undefined &&
+    a.path === b.path &&
+    a.hash === b.hash &&
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    sameVector(a.vector, b.vector)
   );
 }
 
@@ -130,17 +144,25 @@ export async function embeddedHeads(storeDir: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  return names.filter((n) => n.endsWith('.txt')).map((n) => decodeURIComponent(n.slice(0, -4))).sort();
+  return names
+    .filter((n) => n.endsWith('.txt'))
+    .map((n) => decodeURIComponent(n.slice(0, -4)))
+    .sort();
 }
 
 /** Seen state of an embedded store, read from its seen/<head>.txt files (every head there unless `heads`). */
 export async function embeddedSeenReader(storeDir: string, heads?: string[]): Promise<SeenReader> {
   const sets = new Map<string, Set<string>>();
-  for (const head of heads ?? (await embeddedHeads(storeDir))) sets.set(head, new Set(await readSeen(seenFile(storeDir, head))));
+  for (const head of heads ?? (await embeddedHeads(storeDir)))
+    sets.set(head, new Set(await readSeen(seenFile(storeDir, head))));
   return {
     async seenAmong(ids) {
       const out = new Map<string, string[]>();
-      for (const [head, set] of sets) out.set(head, ids.filter((id) => set.has(id)));
+      for (const [head, set] of sets)
+        out.set(
+          head,
+          ids.filter((id) => set.has(id)),
+        );
       return out;
     },
   };
@@ -197,7 +219,12 @@ async function rawIndex(options: PineconeSeenOptions): Promise<Index> {
   let host = options.host;
   if (!host) {
     const described = await describeIndexOrNull(pc, options.indexName);
-    if (!described) throw toVectorTuneError({ name: 'PineconeNotFoundError' }, `describe index "${options.indexName}"`, options.indexName);
+    if (!described)
+      throw toVectorTuneError(
+        { name: 'PineconeNotFoundError' },
+        `describe index "${options.indexName}"`,
+        options.indexName,
+      );
     host = described.host;
   }
   return pc.index({ name: options.indexName, host, namespace: options.namespace ?? '' });

@@ -87,12 +87,21 @@ export class EmbeddedStore implements VectorStore {
     }
   }
 
-  private static async load(dir: string, expected: StoreIdentity | undefined, lock: ProcessLock | undefined): Promise<EmbeddedStore> {
+  private static async load(
+    dir: string,
+    expected: StoreIdentity | undefined,
+    lock: ProcessLock | undefined,
+  ): Promise<EmbeddedStore> {
     const manifestFile = EmbeddedStore.manifestPath(dir);
     const manifest = await readManifest(manifestFile);
     if (expected) checkIdentity(manifest, expected, dir);
     const { dimension, count } = manifest;
-    const { records, crc32: recordsCrc32 } = await readRecords(path.join(dir, recordsName(manifest.generation)), manifest.recordsBytes, count, manifest.recordsCrc32);
+    const { records, crc32: recordsCrc32 } = await readRecords(
+      path.join(dir, recordsName(manifest.generation)),
+      manifest.recordsBytes,
+      count,
+      manifest.recordsCrc32,
+    );
     const file = new VectorFile(path.join(dir, vectorsName(manifest.generation)), dimension);
     const rows = new QuantisedRows(dimension, Math.max(count, 1024), dir);
     let vectorsCrc32 = 0;
@@ -116,7 +125,15 @@ export class EmbeddedStore implements VectorStore {
     const mean = manifest.centringMean ? Float32Array.from(manifest.centringMean) : null;
     // Checksums of what was read, so the next commit records them even for a store written before they existed.
     const checked = { ...manifest, vectorsCrc32, recordsCrc32 };
-    return new EmbeddedStore(dir, checked, rows, file, records, { modelId: manifest.modelId, dimension, centringMean: mean }, lock);
+    return new EmbeddedStore(
+      dir,
+      checked,
+      rows,
+      file,
+      records,
+      { modelId: manifest.modelId, dimension, centringMean: mean },
+      lock,
+    );
   }
 
   /** Opens the store in `dir`, or creates an empty one for this model if there is none. */
@@ -171,7 +188,9 @@ export class EmbeddedStore implements VectorStore {
     records.forEach((r) => this.validate(r));
     const unique = new Map(records.map((r) => [r.id, r]));
     const replaces = [...unique.keys()].some((id) => this.rowOf.has(id));
-    await this.mutate(() => (replaces ? this.rewrite([...unique.values()], new Set()) : this.append([...unique.values()])));
+    await this.mutate(() =>
+      replaces ? this.rewrite([...unique.values()], new Set()) : this.append([...unique.values()]),
+    );
   }
 
   async delete(ids: string[]): Promise<void> {
@@ -182,12 +201,26 @@ export class EmbeddedStore implements VectorStore {
 
   async query(w: Float32Array, options: QueryOptions): Promise<Candidate[]> {
     if (w.length !== this.info.dimension) {
-      throw new VectorTuneError(`query vector has ${w.length} dimensions; the store holds ${this.info.dimension}.`, this.dir);
+      throw new VectorTuneError(
+        `query vector has ${w.length} dimensions; the store holds ${this.info.dimension}.`,
+        this.dir,
+      );
     }
     const excluded = options.unseenBy === undefined ? undefined : await this.seenBitmap(options.unseenBy);
     // Under the writers' queue: a rewrite swaps the rows and the file, which a search must not see half-done.
     const hits = await this.exclusive(() =>
-      exactSearch({ rows: this.rows, file: this.file, count: this.records.length, w, k: options.k, ranking: options.ranking, excluded }, this.lastSearch),
+      exactSearch(
+        {
+          rows: this.rows,
+          file: this.file,
+          count: this.records.length,
+          w,
+          k: options.k,
+          ranking: options.ranking,
+          excluded,
+        },
+        this.lastSearch,
+      ),
     );
     return hits.map(({ row, dot }) => ({ id: this.records[row].id, path: this.records[row].path, dot }));
   }
@@ -249,12 +282,14 @@ export class EmbeddedStore implements VectorStore {
         this.dir,
       );
     }
-    if (!allFinite(r.vector)) throw new VectorTuneError(`record "${r.id}" has a vector with NaN or infinite values.`, this.dir);
+    if (!allFinite(r.vector))
+      throw new VectorTuneError(`record "${r.id}" has a vector with NaN or infinite values.`, this.dir);
   }
 
   /** A write: only with the writer lock, and serialised with every other operation of this instance. */
   private mutate<T>(work: () => Promise<T>): Promise<T> {
-    if (!this.lock) return Promise.reject(new VectorTuneError('this store was opened read-only.', this.dir, 'Open it for writing.'));
+    if (!this.lock)
+      return Promise.reject(new VectorTuneError('this store was opened read-only.', this.dir, 'Open it for writing.'));
     return this.exclusive(work);
   }
 
@@ -349,7 +384,13 @@ export class EmbeddedStore implements VectorStore {
       });
       const recordText = Buffer.from(encodeRecords(records), 'utf8');
       await writeFileAtomic(path.join(this.dir, recordsName(gen)), recordText);
-      await this.commit({ generation: gen, count, recordsBytes: recordText.byteLength, vectorsCrc32, recordsCrc32: crc32(recordText) });
+      await this.commit({
+        generation: gen,
+        count,
+        recordsBytes: recordText.byteLength,
+        vectorsCrc32,
+        recordsCrc32: crc32(recordText),
+      });
     } catch (err) {
       await rows.close();
       throw err;

@@ -60,7 +60,13 @@ export async function exactSearch(input: SearchInput, stats?: SearchStats): Prom
  * Rows, in increasing order, whose best possible key reaches the k-th best worst-case key: every row of the true
  * top k is among them, because k rows are known to score at least that much.
  */
-function shortList(input: SearchInput, dots: Int32Array, queryScale: number, queryResidual: number, queryNorm: number): number[] {
+function shortList(
+  input: SearchInput,
+  dots: Int32Array,
+  queryScale: number,
+  queryResidual: number,
+  queryNorm: number,
+): number[] {
   const { rows, count, k, ranking, excluded } = input;
   const { scale, quantisedNorm, residualNorm } = rows;
   const bias = ranking.kind === 'boundary' ? ranking.bias : 0;
@@ -74,7 +80,10 @@ function shortList(input: SearchInput, dots: Int32Array, queryScale: number, que
     if (excluded !== undefined && excluded[row] === 1) continue;
     const approx = scale[row] * queryScale * dots[row];
     // The bound, plus a margin far above float64 rounding in the approximation and in the reference's own sum.
-    const bound = quantisedNorm[row] * queryResidual + residualNorm[row] * queryNorm + 1e-9 * (queryNorm + Math.abs(approx) + Math.abs(bias));
+    const bound =
+      quantisedNorm[row] * queryResidual +
+      residualNorm[row] * queryNorm +
+      1e-9 * (queryNorm + Math.abs(approx) + Math.abs(bias));
     let best: number;
     let worstKey: number;
     if (top) {

@@ -61,8 +61,11 @@ export async function readManifest(file: string): Promise<StoreManifest> {
   const { identitySha256, ...fields } = isObject(raw) ? raw : { identitySha256: undefined };
   const manifest = validateManifest(isObject(raw) ? fields : raw, file);
   if (identitySha256 !== undefined && identitySha256 !== identityHash(manifest)) {
-    throw new VectorTuneError('the store manifest is damaged: its model, dimension or centring do not match their checksum.', file,
-      'The store is rebuildable: delete its folder and index again.');
+    throw new VectorTuneError(
+      'the store manifest is damaged: its model, dimension or centring do not match their checksum.',
+      file,
+      'The store is rebuildable: delete its folder and index again.',
+    );
   }
   return manifest;
 }
@@ -79,9 +82,14 @@ export function manifestText(manifest: StoreManifest): string {
 export function validateManifest(raw: unknown, file: string): StoreManifest {
   const m = raw as Partial<StoreManifest>;
   const bad = (what: string) =>
-    new VectorTuneError(`the store manifest is invalid: ${what}.`, file, 'The store is rebuildable: delete its folder and index again.');
+    new VectorTuneError(
+      `the store manifest is invalid: ${what}.`,
+      file,
+      'The store is rebuildable: delete its folder and index again.',
+    );
   if (!m || typeof m !== 'object' || m.format !== STORE_FORMAT) throw bad(`"format" must be "${STORE_FORMAT}"`);
-  if (typeof m.version !== 'number' || !Number.isInteger(m.version) || m.version < 1) throw bad('"version" must be a whole number from 1');
+  if (typeof m.version !== 'number' || !Number.isInteger(m.version) || m.version < 1)
+    throw bad('"version" must be a whole number from 1');
   if (m.version > STORE_VERSION) {
     throw new VectorTuneError(
       `the store was written by a newer version of Vector Tune (store format ${m.version}; this version reads up to ${STORE_VERSION}).`,
@@ -95,11 +103,16 @@ export function validateManifest(raw: unknown, file: string): StoreManifest {
   if (!isCount(m.recordsBytes)) throw bad('"recordsBytes" must be a non-negative integer');
   if (!isCount(m.generation)) throw bad('"generation" must be a non-negative integer');
   for (const key of ['vectorsCrc32', 'recordsCrc32'] as const) {
-    if (m[key] !== undefined && !(isCount(m[key]) && m[key]! <= 0xffffffff)) throw bad(`"${key}" must be a 32-bit checksum`);
+    if (m[key] !== undefined && !(isCount(m[key]) && m[key]! <= 0xffffffff))
+      throw bad(`"${key}" must be a 32-bit checksum`);
   }
   if (m.centringMean !== null) {
     // Kept as float32 in memory: a value beyond float32 would become Infinity there.
-    if (!Array.isArray(m.centringMean) || m.centringMean.length !== m.dimension || !m.centringMean.every((v) => typeof v === 'number' && Number.isFinite(Math.fround(v)))) {
+    if (
+      !Array.isArray(m.centringMean) ||
+      m.centringMean.length !== m.dimension ||
+      !m.centringMean.every((v) => typeof v === 'number' && Number.isFinite(Math.fround(v)))
+    ) {
       throw bad(`"centringMean" must be null or ${m.dimension} finite float32 numbers`);
     }
   }

@@ -30,7 +30,11 @@ export class QuantisedRows {
   private rowsOffset = 0;
   private threads: ScanThreads | undefined;
 
-  constructor(readonly dimension: number, readonly capacity: number, private readonly where: string) {
+  constructor(
+    readonly dimension: number,
+    readonly capacity: number,
+    private readonly where: string,
+  ) {
     this.stride = Math.ceil(dimension / 32) * 32;
     this.scale = new Float32Array(capacity);
     this.quantisedNorm = new Float32Array(capacity);
@@ -67,7 +71,9 @@ export class QuantisedRows {
   grown(rows: number, used: number): QuantisedRows {
     const bigger = new QuantisedRows(this.dimension, rows, this.where);
     const bytes = used * this.stride;
-    new Int8Array(bigger.memory.buffer, bigger.rowsOffset, bytes).set(new Int8Array(this.memory.buffer, this.rowsOffset, bytes));
+    new Int8Array(bigger.memory.buffer, bigger.rowsOffset, bytes).set(
+      new Int8Array(this.memory.buffer, this.rowsOffset, bytes),
+    );
     bigger.scale.set(this.scale.subarray(0, used));
     bigger.quantisedNorm.set(this.quantisedNorm.subarray(0, used));
     bigger.residualNorm.set(this.residualNorm.subarray(0, used));
@@ -84,7 +90,13 @@ export class QuantisedRows {
     const job = (i: number) => {
       const start = Math.min(count, i * per);
       const n = Math.min(count, start + per) - start;
-      return { query: this.queryOffset, rows: this.rowsOffset + start * this.stride, out: this.outOffset + start * 4, count: n, stride: this.stride };
+      return {
+        query: this.queryOffset,
+        rows: this.rowsOffset + start * this.stride,
+        out: this.outOffset + start * 4,
+        count: n,
+        stride: this.stride,
+      };
     };
     if (slices > 1) {
       this.threads ??= new ScanThreads(slices - 1);

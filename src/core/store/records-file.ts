@@ -22,11 +22,18 @@ export function pickMeta(r: RecordMeta): RecordMeta {
  * Reads the first `bytes` bytes (the committed part) and expects exactly `count` well-formed records, ids unique,
  * and, when the manifest has one, bytes matching `expectedCrc32`. Returns the records and the CRC-32 of those bytes.
  */
-export async function readRecords(file: string, bytes: number, count: number, expectedCrc32?: number): Promise<{ records: RecordMeta[]; crc32: number }> {
+export async function readRecords(
+  file: string,
+  bytes: number,
+  count: number,
+  expectedCrc32?: number,
+): Promise<{ records: RecordMeta[]; crc32: number }> {
   const buf = await readPrefix(file, bytes);
-  const damaged = (what: string) => new VectorTuneError(what, file, 'The store is damaged; it is rebuildable: delete its folder and index again.');
+  const damaged = (what: string) =>
+    new VectorTuneError(what, file, 'The store is damaged; it is rebuildable: delete its folder and index again.');
   // Every record ends with a newline, so the committed part does too; anything else means the counts are wrong.
-  if (bytes > 0 && buf[bytes - 1] !== 0x0a) throw damaged('the records file\'s committed part does not end at a line break.');
+  if (bytes > 0 && buf[bytes - 1] !== 0x0a)
+    throw damaged("the records file's committed part does not end at a line break.");
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
@@ -43,12 +50,14 @@ export async function readRecords(file: string, bytes: number, count: number, ex
   const lineOf = new Map<string, number>();
   records.forEach((r, i) => {
     const first = lineOf.get(r.id);
-    if (first !== undefined) throw damaged(`lines ${first + 1} and ${i + 1} of the records file both hold id ${JSON.stringify(r.id)}.`);
+    if (first !== undefined)
+      throw damaged(`lines ${first + 1} and ${i + 1} of the records file both hold id ${JSON.stringify(r.id)}.`);
     lineOf.set(r.id, i);
   });
   // Last, so the checks above name what they can; this catches well-formed but changed bytes (an id, a path).
   const actual = crc32(buf);
-  if (expectedCrc32 !== undefined && actual !== expectedCrc32) throw damaged('the records file does not match its checksum: its bytes changed after they were written.');
+  if (expectedCrc32 !== undefined && actual !== expectedCrc32)
+    throw damaged('the records file does not match its checksum: its bytes changed after they were written.');
   return { records, crc32: actual };
 }
 
@@ -57,12 +66,29 @@ function parseRecord(line: string, file: string, lineNo: number): RecordMeta {
   try {
     r = JSON.parse(line);
   } catch {
-    throw new VectorTuneError(`line ${lineNo} of the records file is not valid JSON.`, file, 'Delete the store folder and index again.');
+    throw new VectorTuneError(
+      `line ${lineNo} of the records file is not valid JSON.`,
+      file,
+      'Delete the store folder and index again.',
+    );
   }
-  const optional = (v: unknown, type: 'string' | 'number') => v === undefined || (typeof v === type && (type === 'string' || Number.isFinite(v)));
-  if (!r || typeof r !== 'object' || typeof r.id !== 'string' || r.id === '' || !optional(r.path, 'string') || !optional(r.hash, 'string')
-    || !optional(r.size, 'number') || !optional(r.mtimeMs, 'number')) {
-    throw new VectorTuneError(`line ${lineNo} of the records file is not a valid record (id, path, hash, size, mtimeMs).`, file, 'Delete the store folder and index again.');
+  const optional = (v: unknown, type: 'string' | 'number') =>
+    v === undefined || (typeof v === type && (type === 'string' || Number.isFinite(v)));
+  if (
+    !r ||
+    typeof r !== 'object' ||
+    typeof r.id !== 'string' ||
+    r.id === '' ||
+    !optional(r.path, 'string') ||
+    !optional(r.hash, 'string') ||
+    !optional(r.size, 'number') ||
+    !optional(r.mtimeMs, 'number')
+  ) {
+    throw new VectorTuneError(
+      `line ${lineNo} of the records file is not a valid record (id, path, hash, size, mtimeMs).`,
+      file,
+      'Delete the store folder and index again.',
+    );
   }
   return pickMeta(r);
 }
@@ -76,14 +102,23 @@ export async function readPrefix(file: string, bytes: number, into?: Uint8Array)
   try {
     handle = await fs.open(file, 'r');
   } catch (err) {
-    throw new VectorTuneError(`a store data file is missing (${(err as NodeJS.ErrnoException).code}).`, file, 'Delete the store folder and index again.');
+    throw new VectorTuneError(
+      `a store data file is missing (${(err as NodeJS.ErrnoException).code}).`,
+      file,
+      'Delete the store folder and index again.',
+    );
   }
-  const short = (found: number) => new VectorTuneError(`the store data file is shorter than its manifest says (${found} of ${bytes} bytes).`, file,
-    'The store is damaged; delete its folder and index again.');
+  const short = (found: number) =>
+    new VectorTuneError(
+      `the store data file is shorter than its manifest says (${found} of ${bytes} bytes).`,
+      file,
+      'The store is damaged; delete its folder and index again.',
+    );
   try {
     // Before allocating: a damaged manifest can claim petabytes, and Buffer.alloc would throw a RangeError.
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new VectorTuneError('a store data file is not a file.', file, 'Delete the store folder and index again.');
+    if (!stat.isFile())
+      throw new VectorTuneError('a store data file is not a file.', file, 'Delete the store folder and index again.');
     if (stat.size < bytes) throw short(stat.size);
     const target = into ? Buffer.from(into.buffer, into.byteOffset, bytes) : Buffer.alloc(bytes);
     let done = 0;
@@ -96,8 +131,13 @@ export async function readPrefix(file: string, bytes: number, into?: Uint8Array)
     if (done < bytes) throw short(done);
     return target;
   } catch (err) {
-    throw err instanceof VectorTuneError ? err
-      : new VectorTuneError(`a store data file cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, file, 'Delete the store folder and index again.');
+    throw err instanceof VectorTuneError
+      ? err
+      : new VectorTuneError(
+          `a store data file cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`,
+          file,
+          'Delete the store folder and index again.',
+        );
   } finally {
     await handle.close();
   }

@@ -30,7 +30,10 @@ export function rankingKey(ranking: Ranking, dot: number): number {
 
 export function dotAt(vectors: Float32Array, offset: number, w: Float32Array, dimension: number): number {
   // Four accumulators: lets V8 pipeline the multiply-adds instead of waiting on one running sum.
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let i = 0;
   for (; i + 3 < dimension; i += 4) {
     s0 += vectors[offset + i] * w[i];
@@ -95,7 +98,9 @@ export class TopK {
   }
 
   private swap(i: number, j: number): void {
-    const k = this.keys[i], r = this.rows[i], d = this.dots[i];
+    const k = this.keys[i],
+      r = this.rows[i],
+      d = this.dots[i];
     this.set(i, this.keys[j], this.rows[j], this.dots[j]);
     this.set(j, k, r, d);
   }
@@ -111,7 +116,8 @@ export class TopK {
 
   private siftDown(i: number): void {
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
+      const l = 2 * i + 1,
+        r = l + 1;
       let m = i;
       if (l < this.size && this.weaker(l, m)) m = l;
       if (r < this.size && this.weaker(r, m)) m = r;

@@ -22,7 +22,11 @@ export async function readSeen(file: string): Promise<string[]> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
-    throw new VectorTuneError(`cannot read the head's seen list (${code}).`, file, 'Delete this file to show every record again; labelled records stay hidden.');
+    throw new VectorTuneError(
+      `cannot read the head's seen list (${code}).`,
+      file,
+      'Delete this file to show every record again; labelled records stay hidden.',
+    );
   }
   const ids: string[] = [];
   for (const line of text.split('\n')) {

@@ -38,7 +38,9 @@ export async function openOrCreateStore(location: StoreLocation, identity: Store
  * The store's size and model without opening it (an embedded store's manifest is its committed state, so
  * this answers while an index run is writing), or null when there is no store yet.
  */
-export async function storeSummary(location: StoreLocation): Promise<{ count: number; modelId: string; dimension: number } | null> {
+export async function storeSummary(
+  location: StoreLocation,
+): Promise<{ count: number; modelId: string; dimension: number } | null> {
   if (location.kind === 'pinecone') return summariseIndex(location.connection);
   if (!(await EmbeddedStore.exists(location.dir))) return null;
   const manifest = await readManifest(EmbeddedStore.manifestPath(location.dir));

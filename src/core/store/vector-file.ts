@@ -14,7 +14,10 @@ const CHUNK_ROWS = 8192;
 export class VectorFile {
   private fd: number | undefined;
 
-  constructor(readonly file: string, readonly dimension: number) {}
+  constructor(
+    readonly file: string,
+    readonly dimension: number,
+  ) {}
 
   /** Rows `rows` (any order) as one Float32Array, row i of the result = rows[i]. */
   readRows(rows: ArrayLike<number>): Float32Array {
@@ -91,7 +94,12 @@ export class VectorFile {
  * generation's, which no manifest names yet, so a kill part-way leaves only a leftover that the next writer removes.
  * Returns the CRC-32 of the bytes written.
  */
-export function writeRows(file: string, rows: number, dimension: number, produce: (emit: (block: Float32Array) => void) => void): number {
+export function writeRows(
+  file: string,
+  rows: number,
+  dimension: number,
+  produce: (emit: (block: Float32Array) => void) => void,
+): number {
   let fd: number;
   try {
     fd = fs.openSync(file, 'w');
@@ -104,7 +112,7 @@ export function writeRows(file: string, rows: number, dimension: number, produce
     produce((block) => {
       const bytes = new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
       checksum = crc32(bytes, checksum);
-      for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
       written += block.length / dimension;
     });
     if (written !== rows) throw new Error(`internal: wrote ${written} rows of ${rows}`);

@@ -30,7 +30,10 @@ export async function readAnswerSheet(options: AnswerSheetOptions): Promise<Map<
   } else if (options.labelColumn && options.positive !== undefined) {
     scores = column(csv, options.labelColumn, options.file).map((v) => (v === options.positive ? 1 : -1));
   } else {
-    throw new VectorTuneError('an answer sheet needs either a score column, or a label column and the positive label.', options.file);
+    throw new VectorTuneError(
+      'an answer sheet needs either a score column, or a label column and the positive label.',
+      options.file,
+    );
   }
   const answers = new Map<string, number>();
   const lineOf = new Map<string, number>();

@@ -62,8 +62,21 @@ function parseLabels(bytes: Buffer, file: string): LabelsRead {
   }
   // A kill mid-append leaves a line that is not JSON. A last line that is JSON is complete but for its
   // newline (a hand edit), and is checked like any other: an invalid one is an error, never dropped as torn.
-  if (!isJson(tail)) return { labels, sha256: sha256(bytes.subarray(0, end)), tornTail: tail, tornBytes: bytes.length - end, missingNewline: false };
-  return { labels: [...labels, parseLabel(tail, file, lines.length)], sha256: sha256(bytes), tornTail: null, tornBytes: 0, missingNewline: true };
+  if (!isJson(tail))
+    return {
+      labels,
+      sha256: sha256(bytes.subarray(0, end)),
+      tornTail: tail,
+      tornBytes: bytes.length - end,
+      missingNewline: false,
+    };
+  return {
+    labels: [...labels, parseLabel(tail, file, lines.length)],
+    sha256: sha256(bytes),
+    tornTail: null,
+    tornBytes: 0,
+    missingNewline: true,
+  };
 }
 
 /**
@@ -77,7 +90,11 @@ function decodeLines(bytes: Uint8Array, file: string): string[] {
   } catch {
     const lines = Buffer.from(bytes).toString('latin1').split('\n'); // one char per byte, to find the line
     const bad = lines.findIndex((l) => !isUtf8(Buffer.from(l, 'latin1')));
-    throw new VectorTuneError(`line ${bad + 1} of the labels file is not valid UTF-8 (the file is damaged).`, file, 'Fix or remove that line; every other line is kept.');
+    throw new VectorTuneError(
+      `line ${bad + 1} of the labels file is not valid UTF-8 (the file is damaged).`,
+      file,
+      'Fix or remove that line; every other line is kept.',
+    );
   }
 }
 
@@ -95,12 +112,18 @@ export function parseLabel(line: string, file: string, lineNo: number): Label {
   try {
     raw = JSON.parse(line);
   } catch {
-    throw new VectorTuneError(`line ${lineNo} of the labels file is not valid JSON.`, file, 'Fix or remove that line; every other line is kept.');
+    throw new VectorTuneError(
+      `line ${lineNo} of the labels file is not valid JSON.`,
+      file,
+      'Fix or remove that line; every other line is kept.',
+    );
   }
-  const bad = (what: string) => new VectorTuneError(`line ${lineNo} of the labels file: ${what}.`, file, 'Fix or remove that line.');
+  const bad = (what: string) =>
+    new VectorTuneError(`line ${lineNo} of the labels file: ${what}.`, file, 'Fix or remove that line.');
   if (!raw || typeof raw !== 'object') throw bad('expected a JSON object');
   if (typeof raw.id !== 'string' || raw.id === '') throw bad('"id" must be a non-empty string');
-  if (typeof raw.score !== 'number' || !(raw.score >= -1 && raw.score <= 1)) throw bad('"score" must be a number from -1 to +1');
+  if (typeof raw.score !== 'number' || !(raw.score >= -1 && raw.score <= 1))
+    throw bad('"score" must be a number from -1 to +1');
   if (!Number.isSafeInteger(raw.round) || raw.round < 0) throw bad('"round" must be a non-negative integer');
   if (raw.path !== undefined && typeof raw.path !== 'string') throw bad('"path" must be a string');
   // Only informational, so a script's epoch number is kept as text; an object or array is damage.
@@ -121,6 +144,9 @@ export async function appendLabels(file: string, labels: Label[]): Promise<void>
   const old = await readLabelsBytes(file);
   const { tornBytes, missingNewline } = parseLabels(old, file);
   const kept = old.subarray(0, old.length - tornBytes);
-  const added = Buffer.from((missingNewline ? '\n' : '') + labels.map((l) => JSON.stringify(l) + '\n').join(''), 'utf8');
+  const added = Buffer.from(
+    (missingNewline ? '\n' : '') + labels.map((l) => JSON.stringify(l) + '\n').join(''),
+    'utf8',
+  );
   await writeFileAtomic(file, Buffer.concat([kept, added]));
 }

@@ -30,14 +30,23 @@ export function trainRound(
 }
 
 /** Fetches the vectors of labelled records not yet in `cache`; returns the ids the store no longer holds. */
-export async function fetchLabelVectors(store: VectorStore, labels: Label[], cache: Map<string, Float32Array>): Promise<string[]> {
+export async function fetchLabelVectors(
+  store: VectorStore,
+  labels: Label[],
+  cache: Map<string, Float32Array>,
+): Promise<string[]> {
   const wanted = [...new Set(labels.map((l) => l.id))].filter((id) => !cache.has(id));
   for (const r of await store.fetch(wanted)) cache.set(r.id, r.vector);
   return wanted.filter((id) => !cache.has(id));
 }
 
 /** Replays every round of `labels` from the start point. Round 0 (start examples) is never trained alone. */
-export function replay(start: StartPoint, labels: Label[], vectors: Map<string, Float32Array>, settings: TrainingSettings): LinearHead {
+export function replay(
+  start: StartPoint,
+  labels: Label[],
+  vectors: Map<string, Float32Array>,
+  settings: TrainingSettings,
+): LinearHead {
   const head = LinearHead.fromStart(start.w, start.b);
   const rounds = [...new Set(labels.map((l) => l.round))].filter((r) => r > 0).sort((a, b) => a - b);
   for (const round of rounds) trainRound(head, labels, round, vectors, settings);

@@ -68,7 +68,11 @@ export class TuningSession {
   static async create(options: CreateOptions): Promise<TuningSession> {
     const paths = headPaths(options.headsDir, options.name);
     if (!options.overwrite && (await fileExists(paths.weights))) {
-      throw new VectorTuneError(`a head named "${options.name}" already exists.`, paths.dir, 'Pick another name, or pass --force to replace it.');
+      throw new VectorTuneError(
+        `a head named "${options.name}" already exists.`,
+        paths.dir,
+        'Pick another name, or pass --force to replace it.',
+      );
     }
     const start = await resolveStart(options.start, options.store);
     const settings = { ...DEFAULT_TRAINING, ...options.settings };
@@ -108,14 +112,19 @@ export class TuningSession {
     checkWeightsMatchStore(weights, store.info, paths.weights);
     const read = await readLabels(paths.labels);
     const repairs: string[] = [];
-    if (read.tornTail !== null) repairs.push(`ignored an unfinished last line in ${LABELS_FILE_NAME} (written when a process was killed).`);
+    if (read.tornTail !== null)
+      repairs.push(`ignored an unfinished last line in ${LABELS_FILE_NAME} (written when a process was killed).`);
     const session = new TuningSession(paths, store, weights, LinearHead.fromStart(weights.w, weights.b), read.labels);
     if (weights.labels.count !== read.labels.length || weights.labels.sha256 !== read.sha256) {
       const missing = await session.retrainFromLabels();
       repairs.push(`retrained from ${read.labels.length} labels (the weights recorded ${weights.labels.count}).`);
-      if (missing.length > 0) repairs.push(`${missing.length} labelled record(s) are no longer in the store and were left out.`);
+      if (missing.length > 0)
+        repairs.push(`${missing.length} labelled record(s) are no longer in the store and were left out.`);
     }
-    await store.markSeen(weights.name, read.labels.map((l) => l.id));
+    await store.markSeen(
+      weights.name,
+      read.labels.map((l) => l.id),
+    );
     return { session, repairs };
   }
 
@@ -157,14 +166,23 @@ export class TuningSession {
     const round = this.nextRound;
     const known = new Set((await this.store.fetch(verdicts.map((v) => v.id))).map((r) => r.id));
     const unknown = verdicts.filter((v) => !known.has(v.id));
-    if (unknown.length > 0) throw new VectorTuneError(`cannot score records that are not in the store: ${unknown.slice(0, 3).map((v) => `"${v.id}"`).join(', ')}.`);
+    if (unknown.length > 0)
+      throw new VectorTuneError(
+        `cannot score records that are not in the store: ${unknown
+          .slice(0, 3)
+          .map((v) => `"${v.id}"`)
+          .join(', ')}.`,
+      );
     // Validate every score before anything is written: a refused submission must leave no trace.
     verdicts.forEach((v) => v.score !== null && scoreToTarget(v.score));
     const time = new Date().toISOString();
     const scored = verdicts.filter((v): v is Verdict & { score: number } => v.score !== null);
     if (scored.length === 0) {
       // Nothing labelled, nothing learned: training now would make weights that replaying the labels cannot reproduce.
-      await this.store.markSeen(this.name, verdicts.map((v) => v.id));
+      await this.store.markSeen(
+        this.name,
+        verdicts.map((v) => v.id),
+      );
       await fetchLabelVectors(this.store, this.labels, this.vectorCache);
       const loss = this.head.loss(examplesUpTo(this.labels, Infinity, this.vectorCache), this.settings.l2);
       return { round: round - 1, labelCount: this.labels.length, loss, moved: 0 };
@@ -174,14 +192,20 @@ export class TuningSession {
     await fetchLabelVectors(this.store, this.labels, this.vectorCache);
     const result = trainRound(this.head, this.labels, round, this.vectorCache, this.settings);
     await this.saveWeights();
-    await this.store.markSeen(this.name, verdicts.map((v) => v.id));
+    await this.store.markSeen(
+      this.name,
+      verdicts.map((v) => v.id),
+    );
     return { round, labelCount: this.labels.length, ...result };
   }
 
   async resetSeen(): Promise<void> {
     await this.store.resetSeen(this.name);
     // Labelled records stay seen: showing them again would only invite a second, conflicting score.
-    await this.store.markSeen(this.name, this.labels.map((l) => l.id));
+    await this.store.markSeen(
+      this.name,
+      this.labels.map((l) => l.id),
+    );
   }
 
   /** Rebuilds w and b from the start point and every label; returns labelled ids missing from the store. */
@@ -216,7 +240,13 @@ export class TuningSession {
   }
 }
 
-function buildWeights(name: string, store: VectorStore, start: StartPoint, settings: TrainingSettings, now: string): HeadWeights {
+function buildWeights(
+  name: string,
+  store: VectorStore,
+  start: StartPoint,
+  settings: TrainingSettings,
+  now: string,
+): HeadWeights {
   return {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,

@@ -16,7 +16,9 @@ export async function resolveStart(spec: StartSpec, store: VectorStore): Promise
   const { dimension, modelId } = store.info;
   if (spec.kind === 'prompt') {
     if (spec.vector.length !== dimension) {
-      throw new VectorTuneError(`the prompt's embedding has ${spec.vector.length} dimensions; the store holds ${dimension}-d vectors of "${modelId}".`);
+      throw new VectorTuneError(
+        `the prompt's embedding has ${spec.vector.length} dimensions; the store holds ${dimension}-d vectors of "${modelId}".`,
+      );
     }
     return { kind: 'prompt', prompt: spec.prompt, w: unit(Array.from(spec.vector)), b: 0 };
   }
@@ -26,7 +28,10 @@ export async function resolveStart(spec: StartSpec, store: VectorStore): Promise
     const missing = spec.ids.filter((id) => !found.some((r) => r.id === id));
     if (missing.length > 0) {
       throw new VectorTuneError(
-        `${missing.length} example id(s) are not in the store: ${missing.slice(0, 5).map((m) => `"${m}"`).join(', ')}${missing.length > 5 ? ', ...' : ''}.`,
+        `${missing.length} example id(s) are not in the store: ${missing
+          .slice(0, 5)
+          .map((m) => `"${m}"`)
+          .join(', ')}${missing.length > 5 ? ', ...' : ''}.`,
         undefined,
         'Use ids as listed by the store (image paths relative to the workspace, or the CSV id column for imports).',
       );

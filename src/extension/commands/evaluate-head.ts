@@ -17,7 +17,11 @@ export async function evaluateHead(ctx: Ctx, given?: EvaluationSource): Promise<
   const source = given ?? (await askSource(ctx, head.name));
   if (!source) return;
   const summary = await withCancellableProgress(`Vector Tune: evaluating "${head.name}"`, (progress) =>
-    ctx.request('evaluate', { source }, { signal: progress.signal, onProgress: (p) => progress.report(p.done, p.total, p.message) }),
+    ctx.request(
+      'evaluate',
+      { source },
+      { signal: progress.signal, onProgress: (p) => progress.report(p.done, p.total, p.message) },
+    ),
   );
   const ap = summary.averagePrecision === null ? 'n/a' : summary.averagePrecision.toFixed(3);
   const auc = summary.rocAuc === null ? 'n/a' : summary.rocAuc.toFixed(3);
@@ -31,24 +35,55 @@ export async function evaluateHead(ctx: Ctx, given?: EvaluationSource): Promise<
 async function askSource(ctx: Ctx, headName: string): Promise<EvaluationSource | undefined> {
   const kinds = [
     { label: 'Held-out folder...', description: 'a folder whose sub-folders are the classes', use: 'folder' as const },
-    { label: 'CSV of labels...', description: 'labels for indexed images (id column, label column)', use: 'csv' as const },
+    {
+      label: 'CSV of labels...',
+      description: 'labels for indexed images (id column, label column)',
+      use: 'csv' as const,
+    },
   ];
   const choice = await vscode.window.showQuickPick(kinds, { title: `Vector Tune: evaluate "${headName}" on` });
   if (!choice) return undefined;
   const root = ctx.root();
   if (choice.use === 'folder') {
-    const folder = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.Uri.file(root), title: 'Held-out folder' }))?.[0]?.fsPath;
+    const folder = (
+      await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        defaultUri: vscode.Uri.file(root),
+        title: 'Held-out folder',
+      })
+    )?.[0]?.fsPath;
     if (!folder) return undefined;
-    const classes = (await fs.readdir(folder, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-    if (classes.length === 0) throw new UserFacingError(`${folder} has no class sub-folders; put each class's images in a sub-folder named after it.`);
+    const classes = (await fs.readdir(folder, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    if (classes.length === 0)
+      throw new UserFacingError(
+        `${folder} has no class sub-folders; put each class's images in a sub-folder named after it.`,
+      );
     const ordered = classes.includes(headName) ? [headName, ...classes.filter((c) => c !== headName)] : classes;
     const positive = await vscode.window.showQuickPick(ordered, { title: 'Which sub-folder is the positive class?' });
     return positive ? { kind: 'folder', folder, positive } : undefined;
   }
-  const csvFile = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { CSV: ['csv'] }, defaultUri: vscode.Uri.file(root), title: 'CSV of labels' }))?.[0]?.fsPath;
+  const csvFile = (
+    await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { CSV: ['csv'] },
+      defaultUri: vscode.Uri.file(root),
+      title: 'CSV of labels',
+    })
+  )?.[0]?.fsPath;
   if (!csvFile) return undefined;
-  const idColumn = await vscode.window.showInputBox({ title: 'Column with image paths (relative to the workspace)', value: 'path' });
-  const labelColumn = idColumn && (await vscode.window.showInputBox({ title: 'Column with class labels', value: 'label' }));
-  const positive = labelColumn && (await vscode.window.showInputBox({ title: 'Label of the positive class', value: headName }));
-  return idColumn && labelColumn && positive ? { kind: 'csv', csvFile: path.resolve(root, csvFile), idColumn, labelColumn, positive } : undefined;
+  const idColumn = await vscode.window.showInputBox({
+    title: 'Column with image paths (relative to the workspace)',
+    value: 'path',
+  });
+  const labelColumn =
+    idColumn && (await vscode.window.showInputBox({ title: 'Column with class labels', value: 'label' }));
+  const positive =
+    labelColumn && (await vscode.window.showInputBox({ title: 'Label of the positive class', value: headName }));
+  return idColumn && labelColumn && positive
+    ? { kind: 'csv', csvFile: path.resolve(root, csvFile), idColumn, labelColumn, positive }
+    : undefined;
 }

@@ -10,24 +10,34 @@ export async function indexFolder(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const root = ctx.root();
   const folder = uri?.fsPath ?? (await pickFolder(root));
   if (!folder) return;
-  if (!isInside(folder, root)) throw new UserFacingError(`${folder} is outside the workspace folder ${root}; Vector Tune indexes folders of the open workspace.`);
-  const started = Date.now();
-  const report = await withCancellableProgress(`Vector Tune: indexing ${path.relative(root, folder) || path.basename(folder)}`, async (progress) => {
-    progress.report(0, 1, 'loading the model...');
-    return ctx.request(
-      'index',
-      { folder, batchSize: 8, maxPixels: ctx.settings.maxImagePixels },
-      {
-        signal: progress.signal,
-        onProgress: (p) => {
-          const seconds = (Date.now() - started) / 1000;
-          const rate = p.done / Math.max(seconds, 1e-3);
-          const eta = rate > 0 ? Math.round((p.total - p.done) / rate) : 0;
-          progress.report(p.done, p.total, `${p.done}/${p.total} images, ${rate.toFixed(1)} images/s, about ${eta} s left`);
-        },
-      },
+  if (!isInside(folder, root))
+    throw new UserFacingError(
+      `${folder} is outside the workspace folder ${root}; Vector Tune indexes folders of the open workspace.`,
     );
-  });
+  const started = Date.now();
+  const report = await withCancellableProgress(
+    `Vector Tune: indexing ${path.relative(root, folder) || path.basename(folder)}`,
+    async (progress) => {
+      progress.report(0, 1, 'loading the model...');
+      return ctx.request(
+        'index',
+        { folder, batchSize: 8, maxPixels: ctx.settings.maxImagePixels },
+        {
+          signal: progress.signal,
+          onProgress: (p) => {
+            const seconds = (Date.now() - started) / 1000;
+            const rate = p.done / Math.max(seconds, 1e-3);
+            const eta = rate > 0 ? Math.round((p.total - p.done) / rate) : 0;
+            progress.report(
+              p.done,
+              p.total,
+              `${p.done}/${p.total} images, ${rate.toFixed(1)} images/s, about ${eta} s left`,
+            );
+          },
+        },
+      );
+    },
+  );
   ctx.log.info(
     `indexed ${folder}: ${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.removed} removed, ` +
       `${report.skipped.length} skipped, ${report.seconds.toFixed(1)} s${report.cancelled ? ' (cancelled: run it again to resume)' : ''}`,
@@ -39,7 +49,11 @@ export async function indexFolder(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   ctx.lastIndexReport = report;
   // Not awaited: the command is done; the buttons are offers, and waiting for a click would hold it open.
   void vscode.window
-    .showInformationMessage(message, ...(report.skipped.length ? ['Show Log'] : []), ...(ctx.head ? [] : ['New Head from Prompt...']))
+    .showInformationMessage(
+      message,
+      ...(report.skipped.length ? ['Show Log'] : []),
+      ...(ctx.head ? [] : ['New Head from Prompt...']),
+    )
     .then((choice) => {
       if (choice === 'Show Log') ctx.log.show();
       if (choice === 'New Head from Prompt...') void vscode.commands.executeCommand('vectorTune.newHeadFromPrompt');

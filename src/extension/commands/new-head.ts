@@ -25,7 +25,10 @@ export async function newHeadFromPrompt(ctx: Ctx, prompt?: string, name?: string
 export async function newHeadFromSelection(ctx: Ctx, clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<void> {
   const root = ctx.root();
   const uris = selected?.length ? selected : clicked ? [clicked] : [];
-  if (uris.length === 0) throw new UserFacingError('Select one or more indexed images in the Explorer, then run this command from its context menu.');
+  if (uris.length === 0)
+    throw new UserFacingError(
+      'Select one or more indexed images in the Explorer, then run this command from its context menu.',
+    );
   const ids = uris.map((u) => path.relative(root, u.fsPath).split(path.sep).join('/'));
   const headName = await askName(suggestName(path.basename(path.dirname(uris[0].fsPath))));
   if (!headName) return;
@@ -60,6 +63,10 @@ async function askName(suggestion: string): Promise<string | undefined> {
 
 /** "Dogs at dog shows!" -> "dogs-at-dog-shows". */
 export function suggestName(text: string): string {
-  const slug = text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48);
+  const slug = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48);
   return slug || 'head';
 }

@@ -21,12 +21,24 @@ async function pickWeights(ctx: Ctx): Promise<string | undefined> {
   const names = await fs.readdir(headsDir).catch(() => [] as string[]);
   const heads: string[] = [];
   for (const n of names) {
-    if (await fs.stat(path.join(headsDir, n, WEIGHTS_FILE_NAME)).then(() => true, () => false)) heads.push(n);
+    if (
+      await fs.stat(path.join(headsDir, n, WEIGHTS_FILE_NAME)).then(
+        () => true,
+        () => false,
+      )
+    )
+      heads.push(n);
   }
   const browse = 'Browse for a classifier.weights.json...';
-  const choice = heads.length ? await vscode.window.showQuickPick([...heads, browse], { title: 'Vector Tune: open head' }) : browse;
+  const choice = heads.length
+    ? await vscode.window.showQuickPick([...heads, browse], { title: 'Vector Tune: open head' })
+    : browse;
   if (!choice) return undefined;
   if (choice !== browse) return path.join(headsDir, choice, WEIGHTS_FILE_NAME);
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Vector Tune head': ['json'] }, title: 'Vector Tune: open head' });
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    filters: { 'Vector Tune head': ['json'] },
+    title: 'Vector Tune: open head',
+  });
   return picked?.[0]?.fsPath;
 }

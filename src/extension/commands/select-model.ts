@@ -12,20 +12,30 @@ export async function selectModel(ctx: Ctx): Promise<void> {
   // Items carry plain data only: VS Code copies them to the renderer, so no functions on them.
   const items: (vscode.QuickPickItem & { choice: 'default' | 'folder' | 'hub' })[] = [
     { label: DEFAULT_MODEL_ID, description: 'CLIP ViT-B/32, 512-d (downloaded once, ~150 MB)', choice: 'default' },
-    { label: 'Local folder...', description: 'a folder in the transformers.js layout (works offline)', choice: 'folder' },
+    {
+      label: 'Local folder...',
+      description: 'a folder in the transformers.js layout (works offline)',
+      choice: 'folder',
+    },
     { label: 'Other hub id...', description: 'e.g. Xenova/clip-vit-large-patch14', choice: 'hub' },
   ];
   const picked = await vscode.window.showQuickPick(items, { title: `Vector Tune: select model (now: ${current})` });
   if (!picked) return;
-  const model = picked.choice === 'default' ? DEFAULT_MODEL_ID : picked.choice === 'folder' ? await pickFolder() : await askHubId();
+  const model =
+    picked.choice === 'default' ? DEFAULT_MODEL_ID : picked.choice === 'folder' ? await pickFolder() : await askHubId();
   if (!model) return;
   await vscode.workspace.getConfiguration('vectorTune').update('model', model, vscode.ConfigurationTarget.Workspace);
   const loaded = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Vector Tune: loading ${model} (downloading on first use)...` },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Vector Tune: loading ${model} (downloading on first use)...`,
+    },
     () => ctx.request('loadModel', {}),
   );
   ctx.log.info(`model ${loaded.modelId}: ${loaded.dimension}-d`);
-  void vscode.window.showInformationMessage(`Vector Tune will use ${loaded.modelId} (${loaded.dimension}-d embeddings).`);
+  void vscode.window.showInformationMessage(
+    `Vector Tune will use ${loaded.modelId} (${loaded.dimension}-d embeddings).`,
+  );
 }
 
 function askHubId(): Thenable<string | undefined> {
@@ -37,6 +47,11 @@ function askHubId(): Thenable<string | undefined> {
 }
 
 async function pickFolder(): Promise<string | undefined> {
-  const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Vector Tune: CLIP model folder', openLabel: 'Use this model' });
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    title: 'Vector Tune: CLIP model folder',
+    openLabel: 'Use this model',
+  });
   return picked?.[0]?.fsPath;
 }

@@ -3,7 +3,15 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { resolveInside } from '../../core/fs/inside';
 import type { BatchCandidate } from '../../core/tune/session';
-import type { CandidateView, FromPanel, HeadView, PanelState, ScoreEntry, SubmitResult, ToPanel } from '../../protocol/webview-protocol';
+import type {
+  CandidateView,
+  FromPanel,
+  HeadView,
+  PanelState,
+  ScoreEntry,
+  SubmitResult,
+  ToPanel,
+} from '../../protocol/webview-protocol';
 import { parseWebviewMessage, ProtocolError } from '../../protocol/webview-protocol';
 import type { HeadSummary } from '../../protocol/worker-protocol';
 import type { Ctx } from '../ctx';
@@ -44,7 +52,12 @@ export class PanelController implements vscode.Disposable {
   /** Opens the panel (or reveals it) and shows the pending batch or the state that fits. */
   async show(): Promise<void> {
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Vector Tune', vscode.ViewColumn.Active, this.webviewOptions([...this.roots]));
+      const panel = vscode.window.createWebviewPanel(
+        PANEL_VIEW_TYPE,
+        'Vector Tune',
+        vscode.ViewColumn.Active,
+        this.webviewOptions([...this.roots]),
+      );
       this.attach(panel);
     } else {
       this.panel.reveal();
@@ -62,7 +75,12 @@ export class PanelController implements vscode.Disposable {
   /** Shows the pending batch if there is one, else queries the next batch (or the state explaining why not). */
   async nextBatch(): Promise<void> {
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Vector Tune', vscode.ViewColumn.Active, this.webviewOptions([...this.roots]));
+      const panel = vscode.window.createWebviewPanel(
+        PANEL_VIEW_TYPE,
+        'Vector Tune',
+        vscode.ViewColumn.Active,
+        this.webviewOptions([...this.roots]),
+      );
       this.attach(panel);
     }
     this.panel!.reveal();
@@ -86,7 +104,10 @@ export class PanelController implements vscode.Disposable {
   }
 
   private async query(head: HeadSummary): Promise<void> {
-    this.post({ kind: 'loading', message: `Finding the next ${this.ctx.settings.batchSize} images for "${head.name}"...` });
+    this.post({
+      kind: 'loading',
+      message: `Finding the next ${this.ctx.settings.batchSize} images for "${head.name}"...`,
+    });
     try {
       const { head: fresh, candidates } = await this.ctx.request('nextBatch', {
         headDir: path.dirname(head.weightsFile),
@@ -98,7 +119,12 @@ export class PanelController implements vscode.Disposable {
         this.post(fresh.storeCount === 0 ? { kind: 'empty-store' } : { kind: 'all-seen', head: this.headView(fresh) });
         return;
       }
-      const pending: PendingBatch = { headDir: path.dirname(fresh.weightsFile), batchId: randomUUID(), candidates, draft: {} };
+      const pending: PendingBatch = {
+        headDir: path.dirname(fresh.weightsFile),
+        batchId: randomUUID(),
+        candidates,
+        draft: {},
+      };
       await this.batches.set(pending);
       this.post(this.batchState(pending, fresh));
     } catch (err) {
@@ -111,7 +137,8 @@ export class PanelController implements vscode.Disposable {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'icon.svg');
     const nonce = makeNonce();
-    const asUri = (...p: string[]) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.extension.extensionUri, ...p)).toString();
+    const asUri = (...p: string[]) =>
+      panel.webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.extension.extensionUri, ...p)).toString();
     panel.webview.html = renderPanelHtml({
       cspSource: panel.webview.cspSource,
       nonce,
@@ -162,7 +189,8 @@ export class PanelController implements vscode.Disposable {
   private async submit(requestId: number, batchId: string, scores: ScoreEntry[]): Promise<void> {
     const head = this.ctx.head;
     const pending = head && this.batches.get(path.dirname(head.weightsFile));
-    const fail = (message: string) => this.send({ kind: 'response', id: requestId, ok: false, error: { message, userError: true } });
+    const fail = (message: string) =>
+      this.send({ kind: 'response', id: requestId, ok: false, error: { message, userError: true } });
     if (this.submitted.has(batchId)) {
       this.rejected.push('a second submit of the same batch');
       return fail('This batch was already submitted.');
@@ -185,9 +213,16 @@ export class PanelController implements vscode.Disposable {
     try {
       const { head: fresh, result } = await this.ctx.request('submit', { headDir: pending.headDir, verdicts });
       await this.batches.set(undefined);
-      const summary: SubmitResult = { round: result.round, labelCount: result.labelCount, loss: result.loss, moved: result.moved };
+      const summary: SubmitResult = {
+        round: result.round,
+        labelCount: result.labelCount,
+        loss: result.loss,
+        moved: result.moved,
+      };
       this.lastRound = { head: fresh.name, round: { round: result.round, loss: result.loss, moved: result.moved } };
-      this.ctx.log.info(`head "${fresh.name}" round ${result.round}: ${result.labelCount} labels, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}`);
+      this.ctx.log.info(
+        `head "${fresh.name}" round ${result.round}: ${result.labelCount} labels, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}`,
+      );
       this.send({ kind: 'response', id: requestId, ok: true, result: summary });
       this.ctx.setHead(fresh);
       await this.query(fresh);
@@ -200,7 +235,13 @@ export class PanelController implements vscode.Disposable {
 
   private batchState(pending: PendingBatch, head: HeadSummary): PanelState {
     this.ensureRoots(pending.candidates);
-    return { kind: 'batch', batchId: pending.batchId, head: this.headView(head), candidates: pending.candidates.map((c) => this.view(c)), draft: pending.draft };
+    return {
+      kind: 'batch',
+      batchId: pending.batchId,
+      head: this.headView(head),
+      candidates: pending.candidates.map((c) => this.view(c)),
+      draft: pending.draft,
+    };
   }
 
   private headView(head: HeadSummary): HeadView {
@@ -243,14 +284,21 @@ export class PanelController implements vscode.Disposable {
     return {
       enableScripts: true,
       retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(ext, 'media'), vscode.Uri.joinPath(ext, 'dist'), ...folders.map((f) => vscode.Uri.file(f))],
+      localResourceRoots: [
+        vscode.Uri.joinPath(ext, 'media'),
+        vscode.Uri.joinPath(ext, 'dist'),
+        ...folders.map((f) => vscode.Uri.file(f)),
+      ],
     };
   }
 
   private roots = new Set<string>();
 
   private ensureRoots(candidates: BatchCandidate[]): void {
-    const needed = candidates.map((c) => c.path && this.safeFile(c.path)).filter((f): f is string => !!f).map((f) => path.dirname(f));
+    const needed = candidates
+      .map((c) => c.path && this.safeFile(c.path))
+      .filter((f): f is string => !!f)
+      .map((f) => path.dirname(f));
     const before = this.roots.size;
     for (const dir of needed) this.roots.add(dir);
     if (this.panel && this.roots.size !== before) this.panel.webview.options = this.webviewOptions([...this.roots]);

@@ -86,7 +86,10 @@ export class Card {
     this.el.classList.toggle('focused', focused);
     this.el.tabIndex = focused ? 0 : -1;
     const { name, probability } = this.candidate;
-    this.el.setAttribute('aria-label', `${name}, ${this.index + 1} of ${this.total}. Model ${formatProbability(probability)}. Score ${spokenScore(score)}.`);
+    this.el.setAttribute(
+      'aria-label',
+      `${name}, ${this.index + 1} of ${this.total}. Model ${formatProbability(probability)}. Score ${spokenScore(score)}.`,
+    );
     // Roving tab stops: only the focused card's controls are in the tab order, so Tab leaves the grid.
     this.quick.update(score, editable, focused);
     this.slider.update(score, editable, focused);
@@ -94,5 +97,10 @@ export class Card {
 }
 
 function brokenImage(name: string): HTMLElement {
-  return h('div', { class: 'broken', role: 'img', 'aria-label': `${name} (image unavailable)` }, icon('image'), h('span', {}, 'Image unavailable'));
+  return h(
+    'div',
+    { class: 'broken', role: 'img', 'aria-label': `${name} (image unavailable)` },
+    icon('image'),
+    h('span', {}, 'Image unavailable'),
+  );
 }

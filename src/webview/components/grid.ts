@@ -15,7 +15,11 @@ export class Grid {
 
   constructor(candidates: readonly CandidateView[], onColumns: (columns: number) => void) {
     this.cards = candidates.map((c, i) => new Card(i, c, candidates.length));
-    this.el = h('div', { class: 'grid', role: 'list', 'aria-label': `Batch of ${candidates.length} images`, 'data-testid': 'grid' }, ...this.cards.map((c) => c.el));
+    this.el = h(
+      'div',
+      { class: 'grid', role: 'list', 'aria-label': `Batch of ${candidates.length} images`, 'data-testid': 'grid' },
+      ...this.cards.map((c) => c.el),
+    );
     this.observer = new ResizeObserver(() => {
       const columns = this.measureColumns();
       if (columns !== this.columns) {
@@ -28,13 +32,16 @@ export class Grid {
 
   /** The resolved track list ("212px 212px 212px") has one entry per column. */
   private measureColumns(): number {
-    const tracks = getComputedStyle(this.el).gridTemplateColumns.split(' ').filter((t) => t && t !== 'none');
+    const tracks = getComputedStyle(this.el)
+      .gridTemplateColumns.split(' ')
+      .filter((t) => t && t !== 'none');
     return Math.max(1, tracks.length);
   }
 
   update(model: PanelModel): void {
     const editable = canEdit(model);
-    for (const card of this.cards) card.update({ score: scoreOf(model, card.candidate.id), focused: card.index === model.focus, editable });
+    for (const card of this.cards)
+      card.update({ score: scoreOf(model, card.candidate.id), focused: card.index === model.focus, editable });
   }
 
   /** Moves DOM focus to the model's focused card, unless focus already sits inside it (a click on its slider). */

@@ -18,13 +18,21 @@ const count = (n: number) => n.toLocaleString();
 export class Header {
   readonly el: HTMLElement;
   private readonly name = h('h1', { class: 'head-name', 'data-testid': 'head-name' });
-  private readonly strategy = h('span', { class: 'chip', title: 'How candidates are chosen: top (highest w\u00b7x), boundary (nearest the decision boundary) or mixed' });
+  private readonly strategy = h('span', {
+    class: 'chip',
+    title: 'How candidates are chosen: top (highest w\u00b7x), boundary (nearest the decision boundary) or mixed',
+  });
   private readonly stats = h('div', { class: 'stats', 'data-testid': 'stats' });
   private readonly lastRound = h('span', { class: 'last-round', 'data-testid': 'last-round' });
   private readonly pips = h('div', { class: 'pips', 'aria-hidden': 'true' });
   private readonly scored = h('span', { class: 'scored', 'data-testid': 'scored-count' });
   private readonly unscored = h('span', { class: 'unscored', 'data-testid': 'unscored-count' });
-  private readonly busy = h('vscode-progress-bar', { class: 'busy', indeterminate: true, 'aria-label': 'Training', hidden: true });
+  private readonly busy = h('vscode-progress-bar', {
+    class: 'busy',
+    indeterminate: true,
+    'aria-label': 'Training',
+    hidden: true,
+  });
   private readonly notice = h('div', { class: 'notice', role: 'alert', 'data-testid': 'notice', hidden: true });
   private readonly undoButton: VscodeButton;
   private readonly restButton: VscodeButton;
@@ -33,9 +41,28 @@ export class Header {
   private last = '';
 
   constructor() {
-    this.undoButton = button('undo', 'Undo the last score change  (U)', true, icon('undo'), h('span', { class: 'btn-text' }, 'Undo'), kbd('U'));
-    this.restButton = button('rest-negative', 'Score every unscored image \u22121: "the rest are negative"  (A)', true, h('span', { class: 'btn-text' }, 'Rest \u22121'), kbd('A'));
-    this.submitButton = button('submit', 'Train on these scores and show the next batch  (Enter)', false, this.submitLabel, kbd('Enter'));
+    this.undoButton = button(
+      'undo',
+      'Undo the last score change  (U)',
+      true,
+      icon('undo'),
+      h('span', { class: 'btn-text' }, 'Undo'),
+      kbd('U'),
+    );
+    this.restButton = button(
+      'rest-negative',
+      'Score every unscored image \u22121: "the rest are negative"  (A)',
+      true,
+      h('span', { class: 'btn-text' }, 'Rest \u22121'),
+      kbd('A'),
+    );
+    this.submitButton = button(
+      'submit',
+      'Train on these scores and show the next batch  (Enter)',
+      false,
+      this.submitLabel,
+      kbd('Enter'),
+    );
     this.el = h(
       'header',
       { class: 'topbar', 'data-testid': 'header' },
@@ -47,7 +74,12 @@ export class Header {
         h('div', { class: 'actions' }, this.undoButton, this.restButton, this.submitButton),
       ),
       h('div', { class: 'topbar-row secondary' }, this.stats, this.lastRound),
-      h('div', { class: 'topbar-row progress-row' }, this.pips, h('span', { class: 'tally', 'aria-live': 'polite' }, this.scored, this.unscored)),
+      h(
+        'div',
+        { class: 'topbar-row progress-row' },
+        this.pips,
+        h('span', { class: 'tally', 'aria-live': 'polite' }, this.scored, this.unscored),
+      ),
       this.notice,
     );
   }
@@ -71,7 +103,18 @@ export class Header {
     const open = n - unscoredCount(model);
     const editable = canEdit(model);
     // One string of everything shown: a keypress that changed none of it touches no DOM here.
-    const key = JSON.stringify([summary, n, open, editable, model.inFlight, model.submitted, model.undo.length, model.notice, model.focus, candidates.map((c) => scoreOf(model, c.id))]);
+    const key = JSON.stringify([
+      summary,
+      n,
+      open,
+      editable,
+      model.inFlight,
+      model.submitted,
+      model.undo.length,
+      model.notice,
+      model.focus,
+      candidates.map((c) => scoreOf(model, c.id)),
+    ]);
     if (key === this.last) return;
     this.last = key;
 
@@ -79,7 +122,11 @@ export class Header {
       const { head, labelCount, lastRound } = summary;
       setText(this.name, head.name);
       setText(this.strategy, `${head.strategy} strategy`);
-      this.stats.replaceChildren(stat(labelCount, labelCount === 1 ? 'label' : 'labels'), stat(head.storeCount, 'images'), stat(head.seenCount, 'seen'));
+      this.stats.replaceChildren(
+        stat(labelCount, labelCount === 1 ? 'label' : 'labels'),
+        stat(head.storeCount, 'images'),
+        stat(head.seenCount, 'seen'),
+      );
       setAttr(this.lastRound, 'hidden', !lastRound);
       if (lastRound) {
         this.lastRound.replaceChildren(
@@ -113,8 +160,19 @@ export class Header {
       append(this.notice, [
         icon('warning'),
         h('span', { class: 'notice-text' }, model.notice.message),
-        !model.notice.userError && h('button', { type: 'button', class: 'link-btn', 'data-cmd': 'run', 'data-action': 'showLog' }, 'Show Log'),
-        h('button', { type: 'button', class: 'icon-btn', 'data-cmd': 'dismiss-notice', 'aria-label': 'Dismiss', title: 'Dismiss  (Escape)' }, icon('close')),
+        !model.notice.userError &&
+          h('button', { type: 'button', class: 'link-btn', 'data-cmd': 'run', 'data-action': 'showLog' }, 'Show Log'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'icon-btn',
+            'data-cmd': 'dismiss-notice',
+            'aria-label': 'Dismiss',
+            title: 'Dismiss  (Escape)',
+          },
+          icon('close'),
+        ),
       ]);
     }
   }

@@ -28,13 +28,26 @@ export function hintLine(): HTMLElement {
     item(['U'], 'undo'),
     item(['Space'], 'view'),
     item(['Enter'], 'submit'),
-    h('button', { type: 'button', class: 'link-btn hint-help', 'data-cmd': 'help', 'data-testid': 'help-button', title: 'All keyboard shortcuts  (?)' }, kbd('?'), 'All shortcuts'),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link-btn hint-help',
+        'data-cmd': 'help',
+        'data-testid': 'help-button',
+        title: 'All keyboard shortcuts  (?)',
+      },
+      kbd('?'),
+      'All shortcuts',
+    ),
   );
 }
 
 /** A modal list of every shortcut. Escape, ? or the close button dismiss it. */
 export function buildHelp(): HTMLElement {
-  const rows = SHORTCUTS.map(({ keys, what }) => h('tr', {}, h('th', { scope: 'row' }, kbd(...keys)), h('td', {}, what)));
+  const rows = SHORTCUTS.map(({ keys, what }) =>
+    h('tr', {}, h('th', { scope: 'row' }, kbd(...keys)), h('td', {}, what)),
+  );
   return h(
     'div',
     { class: 'overlay help-overlay', 'data-testid': 'help', 'data-cmd': 'backdrop', hidden: true },
@@ -45,10 +58,24 @@ export function buildHelp(): HTMLElement {
         'div',
         { class: 'dialog-head' },
         h('h2', { id: 'help-title' }, 'Keyboard shortcuts'),
-        h('button', { type: 'button', class: 'icon-btn', 'data-cmd': 'close-overlay', 'aria-label': 'Close', title: 'Close  (Escape)' }, icon('close')),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'icon-btn',
+            'data-cmd': 'close-overlay',
+            'aria-label': 'Close',
+            title: 'Close  (Escape)',
+          },
+          icon('close'),
+        ),
       ),
       h('table', { class: 'shortcuts' }, h('tbody', {}, ...rows)),
-      h('p', { class: 'dialog-foot' }, 'Everything also works with the mouse. Unscored images are submitted as skipped: seen by the head, but not labelled.'),
+      h(
+        'p',
+        { class: 'dialog-foot' },
+        'Everything also works with the mouse. Unscored images are submitted as skipped: seen by the head, but not labelled.',
+      ),
     ),
   );
 }

@@ -93,7 +93,19 @@ export class ScoreSlider {
       'data-testid': 'slider',
       'aria-label': `Score for ${name}`,
     });
-    this.clear = h('button', { type: 'button', class: 'skip-btn', 'data-cmd': 'clear', 'data-index': index, 'data-testid': 'skip', title: 'Skip: clear the score  (key 0)', 'aria-label': `Skip ${name} (clear its score)` }, 'Skip');
+    this.clear = h(
+      'button',
+      {
+        type: 'button',
+        class: 'skip-btn',
+        'data-cmd': 'clear',
+        'data-index': index,
+        'data-testid': 'skip',
+        title: 'Skip: clear the score  (key 0)',
+        'aria-label': `Skip ${name} (clear its score)`,
+      },
+      'Skip',
+    );
     this.el = h('div', { class: 'slider-row' }, this.input, this.clear);
   }
 

@@ -13,7 +13,11 @@ export const ACTION_LABELS: Record<PanelAction, string> = {
 
 /** A button that asks the extension to run a palette command; main.ts turns the click into `runAction`. */
 export function actionButton(action: PanelAction, secondary = false): HTMLElement {
-  return h('vscode-button', { 'data-cmd': 'run', 'data-action': action, 'data-testid': `action-${action}`, secondary }, ACTION_LABELS[action]);
+  return h(
+    'vscode-button',
+    { 'data-cmd': 'run', 'data-action': action, 'data-testid': `action-${action}`, secondary },
+    ACTION_LABELS[action],
+  );
 }
 
 /**
@@ -33,7 +37,11 @@ export function renderMessageState(state: Exclude<PanelState, { kind: 'batch' }>
         'empty-store',
         badge('folder'),
         h('h2', {}, 'No images indexed yet'),
-        h('p', {}, 'Index a folder of images to start. Each image is embedded with CLIP on this machine; nothing is uploaded. Indexing is incremental, so a second run only embeds what changed.'),
+        h(
+          'p',
+          {},
+          'Index a folder of images to start. Each image is embedded with CLIP on this machine; nothing is uploaded. Indexing is incremental, so a second run only embeds what changed.',
+        ),
         buttons(actionButton('indexFolder')),
       );
     case 'no-head':
@@ -41,7 +49,11 @@ export function renderMessageState(state: Exclude<PanelState, { kind: 'batch' }>
         'no-head',
         badge('sparkle'),
         h('h2', {}, 'No head open'),
-        h('p', {}, `${state.storeCount.toLocaleString()} ${state.storeCount === 1 ? 'image is' : 'images are'} indexed. Start a head from a text prompt that describes the class, or open one committed in vectortune/heads/.`),
+        h(
+          'p',
+          {},
+          `${state.storeCount.toLocaleString()} ${state.storeCount === 1 ? 'image is' : 'images are'} indexed. Start a head from a text prompt that describes the class, or open one committed in vectortune/heads/.`,
+        ),
         buttons(actionButton('newHeadFromPrompt'), actionButton('openHead', true)),
       );
     case 'all-seen':
@@ -50,7 +62,11 @@ export function renderMessageState(state: Exclude<PanelState, { kind: 'batch' }>
         badge('check'),
         h('h2', {}, 'Every record has been seen by this head'),
         headLine(state.head),
-        h('p', {}, 'Reset Seen shows the skipped images again; labelled ones stay labelled. Or index more images to give the head new candidates.'),
+        h(
+          'p',
+          {},
+          'Reset Seen shows the skipped images again; labelled ones stay labelled. Or index more images to give the head new candidates.',
+        ),
         buttons(actionButton('resetSeen'), actionButton('indexFolder', true)),
       );
     case 'error':
@@ -59,13 +75,20 @@ export function renderMessageState(state: Exclude<PanelState, { kind: 'batch' }>
         badge('warning', 'error'),
         h('h2', {}, 'Something went wrong'),
         h('p', { class: 'error-message', 'data-testid': 'error-message' }, state.message),
-        buttons(state.action && state.action !== 'showLog' ? actionButton(state.action) : null, actionButton('showLog', !!state.action && state.action !== 'showLog')),
+        buttons(
+          state.action && state.action !== 'showLog' ? actionButton(state.action) : null,
+          actionButton('showLog', !!state.action && state.action !== 'showLog'),
+        ),
       );
   }
 }
 
 function screen(kind: string, ...children: (Node | null)[]): HTMLElement {
-  return h('section', { class: `message-state state-${kind}`, 'data-testid': `state-${kind}` }, h('div', { class: 'message-inner' }, ...children));
+  return h(
+    'section',
+    { class: `message-state state-${kind}`, 'data-testid': `state-${kind}` },
+    h('div', { class: 'message-inner' }, ...children),
+  );
 }
 
 function badge(name: IconName, tone = ''): HTMLElement {

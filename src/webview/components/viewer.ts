@@ -12,7 +12,12 @@ export class Viewer {
   readonly el: HTMLElement;
   private readonly dialog: HTMLElement;
   private readonly img = h('img', { class: 'viewer-img', alt: '', draggable: 'false' });
-  private readonly missing = h('div', { class: 'broken', hidden: true }, icon('image'), h('span', {}, 'Image unavailable'));
+  private readonly missing = h(
+    'div',
+    { class: 'broken', hidden: true },
+    icon('image'),
+    h('span', {}, 'Image unavailable'),
+  );
   private readonly pos = h('span', { class: 'viewer-pos', 'data-testid': 'viewer-position' });
   private readonly name = h('span', { class: 'viewer-name', id: 'viewer-name' });
   private readonly prob = h('span', { class: 'viewer-prob' });
@@ -29,23 +34,93 @@ export class Viewer {
       this.img.hidden = true;
       this.missing.hidden = false;
     });
-    this.prev = h('button', { type: 'button', class: 'nav-btn prev', 'data-cmd': 'prev', 'aria-label': 'Previous image', title: 'Previous  (\u2190)' }, icon('prev'));
-    this.next = h('button', { type: 'button', class: 'nav-btn next', 'data-cmd': 'next', 'aria-label': 'Next image', title: 'Next  (\u2192)' }, icon('next'));
+    this.prev = h(
+      'button',
+      {
+        type: 'button',
+        class: 'nav-btn prev',
+        'data-cmd': 'prev',
+        'aria-label': 'Previous image',
+        title: 'Previous  (\u2190)',
+      },
+      icon('prev'),
+    );
+    this.next = h(
+      'button',
+      {
+        type: 'button',
+        class: 'nav-btn next',
+        'data-cmd': 'next',
+        'aria-label': 'Next image',
+        title: 'Next  (\u2192)',
+      },
+      icon('next'),
+    );
     const openEditor = h(
       'vscode-button',
-      { secondary: true, 'data-cmd': 'open-editor', 'data-testid': 'viewer-open-editor', title: 'Open the image in an editor tab  (Shift+O)' },
+      {
+        secondary: true,
+        'data-cmd': 'open-editor',
+        'data-testid': 'viewer-open-editor',
+        title: 'Open the image in an editor tab  (Shift+O)',
+      },
       icon('external'),
       h('span', { class: 'btn-text' }, 'Open in Editor'),
     );
-    const close = h('button', { type: 'button', class: 'icon-btn', 'data-cmd': 'close-overlay', 'data-testid': 'viewer-close', 'aria-label': 'Close', title: 'Close  (Escape)' }, icon('close'));
+    const close = h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-btn',
+        'data-cmd': 'close-overlay',
+        'data-testid': 'viewer-close',
+        'aria-label': 'Close',
+        title: 'Close  (Escape)',
+      },
+      icon('close'),
+    );
     this.dialog = h(
       'div',
       { class: 'dialog viewer', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'viewer-name', tabindex: -1 },
-      h('div', { class: 'viewer-head' }, this.pos, this.name, this.prob, this.chip, h('span', { class: 'spacer' }), openEditor, close),
-      h('div', { class: 'viewer-stage' }, this.prev, h('div', { class: 'viewer-frame' }, this.img, this.missing), this.next),
-      h('div', { class: 'viewer-foot' }, this.controls, h('span', { class: 'viewer-hint' }, kbd('\u2190', '\u2192'), ' previous / next  ', kbd('1\u20135'), ' score  ', kbd('Esc'), ' close')),
+      h(
+        'div',
+        { class: 'viewer-head' },
+        this.pos,
+        this.name,
+        this.prob,
+        this.chip,
+        h('span', { class: 'spacer' }),
+        openEditor,
+        close,
+      ),
+      h(
+        'div',
+        { class: 'viewer-stage' },
+        this.prev,
+        h('div', { class: 'viewer-frame' }, this.img, this.missing),
+        this.next,
+      ),
+      h(
+        'div',
+        { class: 'viewer-foot' },
+        this.controls,
+        h(
+          'span',
+          { class: 'viewer-hint' },
+          kbd('\u2190', '\u2192'),
+          ' previous / next  ',
+          kbd('1\u20135'),
+          ' score  ',
+          kbd('Esc'),
+          ' close',
+        ),
+      ),
     );
-    this.el = h('div', { class: 'overlay viewer-overlay', 'data-cmd': 'backdrop', 'data-testid': 'viewer', hidden: true }, this.dialog);
+    this.el = h(
+      'div',
+      { class: 'overlay viewer-overlay', 'data-cmd': 'backdrop', 'data-testid': 'viewer', hidden: true },
+      this.dialog,
+    );
   }
 
   get open(): boolean {

@@ -17,59 +17,128 @@ type Suite = { test(name: string, fn: (t: { skip(reason: string): void }) => Pro
 type Until = <T>(what: string, probe: () => T | Promise<T>, timeoutMs?: number) => Promise<NonNullable<T>>;
 
 export function hostilePanelTest(suite: Suite, api: () => VectorTuneApi, until: Until, labelsFile: () => string): void {
-  suite.test('malformed and hostile messages from the panel are rejected; nothing outside the workspace is opened', async (t) => {
-    if (!driver.available()) return t.skip('needs the page driver to post from inside the panel');
-    const state = api().panel.currentState;
-    if (state.kind !== 'batch') return t.skip('no batch on screen');
-    const onScreen = state.candidates[0].id;
-    const labelsBefore = await fs.readFile(labelsFile(), 'utf8');
-    const rejectedBefore = api().panel.rejected.length;
-    const outside = path.resolve(vscode.workspace.workspaceFolders![0].uri.fsPath, '..', 'outside-secret.txt');
-    await fs.writeFile(outside, 'not for the panel');
+  suite.test(
+    'malformed and hostile messages from the panel are rejected; nothing outside the workspace is opened',
+    async (t) => {
+      if (!driver.available()) return t.skip('needs the page driver to post from inside the panel');
+      const state = api().panel.currentState;
+      if (state.kind !== 'batch') return t.skip('no batch on screen');
+      const onScreen = state.candidates[0].id;
+      const labelsBefore = await fs.readFile(labelsFile(), 'utf8');
+      const rejectedBefore = api().panel.rejected.length;
+      const outside = path.resolve(vscode.workspace.workspaceFolders![0].uri.fsPath, '..', 'outside-secret.txt');
+      await fs.writeFile(outside, 'not for the panel');
 
-    const messages: unknown[] = [
-      null,
-      'submit',
-      [1, 2],
-      { kind: 'evil' },
-      { kind: 'notify', method: 'deleteEverything' },
-      { kind: 'notify', method: 'runAction', action: 'workbench.action.terminal.new' },
-      { kind: 'notify', method: 'openImage', id: '' },
-      { kind: 'request', id: 'x', method: 'submit', params: { batchId: state.batchId, scores: [] } },
-      { kind: 'request', id: 7, method: 'exec', params: {} },
-      { kind: 'request', id: 8, method: 'submit', params: { batchId: state.batchId, scores: [{ id: onScreen, score: 5 }] } },
-      { kind: 'request', id: 9, method: 'submit', params: { batchId: state.batchId, scores: [{ id: onScreen, score: 'NaN' }] } },
-      { kind: 'notify', method: 'draft', batchId: state.batchId, scores: { [onScreen]: -3 } },
-      { kind: 'notify', method: 'draft', batchId: state.batchId, scores: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`r${i}`, 1])) },
-    ];
-    // Well-formed, but naming things outside the batch: the controller must refuse them, not just the parser.
-    const wellFormedButForeign: unknown[] = [
-      { kind: 'request', id: 10, method: 'submit', params: { batchId: state.batchId, scores: [{ id: '../outside-secret.txt', score: 1 }] } },
-      { kind: 'request', id: 11, method: 'submit', params: { batchId: 'an-old-batch', scores: [{ id: onScreen, score: 1 }] } },
-      { kind: 'request', id: 12, method: 'submit', params: { batchId: state.batchId, scores: [{ id: onScreen, score: 1 }, { id: onScreen, score: -1 }] } },
-    ];
-    const openFiles = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((tab) => (tab.input as { uri?: vscode.Uri })?.uri?.fsPath).filter(Boolean);
-    const sent: number = await driver.call('postFromPanel', { messages: [...messages, ...wellFormedButForeign], huge: true });
-    assert.equal(sent, messages.length + wellFormedButForeign.length + 2);
-    // openImage of a path outside the batch is silently ignored (no file of that id is on screen): posted alone.
-    await driver.call('postFromPanel', { messages: [{ kind: 'notify', method: 'openImage', id: '../outside-secret.txt' }, { kind: 'notify', method: 'openImage', id: outside }] });
+      const messages: unknown[] = [
+        null,
+        'submit',
+        [1, 2],
+        { kind: 'evil' },
+        { kind: 'notify', method: 'deleteEverything' },
+        { kind: 'notify', method: 'runAction', action: 'workbench.action.terminal.new' },
+        { kind: 'notify', method: 'openImage', id: '' },
+        { kind: 'request', id: 'x', method: 'submit', params: { batchId: state.batchId, scores: [] } },
+        { kind: 'request', id: 7, method: 'exec', params: {} },
+        {
+          kind: 'request',
+          id: 8,
+          method: 'submit',
+          params: { batchId: state.batchId, scores: [{ id: onScreen, score: 5 }] },
+        },
+        {
+          kind: 'request',
+          id: 9,
+          method: 'submit',
+          params: { batchId: state.batchId, scores: [{ id: onScreen, score: 'NaN' }] },
+        },
+        { kind: 'notify', method: 'draft', batchId: state.batchId, scores: { [onScreen]: -3 } },
+        {
+          kind: 'notify',
+          method: 'draft',
+          batchId: state.batchId,
+          scores: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`r${i}`, 1])),
+        },
+      ];
+      // Well-formed, but naming things outside the batch: the controller must refuse them, not just the parser.
+      const wellFormedButForeign: unknown[] = [
+        {
+          kind: 'request',
+          id: 10,
+          method: 'submit',
+          params: { batchId: state.batchId, scores: [{ id: '../outside-secret.txt', score: 1 }] },
+        },
+        {
+          kind: 'request',
+          id: 11,
+          method: 'submit',
+          params: { batchId: 'an-old-batch', scores: [{ id: onScreen, score: 1 }] },
+        },
+        {
+          kind: 'request',
+          id: 12,
+          method: 'submit',
+          params: {
+            batchId: state.batchId,
+            scores: [
+              { id: onScreen, score: 1 },
+              { id: onScreen, score: -1 },
+            ],
+          },
+        },
+      ];
+      const openFiles = () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .map((tab) => (tab.input as { uri?: vscode.Uri })?.uri?.fsPath)
+          .filter(Boolean);
+      const sent: number = await driver.call('postFromPanel', {
+        messages: [...messages, ...wellFormedButForeign],
+        huge: true,
+      });
+      assert.equal(sent, messages.length + wellFormedButForeign.length + 2);
+      // openImage of a path outside the batch is silently ignored (no file of that id is on screen): posted alone.
+      await driver.call('postFromPanel', {
+        messages: [
+          { kind: 'notify', method: 'openImage', id: '../outside-secret.txt' },
+          { kind: 'notify', method: 'openImage', id: outside },
+        ],
+      });
 
-    const expected = sent; // every message above is rejected and counted
-    await until(`${expected} rejections`, () => api().panel.rejected.length - rejectedBefore >= expected, 8_000).catch((err) => {
-      throw new Error(`${err.message}; rejected so far:\n${api().panel.rejected.slice(rejectedBefore).join('\n')}`);
-    });
-    const reasons = api().panel.rejected.slice(rejectedBefore);
-    assert.equal(reasons.length, expected, reasons.join('\n'));
-    for (const pattern of [/not an object/, /kind must be/, /unknown notification/, /unknown panel action/, /request id must be an integer/,
-      /unknown request method/, /score must be null or a number from -1 to \+1/, /more than 1000 scores/, /at most 4096 characters/,
-      /at most 1000/, /outside the batch/, /not on screen/]) {
-      assert.ok(reasons.some((r) => pattern.test(r)), `a rejection matching ${pattern}:\n${reasons.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    assert.ok(!openFiles().some((f) => f!.includes('outside-secret')), `opened: ${openFiles().join(', ')}`);
-    assert.equal(await fs.readFile(labelsFile(), 'utf8'), labelsBefore, 'no label was written');
-    const after = api().panel.currentState;
-    assert.equal(after.kind === 'batch' && after.batchId, state.batchId, 'the same batch is still on screen');
-    assert.equal(await driver.call('cardScore', { index: 0 }), 1, 'the panel still shows the unsubmitted score');
-  });
+      const expected = sent; // every message above is rejected and counted
+      await until(
+        `${expected} rejections`,
+        () => api().panel.rejected.length - rejectedBefore >= expected,
+        8_000,
+      ).catch((err) => {
+        throw new Error(`${err.message}; rejected so far:\n${api().panel.rejected.slice(rejectedBefore).join('\n')}`);
+      });
+      const reasons = api().panel.rejected.slice(rejectedBefore);
+      assert.equal(reasons.length, expected, reasons.join('\n'));
+      for (const pattern of [
+        /not an object/,
+        /kind must be/,
+        /unknown notification/,
+        /unknown panel action/,
+        /request id must be an integer/,
+        /unknown request method/,
+        /score must be null or a number from -1 to \+1/,
+        /more than 1000 scores/,
+        /at most 4096 characters/,
+        /at most 1000/,
+        /outside the batch/,
+        /not on screen/,
+      ]) {
+        assert.ok(
+          reasons.some((r) => pattern.test(r)),
+          `a rejection matching ${pattern}:\n${reasons.join('\n')}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(!openFiles().some((f) => f!.includes('outside-secret')), `opened: ${openFiles().join(', ')}`);
+      assert.equal(await fs.readFile(labelsFile(), 'utf8'), labelsBefore, 'no label was written');
+      const after = api().panel.currentState;
+      assert.equal(after.kind === 'batch' && after.batchId, state.batchId, 'the same batch is still on screen');
+      assert.equal(await driver.call('cardScore', { index: 0 }), 1, 'the panel still shows the unsubmitted score');
+    },
+  );
 }

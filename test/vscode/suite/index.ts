@@ -23,7 +23,10 @@ let api: VectorTuneApi;
 
 const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const headDir = (name: string) => path.join(root(), 'vectortune', 'heads', name);
-const sha = async (file: string) => createHash('sha256').update(await fs.readFile(file)).digest('hex');
+const sha = async (file: string) =>
+  createHash('sha256')
+    .update(await fs.readFile(file))
+    .digest('hex');
 const lines = async (file: string) => (await fs.readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
 
 async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
@@ -48,7 +51,9 @@ suite.test('activates and returns its API', async () => {
 });
 
 suite.test('registers every command it declares', async () => {
-  const declared: string[] = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands.map((c: { command: string }) => c.command);
+  const declared: string[] = vscode.extensions
+    .getExtension(EXTENSION_ID)!
+    .packageJSON.contributes.commands.map((c: { command: string }) => c.command);
   assert.ok(declared.length >= 9);
   const registered = new Set(await vscode.commands.getCommands(true));
   for (const id of declared) assert.ok(registered.has(id), `${id} is registered`);
@@ -56,12 +61,16 @@ suite.test('registers every command it declares', async () => {
 
 suite.test('Index Folder embeds the images, reports the broken one, and is incremental', async () => {
   const images = path.join(root(), 'images');
-  const photoCount = (await fs.readdir(images, { recursive: true })).filter((f) => String(f).endsWith('.jpg')).length - 1;
+  const photoCount =
+    (await fs.readdir(images, { recursive: true })).filter((f) => String(f).endsWith('.jpg')).length - 1;
   await vscode.commands.executeCommand('vectorTune.indexFolder', vscode.Uri.file(images));
   const report = api.ctx.lastIndexReport!;
   assert.ok(report, `the index command ran to the end (last error: ${api.ctx.lastError})`);
   assert.equal(report.added, photoCount);
-  assert.deepEqual(report.skipped.map((s) => s.path), ['images/broken.jpg']);
+  assert.deepEqual(
+    report.skipped.map((s) => s.path),
+    ['images/broken.jpg'],
+  );
   const manifest = JSON.parse(await fs.readFile(path.join(root(), '.vectortune', 'store', 'manifest.json'), 'utf8'));
   assert.equal(manifest.count, photoCount);
   assert.equal(api.ctx.storeCount, photoCount);
@@ -81,7 +90,10 @@ suite.test('New Head from Prompt writes the head and opens the panel with real t
   assert.equal(api.ctx.head?.name, 'hat');
   const batch = await until('a batch in the panel', batchState);
   assert.equal(batch.candidates.length, 8);
-  assert.ok(batch.candidates.every((c) => c.src.length > 0), 'every candidate has a webview URI');
+  assert.ok(
+    batch.candidates.every((c) => c.src.length > 0),
+    'every candidate has a webview URI',
+  );
   if (driver.available()) {
     const shown: { images: number; loaded: number } = await driver.call('panelImages', { expected: 8 });
     assert.deepEqual(shown, { images: 8, loaded: 8 }, 'all 8 thumbnails decoded in the webview');
@@ -90,40 +102,50 @@ suite.test('New Head from Prompt writes the head and opens the panel with real t
   }
 });
 
-suite.test('scores given in the panel (clicks and keys) are written, trained on, and the next batch follows', async (t: { skip(r: string): void }) => {
-  if (!driver.available()) t.skip('needs the page driver');
-  const before = batchState()!;
-  const weightsFile = path.join(headDir('hat'), 'classifier.weights.json');
-  const weightsBefore = await sha(weightsFile);
-  // Toasts float above the webview and would take the clicks meant for the cards beneath them.
-  await vscode.commands.executeCommand('notifications.clearAll');
-  const result: { scored: Record<string, number | null> } = await driver.call('scoreBatch', { screenshot: 'panel-scored' });
-  const expectedScores = before.candidates.map((c) => result.scored[c.name] ?? null);
-  const labelled = expectedScores.filter((s) => s !== null).length;
-  assert.ok(labelled >= 6, `the driver scored ${labelled} images`);
-  await until('the next batch', () => batchState() && batchState()!.batchId !== before.batchId);
-  const labels = (await lines(path.join(headDir('hat'), 'labels.jsonl'))).map((l) => JSON.parse(l));
-  assert.equal(labels.length, labelled);
-  for (const label of labels) {
-    const candidate = before.candidates.find((c) => c.id === label.id)!;
-    assert.ok(candidate, `${label.id} was in the batch`);
-    assert.equal(label.score, result.scored[candidate.name], `score of ${candidate.name}`);
-    assert.equal(label.round, 1);
-  }
-  assert.notEqual(await sha(weightsFile), weightsBefore, 'the weights changed');
-  const weights = JSON.parse(await fs.readFile(weightsFile, 'utf8'));
-  assert.equal(weights.labels.count, labelled);
-  const next = batchState()!;
-  assert.ok(next.candidates.every((c) => !before.candidates.some((b) => b.id === c.id)), 'shown images are not shown again');
-  assert.equal(api.ctx.head?.labelCount, labelled);
-});
+suite.test(
+  'scores given in the panel (clicks and keys) are written, trained on, and the next batch follows',
+  async (t: { skip(r: string): void }) => {
+    if (!driver.available()) t.skip('needs the page driver');
+    const before = batchState()!;
+    const weightsFile = path.join(headDir('hat'), 'classifier.weights.json');
+    const weightsBefore = await sha(weightsFile);
+    // Toasts float above the webview and would take the clicks meant for the cards beneath them.
+    await vscode.commands.executeCommand('notifications.clearAll');
+    const result: { scored: Record<string, number | null> } = await driver.call('scoreBatch', {
+      screenshot: 'panel-scored',
+    });
+    const expectedScores = before.candidates.map((c) => result.scored[c.name] ?? null);
+    const labelled = expectedScores.filter((s) => s !== null).length;
+    assert.ok(labelled >= 6, `the driver scored ${labelled} images`);
+    await until('the next batch', () => batchState() && batchState()!.batchId !== before.batchId);
+    const labels = (await lines(path.join(headDir('hat'), 'labels.jsonl'))).map((l) => JSON.parse(l));
+    assert.equal(labels.length, labelled);
+    for (const label of labels) {
+      const candidate = before.candidates.find((c) => c.id === label.id)!;
+      assert.ok(candidate, `${label.id} was in the batch`);
+      assert.equal(label.score, result.scored[candidate.name], `score of ${candidate.name}`);
+      assert.equal(label.round, 1);
+    }
+    assert.notEqual(await sha(weightsFile), weightsBefore, 'the weights changed');
+    const weights = JSON.parse(await fs.readFile(weightsFile, 'utf8'));
+    assert.equal(weights.labels.count, labelled);
+    const next = batchState()!;
+    assert.ok(
+      next.candidates.every((c) => !before.candidates.some((b) => b.id === c.id)),
+      'shown images are not shown again',
+    );
+    assert.equal(api.ctx.head?.labelCount, labelled);
+  },
+);
 
 suite.test('unsubmitted scores survive hiding the panel', async (t: { skip(r: string): void }) => {
   if (!driver.available()) t.skip('needs the page driver');
   const batch = batchState()!;
   await driver.call('pressKeys', { keys: ['Home', '5'] });
   await until('the draft to reach the extension', async () => {
-    const pending = api.ctx.extension.workspaceState.get<{ batchId: string; draft: Record<string, number | null> }>('vectorTune.pendingBatch');
+    const pending = api.ctx.extension.workspaceState.get<{ batchId: string; draft: Record<string, number | null> }>(
+      'vectorTune.pendingBatch',
+    );
     return pending?.batchId === batch.batchId && pending.draft[batch.candidates[0].id] === 1;
   });
   const doc = await vscode.workspace.openTextDocument({ content: 'another editor covers the panel' });
@@ -134,30 +156,49 @@ suite.test('unsubmitted scores survive hiding the panel', async (t: { skip(r: st
   assert.equal(batchState()!.batchId, batch.batchId, 'the same batch is shown');
 });
 
-suite.test('a reloaded window gets the head and the unsubmitted batch back, with its scores', async (t: { skip(r: string): void }) => {
-  if (!driver.available()) t.skip('needs the page driver');
-  const batch = batchState()!;
-  const head = api.ctx.head!;
-  // What a reload leaves: no panel, no head in memory; only what the extension persisted.
-  api.panel.visiblePanel!.dispose();
-  api.ctx.head = undefined;
-  const revived = vscode.window.createWebviewPanel('vectorTune.scoringPanel', 'Vector Tune', vscode.ViewColumn.Active, {});
-  await api.restorePanel(revived);
-  const reopened = (api.ctx as { head?: { name: string } }).head; // re-read: TS narrowed it to undefined above
-  assert.equal(reopened?.name, head.name, 'the head was reopened from workspace state');
-  assert.equal(batchState()?.batchId, batch.batchId, 'the same batch is back');
-  assert.equal(await driver.call('cardScore', { index: 0 }), 1, 'with the unsubmitted score');
-});
+suite.test(
+  'a reloaded window gets the head and the unsubmitted batch back, with its scores',
+  async (t: { skip(r: string): void }) => {
+    if (!driver.available()) t.skip('needs the page driver');
+    const batch = batchState()!;
+    const head = api.ctx.head!;
+    // What a reload leaves: no panel, no head in memory; only what the extension persisted.
+    api.panel.visiblePanel!.dispose();
+    api.ctx.head = undefined;
+    const revived = vscode.window.createWebviewPanel(
+      'vectorTune.scoringPanel',
+      'Vector Tune',
+      vscode.ViewColumn.Active,
+      {},
+    );
+    await api.restorePanel(revived);
+    const reopened = (api.ctx as { head?: { name: string } }).head; // re-read: TS narrowed it to undefined above
+    assert.equal(reopened?.name, head.name, 'the head was reopened from workspace state');
+    assert.equal(batchState()?.batchId, batch.batchId, 'the same batch is back');
+    assert.equal(await driver.call('cardScore', { index: 0 }), 1, 'with the unsubmitted score');
+  },
+);
 
-hostilePanelTest(suite, () => api, until, () => path.join(headDir('hat'), 'labels.jsonl'));
+hostilePanelTest(
+  suite,
+  () => api,
+  until,
+  () => path.join(headDir('hat'), 'labels.jsonl'),
+);
 
 suite.test('Evaluate Head measures the head on class folders, writes its report and opens the preview', async () => {
   const head = api.ctx.head!;
-  await vscode.commands.executeCommand('vectorTune.evaluateHead', { kind: 'folder', folder: path.join(root(), 'images'), positive: 'hat' });
+  await vscode.commands.executeCommand('vectorTune.evaluateHead', {
+    kind: 'folder',
+    folder: path.join(root(), 'images'),
+    positive: 'hat',
+  });
   const summary = api.ctx.lastEvaluation;
   assert.ok(summary, `the evaluation ran (last error: ${api.ctx.lastError})`);
   // The head's own labelled images are left out of the measurement: they would flatter it.
-  const labelled = new Set((await lines(path.join(headDir(head.name), 'labels.jsonl'))).map((l) => JSON.parse(l).id as string));
+  const labelled = new Set(
+    (await lines(path.join(headDir(head.name), 'labels.jsonl'))).map((l) => JSON.parse(l).id as string),
+  );
   const photos = (await fs.readdir(path.join(root(), 'images'), { recursive: true }))
     .map(String)
     .filter((f) => f.endsWith('.jpg') && f !== 'broken.jpg')
@@ -174,7 +215,9 @@ suite.test('Evaluate Head measures the head on class folders, writes its report 
   const json = JSON.parse(await fs.readFile(summary.markdownFile.replace(/\.md$/, '.json'), 'utf8'));
   assert.equal(json.metrics.positives, hats);
   const preview = await until('the Markdown preview', () =>
-    vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((tab) => /Preview/.test(tab.label) && tab.label.includes(path.basename(summary.markdownFile))),
+    vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .find((tab) => /Preview/.test(tab.label) && tab.label.includes(path.basename(summary.markdownFile))),
   );
   assert.ok(preview);
   await vscode.window.tabGroups.close(preview);
@@ -186,29 +229,47 @@ suite.test('Reset Seen keeps labelled images seen and shows skipped ones again',
   assert.equal(head.seenCount, head.labelCount);
 });
 
-suite.test('New Head from Selected Images (Explorer) starts a head from those images', async (t: { skip(r: string): void }) => {
-  if (!driver.available()) t.skip('needs the page driver to answer the name prompt');
-  const hats = (await fs.readdir(path.join(root(), 'images', 'hat'))).slice(0, 2).map((f) => vscode.Uri.file(path.join(root(), 'images', 'hat', f)));
-  const done = vscode.commands.executeCommand('vectorTune.newHeadFromSelection', hats[0], hats);
-  await driver.call('quickInput', { text: 'hat-examples' });
-  await done;
-  const weights = JSON.parse(await fs.readFile(path.join(headDir('hat-examples'), 'classifier.weights.json'), 'utf8'));
-  assert.equal(weights.start.kind, 'examples');
-  assert.deepEqual(weights.start.ids, hats.map((u) => path.relative(root(), u.fsPath).split(path.sep).join('/')));
-  assert.equal(api.ctx.head?.name, 'hat-examples');
-  assert.equal(api.ctx.head?.labelCount, 2, 'the examples are the first positive labels');
-  const shown = await until('the new head\'s batch', () => (batchState()?.head.name === 'hat-examples' ? batchState() : undefined));
-  assert.equal(shown.head.lastRound, undefined, 'the previous head\'s last round is not shown for this one');
-});
+suite.test(
+  'New Head from Selected Images (Explorer) starts a head from those images',
+  async (t: { skip(r: string): void }) => {
+    if (!driver.available()) t.skip('needs the page driver to answer the name prompt');
+    const hats = (await fs.readdir(path.join(root(), 'images', 'hat')))
+      .slice(0, 2)
+      .map((f) => vscode.Uri.file(path.join(root(), 'images', 'hat', f)));
+    const done = vscode.commands.executeCommand('vectorTune.newHeadFromSelection', hats[0], hats);
+    await driver.call('quickInput', { text: 'hat-examples' });
+    await done;
+    const weights = JSON.parse(
+      await fs.readFile(path.join(headDir('hat-examples'), 'classifier.weights.json'), 'utf8'),
+    );
+    assert.equal(weights.start.kind, 'examples');
+    assert.deepEqual(
+      weights.start.ids,
+      hats.map((u) => path.relative(root(), u.fsPath).split(path.sep).join('/')),
+    );
+    assert.equal(api.ctx.head?.name, 'hat-examples');
+    assert.equal(api.ctx.head?.labelCount, 2, 'the examples are the first positive labels');
+    const shown = await until("the new head's batch", () =>
+      batchState()?.head.name === 'hat-examples' ? batchState() : undefined,
+    );
+    assert.equal(shown.head.lastRound, undefined, "the previous head's last round is not shown for this one");
+  },
+);
 
 suite.test('an uncached hub model while offline gives a message that says how to point at a folder', async () => {
   const config = vscode.workspace.getConfiguration('vectorTune');
   const before = config.get<string>('model');
   try {
     await config.update('model', 'nobody/not-cached-clip', vscode.ConfigurationTarget.Workspace);
-    await fs.writeFile(path.join(root(), 'images', 'hat', 'new-photo.jpg'), await fs.readFile(path.join(root(), 'images', 'broken.jpg')));
+    await fs.writeFile(
+      path.join(root(), 'images', 'hat', 'new-photo.jpg'),
+      await fs.readFile(path.join(root(), 'images', 'broken.jpg')),
+    );
     await vscode.commands.executeCommand('vectorTune.indexFolder', vscode.Uri.file(path.join(root(), 'images')));
-    assert.match(api.ctx.lastError ?? '', /nobody\/not-cached-clip.*not in the model cache.*downloading is turned off.*local folder/s);
+    assert.match(
+      api.ctx.lastError ?? '',
+      /nobody\/not-cached-clip.*not in the model cache.*downloading is turned off.*local folder/s,
+    );
   } finally {
     await config.update('model', before, vscode.ConfigurationTarget.Workspace);
     await fs.rm(path.join(root(), 'images', 'hat', 'new-photo.jpg'), { force: true });
@@ -221,7 +282,10 @@ suite.test('a malformed weights file gives an error message, not a crash', async
   const dir = headDir('broken');
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'classifier.weights.json'), '{"format": "vector-tune-head", "w": [0.1, ');
-  await vscode.commands.executeCommand('vectorTune.openHead', vscode.Uri.file(path.join(dir, 'classifier.weights.json')));
+  await vscode.commands.executeCommand(
+    'vectorTune.openHead',
+    vscode.Uri.file(path.join(dir, 'classifier.weights.json')),
+  );
   assert.match(api.ctx.lastError ?? '', /classifier\.weights\.json: the weights file is not valid JSON/);
   assert.equal(api.ctx.head?.name, openBefore, 'the open head is unchanged');
   if (driver.available()) {
@@ -232,7 +296,9 @@ suite.test('a malformed weights file gives an error message, not a crash', async
   await vscode.commands.executeCommand('vectorTune.nextBatch');
   assert.ok(batchState(), 'the extension still works');
   if (driver.available()) {
-    const shown: { images: number; loaded: number } = await driver.call('panelImages', { expected: batchState()!.candidates.length });
+    const shown: { images: number; loaded: number } = await driver.call('panelImages', {
+      expected: batchState()!.candidates.length,
+    });
     assert.equal(shown.loaded, batchState()!.candidates.length, 'the panel shows the batch');
     assert.match(await driver.call('statusBarText'), new RegExp(`${openBefore}: \\d+ labels`));
   }

@@ -23,60 +23,79 @@ type Suite = { test(name: string, fn: (t: { skip(reason: string): void }) => Pro
 type Until = <T>(what: string, probe: () => T | Promise<T>, timeoutMs?: number) => Promise<NonNullable<T>>;
 
 export function pineconeStoreTest(suite: Suite, api: () => VectorTuneApi, until: Until): void {
-  suite.test('Pinecone: key by command, Index Folder, a prompt head and one round leave seen marks in the index; the key is in no file', async (t) => {
-    const url = process.env[PINECONE_URL_VAR];
-    const key = process.env[PINECONE_KEY_VAR];
-    if (!url || !key) return t.skip('the runner started no stand-in of Pinecone');
-    if (!driver.available()) return t.skip('needs the page driver to type the key and score the batch');
-    const { ctx, panel } = api();
-    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const images = vscode.Uri.file(path.join(root, 'images'));
-    const config = vscode.workspace.getConfiguration('vectorTune');
-    const settings: [string, unknown][] = [['store', 'pinecone'], ['pinecone.index', INDEX], ['pinecone.controllerHost', url], ['pinecone.region', 'eu-west-1']];
-    try {
-      for (const [name, value] of settings) await config.update(name, value, vscode.ConfigurationTarget.Workspace);
-      await vscode.commands.executeCommand('vectorTune.clearPineconeApiKey');
-      await vscode.commands.executeCommand('vectorTune.indexFolder', images);
-      assert.match(ctx.lastError ?? '', /no Pinecone API key yet: run "Vector Tune: Set Pinecone API Key"/);
+  suite.test(
+    'Pinecone: key by command, Index Folder, a prompt head and one round leave seen marks in the index; the key is in no file',
+    async (t) => {
+      const url = process.env[PINECONE_URL_VAR];
+      const key = process.env[PINECONE_KEY_VAR];
+      if (!url || !key) return t.skip('the runner started no stand-in of Pinecone');
+      if (!driver.available()) return t.skip('needs the page driver to type the key and score the batch');
+      const { ctx, panel } = api();
+      const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+      const images = vscode.Uri.file(path.join(root, 'images'));
+      const config = vscode.workspace.getConfiguration('vectorTune');
+      const settings: [string, unknown][] = [
+        ['store', 'pinecone'],
+        ['pinecone.index', INDEX],
+        ['pinecone.controllerHost', url],
+        ['pinecone.region', 'eu-west-1'],
+      ];
+      try {
+        for (const [name, value] of settings) await config.update(name, value, vscode.ConfigurationTarget.Workspace);
+        await vscode.commands.executeCommand('vectorTune.clearPineconeApiKey');
+        await vscode.commands.executeCommand('vectorTune.indexFolder', images);
+        assert.match(ctx.lastError ?? '', /no Pinecone API key yet: run "Vector Tune: Set Pinecone API Key"/);
 
-      const stored = vscode.commands.executeCommand('vectorTune.setPineconeApiKey');
-      await driver.call('quickInput', { text: key });
-      await stored;
-      assert.equal(await ctx.extension.secrets.get('vectorTune.pinecone.apiKey'), key);
+        const stored = vscode.commands.executeCommand('vectorTune.setPineconeApiKey');
+        await driver.call('quickInput', { text: key });
+        await stored;
+        assert.equal(await ctx.extension.secrets.get('vectorTune.pinecone.apiKey'), key);
 
-      const photoCount = (await fs.readdir(images.fsPath, { recursive: true })).filter((f) => String(f).endsWith('.jpg')).length - 1;
-      ctx.lastIndexReport = undefined;
-      await vscode.commands.executeCommand('vectorTune.indexFolder', images);
-      const report = (ctx as { lastIndexReport?: { added: number } }).lastIndexReport; // re-read: TS narrowed it to undefined above
-      assert.ok(report, `indexing ran (last error: ${ctx.lastError})`);
-      assert.equal(report.added, photoCount);
-      const fake = await fakeIndex(url, key);
-      assert.equal((await fake.ids()).length, photoCount, 'the records are in the index');
-      assert.equal(ctx.storeCount, photoCount);
+        const photoCount =
+          (await fs.readdir(images.fsPath, { recursive: true })).filter((f) => String(f).endsWith('.jpg')).length - 1;
+        ctx.lastIndexReport = undefined;
+        await vscode.commands.executeCommand('vectorTune.indexFolder', images);
+        const report = (ctx as { lastIndexReport?: { added: number } }).lastIndexReport; // re-read: TS narrowed it to undefined above
+        assert.ok(report, `indexing ran (last error: ${ctx.lastError})`);
+        assert.equal(report.added, photoCount);
+        const fake = await fakeIndex(url, key);
+        assert.equal((await fake.ids()).length, photoCount, 'the records are in the index');
+        assert.equal(ctx.storeCount, photoCount);
 
-      await vscode.commands.executeCommand('vectorTune.newHeadFromPrompt', 'a photo of a hat', HEAD);
-      const batch = await until('the Pinecone head\'s batch', () => {
-        const s = panel.currentState;
-        return s.kind === 'batch' && s.head.name === HEAD ? s : undefined;
-      });
-      await vscode.commands.executeCommand('notifications.clearAll');
-      await driver.call('scoreBatch', {});
-      await until('the next batch', () => {
-        const s = panel.currentState;
-        return s.kind === 'batch' && s.batchId !== batch.batchId ? s : undefined;
-      });
-      const labels = (await fs.readFile(path.join(root, 'vectortune', 'heads', HEAD, 'labels.jsonl'), 'utf8')).split('\n').filter(Boolean);
-      assert.equal(labels.length, batch.candidates.length - 1, 'every image but the one left unscored is labelled');
-      assert.deepEqual(await fake.seenBy(HEAD), batch.candidates.map((c) => c.id).sort(), 'the whole batch is marked seen in the index');
+        await vscode.commands.executeCommand('vectorTune.newHeadFromPrompt', 'a photo of a hat', HEAD);
+        const batch = await until("the Pinecone head's batch", () => {
+          const s = panel.currentState;
+          return s.kind === 'batch' && s.head.name === HEAD ? s : undefined;
+        });
+        await vscode.commands.executeCommand('notifications.clearAll');
+        await driver.call('scoreBatch', {});
+        await until('the next batch', () => {
+          const s = panel.currentState;
+          return s.kind === 'batch' && s.batchId !== batch.batchId ? s : undefined;
+        });
+        const labels = (await fs.readFile(path.join(root, 'vectortune', 'heads', HEAD, 'labels.jsonl'), 'utf8'))
+          .split('\n')
+          .filter(Boolean);
+        assert.equal(labels.length, batch.candidates.length - 1, 'every image but the one left unscored is labelled');
+        assert.deepEqual(
+          await fake.seenBy(HEAD),
+          batch.candidates.map((c) => c.id).sort(),
+          'the whole batch is marked seen in the index',
+        );
 
-      ctx.log.info('pinecone suite: checking for the key');
-      await assertKeyInNoFile(key, [root, userDataDir(ctx.extension), ctx.extension.logUri.fsPath], until);
-    } finally {
-      for (const [name] of settings) await config.update(name, undefined, vscode.ConfigurationTarget.Workspace);
-      await vscode.commands.executeCommand('vectorTune.clearPineconeApiKey');
-    }
-    assert.equal(await ctx.extension.secrets.get('vectorTune.pinecone.apiKey'), undefined, 'Clear Pinecone API Key removed it');
-  });
+        ctx.log.info('pinecone suite: checking for the key');
+        await assertKeyInNoFile(key, [root, userDataDir(ctx.extension), ctx.extension.logUri.fsPath], until);
+      } finally {
+        for (const [name] of settings) await config.update(name, undefined, vscode.ConfigurationTarget.Workspace);
+        await vscode.commands.executeCommand('vectorTune.clearPineconeApiKey');
+      }
+      assert.equal(
+        await ctx.extension.secrets.get('vectorTune.pinecone.apiKey'),
+        undefined,
+        'Clear Pinecone API Key removed it',
+      );
+    },
+  );
 }
 
 /** VS Code's user data folder: globalStorage/<extension> sits in <user data>/User. */
@@ -109,9 +128,13 @@ async function fakeIndex(url: string, key: string) {
     const all = await ids();
     const seen: string[] = [];
     for (let i = 0; i < all.length; i += 50) {
-      const query = all.slice(i, i + 50).map((id) => `ids=${encodeURIComponent(id)}`).join('&');
+      const query = all
+        .slice(i, i + 50)
+        .map((id) => `ids=${encodeURIComponent(id)}`)
+        .join('&');
       const { vectors } = await get(`${host}/vectors/fetch?${query}`);
-      for (const [id, r] of Object.entries(vectors as Record<string, { metadata?: Record<string, unknown> }>)) if (r.metadata?.[seenField(head)] === true) seen.push(id);
+      for (const [id, r] of Object.entries(vectors as Record<string, { metadata?: Record<string, unknown> }>))
+        if (r.metadata?.[seenField(head)] === true) seen.push(id);
     }
     return seen.sort();
   };
@@ -123,11 +146,16 @@ async function assertKeyInNoFile(key: string, dirs: string[], until: Until): Pro
   const needle = Buffer.from(key);
   let files: string[] = [];
   // The log channel writes its file a moment later: wait for the line just logged, so the log is known to be read.
-  const logFile = await until('the Vector Tune log file', async () => {
-    files = [...new Set((await Promise.all(dirs.map(listFiles))).flat())];
-    for (const f of files.filter((f) => f.endsWith('.log'))) if ((await fs.readFile(f, 'utf8').catch(() => '')).includes('pinecone suite: checking for the key')) return f;
-    return undefined;
-  }, 10_000);
+  const logFile = await until(
+    'the Vector Tune log file',
+    async () => {
+      files = [...new Set((await Promise.all(dirs.map(listFiles))).flat())];
+      for (const f of files.filter((f) => f.endsWith('.log')))
+        if ((await fs.readFile(f, 'utf8').catch(() => '')).includes('pinecone suite: checking for the key')) return f;
+      return undefined;
+    },
+    10_000,
+  );
   const holding: string[] = [];
   for (const f of files) if ((await fs.readFile(f).catch(() => Buffer.alloc(0))).includes(needle)) holding.push(f);
   console.log(`  (searched ${files.length} files for the key, the log ${path.basename(logFile)} among them)`);

@@ -21,28 +21,35 @@ function available() {
  */
 function call(name, args, opts = {}) {
   const base = process.env[URL_VAR];
-  if (!base) return Promise.reject(new Error(`${URL_VAR} is not set: no page driver in this run (only the code-server harness has one)`));
+  if (!base)
+    return Promise.reject(
+      new Error(`${URL_VAR} is not set: no page driver in this run (only the code-server harness has one)`),
+    );
   const body = JSON.stringify({ name, args: args === undefined ? null : args });
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const req = http.request(base, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      timeout: timeoutMs,
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        try {
-          const reply = JSON.parse(text);
-          if (reply.ok) resolve(reply.result);
-          else reject(new Error(`driver "${name}" failed: ${reply.error}`));
-        } catch (e) {
-          reject(new Error(`driver "${name}": bad reply (HTTP ${res.statusCode}): ${text.slice(0, 200)}`));
-        }
-      });
-    });
+    const req = http.request(
+      base,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          try {
+            const reply = JSON.parse(text);
+            if (reply.ok) resolve(reply.result);
+            else reject(new Error(`driver "${name}" failed: ${reply.error}`));
+          } catch (e) {
+            reject(new Error(`driver "${name}": bad reply (HTTP ${res.statusCode}): ${text.slice(0, 200)}`));
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`driver "${name}" timed out after ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);

@@ -28,7 +28,11 @@ function createSuite(title, { timeoutMs: defaultTimeout = 20_000, log = (s) => c
       log(title);
       for (const { name, fn, timeoutMs } of tests) {
         const t0 = Date.now();
-        const t = { skip(reason) { throw new SkipError(reason || 'skipped'); } };
+        const t = {
+          skip(reason) {
+            throw new SkipError(reason || 'skipped');
+          },
+        };
         let timer;
         try {
           await Promise.race([

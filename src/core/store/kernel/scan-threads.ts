@@ -69,7 +69,9 @@ export class ScanThreads {
     while (this.threads.length < this.size) {
       const thread = new Worker(THREAD_SOURCE, { eval: true });
       thread.unref();
-      thread.on('message', (m: { id: number; error?: string }) => this.settle(m.id, m.error ? new Error(m.error) : undefined));
+      thread.on('message', (m: { id: number; error?: string }) =>
+        this.settle(m.id, m.error ? new Error(m.error) : undefined),
+      );
       thread.on('error', (err) => this.fail(err));
       thread.on('exit', (code) => code !== 0 && this.fail(new Error(`a scan thread exited with code ${code}`)));
       if (this.memory) thread.postMessage({ memory: this.memory, module: kernelModule() });

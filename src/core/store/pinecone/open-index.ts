@@ -34,11 +34,18 @@ export async function connectIndex(connection: PineconeConnection, wanted: Store
   checkNamespace(connection);
   const { indexName } = connection;
   const pc = pineconeClient(connection);
-  const described = (await describeIndexOrNull(pc, indexName)) ?? (wanted.create === false ? notFound(indexName) : await createIndex(pc, indexName, wanted));
+  const described =
+    (await describeIndexOrNull(pc, indexName)) ??
+    (wanted.create === false ? notFound(indexName) : await createIndex(pc, indexName, wanted));
   const mismatch = indexMismatch(described, wanted);
-  const index = pc.index({ name: indexName, host: connection.host ?? described.host, namespace: connection.namespace ?? '' });
+  const index = pc.index({
+    name: indexName,
+    host: connection.host ?? described.host,
+    namespace: connection.namespace ?? '',
+  });
   const stored = await readStoreRecord(index, connection.namespace, indexName);
-  if (stored && stored.modelId !== wanted.modelId && !mismatch.some((m) => m.startsWith('embeddings of'))) mismatch.push(`embeddings of "${stored.modelId}" (not "${wanted.modelId}")`);
+  if (stored && stored.modelId !== wanted.modelId && !mismatch.some((m) => m.startsWith('embeddings of')))
+    mismatch.push(`embeddings of "${stored.modelId}" (not "${wanted.modelId}")`);
   if (mismatch.length > 0) {
     throw new VectorTuneError(
       `the Pinecone index "${indexName}" holds ${mismatch.join(' and ')}; it cannot be used for this model.`,
@@ -56,7 +63,11 @@ export async function connectIndex(connection: PineconeConnection, wanted: Store
     }
     return { index, info: stored };
   }
-  const info: StoreInfo = { modelId: wanted.modelId, dimension: wanted.dimension, centringMean: wanted.centringMean ?? null };
+  const info: StoreInfo = {
+    modelId: wanted.modelId,
+    dimension: wanted.dimension,
+    centringMean: wanted.centringMean ?? null,
+  };
   if (wanted.create === false) return { index, info }; // read-only use of an index made before store records
   if (info.centringMean && (await dataCount(index, connection, indexName)) > 0) {
     throw new VectorTuneError(
@@ -75,7 +86,11 @@ export async function openIndex(connection: PineconeConnection): Promise<OpenedI
   const { indexName } = connection;
   const pc = pineconeClient(connection);
   const described = (await describeIndexOrNull(pc, indexName)) ?? notFound(indexName);
-  const index = pc.index({ name: indexName, host: connection.host ?? described.host, namespace: connection.namespace ?? '' });
+  const index = pc.index({
+    name: indexName,
+    host: connection.host ?? described.host,
+    namespace: connection.namespace ?? '',
+  });
   const info = await readStoreRecord(index, connection.namespace, indexName);
   if (!info) {
     throw new VectorTuneError(
@@ -88,14 +103,24 @@ export async function openIndex(connection: PineconeConnection): Promise<OpenedI
 }
 
 /** The store's size and model, or null when there is no such index or no store in it yet. */
-export async function summariseIndex(connection: PineconeConnection): Promise<{ count: number; modelId: string; dimension: number } | null> {
+export async function summariseIndex(
+  connection: PineconeConnection,
+): Promise<{ count: number; modelId: string; dimension: number } | null> {
   const pc = pineconeClient(connection);
   const described = await describeIndexOrNull(pc, connection.indexName);
   if (!described) return null;
-  const index = pc.index({ name: connection.indexName, host: connection.host ?? described.host, namespace: connection.namespace ?? '' });
+  const index = pc.index({
+    name: connection.indexName,
+    host: connection.host ?? described.host,
+    namespace: connection.namespace ?? '',
+  });
   const info = await readStoreRecord(index, connection.namespace, connection.indexName);
   if (!info) return null;
-  return { count: await dataCount(index, connection, connection.indexName), modelId: info.modelId, dimension: info.dimension };
+  return {
+    count: await dataCount(index, connection, connection.indexName),
+    modelId: info.modelId,
+    dimension: info.dimension,
+  };
 }
 
 /** Records in the data namespace (Pinecone's counts lag writes by seconds). */
@@ -113,7 +138,9 @@ export async function dataCount(index: Index, connection: PineconeConnection, in
 
 function checkNamespace(connection: PineconeConnection): void {
   if (connection.namespace === STORE_NAMESPACE) {
-    throw new VectorTuneError(`the namespace "${STORE_NAMESPACE}" is reserved for Vector Tune's store records; choose another namespace for the data.`);
+    throw new VectorTuneError(
+      `the namespace "${STORE_NAMESPACE}" is reserved for Vector Tune's store records; choose another namespace for the data.`,
+    );
   }
 }
 
@@ -144,9 +171,12 @@ async function createIndex(pc: Pinecone, indexName: string, wanted: StoreIdentit
 
 function indexMismatch(described: IndexModel, wanted: StoreIdentityRequest): string[] {
   const mismatch: string[] = [];
-  if (described.dimension !== wanted.dimension) mismatch.push(`${described.dimension}-d vectors (this model makes ${wanted.dimension}-d)`);
-  if (described.metric !== METRIC) mismatch.push(`the "${described.metric}" metric (Vector Tune needs "${METRIC}": a head scores by w·x)`);
+  if (described.dimension !== wanted.dimension)
+    mismatch.push(`${described.dimension}-d vectors (this model makes ${wanted.dimension}-d)`);
+  if (described.metric !== METRIC)
+    mismatch.push(`the "${described.metric}" metric (Vector Tune needs "${METRIC}": a head scores by w·x)`);
   const tag = described.tags?.vector_tune_model;
-  if (tag !== undefined && tag !== modelTag(wanted.modelId)) mismatch.push(`embeddings of "${tag}" (not "${wanted.modelId}")`);
+  if (tag !== undefined && tag !== modelTag(wanted.modelId))
+    mismatch.push(`embeddings of "${tag}" (not "${wanted.modelId}")`);
   return mismatch;
 }

@@ -107,17 +107,32 @@ export class PineconeStore implements VectorStore {
       throw new VectorTuneError(`query vector has ${w.length} dimensions; the store holds ${this.info.dimension}.`);
     }
     if (options.k <= 0) return [];
-    if (options.k > TOPK_MAX) throw new VectorTuneError(`Pinecone returns at most ${TOPK_MAX} results per query; ${options.k} were asked for.`);
+    if (options.k > TOPK_MAX)
+      throw new VectorTuneError(`Pinecone returns at most ${TOPK_MAX} results per query; ${options.k} were asked for.`);
     const filter = options.unseenBy === undefined ? undefined : unseenFilter(options.unseenBy);
     if (options.ranking.kind === 'top') return (await this.nearest(w, options.k, filter)).hits;
     return this.boundary(w, options.k, options.ranking, filter);
   }
 
-  private async nearest(w: Float32Array, k: number, filter: object | undefined): Promise<{ hits: Candidate[]; complete: boolean }> {
+  private async nearest(
+    w: Float32Array,
+    k: number,
+    filter: object | undefined,
+  ): Promise<{ hits: Candidate[]; complete: boolean }> {
     const res = await this.call('query', () =>
-      this.index.query({ vector: Array.from(w), topK: k, includeMetadata: true, includeValues: false, ...(filter ? { filter } : {}) }),
+      this.index.query({
+        vector: Array.from(w),
+        topK: k,
+        includeMetadata: true,
+        includeValues: false,
+        ...(filter ? { filter } : {}),
+      }),
     );
-    const hits = (res.matches ?? []).map((m) => ({ id: m.id, path: fromMetadata(m.id, m.metadata).path, dot: m.score ?? 0 }));
+    const hits = (res.matches ?? []).map((m) => ({
+      id: m.id,
+      path: fromMetadata(m.id, m.metadata).path,
+      dot: m.score ?? 0,
+    }));
     return { hits, complete: hits.length < k };
   }
 
@@ -129,15 +144,27 @@ export class PineconeStore implements VectorStore {
    * avoids that gap, which is provably the exact answer. Otherwise (the boundary sits in the unfetched
    * middle, typical for a large collection) every record is scanned: list + fetch, O(collection) reads.
    */
-  private async boundary(w: Float32Array, k: number, ranking: Extract<Ranking, { kind: 'boundary' }>, filter: object | undefined): Promise<Candidate[]> {
+  private async boundary(
+    w: Float32Array,
+    k: number,
+    ranking: Extract<Ranking, { kind: 'boundary' }>,
+    filter: object | undefined,
+  ): Promise<Candidate[]> {
     const pool = Math.max(k, Math.min(this.options.boundaryPool ?? 1000, TOPK_MAX));
     const c = -ranking.bias;
     const high = await this.nearest(w, pool, filter);
-    const negated = await this.nearest(w.map((v) => -v), pool, filter);
+    const negated = await this.nearest(
+      w.map((v) => -v),
+      pool,
+      filter,
+    );
     const low = negated.hits.map((h) => ({ ...h, dot: -h.dot }));
     const byId = new Map([...high.hits, ...low].map((h) => [h.id, h]));
     const ranked = rankBoundary([...byId.values()], c, k);
-    const covered = high.complete || negated.complete || (high.hits.length > 0 && low.length > 0 && high.hits[high.hits.length - 1].dot <= low[low.length - 1].dot);
+    const covered =
+      high.complete ||
+      negated.complete ||
+      (high.hits.length > 0 && low.length > 0 && high.hits[high.hits.length - 1].dot <= low[low.length - 1].dot);
     if (covered) return ranked;
     const gapLow = low[low.length - 1].dot; // everything ≤ this is in the pool
     const gapHigh = high.hits[high.hits.length - 1].dot; // everything ≥ this is in the pool
@@ -170,13 +197,16 @@ export class PineconeStore implements VectorStore {
     return out;
   }
 
-  private async fetchRaw(ids: string[]): Promise<Map<string, { values?: number[]; metadata?: Record<string, unknown> }>> {
+  private async fetchRaw(
+    ids: string[],
+  ): Promise<Map<string, { values?: number[]; metadata?: Record<string, unknown> }>> {
     const out = new Map<string, { values?: number[]; metadata?: Record<string, unknown> }>();
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += FETCH_CHUNK) {
       const chunk = unique.slice(i, i + FETCH_CHUNK);
       const res = await this.call('fetch records', () => this.index.fetch({ ids: chunk }));
-      for (const [id, r] of Object.entries(res.records ?? {})) out.set(id, { values: r.values, metadata: r.metadata as Record<string, unknown> | undefined });
+      for (const [id, r] of Object.entries(res.records ?? {}))
+        out.set(id, { values: r.values, metadata: r.metadata as Record<string, unknown> | undefined });
     }
     return out;
   }
@@ -228,7 +258,11 @@ export class PineconeStore implements VectorStore {
     do {
       const token = paginationToken;
       const res = await this.call('list record ids', () =>
-        this.index.listPaginated({ limit, ...(prefix ? { prefix } : {}), ...(token ? { paginationToken: token } : {}) }),
+        this.index.listPaginated({
+          limit,
+          ...(prefix ? { prefix } : {}),
+          ...(token ? { paginationToken: token } : {}),
+        }),
       );
       const ids = (res.vectors ?? []).map((v) => v.id).filter((id): id is string => typeof id === 'string');
       if (ids.length > 0) yield ids;

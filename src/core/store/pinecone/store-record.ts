@@ -32,7 +32,11 @@ export function storeRecordId(namespace: string | undefined): string {
   return `store:${namespace || '__default__'}`;
 }
 
-export async function readStoreRecord(index: Index, namespace: string | undefined, indexName: string): Promise<StoreInfo | null> {
+export async function readStoreRecord(
+  index: Index,
+  namespace: string | undefined,
+  indexName: string,
+): Promise<StoreInfo | null> {
   const id = storeRecordId(namespace);
   let res;
   try {
@@ -41,13 +45,22 @@ export async function readStoreRecord(index: Index, namespace: string | undefine
     throw toVectorTuneError(err, 'read the store record', indexName);
   }
   const record = res.records?.[id];
-  return record ? decode(record.values ?? [], (record.metadata ?? {}) as Partial<StoreRecordMetadata>, indexName) : null;
+  return record
+    ? decode(record.values ?? [], (record.metadata ?? {}) as Partial<StoreRecordMetadata>, indexName)
+    : null;
 }
 
-export async function writeStoreRecord(index: Index, info: StoreInfo, namespace: string | undefined, indexName: string): Promise<void> {
+export async function writeStoreRecord(
+  index: Index,
+  info: StoreInfo,
+  namespace: string | undefined,
+  indexName: string,
+): Promise<void> {
   const values = info.centringMean ? Array.from(info.centringMean) : unitVector(info.dimension);
   if (info.centringMean && values.every((v) => v === 0)) {
-    throw new VectorTuneError('the centring mean is all zeros; Pinecone cannot store it (and centring by it changes nothing).');
+    throw new VectorTuneError(
+      'the centring mean is all zeros; Pinecone cannot store it (and centring by it changes nothing).',
+    );
   }
   const metadata: StoreRecordMetadata = {
     format: STORE_RECORD_FORMAT,
@@ -67,7 +80,12 @@ export async function writeStoreRecord(index: Index, info: StoreInfo, namespace:
 
 function decode(values: number[], m: Partial<StoreRecordMetadata>, indexName: string): StoreInfo {
   const where = `the store record of the Pinecone index "${indexName}" (namespace ${STORE_NAMESPACE})`;
-  const bad = (what: string) => new VectorTuneError(`${where} is invalid: ${what}.`, undefined, 'Delete that record (or the index) and copy or index the store again.');
+  const bad = (what: string) =>
+    new VectorTuneError(
+      `${where} is invalid: ${what}.`,
+      undefined,
+      'Delete that record (or the index) and copy or index the store again.',
+    );
   if (m.format !== STORE_RECORD_FORMAT) throw bad(`"format" must be "${STORE_RECORD_FORMAT}"`);
   if (typeof m.version !== 'number' || !Number.isInteger(m.version)) throw bad('"version" must be an integer');
   if (m.version > STORE_RECORD_VERSION) {
@@ -78,9 +96,11 @@ function decode(values: number[], m: Partial<StoreRecordMetadata>, indexName: st
     );
   }
   if (typeof m.modelId !== 'string' || m.modelId === '') throw bad('"modelId" must be a non-empty string');
-  if (typeof m.dimension !== 'number' || !Number.isInteger(m.dimension) || m.dimension < 1) throw bad('"dimension" must be a positive integer');
+  if (typeof m.dimension !== 'number' || !Number.isInteger(m.dimension) || m.dimension < 1)
+    throw bad('"dimension" must be a positive integer');
   if (typeof m.centred !== 'boolean') throw bad('"centred" must be true or false');
-  if (values.length !== m.dimension || !values.every(Number.isFinite)) throw bad(`its values must be ${m.dimension} finite numbers`);
+  if (values.length !== m.dimension || !values.every(Number.isFinite))
+    throw bad(`its values must be ${m.dimension} finite numbers`);
   return { modelId: m.modelId, dimension: m.dimension, centringMean: m.centred ? Float32Array.from(values) : null };
 }
 

@@ -28,7 +28,9 @@ export function retryingFetch(options: TransportOptions = {}, base: Fetch = glob
       const last = attempt >= maxRetries;
       let response: Response;
       try {
-        const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+        const signal = init?.signal
+          ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
+          : AbortSignal.timeout(timeoutMs);
         response = await base(input, { ...init, signal });
       } catch (err) {
         if (init?.signal?.aborted) throw err;
