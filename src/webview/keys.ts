@@ -1,10 +1,9 @@
-import type { Command } from './state';
+import { type Command, QUICK_SCORES, SCORE_STEP } from './state';
 
 /** Pure key mapping for the scoring panel (no DOM): main.ts feeds it KeyboardEvent.key and modifiers. */
 
-/** The keys 1..5 give these scores; duplicated from state.ts's QUICK_SCORES to keep the import type-only. */
-const KEY_SCORES: Record<string, number> = { '1': -1, '2': -0.5, '3': 0, '4': 0.5, '5': 1 };
-const NUDGE = 0.25;
+/** The keys 1..5 give the quick scores in order. */
+const KEY_SCORES: Record<string, number> = Object.fromEntries(QUICK_SCORES.map((score, k) => [String(k + 1), score]));
 
 export interface KeyModifiers {
   shift?: boolean;
@@ -50,10 +49,10 @@ export function keyToAction(key: string, mods: KeyModifiers = {}, target: KeyTar
     case 'Delete':
       return { type: 'clear' };
     case '-':
-      return { type: 'nudge', delta: -NUDGE };
+      return { type: 'nudge', delta: -SCORE_STEP };
     case '+':
     case '=':
-      return { type: 'nudge', delta: NUDGE };
+      return { type: 'nudge', delta: SCORE_STEP };
     case 'Enter':
       return mods.shift ? null : { type: 'submit' };
     case ' ':

@@ -7,12 +7,11 @@ import {
   candidatesOf,
   canSubmit,
   type Command,
-  keyToAction,
-  type KeyTarget,
   type PanelModel,
   reduce,
   submitEntries,
 } from './state';
+import { keyToAction, type KeyTarget } from './keys';
 import { PanelView } from './view';
 
 /**

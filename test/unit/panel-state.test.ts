@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { CandidateView, HeadView, PanelState } from '../../src/protocol/webview-protocol';
+import { keyToAction } from '../../src/webview/keys';
 import { fromPersisted, toPersisted } from '../../src/webview/persist';
 import {
   type Action,
@@ -8,7 +9,6 @@ import {
   formatScore,
   headSummary,
   initialModel,
-  keyToAction,
   MAX_UNDO,
   type PanelModel,
   reduce,
