@@ -1,5 +1,12 @@
 import type { EvaluationMetrics, EvaluationResult } from './evaluation-result';
 
+/** A report as written to JSON and rendered to Markdown: the result and its change since the previous one. */
+export interface ReportDocument extends EvaluationResult {
+  comparison: Comparison | null;
+  /** Why there is no comparison although a previous report exists (other data, unreadable file). */
+  comparisonNote: string | null;
+}
+
 /**
  * The headline figures of a report, in the order the Markdown table, the CLI summary and the comparison
  * list them: one definition, so the three never disagree on names or on what is compared.

@@ -1,6 +1,5 @@
-import { Headline, headlineMetrics, MetricChange } from './compare';
+import { Headline, headlineMetrics, MetricChange, type ReportDocument } from './compare';
 import type { EvaluationResult, ListedRecord } from './evaluation-result';
-import type { ReportDocument } from './report';
 
 /**
  * The Markdown report: plain GFM plus inline <img> for sized thumbnails, which both VS Code's preview and

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
 import { fileExists, removeDeadTemporaries, writeFileAtomic } from '../fs/durable';
 import { headPathsIn } from '../head/head-folder';
-import { Comparison, compareResults } from './compare';
+import { type Comparison, compareResults, type ReportDocument } from './compare';
 import { EvaluationResult, ListedRecord, REPORT_FORMAT, REPORT_FORMAT_VERSION } from './evaluation-result';
 import { prCurveSvg } from './pr-chart';
 import { renderMarkdown } from './report-markdown';
@@ -16,12 +16,6 @@ import { scoreHistogramSvg } from './score-chart';
  * shows exactly what a change to the head did. The previous JSON is read before it is overwritten, and
  * every metric's change against it is written into the new report.
  */
-export interface ReportDocument extends EvaluationResult {
-  comparison: Comparison | null;
-  /** Why there is no comparison although a previous report exists (other data, unreadable file). */
-  comparisonNote: string | null;
-}
-
 export interface ReportOptions {
   /** Workspace root that record paths are relative to (to link the images from the report). */
   root: string;
