@@ -20,7 +20,14 @@ export interface Settings {
   pinecone: PineconeSettings;
 }
 
-/** `vectorTune.pinecone.*`. The API key is not a setting: it lives in SecretStorage (see pinecone-key.ts). */
+/**
+ * The Pinecone API key lives in VS Code's SecretStorage (the OS keychain on desktop) under this name, never in
+ * the settings, the workspace or the log. The extension reads it when it configures the worker; the worker gets
+ * it in memory and masks it out of everything it sends back.
+ */
+export const PINECONE_KEY_SECRET = 'vectorTune.pinecone.apiKey';
+
+/** `vectorTune.pinecone.*`. The API key is not a setting: it lives in SecretStorage (PINECONE_KEY_SECRET). */
 export interface PineconeSettings {
   index: string;
   cloud: string;
@@ -33,25 +40,36 @@ export interface PineconeSettings {
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('vectorTune');
+  const text = (key: string) => setting<string>(c, key).trim();
   return {
-    model: c.get('model', 'Xenova/clip-vit-base-patch32'),
-    allowModelDownload: c.get('allowModelDownload', true),
-    batchSize: c.get('batchSize', 12),
-    strategy: c.get('strategy', 'top'),
-    learningRate: c.get('learningRate', DEFAULT_TRAINING.learningRate),
-    stepsPerBatch: c.get('stepsPerBatch', DEFAULT_TRAINING.stepsPerBatch),
-    headsFolder: c.get('headsFolder', 'vectortune/heads'),
-    storeLocation: c.get('storeLocation', '.vectortune/store'),
-    maxImagePixels: c.get('maxImagePixels', 100_000_000),
-    store: c.get('store', 'embedded'),
+    model: setting(c, 'model'),
+    allowModelDownload: setting(c, 'allowModelDownload'),
+    batchSize: setting(c, 'batchSize'),
+    strategy: setting(c, 'strategy'),
+    learningRate: setting(c, 'learningRate'),
+    stepsPerBatch: setting(c, 'stepsPerBatch'),
+    headsFolder: setting(c, 'headsFolder'),
+    storeLocation: setting(c, 'storeLocation'),
+    maxImagePixels: setting(c, 'maxImagePixels'),
+    store: setting(c, 'store'),
     pinecone: {
-      index: c.get('pinecone.index', '').trim(),
-      cloud: c.get('pinecone.cloud', 'aws').trim(),
-      region: c.get('pinecone.region', 'us-east-1').trim(),
-      host: c.get('pinecone.host', '').trim(),
-      controllerHost: c.get('pinecone.controllerHost', '').trim(),
+      index: text('pinecone.index'),
+      cloud: text('pinecone.cloud'),
+      region: text('pinecone.region'),
+      host: text('pinecone.host'),
+      controllerHost: text('pinecone.controllerHost'),
     },
   };
+}
+
+/**
+ * One setting's value; VS Code falls back to the default package.json declares, so a missing value means the
+ * manifest lost the setting (a bug), not that the user left it out.
+ */
+function setting<T>(c: vscode.WorkspaceConfiguration, key: string): T {
+  const value = c.get<T>(key);
+  if (value === undefined) throw new Error(`vectorTune.${key} is not declared in package.json`);
+  return value;
 }
 
 /** The workspace folder Vector Tune works in: the first one (multi-root workspaces use their first folder). */

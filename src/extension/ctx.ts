@@ -3,10 +3,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { IndexReport } from '../core/ingest/index-folder';
 import type { Method, Params, Result } from '../protocol/rpc';
-import type { EngineConfig, EvaluationSummary, HeadSummary, WorkerProtocol } from '../protocol/worker-protocol';
-import { locationChanged } from '../worker/engine-config';
-import { PINECONE_KEY_SECRET } from './commands/pinecone-key';
-import { engineConfig, pineconeConfig, readSettings, Settings, workspaceRoot } from './config';
+import {
+  type EngineConfig,
+  locationChanged,
+  type EvaluationSummary,
+  type HeadSummary,
+  type WorkerProtocol,
+} from '../protocol/worker-protocol';
+import { engineConfig, PINECONE_KEY_SECRET, pineconeConfig, readSettings, Settings, workspaceRoot } from './config';
 import { createLog } from './log';
 import { StatusBar } from './status-bar';
 import { EngineError, WorkerClient } from './worker-client';

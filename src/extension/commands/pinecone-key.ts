@@ -1,12 +1,6 @@
 import * as vscode from 'vscode';
+import { PINECONE_KEY_SECRET } from '../config';
 import type { Ctx } from '../ctx';
-
-/**
- * The Pinecone API key lives in VS Code's SecretStorage (the OS keychain on desktop), never in the settings,
- * the workspace or the log. The extension reads it when it configures the worker; the worker gets it in
- * memory and masks it out of everything it sends back.
- */
-export const PINECONE_KEY_SECRET = 'vectorTune.pinecone.apiKey';
 
 /** `Vector Tune: Set Pinecone API Key`: a password input box; the key goes to SecretStorage only. */
 export async function setPineconeApiKey(ctx: Ctx): Promise<void> {
