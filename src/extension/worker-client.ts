@@ -18,9 +18,15 @@ import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Method, Params, Result } from '../protocol/rpc';
-import type { EngineConfig, FromWorker, LogMessage, ToWorker, WorkerProtocol } from '../protocol/worker-protocol';
+import {
+  type EngineConfig,
+  locationChanged,
+  type FromWorker,
+  type LogMessage,
+  type ToWorker,
+  type WorkerProtocol,
+} from '../protocol/worker-protocol';
 import { maskSecrets } from '../core/util/mask-secret';
-import { locationChanged } from '../worker/engine-config';
 
 export type WorkerLogLevel = LogMessage['level'];
 /** Receives the worker's log lines (and anything it prints), for the output channel. */

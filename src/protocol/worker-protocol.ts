@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { IndexReport } from '../core/ingest/index-folder';
 import type { TrainingSettings } from '../core/head/linear-head';
 import type { BatchCandidate, RoundResult, Verdict } from '../core/tune/session';
@@ -19,6 +20,21 @@ export interface EngineConfig {
   training: TrainingSettings;
   /** When set, the store is this Pinecone index instead of the embedded store in `storeDir`. */
   pinecone?: PineconeConfig;
+}
+
+/**
+ * A rule both sides apply: the worker to decide what to close on `configure`, the client to decide what to
+ * restore after restarting a crashed worker. The folders and the store (embedded folder, or Pinecone index and key) that locate the data and the heads.
+ * When one changes, the open store and head no longer apply.
+ */
+export function locationChanged(before: EngineConfig | undefined, after: EngineConfig): boolean {
+  if (!before) return true;
+  return (
+    path.resolve(before.workspaceRoot) !== path.resolve(after.workspaceRoot) ||
+    path.resolve(before.storeDir) !== path.resolve(after.storeDir) ||
+    path.resolve(before.headsDir) !== path.resolve(after.headsDir) ||
+    JSON.stringify(before.pinecone ?? null) !== JSON.stringify(after.pinecone ?? null)
+  );
 }
 
 /** The `vectorTune.pinecone.*` settings and the key from SecretStorage. */

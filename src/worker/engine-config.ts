@@ -3,25 +3,9 @@ import type { StoreLocation } from '../core/store/store-location';
 import type { EngineConfig, PineconeConfig } from '../protocol/worker-protocol';
 
 /**
- * Rules about the engine's configuration that both sides of the worker boundary apply: the worker to decide
- * what to close on `configure`, the client to decide what to restore after restarting a crashed worker.
- * Plain functions only, so the extension bundle can import this without pulling in the engine (types only
- * from the store).
+ * How the worker reads its configuration: where the model and the store are, and whether a configuration is
+ * well formed. (The rule both sides of the boundary apply, `locationChanged`, is in the protocol.)
  */
-
-/**
- * The folders and the store (embedded folder, or Pinecone index and key) that locate the data and the heads.
- * When one changes, the open store and head no longer apply.
- */
-export function locationChanged(before: EngineConfig | undefined, after: EngineConfig): boolean {
-  if (!before) return true;
-  return (
-    path.resolve(before.workspaceRoot) !== path.resolve(after.workspaceRoot) ||
-    path.resolve(before.storeDir) !== path.resolve(after.storeDir) ||
-    path.resolve(before.headsDir) !== path.resolve(after.headsDir) ||
-    JSON.stringify(before.pinecone ?? null) !== JSON.stringify(after.pinecone ?? null)
-  );
-}
 
 /**
  * The model reference as loadClip takes it: a hub id ("owner/name") as given, a folder as an absolute path. A

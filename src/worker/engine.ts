@@ -5,8 +5,14 @@ import type { VectorStore } from '../core/store/types';
 import type { StartSpec } from '../core/tune/start';
 import { TuningSession } from '../core/tune/session';
 import { isStrategy } from '../core/tune/strategy';
-import type { EngineConfig, HeadStart, HeadSummary, WorkerProtocol } from '../protocol/worker-protocol';
-import { checkConfig, locationChanged, storeLocation } from './engine-config';
+import {
+  type EngineConfig,
+  locationChanged,
+  type HeadStart,
+  type HeadSummary,
+  type WorkerProtocol,
+} from '../protocol/worker-protocol';
+import { checkConfig, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
 import { runEvaluate } from './evaluate-request';
 import { ModelHolder } from './model-holder';
