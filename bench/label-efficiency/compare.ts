@@ -5,7 +5,7 @@
  *   npx tsx bench/label-efficiency/compare.ts before/results.json after/results.json
  */
 import * as fs from 'node:fs/promises';
-import type { TaskResult } from './main';
+import type { TaskResult } from './stats';
 import { TARGETS } from './stats';
 import { ratioCell, table } from './tables';
 

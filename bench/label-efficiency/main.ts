@@ -18,22 +18,10 @@ import { budgets, Options, parseArgs } from './options';
 import { runJobs } from './pool';
 import { renderPng } from './render';
 import { CurvePoint, FullSupervision, METHODS, Method } from './run';
-import { MethodSummary, Spread, spread, summarise, HOLD_ROUNDS } from './stats';
+import { spread, summarise, HOLD_ROUNDS, type TaskResult } from './stats';
 import { learningCurveSvg } from './svg';
 import { formatTask, verdict } from './tables';
 import type { Job, JobResult, TaskInfo } from './worker';
-
-export interface TaskResult {
-  task: string;
-  description: string;
-  baseRate: number;
-  seeds: number[];
-  full: FullSupervision;
-  startAp: Spread;
-  commonBudget: number;
-  summaries: MethodSummary[];
-  curves: Record<Method, CurvePoint[][]>;
-}
 
 const TASK_OF: Record<string, string> = { hat: 'clothing/hat', skirt: 'clothing/skirt', ship: 'cifar10/ship' };
 

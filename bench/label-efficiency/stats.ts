@@ -1,4 +1,4 @@
-import type { CurvePoint, Method } from './run';
+import type { CurvePoint, FullSupervision, Method } from './run';
 
 /** Fractions of the full-supervision AP whose label cost the benchmark reports. */
 export const TARGETS = [0.9, 0.95] as const;
@@ -122,4 +122,17 @@ export function summarise(
     positivesAtCommonBudget: spread(at(commonBudget).map((p) => p.positives)).mean,
     band: band(curves),
   };
+}
+
+/** One task's measurements over every seed and method, as the tables, charts and results.json hold them. */
+export interface TaskResult {
+  task: string;
+  description: string;
+  baseRate: number;
+  seeds: number[];
+  full: FullSupervision;
+  startAp: Spread;
+  commonBudget: number;
+  summaries: MethodSummary[];
+  curves: Record<Method, CurvePoint[][]>;
 }

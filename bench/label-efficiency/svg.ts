@@ -1,4 +1,4 @@
-import type { TaskResult } from './main';
+import type { TaskResult } from './stats';
 import type { Method } from './run';
 
 /**

@@ -1,4 +1,4 @@
-import type { TaskResult } from './main';
+import type { TaskResult } from './stats';
 import type { MethodSummary, Ratio, Reach, Spread } from './stats';
 import { TARGETS } from './stats';
 

@@ -5,7 +5,25 @@
  * injection so each file reads on its own.
  */
 import type * as http from 'node:http';
-import type { FakeIndex, FakeRecord } from './fake-pinecone';
+
+/** A record as the stand-in holds it. */
+export interface FakeRecord {
+  id: string;
+  values: number[];
+  metadata?: Record<string, unknown>;
+}
+
+export interface FakeIndex {
+  name: string;
+  dimension: number;
+  metric: string;
+  tags?: Record<string, string>;
+  spec: unknown;
+  /** Insertion-ordered, per namespace. */
+  namespaces: Map<string, Map<string, FakeRecord>>;
+  server: http.Server;
+  host: string;
+}
 
 const LIST_DEFAULT_LIMIT = 100;
 const FETCH_MAX_IDS = 1000;

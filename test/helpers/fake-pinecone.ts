@@ -24,25 +24,17 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dataPlane, grpcCode, HttpError, MAX_BODY_BYTES, statusCode } from './fake-pinecone-data-plane';
+import {
+  dataPlane,
+  type FakeIndex,
+  type FakeRecord,
+  grpcCode,
+  HttpError,
+  MAX_BODY_BYTES,
+  statusCode,
+} from './fake-pinecone-data-plane';
 
-export interface FakeRecord {
-  id: string;
-  values: number[];
-  metadata?: Record<string, unknown>;
-}
-
-export interface FakeIndex {
-  name: string;
-  dimension: number;
-  metric: string;
-  tags?: Record<string, string>;
-  spec: unknown;
-  /** Insertion-ordered, per namespace. */
-  namespaces: Map<string, Map<string, FakeRecord>>;
-  server: http.Server;
-  host: string;
-}
+export type { FakeIndex, FakeRecord };
 
 export type Fault =
   | { kind: 'status'; status: number; retryAfterSeconds?: number }
