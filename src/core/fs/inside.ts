@@ -1,6 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isInside } from '../ingest/walk';
+
+/** `target` is `root` or lies under it (both absolute and resolved; no symlinks are followed here). */
+export function isInside(target: string, root: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
 
 /**
  * The real file behind a workspace-relative path from a store or labels file, or undefined when it is not inside

@@ -3,10 +3,12 @@ import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
 import type { ImageEmbedder } from '../embed/encoder';
 import { embedFiles } from './embed-files';
-import { EmbeddedStore, type StoreIdentity } from '../store/embedded-store';
+import { EmbeddedStore } from '../store/embedded-store';
+import type { StoreIdentity } from '../store/types';
 import type { RecordMeta, VectorRecord, VectorStore } from '../store/types';
 import { sha256File } from '../util/hash';
-import { isInside, listImageFiles, REFUSED_LINK, toPosixRelative } from './walk';
+import { isInside } from '../fs/inside';
+import { listImageFiles, REFUSED_LINK, toPosixRelative } from './walk';
 
 export interface IndexOptions {
   /** The folder to index. */

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { isInside } from '../fs/inside';
 import { isImageFile } from '../embed/image';
 
 /** Folders never indexed: tool state, dependencies and version control, which hold no user images. */
@@ -39,11 +40,6 @@ async function walk(dir: string, root: string, out: WalkResult): Promise<void> {
       // Linked folders are not descended: even inside the root they can form cycles.
     }
   }
-}
-
-export function isInside(target: string, root: string): boolean {
-  const rel = path.relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** Store ids and paths are workspace-relative with forward slashes, so stores and labels move between machines. */

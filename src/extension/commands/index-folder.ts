@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isInside } from '../../core/ingest/walk';
+import { isInside } from '../../core/fs/inside';
 import type { Ctx } from '../ctx';
 import { UserFacingError } from '../ctx';
 import { withCancellableProgress } from '../progress';
