@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadClip, type ClipEncoder } from '../../src/core/embed/clip';
 import { indexFolder } from '../../src/core/ingest/index-folder';
-import type { StoreIdentity } from '../../src/core/store/embedded-store';
+import type { StoreIdentity } from '../../src/core/store/types';
 import { openOrCreateStore, openStore, type StoreLocation } from '../../src/core/store/store-location';
 import type { VectorStore } from '../../src/core/store/types';
 import { generateClipModel } from '../../tools/generate-model/generate';

@@ -9,18 +9,12 @@ import { exactSearch, type SearchStats } from './exact-search';
 import { QuantisedRows } from './quantised-rows';
 import { appendAt, encodeRecords, pickMeta, readRecords } from './records-file';
 import { appendSeen, clearSeen, readSeen, seenFile } from './seen-file';
-import type { Candidate, QueryOptions, RecordMeta, StoreInfo, VectorRecord, VectorStore } from './types';
+import type { Candidate, QueryOptions, RecordMeta, StoreIdentity, StoreInfo, VectorRecord, VectorStore } from './types';
 import { VectorFile, writeRows } from './vector-file';
 import { crc32 } from '../util/hash';
 
 /** `write` (the default) takes the store's writer lock for as long as the store is open; `read` takes none. */
 export type StoreAccess = 'write' | 'read';
-
-export interface StoreIdentity {
-  modelId: string;
-  dimension: number;
-  centringMean?: Float32Array | null;
-}
 
 /**
  * The default, zero-setup store: a folder (normally `.vectortune/store`, git-ignored) holding

@@ -1,4 +1,5 @@
-import { EmbeddedStore, type StoreAccess, type StoreIdentity } from './embedded-store';
+import { EmbeddedStore, type StoreAccess } from './embedded-store';
+import type { StoreIdentity } from './types';
 import { readManifest } from './manifest';
 import type { PineconeConnection } from './pinecone/connection';
 import { summariseIndex } from './pinecone/open-index';

@@ -21,6 +21,13 @@ export interface VectorRecord extends RecordMeta {
   vector: Float32Array;
 }
 
+/** What a store holds vectors of: the model, its dimension and the centring mean (when vectors are centred). */
+export interface StoreIdentity {
+  modelId: string;
+  dimension: number;
+  centringMean?: Float32Array | null;
+}
+
 /** How candidates are ranked. */
 export type Ranking =
   /** Highest `w·x` first: the records the head is most sure are positive (the seed notebook's method). */
