@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from '../../tools/vscode-test/node_modules/playwright-core';
-import { makeNonce, renderPanelHtml } from '../../src/extension/panel-html';
+import { makeNonce, renderPanelHtml } from '../../src/extension/panel/panel-html';
 import { DARK_HIGH_CONTRAST, DARK_MODERN, LIGHT_MODERN } from './themes';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { makeNonce, panelCsp, renderPanelHtml } from '../../src/extension/panel-html';
+import { makeNonce, panelCsp, renderPanelHtml } from '../../src/extension/panel/panel-html';
 
 const options = {
   cspSource: 'https://file+.vscode-resource.vscode-cdn.net',

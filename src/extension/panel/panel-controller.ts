@@ -15,7 +15,7 @@ import type {
 import { parseWebviewMessage, ProtocolError } from '../../protocol/webview-protocol';
 import type { HeadSummary } from '../../protocol/worker-protocol';
 import type { Ctx } from '../ctx';
-import { makeNonce, renderPanelHtml } from '../panel-html';
+import { makeNonce, renderPanelHtml } from './panel-html';
 import { BatchStore, PendingBatch } from './batch-store';
 
 export const PANEL_VIEW_TYPE = 'vectorTune.scoringPanel';
