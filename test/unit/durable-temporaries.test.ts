@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { removeDeadTemporaries, writeFileAtomic } from '../../src/core/fs/durable';
+import { removeDeadWritersTemporaries, removeTemporariesUnderLock, writeFileAtomic } from '../../src/core/fs/durable';
 import { tempDir } from '../helpers/temp';
 
 /** The pid of a process that has ended. */
@@ -21,10 +21,27 @@ test("a killed writer's temporary is removed; a live writer's and every other fi
   const unrelated = ['.hidden.tmp', 'notes.tmp', '.classifier.weights.json.tmp', 'labels.jsonl'];
   for (const name of [dead, live, parent, ...unrelated]) await fs.writeFile(path.join(dir, name), 'x');
 
-  await removeDeadTemporaries(dir);
+  await removeDeadWritersTemporaries(dir);
   assert.deepEqual((await fs.readdir(dir)).sort(), ['classifier.weights.json', live, parent, ...unrelated].sort());
 });
 
-test('a folder that does not exist is left alone', async (t) => {
-  await removeDeadTemporaries(path.join(await tempDir(t), 'absent'));
+test("under a writer lock every temporary goes, a live pid's too; other files stay", async (t) => {
+  const dir = await tempDir(t);
+  const temporaries = [
+    `.manifest.json.${process.pid}.1700000000000.tmp`,
+    `.seen.txt.${deadPid()}.1.tmp`,
+    '.old-style.tmp',
+  ];
+  const others = ['manifest.json', 'notes.tmp', 'vectors-0.f32'];
+  for (const name of [...temporaries, ...others]) await fs.writeFile(path.join(dir, name), 'x');
+
+  await removeTemporariesUnderLock(dir);
+  assert.deepEqual((await fs.readdir(dir)).sort(), others.sort());
+});
+
+test('a folder that does not exist is left alone (not created, no error)', async (t) => {
+  const absent = path.join(await tempDir(t), 'absent');
+  await assert.doesNotReject(removeDeadWritersTemporaries(absent));
+  await assert.doesNotReject(removeTemporariesUnderLock(absent));
+  await assert.rejects(fs.access(absent), { code: 'ENOENT' });
 });

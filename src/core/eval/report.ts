@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
-import { fileExists, removeDeadTemporaries, writeFileAtomic } from '../fs/durable';
+import { fileExists, removeDeadWritersTemporaries, writeFileAtomic } from '../fs/durable';
 import { headPathsIn } from '../head/head-folder';
 import { type Comparison, compareResults, type ReportDocument } from './compare';
 import { EvaluationResult, ListedRecord, REPORT_FORMAT, REPORT_FORMAT_VERSION } from './evaluation-result';
@@ -80,7 +80,7 @@ export async function writeReport(
   const compared = compareResults(result, previous);
   const doc: ReportDocument = { ...result, comparison: compared.comparison, comparisonNote: note ?? compared.note };
 
-  await removeDeadTemporaries(dir); // left by a report write that was killed
+  await removeDeadWritersTemporaries(dir); // left by a report write that was killed
   const pr = prCurveSvg(result);
   if (pr) await writeFileAtomic(files.prSvg, pr);
   await writeFileAtomic(files.scoresSvg, scoreHistogramSvg(result));

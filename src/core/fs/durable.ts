@@ -12,7 +12,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   await writing(file, async () => {
     const dir = path.dirname(file);
     await fs.mkdir(dir, { recursive: true });
-    // The writer's pid in the name lets removeDeadTemporaries tell a killed writer's leftover from a live write.
+    // The writer's pid in the name lets removeDeadWritersTemporaries tell a killed writer's leftover from a live write.
     const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
     try {
       const handle = await fs.open(tmp, 'w');
@@ -76,8 +76,11 @@ export async function fileExists(file: string): Promise<boolean> {
   }
 }
 
-/** Removes the temporary files writeFileAtomic leaves behind when a process is killed mid-write. */
-export async function removeStaleTemporaries(dir: string): Promise<void> {
+/**
+ * Removes every temporary file writeFileAtomic left in `dir`. Only for a folder whose writer lock this process
+ * holds: no other process can be writing there, so every temporary is a killed writer's leftover.
+ */
+export async function removeTemporariesUnderLock(dir: string): Promise<void> {
   await removeTemporaries(dir, () => true);
 }
 
@@ -87,7 +90,7 @@ export async function removeStaleTemporaries(dir: string): Promise<void> {
  * temporaries of writers that no longer run on this host are removed. Without this, a kill leaves
  * `.classifier.weights.json.<pid>.<time>.tmp` in the head folder the user commits.
  */
-export async function removeDeadTemporaries(dir: string): Promise<void> {
+export async function removeDeadWritersTemporaries(dir: string): Promise<void> {
   await removeTemporaries(dir, (writerPid) => writerPid !== undefined && !processRuns(writerPid));
 }
 

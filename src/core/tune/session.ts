@@ -12,7 +12,7 @@ import {
   writeWeights,
 } from '../head/weights-file';
 import type { VectorStore } from '../store/types';
-import { fileExists, removeDeadTemporaries } from '../fs/durable';
+import { fileExists, removeDeadWritersTemporaries } from '../fs/durable';
 import { appendLabels, Label, LABELS_FILE_NAME, readLabels } from './labels-file';
 import { examplesUpTo, fetchLabelVectors, replay, trainRound } from './replay';
 import { resolveStart, StartSpec } from './start';
@@ -85,7 +85,7 @@ export class TuningSession {
       );
     }
     await fs.mkdir(paths.dir, { recursive: true });
-    await removeDeadTemporaries(paths.dir);
+    await removeDeadWritersTemporaries(paths.dir);
     await fs.rm(paths.labels, { force: true });
     await options.store.resetSeen(options.name);
     const now = new Date().toISOString();
@@ -108,7 +108,7 @@ export class TuningSession {
   static async open(headDir: string, store: VectorStore): Promise<{ session: TuningSession; repairs: string[] }> {
     const paths = headPathsIn(headDir);
     const weights = await readWeights(paths.weights);
-    await removeDeadTemporaries(paths.dir); // a weights write cut short by a kill
+    await removeDeadWritersTemporaries(paths.dir); // a weights write cut short by a kill
     checkWeightsMatchStore(weights, store.info, paths.weights);
     const read = await readLabels(paths.labels);
     const repairs: string[] = [];
