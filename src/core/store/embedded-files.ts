@@ -1,0 +1,35 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { removeTemporariesUnderLock } from '../fs/durable';
+
+/**
+ * The files of an embedded store's folder: `manifest.json` (the commit point), `vectors-<gen>.f32` and
+ * `records-<gen>.jsonl` of the current generation, `seen/<head>.txt`, and `writer.lock` while a writer has it open.
+ */
+export const storeFiles = {
+  manifest: (dir: string) => path.join(dir, 'manifest.json'),
+  lock: (dir: string) => path.join(dir, 'writer.lock'),
+  vectors: (dir: string, generation: number) => path.join(dir, `vectors-${generation}.f32`),
+  records: (dir: string, generation: number) => path.join(dir, `records-${generation}.jsonl`),
+};
+
+const DATA_FILE = /^(vectors-\d+\.f32|records-\d+\.jsonl)$/;
+
+/**
+ * Leftovers of a writer killed mid-write: temporaries, and data files of generations other than the committed one
+ * (a rewrite cut short leaves a whole new generation, as large as the store). Only under the writer lock.
+ */
+export async function removeLeftovers(dir: string, generation: number): Promise<void> {
+  await removeTemporariesUnderLock(dir);
+  await removeTemporariesUnderLock(path.join(dir, 'seen'));
+  const keep = new Set([storeFiles.vectors(dir, generation), storeFiles.records(dir, generation)]);
+  for (const name of await fs.readdir(dir)) {
+    const file = path.join(dir, name);
+    if (DATA_FILE.test(name) && !keep.has(file)) await fs.rm(file, { force: true });
+  }
+}
+
+/** Named in the lock file, so a refused user sees which program holds the store. */
+export function lockPurpose(): string {
+  return path.basename(process.argv[1] ?? process.execPath);
+}
