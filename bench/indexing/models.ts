@@ -5,7 +5,7 @@ import { ClipDtype, ClipEncoder, loadClip } from '../../src/core/embed/clip';
 import { applyThreadSettings, chooseThreadSettings, withThreadDefaults } from '../../src/worker/native-threads';
 import { CLIP_PRESETS, generateClipModel } from '../../tools/generate-model/generate';
 import type { ModelName, ThreadMode } from './options';
-import { ensureQuantised } from './quantize';
+import { ensureQuantised } from './quantise';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 

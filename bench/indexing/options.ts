@@ -3,7 +3,7 @@ import { parseArgs as nodeParseArgs } from 'node:util';
 
 export const DATASETS = ['cifar10-test', 'clothing'] as const;
 export type DatasetName = (typeof DATASETS)[number];
-/** The generated models; vit-b-32-q8 is vit-b-32 with int8 weights (quantize.ts), and is not run by default. */
+/** The generated models; vit-b-32-q8 is vit-b-32 with int8 weights (quantise.ts), and is not run by default. */
 export const MODELS = ['vit-b-32', 'tiny', 'vit-b-32-q8'] as const;
 export type ModelName = (typeof MODELS)[number];
 

@@ -16,7 +16,7 @@ import { decodeImage } from '../../src/core/embed/image';
 import { datasetFiles } from './data';
 import { ensureModel, loadWithThreads } from './models';
 import { DATASETS, ThreadMode } from './options';
-import { ensureQuantised } from './quantize';
+import { ensureQuantised } from './quantise';
 import { table } from './tables';
 
 interface Args {

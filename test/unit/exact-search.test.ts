@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { exactSearch, type SearchStats } from '../../src/core/store/exact-search';
 import { INT8_DOT_WASM_BASE64 } from '../../src/core/store/kernel/int8-dot-wasm';
 import { QuantisedRows } from '../../src/core/store/quantised-rows';
-import { quantiseQuery, quantiseRow } from '../../src/core/store/quantize';
+import { quantiseQuery, quantiseRow } from '../../src/core/store/quantise';
 import { scanTopK } from '../../src/core/store/scan';
 import type { Ranking } from '../../src/core/store/types';
 import { VectorFile } from '../../src/core/store/vector-file';

@@ -1,5 +1,5 @@
 import type { QuantisedRows } from './quantised-rows';
-import { quantiseQuery } from './quantize';
+import { quantiseQuery } from './quantise';
 import { dotAt, rankingKey, TopK } from './scan';
 import type { Ranking } from './types';
 import type { VectorFile } from './vector-file';
@@ -23,7 +23,7 @@ export interface SearchStats {
 
 /**
  * Exact filtered top-k in two passes, equal to `scanTopK` over the float32 vectors (same rows, same order, same
- * dot values): the int8 kernel scores every row with a proven error bound (quantize.ts), rows that cannot reach
+ * dot values): the int8 kernel scores every row with a proven error bound (quantise.ts), rows that cannot reach
  * the top k are dropped, and the few left are re-scored in float32 read from the store's file.
  */
 export async function exactSearch(input: SearchInput, stats?: SearchStats): Promise<{ row: number; dot: number }[]> {

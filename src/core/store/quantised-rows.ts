@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import { VectorTuneError } from '../errors';
 import { instantiateKernel, KernelExports, MAX_PAGES, PAGE_BYTES } from './kernel/int8-kernel';
 import { ScanThreads } from './kernel/scan-threads';
-import { QuantisedQuery, quantiseRow } from './quantize';
+import { QuantisedQuery, quantiseRow } from './quantise';
 
 /** Below this many rows one thread is faster than handing slices to others (a message round trip is ~0.1 ms). */
 const PARALLEL_MIN_ROWS = 32768;

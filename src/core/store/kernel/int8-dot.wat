@@ -1,8 +1,8 @@
-;; Int8 dot products for the first pass of the exact search (src/core/store/quantized-scan.ts).
+;; Int8 dot products for the first pass of the exact search (src/core/store/exact-search.ts, through kernel/int8-kernel.ts).
 ;; Rows are int8, padded to a multiple of 32 bytes; the query is int8 widened to int16 once per query, so the inner
 ;; loop is load, widen, i32x4.dot_i16x8_s, add: 32 bytes of rows per iteration with two accumulators.
 ;; Sums cannot overflow: |q| <= 127 and |p| <= 127, so a row of 4,096 dimensions sums to at most 66M per lane.
-;; Compile: npm run build:kernel (tools/build-kernel.ts writes int8-dot-wasm.ts, which a test checks is current).
+;; Compile: npm run build:kernel (tools/build-kernel/main.ts writes int8-dot-wasm.ts, which a test checks is current).
 (module
   (import "env" "memory" (memory 1 65536 shared))
 

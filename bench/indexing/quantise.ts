@@ -9,7 +9,7 @@
  * `*_model_quantized.onnx`; everything else (the patch convolution, attention's activation-by-activation
  * MatMuls, layer norms) stays float32.
  *
- *   npx tsx bench/indexing/quantize.ts <model folder>   writes onnx/{vision,text}_model_quantized.onnx beside the fp32 files
+ *   npx tsx bench/indexing/quantise.ts <model folder>   writes onnx/{vision,text}_model_quantized.onnx beside the fp32 files
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -119,7 +119,7 @@ export async function ensureQuantised(modelDir: string, log: (s: string) => void
 if (require.main === module) {
   const dir = process.argv[2];
   if (!dir) {
-    console.error('usage: npx tsx bench/indexing/quantize.ts <model folder>');
+    console.error('usage: npx tsx bench/indexing/quantise.ts <model folder>');
     process.exit(2);
   }
   ensureQuantised(path.resolve(dir), console.log).catch((err: unknown) => {
