@@ -39,6 +39,12 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * The command line itself is wrong (unknown option, a value that is not a number, options that exclude each
+ * other, a missing argument): exit code 2, as against 1 for a problem with the data or the files.
+ */
+export class UsageError extends VectorTuneError {}
+
 export function defineCommand<O extends Record<string, OptionSpec>>(command: Command<O>): Command<O> {
   return command;
 }
@@ -56,7 +62,7 @@ export function parseCommandArgs<O extends Record<string, OptionSpec>>(command: 
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new VectorTuneError(
+    throw new UsageError(
       `${(err as Error).message.replace(/\. To specify.*$/s, '')}.`,
       undefined,
       `See: vector-tune ${command.name} --help`,
@@ -95,7 +101,7 @@ export function numberOption(
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || !check(n))
-    throw new VectorTuneError(`--${name} "${value}" is not a valid number here.`);
+    throw new UsageError(`--${name} "${value}" is not a valid number here.`);
   return n;
 }
 
@@ -106,7 +112,7 @@ export function requirePositional(
   command: string,
 ): string[] {
   if (parsed.positionals.length !== count) {
-    throw new VectorTuneError(`expected ${what}.`, undefined, `See: vector-tune ${command} --help`);
+    throw new UsageError(`expected ${what}.`, undefined, `See: vector-tune ${command} --help`);
   }
   return parsed.positionals;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { describeError, VectorTuneError } from '../core/errors';
 import { maskSecrets } from '../core/util/mask-secret';
-import { CliIo, Command, commandHelp, parseCommandArgs } from './command';
+import { CliIo, Command, commandHelp, parseCommandArgs, UsageError } from './command';
 import { copyStoreCommand } from './commands/copy-store-command';
 import { evalCommand } from './commands/eval-command';
 import { importCommand } from './commands/import-command';
@@ -36,7 +36,10 @@ function usage(): string {
   ].join('\n');
 }
 
-/** Runs one CLI invocation; returns the exit code (0 ok, 1 failure, 2 usage error). Errors go to stderr. */
+/**
+ * Runs one CLI invocation; returns the exit code: 0 ok, 1 a problem with the data or files (a VectorTuneError, and
+ * a failed eval gate), 2 a usage error (UsageError), 70 a bug. Errors go to stderr.
+ */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -57,7 +60,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     // The Pinecone key is read from the environment only; whatever went wrong, it is never printed.
     io.err(`vector-tune ${name}: ${maskSecrets(describeError(err), [io.env.PINECONE_API_KEY])}`);
-    return err instanceof VectorTuneError ? 1 : 70;
+    return err instanceof UsageError ? 2 : err instanceof VectorTuneError ? 1 : 70;
   }
 }
 

@@ -1,3 +1,4 @@
+import { UsageError } from './command';
 import * as path from 'node:path';
 import { VectorTuneError } from '../core/errors';
 import type { StoreAccess } from '../core/store/embedded-store';
@@ -22,9 +23,9 @@ export function cliStoreLocation(v: StoreValues, io: CliIo): StoreLocation {
   if (indexName === undefined)
     return { kind: 'embedded', dir: path.resolve(io.cwd, v.store ?? storeOptions.store.default) };
   if (v.store !== undefined && v.store !== storeOptions.store.default) {
-    throw new VectorTuneError('give either --store (the embedded store) or --pinecone-index, not both.');
+    throw new UsageError('give either --store (the embedded store) or --pinecone-index, not both.');
   }
-  if (indexName === '') throw new VectorTuneError('--pinecone-index needs the name of a Pinecone index.');
+  if (indexName === '') throw new UsageError('--pinecone-index needs the name of a Pinecone index.');
   const apiKey = io.env.PINECONE_API_KEY;
   if (!apiKey) {
     throw new VectorTuneError(

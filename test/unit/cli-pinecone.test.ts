@@ -92,7 +92,7 @@ test('the Pinecone store needs PINECONE_API_KEY, and not --store too; the key is
   assert.equal(await c.run(['reset-seen', 'hat', ...pine]), 1);
   assert.match(c.err.join('\n'), /PINECONE_API_KEY is not set/);
   c = cli(ws);
-  assert.equal(await c.run(['rank', 'hat', '--store', 'elsewhere', ...pine]), 1);
+  assert.equal(await c.run(['rank', 'hat', '--store', 'elsewhere', ...pine]), 2);
   assert.match(c.err.join('\n'), /either --store .* or --pinecone-index, not both/);
   assert.equal(await c.run(['start', 'hat', '--examples', 'a.jpg', ...pine]), 1);
   assert.match(c.err.join('\n'), /Pinecone has no index named "cli-nothing"/);

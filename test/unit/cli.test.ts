@@ -38,11 +38,11 @@ test('usage errors exit 2, user errors exit 1, with the error on stderr', async 
   assert.equal(await runCli([], c.io), 2);
 
   c = capture(cwd);
-  assert.equal(await runCli(['import', 'x.npy', '--bogus'], c.io), 1);
+  assert.equal(await runCli(['import', 'x.npy', '--bogus'], c.io), 2);
   assert.match(c.err.join('\n'), /Unknown option '--bogus'.*vector-tune import --help/s);
 
   c = capture(cwd);
-  assert.equal(await runCli(['tune', 'hat', '--answers', 'a.csv', '--rounds', 'many'], c.io), 1);
+  assert.equal(await runCli(['tune', 'hat', '--answers', 'a.csv', '--rounds', 'many'], c.io), 2);
   assert.match(c.err.join('\n'), /--rounds "many" is not a valid number/);
 
   c = capture(cwd);

@@ -11,7 +11,7 @@ import { EmbeddedStore } from '../../core/store/embedded-store';
 import { describeIndexOrNull, pineconeClient, type PineconeConnection } from '../../core/store/pinecone/connection';
 import { PineconeStore } from '../../core/store/pinecone/pinecone-store';
 import type { VectorStore } from '../../core/store/types';
-import { defineCommand, numberOption } from '../command';
+import { defineCommand, numberOption, UsageError } from '../command';
 import { storeOptions } from '../common-options';
 
 type Kind = 'embedded' | 'pinecone';
@@ -53,8 +53,8 @@ export const copyStoreCommand = defineCommand({
     const v = parsed.values;
     const from = kindOf(v.from, 'from');
     const to = kindOf(v.to, 'to');
-    if (from === to) throw new VectorTuneError('--from and --to must differ (one embedded, one pinecone).');
-    if (!v.index) throw new VectorTuneError('--index is required: the Pinecone index to copy from or to.');
+    if (from === to) throw new UsageError('--from and --to must differ (one embedded, one pinecone).');
+    if (!v.index) throw new UsageError('--index is required: the Pinecone index to copy from or to.');
     const apiKey = io.env.PINECONE_API_KEY;
     if (!apiKey)
       throw new VectorTuneError(
@@ -123,9 +123,7 @@ export const copyStoreCommand = defineCommand({
 
 function kindOf(value: string | undefined, name: string): Kind {
   if (value === 'embedded' || value === 'pinecone') return value;
-  throw new VectorTuneError(
-    `--${name} must be "embedded" or "pinecone"${value === undefined ? '' : `, not "${value}"`}.`,
-  );
+  throw new UsageError(`--${name} must be "embedded" or "pinecone"${value === undefined ? '' : `, not "${value}"`}.`);
 }
 
 /**

@@ -9,7 +9,7 @@ import { defaultReportName, readPreviousReport, writeReport } from '../../core/e
 import type { TruthSpec } from '../../core/eval/truth';
 import { headPaths } from '../../core/head/head-folder';
 import { parseRowFilter } from '../../core/ingest/row-filter';
-import { CliIo, defineCommand, numberOption, requirePositional } from '../command';
+import { CliIo, defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { headsOptions, modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
 import { openCliStore } from '../store-context';
@@ -150,8 +150,7 @@ function truthSpec(v: Values, io: CliIo): TruthSpec | undefined {
       },
     };
   }
-  if (labelled)
-    throw new VectorTuneError('--label-column and --score-column need a CSV: --answers, or --npy with --csv.');
+  if (labelled) throw new UsageError('--label-column and --score-column need a CSV: --answers, or --npy with --csv.');
   return v.positive !== undefined ? { kind: 'folders', positive: v.positive } : undefined;
 }
 
@@ -162,9 +161,9 @@ async function openData(
   io: CliIo,
 ): Promise<{ data: EvaluationData; close: () => Promise<void> }> {
   if (v.folder && v.npy)
-    throw new VectorTuneError('give either --folder or --npy, not both.', undefined, 'See: vector-tune eval --help');
+    throw new UsageError('give either --folder or --npy, not both.', undefined, 'See: vector-tune eval --help');
   if (v.npy) {
-    if (!v.csv) throw new VectorTuneError('--npy needs --csv naming its rows.');
+    if (!v.csv) throw new UsageError('--npy needs --csv naming its rows.');
     const data: EvaluationData = {
       kind: 'embeddings',
       npyFile: path.resolve(io.cwd, v.npy),

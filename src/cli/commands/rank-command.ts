@@ -7,7 +7,7 @@ import type { HeadWeights } from '../../core/head/weights-file';
 import { averagePrecision, rocAuc } from '../../core/eval/metrics';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
 import { parseRowFilter } from '../../core/ingest/row-filter';
-import { CliIo, defineCommand, numberOption, requirePositional } from '../command';
+import { CliIo, defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { headsOptions, modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
 import { openHead } from '../head-context';
@@ -58,7 +58,7 @@ export const rankCommand = defineCommand({
     let ranked: RankedRecord[];
     try {
       if (v.npy) {
-        if (!v.csv) throw new VectorTuneError('--npy needs --csv naming its rows.');
+        if (!v.csv) throw new UsageError('--npy needs --csv naming its rows.');
         ranked = await rankRawEmbeddings(session.currentWeights, {
           npyFile: path.resolve(io.cwd, v.npy),
           csvFile: path.resolve(io.cwd, v.csv),

@@ -4,7 +4,7 @@ import { VectorTuneError } from '../../core/errors';
 import type { VectorStore } from '../../core/store/types';
 import type { StartSpec } from '../../core/tune/start';
 import { TuningSession } from '../../core/tune/session';
-import { CliIo, defineCommand, requirePositional } from '../command';
+import { CliIo, defineCommand, requirePositional, UsageError } from '../command';
 import {
   headsOptions,
   modelOptions,
@@ -76,7 +76,7 @@ async function startSpec(
 ): Promise<StartSpec> {
   const given = [v.prompt, v.examples, v['examples-file'], v.weights].filter((x) => x !== undefined).length;
   if (given !== 1) {
-    throw new VectorTuneError(
+    throw new UsageError(
       'give exactly one start: --prompt, --examples, --examples-file or --weights.',
       undefined,
       'See: vector-tune start --help',

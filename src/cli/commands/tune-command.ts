@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
 import { isStrategy } from '../../core/tune/strategy';
 import { VectorTuneError } from '../../core/errors';
-import { defineCommand, numberOption, requirePositional } from '../command';
+import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';
 
@@ -34,9 +34,8 @@ export const tuneCommand = defineCommand({
   async run(parsed, io) {
     const [name] = requirePositional(parsed, 1, "the head's name", 'tune');
     const v = parsed.values;
-    if (!v.answers) throw new VectorTuneError('--answers is required.', undefined, 'See: vector-tune tune --help');
-    if (!isStrategy(v.strategy!))
-      throw new VectorTuneError(`unknown strategy "${v.strategy}"; use top, boundary or mixed.`);
+    if (!v.answers) throw new UsageError('--answers is required.', undefined, 'See: vector-tune tune --help');
+    if (!isStrategy(v.strategy!)) throw new UsageError(`unknown strategy "${v.strategy}"; use top, boundary or mixed.`);
     const rounds = numberOption(v.rounds, 'rounds', (n) => Number.isInteger(n) && n >= 1)!;
     const batch = numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n >= 1)!;
     const answers = await readAnswerSheet({
