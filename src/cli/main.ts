@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import * as os from 'node:os';
 import { describeError, VectorTuneError } from '../core/errors';
 import { maskSecrets } from '../core/util/mask-secret';
 import { CliIo, Command, commandHelp, parseCommandArgs, UsageError } from './command';
@@ -71,6 +72,11 @@ if (require.main === module) {
     cwd: process.cwd(),
     env: process.env,
   };
+  // Ctrl+C or a kill from a CI runner: exit through Node's exit hooks, which release the store's writer lock (an
+  // unhandled signal ends the process without them). Every write is atomic or appended with fsync, so stopping
+  // between two writes loses nothing that was acknowledged.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
   runCli(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;
   });

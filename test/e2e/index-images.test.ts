@@ -130,3 +130,31 @@ test('an index run killed mid-way resumes to the same store as an uninterrupted 
     for (let i = 0; i < r.vector.length; i++) worst = Math.max(worst, Math.abs(r.vector[i] - vb.get(r.id)![i]));
   assert.ok(worst < 1e-5, `same vectors as the uninterrupted run (max difference ${worst})`);
 });
+
+test('Ctrl+C (SIGINT) stops an index run through the exit hooks: the writer lock is released, and the next run resumes', async (t) => {
+  const ws = await tempDir(t);
+  await fs.cp(path.join(CLOTHING, 'test'), path.join(ws, 'photos'), { recursive: true });
+  const child = spawn(process.execPath, [CLI, 'index', 'photos', '--model', modelDir, '--offline', '--batch', '4'], {
+    cwd: ws,
+    stdio: 'ignore',
+  });
+  const store = path.join(ws, '.vectortune', 'store');
+  let committed = 0;
+  for (let i = 0; i < 600 && committed < 20; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    committed = await fs.readFile(path.join(store, 'manifest.json'), 'utf8').then(
+      (m) => JSON.parse(m).count as number,
+      () => 0,
+    );
+  }
+  assert.ok(await fs.stat(EmbeddedStore.lockPath(store)).then(Boolean), 'the run holds the writer lock');
+  child.kill('SIGINT');
+  const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+    child.once('exit', (c, s) => r([c, s])),
+  );
+  assert.deepEqual([code, signal], [130, null], 'exits with 128 + SIGINT, not killed by the signal');
+  await assert.rejects(fs.stat(EmbeddedStore.lockPath(store)), { code: 'ENOENT' }, 'the lock file is gone');
+  const resumed = index(ws, 'photos');
+  assert.ok(resumed.unchanged >= committed && resumed.unchanged < 372, `${resumed.unchanged} kept of 372`);
+  assert.equal(resumed.added + resumed.unchanged, 372);
+});

@@ -132,7 +132,11 @@ function lockedError(file: string, holder: Holder | null): VectorTuneError {
   );
 }
 
-/** A normal exit (including Ctrl+C handled by Node) releases what this process holds. */
+/**
+ * Exiting through Node's exit hooks releases what this process holds: a normal exit, `process.exit`, and the CLI's
+ * Ctrl+C (it handles SIGINT and SIGTERM by exiting). A kill, a crash or an unhandled signal leaves the lock file;
+ * the next opener takes it over once its holder no longer runs.
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
