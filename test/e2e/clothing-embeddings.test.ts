@@ -5,15 +5,15 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { readWeights } from '../../src/core/head/weights-file';
 import { readLabels } from '../../src/core/tune/labels-file';
-import { REPO_ROOT, SHARED_DATA, tempDir } from '../helpers/temp';
+import { REPO_ROOT, sharedData, tempDir } from '../helpers/temp';
 
 /**
  * The whole loop through the built CLI on real features (MobileNetV2, ../shared/data/embeddings): import the
  * train split, start a "hat" head from three train hats, let a simulated labeller answer 10 rounds of 10
  * from the CSV, then rank the held-out test split. Hats are 3.2% of the test split.
  */
-const NPY = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.npy');
-const CSV = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.csv');
+const NPY = sharedData('embeddings', 'clothing-mobilenetv2.npy');
+const CSV = sharedData('embeddings', 'clothing-mobilenetv2.csv');
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
 function cli(cwd: string, ...args: string[]): { stdout: string; stderr: string; status: number | null } {

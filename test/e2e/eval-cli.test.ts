@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { sha256File } from '../../src/core/util/hash';
 import { generateClipModel } from '../../tools/generate-model/generate';
-import { REPO_ROOT, SHARED_DATA, tempDir } from '../helpers/temp';
+import { REPO_ROOT, sharedData, tempDir } from '../helpers/temp';
 
 /**
  * `vector-tune eval` through the built CLI, on real data: the clothing MobileNetV2 features (a tuned hat head
@@ -14,9 +14,9 @@ import { REPO_ROOT, SHARED_DATA, tempDir } from '../helpers/temp';
  * sub-folders embedded by a generated CLIP model.
  */
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-const NPY = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.npy');
-const CSV = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.csv');
-const PHOTOS = path.join(SHARED_DATA, 'clothing');
+const NPY = sharedData('embeddings', 'clothing-mobilenetv2.npy');
+const CSV = sharedData('embeddings', 'clothing-mobilenetv2.csv');
+const PHOTOS = sharedData('clothing');
 const REPORT = 'eval-clothing-mobilenetv2-split-test-hat';
 
 function cli(cwd: string, ...args: string[]) {

@@ -5,14 +5,14 @@ import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
 import { generateClipModel } from '../../tools/generate-model/generate';
-import { REPO_ROOT, SHARED_DATA, tempDir } from '../helpers/temp';
+import { REPO_ROOT, sharedData, tempDir } from '../helpers/temp';
 
 /**
  * Indexing real photos (../shared/data/clothing, 3,781 JPEGs) through the built CLI and the real
  * transformers.js + onnxruntime path, with a generated model of CLIP's layout.
  */
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-const CLOTHING = path.join(SHARED_DATA, 'clothing');
+const CLOTHING = sharedData('clothing');
 let modelDir: string;
 
 before(async () => {

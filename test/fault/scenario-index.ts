@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { SHARED_DATA } from '../helpers/temp';
+import { sharedData } from '../helpers/temp';
 import { layout, type VictimJob } from './job';
 import { compareJson, problem, reclassify, type Problem, type Scenario } from './scenario';
 import {
@@ -21,7 +21,7 @@ import {
   type StoreState,
 } from './store-state';
 
-const PHOTOS = path.join(SHARED_DATA, 'clothing', 'test');
+const PHOTOS = sharedData('clothing', 'test');
 
 /** Twelve real photos from four classes, in a fixed order. */
 async function pickPhotos(): Promise<string[]> {

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { column, readCsv } from '../../src/core/io/csv';
 import { asMatrix, readNpy, Matrix } from '../../src/core/io/npy';
-import { SHARED_DATA } from './temp';
+import { sharedData } from './temp';
 
-export const CLOTHING_NPY = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.npy');
-export const CLOTHING_CSV = path.join(SHARED_DATA, 'embeddings', 'clothing-mobilenetv2.csv');
+export const CLOTHING_NPY = sharedData('embeddings', 'clothing-mobilenetv2.npy');
+export const CLOTHING_CSV = sharedData('embeddings', 'clothing-mobilenetv2.csv');
 
 export interface ClothingFeatures {
   matrix: Matrix;

@@ -12,11 +12,11 @@ import { after, before } from 'node:test';
 import sharp, { type Sharp } from 'sharp';
 import { decodeImage, type DecodedImage, type DecodeOptions, type DecodeResult } from '../../src/core/embed/image';
 import type { ProbeResult } from './image-decode-probe';
-import { SHARED_DATA } from './temp';
+import { sharedData } from './temp';
 
 /** A real photo (the first hat JPEG of the clothing data) that the test variants are made from. */
 export const HAT_PHOTO = (() => {
-  const dir = path.join(SHARED_DATA, 'clothing/train/hat');
+  const dir = sharedData('clothing/train/hat');
   return path.join(
     dir,
     fs

@@ -1,3 +1,4 @@
+import { sharedData } from '../helpers/temp';
 /**
  * loadClip on the generated tiny CLIP (the real loading path, transformers.js and all) and on broken folders.
  */
@@ -11,7 +12,7 @@ import { ClipEncoder, loadClip } from '../../src/core/embed/clip';
 import { DecodedImage, decodeImage } from '../../src/core/embed/image';
 import { CLIP_PRESETS, generateClipModel } from '../../tools/generate-model/generate';
 
-const CLOTHING = path.resolve(__dirname, '../../../shared/data/clothing/train');
+const CLOTHING = sharedData('clothing/train');
 const tiny = CLIP_PRESETS.tiny;
 
 let tmp: string;

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { sharedData } from '../helpers/temp';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -7,7 +8,7 @@ import fc from 'fast-check';
 import { VectorTuneError } from '../../src/core/errors';
 import { column, parseCsv, readCsv, toCsv } from '../../src/core/io/csv';
 
-const EMBEDDINGS = path.resolve(__dirname, '../../../shared/data/embeddings');
+const EMBEDDINGS = sharedData('embeddings');
 
 function refuses(fn: () => unknown, ...expected: string[]): void {
   assert.throws(fn, (e: unknown) => {

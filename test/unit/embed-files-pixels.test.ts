@@ -20,7 +20,7 @@ import {
 } from '../../src/core/embed/clip-tensors';
 import { DecodedImage, decodeImage } from '../../src/core/embed/image';
 import { CLIP_PRESETS, generateClipModel } from '../../tools/generate-model/generate';
-import { SHARED_DATA } from '../helpers/temp';
+import { sharedData } from '../helpers/temp';
 
 type TF = typeof Transformers;
 let tf: TF;
@@ -32,7 +32,7 @@ let recipe: PixelRecipe;
 let images: { name: string; image: DecodedImage }[];
 
 const firstFile = (...parts: string[]) => {
-  const dir = path.join(SHARED_DATA, ...parts);
+  const dir = sharedData(...parts);
   return path.join(
     dir,
     fs

@@ -13,7 +13,7 @@ import { ClipEncoder, loadClip, PixelBatch } from '../../src/core/embed/clip';
 import { decodeImage } from '../../src/core/embed/image';
 import { EmbeddedBatch, embedFiles, EmbedFilesOptions } from '../../src/core/ingest/embed-files';
 import { CLIP_PRESETS, generateClipModel } from '../../tools/generate-model/generate';
-import { SHARED_DATA } from '../helpers/temp';
+import { sharedData } from '../helpers/temp';
 
 let tmp: string;
 let encoder: ClipEncoder;
@@ -35,9 +35,9 @@ before(async () => {
   await generateClipModel(path.join(tmp, 'model'), CLIP_PRESETS.tiny, 3);
   encoder = await loadClip(path.join(tmp, 'model'));
   const photos = [
-    ...firstFiles(path.join(SHARED_DATA, 'clothing', 'train', 'hat'), 5),
-    ...firstFiles(path.join(SHARED_DATA, 'clothing', 'train', 'dress'), 4),
-    ...firstFiles(path.join(SHARED_DATA, 'cifar10-test', 'ship'), 5),
+    ...firstFiles(sharedData('clothing', 'train', 'hat'), 5),
+    ...firstFiles(sharedData('clothing', 'train', 'dress'), 4),
+    ...firstFiles(sharedData('cifar10-test', 'ship'), 5),
   ];
   const broken = (name: string, content: string | Buffer) => {
     const file = path.join(tmp, name);

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { sharedData } from '../helpers/temp';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -9,7 +10,7 @@ import { VectorTuneError } from '../../src/core/errors';
 import { asMatrix, encodeNpy, parseNpy, readNpy, writeNpy } from '../../src/core/io/npy';
 import { float32BitsToHalfBits, float32ToHalfBits, halfToFloat32BitsTable } from '../../src/core/io/float16';
 
-const EMBEDDINGS = path.resolve(__dirname, '../../../shared/data/embeddings');
+const EMBEDDINGS = sharedData('embeddings');
 
 /** Written by NumPy 2.4 (np.save / np.lib.format.write_array), so these check us against the real thing. */
 const NUMPY = {

@@ -8,14 +8,14 @@ import { defaultReportName, writeReport } from '../../src/core/eval/report';
 import { readWeights, writeWeights } from '../../src/core/head/weights-file';
 import { sha256File } from '../../src/core/util/hash';
 import { CLOTHING_CSV as CSV, CLOTHING_NPY as NPY, loadClothingFeatures } from '../helpers/clothing-features';
-import { REPO_ROOT, SHARED_DATA, tempDir } from '../helpers/temp';
+import { REPO_ROOT, sharedData, tempDir } from '../helpers/temp';
 
 /**
  * The report files: written into <head>/reports/ atomically, Markdown whose every link resolves, SVGs that
  * are well-formed XML with one mark per data point, and the comparison with the report they replace. On the
  * real clothing features and photos (../shared/data).
  */
-const IMAGES = path.join(SHARED_DATA, 'clothing');
+const IMAGES = sharedData('clothing');
 
 /** A minimal XML well-formedness check: tags matched and nested, attributes quoted, no bare & or <; element counts. */
 function checkXml(text: string): Map<string, number> {
