@@ -58,7 +58,6 @@ export function isAbortError(err: unknown): boolean {
   return err instanceof Error && err.name === 'AbortError';
 }
 
-/** How long dispose() waits for the worker to release the model and store before terminating it. */
 /**
  * How long dispose waits for the worker to finish its current step and release the model before terminating it.
  * Terminating a worker thread while onnxruntime runs a batch aborts the whole process (a native exception), so

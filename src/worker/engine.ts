@@ -16,13 +16,15 @@ import { checkConfig, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
 import { runEvaluate } from './evaluate-request';
 import { ModelHolder } from './model-holder';
+import type { Params, Result } from '../protocol/rpc';
 import type { Handlers, RequestContext } from './request-context';
 import { finishRound, roundNotFinished, sameVerdicts, type UnfinishedRound } from './unfinished-round';
 import { noOpenHead, notConfigured } from './worker-errors';
 import type { WorkerLog } from './worker-log';
 
-type P<M extends keyof WorkerProtocol> = WorkerProtocol[M][0];
-type R<M extends keyof WorkerProtocol> = WorkerProtocol[M][1];
+/** A worker request's parameters and result, as the protocol defines them. */
+type WorkerParams<M extends keyof WorkerProtocol> = Params<WorkerProtocol, M>;
+type WorkerResult<M extends keyof WorkerProtocol> = Result<WorkerProtocol, M>;
 
 /** Largest batch the panel can ask for: a scan is cheap, but a batch is shown as images in one panel. */
 const MAX_BATCH = 500;
@@ -62,7 +64,7 @@ export class Engine {
     };
   }
 
-  async configure(next: P<'configure'>): Promise<void> {
+  async configure(next: WorkerParams<'configure'>): Promise<void> {
     checkConfig(next);
     const previous = this.config;
     this.config = next;
@@ -70,7 +72,7 @@ export class Engine {
     await this.models.reconfigure(next);
   }
 
-  async index(params: P<'index'>, context: RequestContext): Promise<R<'index'>> {
+  async index(params: WorkerParams<'index'>, context: RequestContext): Promise<WorkerResult<'index'>> {
     const config = this.requireConfig();
     const location = storeLocation(config);
     const report = await runIndex(
@@ -88,17 +90,17 @@ export class Engine {
     return report;
   }
 
-  async loadModel(): Promise<R<'loadModel'>> {
+  async loadModel(): Promise<WorkerResult<'loadModel'>> {
     const encoder = await this.models.encoder(this.requireConfig());
     return { modelId: encoder.modelId, dimension: encoder.dimension };
   }
 
   /** Read from the manifest (or the index), not the open store, so it is current even while an index run is committing. */
-  async storeInfo(): Promise<R<'storeInfo'>> {
+  async storeInfo(): Promise<WorkerResult<'storeInfo'>> {
     return storeSummary(storeLocation(this.requireConfig()));
   }
 
-  async startHead(params: P<'startHead'>): Promise<R<'startHead'>> {
+  async startHead(params: WorkerParams<'startHead'>): Promise<WorkerResult<'startHead'>> {
     const config = this.requireConfig();
     const store = await this.openStore();
     const start = await this.startSpec(params.start, store, config);
@@ -116,7 +118,7 @@ export class Engine {
     return this.summary(session);
   }
 
-  async openHead(params: P<'openHead'>): Promise<R<'openHead'>> {
+  async openHead(params: WorkerParams<'openHead'>): Promise<WorkerResult<'openHead'>> {
     const config = this.requireConfig();
     const store = await this.openStore();
     const { session, repairs } = await TuningSession.open(path.resolve(config.workspaceRoot, params.headDir), store);
@@ -126,7 +128,7 @@ export class Engine {
     return { head: await this.summary(session), repairs };
   }
 
-  async nextBatch(params: P<'nextBatch'>): Promise<R<'nextBatch'>> {
+  async nextBatch(params: WorkerParams<'nextBatch'>): Promise<WorkerResult<'nextBatch'>> {
     let session = this.requireSession(params.headDir);
     if (!Number.isInteger(params.k) || params.k < 1 || params.k > MAX_BATCH) {
       throw new VectorTuneError(`the batch size must be a whole number from 1 to ${MAX_BATCH}, got ${params.k}.`);
@@ -142,7 +144,7 @@ export class Engine {
    * The scores go to labels.jsonl first; if a later step fails (Pinecone unreachable while marking the batch
    * seen), the error says the scores are saved, and submitting the same batch again finishes that round.
    */
-  async submit(params: P<'submit'>): Promise<R<'submit'>> {
+  async submit(params: WorkerParams<'submit'>): Promise<WorkerResult<'submit'>> {
     let session = this.requireSession(params.headDir);
     if (this.unfinished) {
       const finished = await this.finishUnfinished();
@@ -179,12 +181,12 @@ export class Engine {
     return { ...finished, verdicts: unfinished.verdicts };
   }
 
-  async evaluate(params: P<'evaluate'>, context: RequestContext): Promise<R<'evaluate'>> {
+  async evaluate(params: WorkerParams<'evaluate'>, context: RequestContext): Promise<WorkerResult<'evaluate'>> {
     const session = this.requireSession();
     return runEvaluate(params.source, session, await this.openStore(), this.requireConfig(), this.models, context);
   }
 
-  async resetSeen(): Promise<R<'resetSeen'>> {
+  async resetSeen(): Promise<WorkerResult<'resetSeen'>> {
     let session = this.requireSession();
     if (this.unfinished) session = (await this.finishUnfinished()).session;
     await session.resetSeen();
