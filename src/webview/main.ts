@@ -2,15 +2,7 @@ import './elements';
 import { PANEL_ACTIONS, type PanelAction } from '../protocol/webview-protocol';
 import { PanelApi, RequestError } from './api';
 import { fromPersisted, toPersisted } from './persist';
-import {
-  type Action,
-  candidatesOf,
-  canSubmit,
-  type Command,
-  type PanelModel,
-  reduce,
-  submitEntries,
-} from './state';
+import { type Action, candidatesOf, canSubmit, type Command, type PanelModel, reduce, submitEntries } from './state';
 import { keyToAction, type KeyTarget } from './keys';
 import { PanelView } from './view';
 

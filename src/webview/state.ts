@@ -73,7 +73,6 @@ export type Action =
 /** What a key can ask for: a model action, or an effect main.ts performs (it talks to the extension). */
 export type Command = Action | { type: 'submit' } | { type: 'openInEditor' };
 
-
 export function initialModel(state: PanelState = { kind: 'loading', message: 'Loading...' }): PanelModel {
   return {
     state,
