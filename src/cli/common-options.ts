@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { DEFAULT_HEADS_DIR } from '../core/head/head-folder';
 import { DEFAULT_TRAINING, TrainingSettings } from '../core/head/linear-head';
 import { DEFAULT_MODEL_ID } from '../core/embed/model-defaults';
-import { numberOption, OptionSpec } from './command';
+import { trainingProblem } from '../core/head/weights-schema';
+import { numberOption, OptionSpec, UsageError } from './command';
 
 /** Options several commands share, declared once so their names, defaults and help never drift apart. */
 export const storeOptions = {
@@ -73,17 +74,30 @@ export const trainingOptions = {
   },
 } satisfies Record<string, OptionSpec>;
 
+/** The training options as settings; the ranges are the weights file's (weights-schema.ts), named by option. */
 export function trainingSettingsFrom(
   values: Record<keyof typeof trainingOptions, string | undefined>,
 ): TrainingSettings {
-  const positive = (n: number) => n > 0;
-  return {
-    learningRate: numberOption(values['learning-rate'], 'learning-rate', positive)!,
-    stepsPerBatch: numberOption(values.steps, 'steps', (n) => Number.isInteger(n) && n >= 0)!,
-    batchSize: numberOption(values.minibatch, 'minibatch', (n) => Number.isInteger(n) && n >= 1)!,
-    l2: numberOption(values.l2, 'l2', (n) => n >= 0)!,
-    seed: numberOption(values.seed, 'seed', Number.isInteger)!,
+  const settings = {
+    learningRate: numberOption(values['learning-rate'], 'learning-rate')!,
+    stepsPerBatch: numberOption(values.steps, 'steps')!,
+    batchSize: numberOption(values.minibatch, 'minibatch')!,
+    l2: numberOption(values.l2, 'l2')!,
+    seed: numberOption(values.seed, 'seed')!,
   };
+  const problem = trainingProblem(settings);
+  if (problem === null) return settings;
+  const option = {
+    learningRate: 'learning-rate',
+    stepsPerBatch: 'steps',
+    batchSize: 'minibatch',
+    l2: 'l2',
+    seed: 'seed',
+  };
+  const field = /^"training\.(\w+)"/.exec(problem)?.[1] as keyof typeof option | undefined;
+  throw new UsageError(
+    `${field ? `--${option[field]} ${values[option[field] as keyof typeof values]}` : 'the training options'}: ${problem.replace(/^"[^"]*" /, '')}.`,
+  );
 }
 
 /** The model reference: --model if given, else VECTOR_TUNE_MODEL, else `fallback` (the default hub id). */

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { trainingProblem } from '../core/head/weights-schema';
 import type { StoreLocation } from '../core/store/store-location';
 import type { EngineConfig, PineconeConfig } from '../protocol/worker-protocol';
 
@@ -43,6 +44,8 @@ export function checkConfig(config: EngineConfig): void {
   if (typeof config.model.ref !== 'string') throw new Error('configure: model.ref must be a string');
   if (typeof config.model.allowDownload !== 'boolean')
     throw new Error('configure: model.allowDownload must be a boolean');
+  const training = trainingProblem(config.training);
+  if (training !== null) throw new Error(`configure: ${training}`);
   if (config.pinecone !== undefined) checkPinecone(config.pinecone);
 }
 

@@ -2,8 +2,8 @@
  * Fuzzing classifier.weights.json, a committed, hand-editable file that gates CI: every field deleted or
  * given an odd value (wrong type, NaN and Infinity as Python writes them, numbers too large for float32 or
  * for a loop), the file cut short, another model or dimension, a newer format. The reader must refuse all
- * of it with the file named, and accept exactly the heads that the code loading them can use: the test's
- * own description of a usable head (below) is held against the reader both ways.
+ * of it with the file named and the field, and accept exactly what the format's one schema (weights-schema.ts)
+ * accepts; every accepted head is then used by the real loading code (useHead, below).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,15 +11,14 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { DEFAULT_TRAINING, LinearHead } from '../../src/core/head/linear-head';
-import { checkWeightsMatchStore, HeadWeights, readWeights, WEIGHTS_VERSION } from '../../src/core/head/weights-file';
+import { checkWeightsMatchStore, HeadWeights, readWeights } from '../../src/core/head/weights-file';
+import { weightsProblem } from '../../src/core/head/weights-schema';
 import { CaseTally, outcome, outcomeSync } from '../helpers/fuzz-check';
 import { type Json, jsonMutationArb, mutateJson, nonFiniteLiteralArb, replaceNthNumber } from '../helpers/fuzz-json';
 import { tempDir } from '../helpers/temp';
 
 const tally = new CaseTally();
 test.after(() => tally.print());
-
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 function sampleWeights(kind: 'prompt' | 'examples' | 'weights'): HeadWeights {
   const start =
@@ -45,56 +44,30 @@ function sampleWeights(kind: 'prompt' | 'examples' | 'weights'): HeadWeights {
 }
 
 /**
- * What the code that loads a head relies on, written here independently of validateWeights: the scoring
- * path (w and b, also as a float32 query vector), centring, the training loop (which runs stepsPerBatch
- * passes), the replay from the start point, and the session's label bookkeeping. null when usable.
- * Ignored, as nothing relies on them: createdAt, updatedAt, training.loss/target and labels.sha256 (a
- * mismatch there only makes a session retrain from the labels).
+ * What the code that loads an accepted head does with it, run for real: the float32 query vector and logits of the
+ * scoring path, centring then L2 of the preprocessing, and one round of the SGD loop with the file's own settings
+ * (stepsPerBatch passes). Throws when any of it fails or gives a non-finite number.
  */
-function unusable(h: Record<string, any>): string | null {
-  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
-  const vector = (v: unknown, d: number) =>
-    Array.isArray(v) && v.length === d && v.every((x) => typeof x === 'number' && Math.abs(x) <= FLOAT32_MAX);
-  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  const whole = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) =>
-    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
-  if (!isObject(h)) return 'not an object';
-  if (h.format !== 'vector-tune-head' || !whole(h.version, 1, WEIGHTS_VERSION)) return 'format/version';
-  if (typeof h.name !== 'string' || h.name === '') return 'name';
-  if (!isObject(h.model) || typeof h.model.id !== 'string' || h.model.id === '' || !whole(h.model.dimension, 1))
-    return 'model';
-  const d = h.model.dimension;
-  if (!vector(h.w, d) || !finite(h.b)) return 'w/b';
-  if (
-    !isObject(h.preprocessing) ||
-    h.preprocessing.normalise !== 'l2' ||
-    (h.preprocessing.centre !== null && !vector(h.preprocessing.centre, d))
-  )
-    return 'preprocessing';
-  const t = h.training;
-  if (!isObject(t) || !(finite(t.learningRate) && t.learningRate > 0) || !(finite(t.l2) && t.l2 >= 0))
-    return 'training rates';
-  if (!whole(t.stepsPerBatch, 0, 100_000) || !whole(t.batchSize, 1) || !whole(t.seed, Number.MIN_SAFE_INTEGER))
-    return 'training counts';
-  const s = h.start;
-  if (!isObject(s) || !vector(s.w, d) || !finite(s.b)) return 'start';
-  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '');
-  if (
-    !(s.kind === 'prompt'
-      ? typeof s.prompt === 'string'
-      : s.kind === 'examples'
-        ? strings(s.ids)
-        : s.kind === 'weights' && typeof s.file === 'string' && typeof s.sha256 === 'string')
-  )
-    return 'start kind';
-  if (
-    !isObject(h.labels) ||
-    typeof h.labels.file !== 'string' ||
-    !whole(h.labels.count, 0) ||
-    !whole(h.labels.rounds, 0)
-  )
-    return 'labels';
-  return null;
+function useHead(h: HeadWeights): void {
+  const unit = Float32Array.from([0.6, 0.8, 0].slice(0, h.model.dimension));
+  const centred = h.preprocessing.centre ? unit.map((x, i) => x - h.preprocessing.centre![i]) : unit;
+  const norm = Math.hypot(...centred);
+  const x = norm > 0 ? centred.map((v) => v / norm) : centred;
+  for (const [w, b] of [
+    [h.w, h.b],
+    [h.start.w, h.start.b],
+  ] as const) {
+    const head = LinearHead.fromStart(w, b);
+    assert.ok(head.queryVector().every(Number.isFinite), 'query vector is finite');
+    assert.ok(Number.isFinite(head.logit(x)), 'logit is finite');
+  }
+  const head = LinearHead.fromStart(h.w, h.b);
+  const examples = [
+    { x, target: 1 },
+    { x: x.map((v) => -v), target: 0 },
+  ];
+  const trained = head.train(examples, h.training, Math.max(1, h.labels.rounds));
+  assert.ok(Number.isFinite(trained.loss), 'training loss is finite');
 }
 
 /** Writes `text` to a fresh file and reads it back as weights. */
@@ -122,16 +95,21 @@ test('fuzz: weights with a field deleted or given an odd value are refused exact
         }
         const { result } = await readText(dir, n++, JSON.stringify(doc));
         tally.note('classifier.weights.json fields', result);
-        const why = unusable(doc as Record<string, any>);
+        // One description of a usable head (weights-schema.ts) serves the reader and this oracle; what the test adds
+        // is that the reader follows it exactly, and that the code loading a head really works on all it accepts.
+        const why = weightsProblem(doc);
         assert.equal(
           result.ok,
           why === null,
           `${changes.join('; ')}: ${why ?? 'usable'}, but ${result.ok ? 'read' : `refused: ${result.error.message}`}`,
         );
-        if (!result.ok) return;
-        // Accepted means scoreable: the float32 query and the logits are finite for any unit input.
-        const head = LinearHead.fromStart(result.value.w, result.value.b);
-        assert.ok(head.queryVector().every(Number.isFinite) && Number.isFinite(head.logit([0.6, 0.8, 0])));
+        if (result.ok) useHead(result.value);
+        else {
+          // The field the schema names first, or (a version above ours) the newer-version advice.
+          const field = why!.split(' ')[0];
+          const named = field === '"version"' ? /"version"|newer version/ : new RegExp(escapeRegExp(field));
+          assert.match(result.error.message, named, 'names the field');
+        }
       },
     ),
     { seed: 1, numRuns: 1500, includeErrorInReport: true },
@@ -184,3 +162,7 @@ test('fuzz: a head is refused for a store of another model, dimension or centrin
     { seed: 0x6d6f64, numRuns: 200, includeErrorInReport: true },
   );
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

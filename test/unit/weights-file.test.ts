@@ -41,7 +41,11 @@ test('malformed weights files are refused with the file and the problem named', 
     ['nan', { ...sample(), w: [1, null, 2] }, /"w"\[1\] is not a finite number/],
     ['bias', { ...sample(), b: 'x' }, /"b" must be a finite number/],
     ['centre', { ...sample(), preprocessing: { centre: [1], normalise: 'l2' } }, /preprocessing.centre/],
-    ['lr', { ...sample(), training: { ...sample().training, learningRate: -1 } }, /out of range/],
+    [
+      'lr',
+      { ...sample(), training: { ...sample().training, learningRate: -1 } },
+      /"training.learningRate" must be a positive number/,
+    ],
     ['start', { ...sample(), start: { kind: 'magic' } }, /start.kind/],
   ];
   for (const [name, content, expected] of cases) {

@@ -40,6 +40,7 @@ export const startCommand = defineCommand({
   async run(parsed, io) {
     const [name] = requirePositional(parsed, 1, "the new head's name", 'start');
     const v = parsed.values;
+    const settings = trainingSettingsFrom(v);
     const store = await openCliStore(v, io);
     try {
       const start = await startSpec(v, store, io);
@@ -48,7 +49,7 @@ export const startCommand = defineCommand({
         name,
         store,
         start,
-        settings: trainingSettingsFrom(v),
+        settings,
         overwrite: v.force,
       });
       io.out(

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
 import { writeFileAtomic } from '../fs/durable';
 import type { TrainingSettings } from './linear-head';
+import { type CheckedWeights, WEIGHTS_FORMAT, WEIGHTS_VERSION, weightsProblem } from './weights-schema';
 
 /**
  * `classifier.weights.json`: a committed head, small enough to review and loadable anywhere. From Python:
@@ -10,8 +11,7 @@ import type { TrainingSettings } from './linear-head';
  *   x = emb - np.asarray(h["preprocessing"]["centre"] or 0.0); x /= np.linalg.norm(x, axis=-1, keepdims=True)
  *   logits = x @ np.asarray(h["w"]) + h["b"]          # > 0 means positive
  */
-export const WEIGHTS_FORMAT = 'vector-tune-head';
-export const WEIGHTS_VERSION = 1;
+export { WEIGHTS_FORMAT, WEIGHTS_VERSION } from './weights-schema';
 export const WEIGHTS_FILE_NAME = 'classifier.weights.json';
 
 /** Where the head started; `w`/`b` are the starting weights, so the head is rebuildable from its labels alone. */
@@ -62,104 +62,26 @@ export async function writeWeights(file: string, weights: HeadWeights): Promise<
   await writeFileAtomic(file, JSON.stringify(weights, null, 1) + '\n');
 }
 
-/** The largest float32: heads are scored as float32 query vectors, where anything larger becomes Infinity. */
-const FLOAT32_MAX = 3.4028234663852886e38;
-/** More SGD passes per round than anyone sets by hand: a larger count in a file is damage, and would hang training. */
-const MAX_STEPS_PER_BATCH = 100_000;
-
-/** Checks every field a loader relies on; a weights file is user-editable and committed, so trust nothing. */
+/**
+ * Checks every field a loader relies on (weights-schema.ts); a weights file is user-editable and committed, so trust
+ * nothing. A file from a newer Vector Tune is refused as such before its fields are looked at.
+ */
 export function validateWeights(raw: unknown, file: string): HeadWeights {
-  const h = raw as HeadWeights;
-  const bad = (what: string) => new VectorTuneError(`not a valid Vector Tune weights file: ${what}.`, file);
-  if (!isObject(h)) throw bad('expected a JSON object');
-  if (h.format !== WEIGHTS_FORMAT) throw bad(`"format" must be "${WEIGHTS_FORMAT}"`);
-  if (!Number.isInteger(h.version) || h.version < 1) throw bad('"version" must be a whole number from 1');
-  if (h.version > WEIGHTS_VERSION) {
+  const version = typeof raw === 'object' && raw !== null ? (raw as { version?: unknown }).version : undefined;
+  if (Number.isSafeInteger(version) && (version as number) > WEIGHTS_VERSION) {
     throw new VectorTuneError(
-      `the weights file was written by a newer version of Vector Tune (format ${h.version}; this version reads up to ${WEIGHTS_VERSION}).`,
+      `the weights file was written by a newer version of Vector Tune (format ${String(version)}; this version reads up to ${WEIGHTS_VERSION}).`,
       file,
       'Update Vector Tune.',
     );
   }
-  if (typeof h.name !== 'string' || h.name === '') throw bad('"name" must be a non-empty string');
-  if (
-    !isObject(h.model) ||
-    typeof h.model.id !== 'string' ||
-    h.model.id === '' ||
-    !isCount(h.model.dimension) ||
-    h.model.dimension === 0
-  ) {
-    throw bad('"model" must hold a non-empty "id" string and a positive integer "dimension"');
-  }
-  const d = h.model.dimension;
-  checkVector(h.w, d, '"w"', bad);
-  if (typeof h.b !== 'number' || !Number.isFinite(h.b)) throw bad('"b" must be a finite number');
-  if (!isObject(h.preprocessing) || h.preprocessing.normalise !== 'l2')
-    throw bad('"preprocessing.normalise" must be "l2"');
-  if (h.preprocessing.centre !== null) checkVector(h.preprocessing.centre, d, '"preprocessing.centre"', bad);
-  checkTraining(h.training, bad);
-  checkStart(h.start, d, bad);
-  if (
-    !isObject(h.labels) ||
-    typeof h.labels.file !== 'string' ||
-    !isCount(h.labels.count) ||
-    !isCount(h.labels.rounds)
-  ) {
-    throw bad('"labels" must hold a "file" name and whole numbers "count" and "rounds"');
-  }
-  return h;
+  const problem = weightsProblem(raw);
+  if (problem !== null) throw new VectorTuneError(`not a valid Vector Tune weights file: ${problem}.`, file);
+  return raw as HeadWeights;
 }
 
-function checkTraining(t: HeadWeights['training'], bad: (what: string) => Error): void {
-  if (
-    !isObject(t) ||
-    ![t.learningRate, t.stepsPerBatch, t.batchSize, t.l2, t.seed].every(
-      (v) => typeof v === 'number' && Number.isFinite(v),
-    )
-  ) {
-    throw bad('"training" must hold numeric learningRate, stepsPerBatch, batchSize, l2 and seed');
-  }
-  if (t.learningRate <= 0 || t.stepsPerBatch < 0 || t.batchSize < 1 || t.l2 < 0)
-    throw bad('"training" values are out of range');
-  if (!Number.isSafeInteger(t.stepsPerBatch) || !Number.isSafeInteger(t.batchSize) || !Number.isSafeInteger(t.seed)) {
-    throw bad('"training.stepsPerBatch", "batchSize" and "seed" must be whole numbers');
-  }
-  if (t.stepsPerBatch > MAX_STEPS_PER_BATCH)
-    throw bad(
-      `"training.stepsPerBatch" is ${t.stepsPerBatch}; at most ${MAX_STEPS_PER_BATCH.toLocaleString('en-US')} passes are plausible`,
-    );
-}
-
-function checkStart(s: StartPoint, d: number, bad: (what: string) => Error): void {
-  if (!isObject(s) || !['prompt', 'examples', 'weights'].includes(s.kind))
-    throw bad('"start.kind" must be prompt, examples or weights');
-  checkVector(s.w, d, '"start.w"', bad);
-  if (typeof s.b !== 'number' || !Number.isFinite(s.b)) throw bad('"start.b" must be a finite number');
-  if (s.kind === 'prompt' && typeof s.prompt !== 'string') throw bad('"start.prompt" must be a string');
-  if (s.kind === 'examples' && !(Array.isArray(s.ids) && s.ids.every((id) => typeof id === 'string' && id !== ''))) {
-    throw bad('"start.ids" must be a list of record ids');
-  }
-  if (s.kind === 'weights' && (typeof s.file !== 'string' || typeof s.sha256 !== 'string'))
-    throw bad('"start.file" and "start.sha256" must be strings');
-}
-
-function checkVector(v: unknown, d: number, what: string, bad: (what: string) => Error): void {
-  if (!Array.isArray(v)) throw bad(`${what} must be an array of ${d} numbers`);
-  if (v.length !== d) throw bad(`${what} has ${v.length} numbers but "model.dimension" is ${d}`);
-  const i = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
-  if (i >= 0) throw bad(`${what}[${i}] is not a finite number`);
-  const big = v.findIndex((x) => Math.abs(x) > FLOAT32_MAX);
-  if (big >= 0) throw bad(`${what}[${big}] is ${v[big]}, too large for float32`);
-}
-
-function isObject(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isCount(v: unknown): v is number {
-  return Number.isSafeInteger(v) && (v as number) >= 0;
-}
-
+/** The written form is what the schema checks, so the two cannot drift apart. */
+export const writtenFormIsChecked: (h: HeadWeights) => CheckedWeights = (h) => h;
 /** Refuses a head trained on another model's embeddings: its `w` would be meaningless in this space. */
 export function checkWeightsMatchStore(
   weights: HeadWeights,
