@@ -299,7 +299,7 @@ test('a model or dimension mismatch is refused before anything is written; the k
   );
   assert.match(wrong.lines.join('\n'), /refused the API key/);
   assert.ok(!wrong.lines.join('\n').includes('not-the-key-xyz'));
-  assert.equal(await runCli(['copy-store', '--api-key', KEY], io), 1);
+  assert.equal(await runCli(['copy-store', '--api-key', KEY], io), 2, 'an unknown option is a usage error');
   const noKey: CliIo = { ...io, env: {} };
   assert.equal(await runCli(['copy-store', '--from', 'embedded', '--to', 'pinecone', '--index', index], noKey), 1);
   assert.ok(!lines.join('\n').includes(KEY));
