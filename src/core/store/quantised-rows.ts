@@ -6,6 +6,11 @@ import { QuantisedQuery, quantiseRow } from './quantise';
 
 /** Below this many rows one thread is faster than handing slices to others (a message round trip is ~0.1 ms). */
 const PARALLEL_MIN_ROWS = 32768;
+/**
+ * At most this many threads scan: an int8 scan is bound by memory bandwidth, which a few cores saturate, and each
+ * thread holds its own instance of the kernel. (Only 2 cores were available to measure it.)
+ */
+const MAX_SCAN_THREADS = 4;
 const ALIGN = 64;
 
 /**
@@ -85,7 +90,7 @@ export class QuantisedRows {
   /** Integer dot products q·p of rows [0, count) with the query; the view is valid until the next call. */
   async dots(query: QuantisedQuery, count: number): Promise<Int32Array> {
     new Int16Array(this.memory.buffer, this.queryOffset, this.stride).set(query.values);
-    const slices = count >= PARALLEL_MIN_ROWS ? Math.min(4, os.availableParallelism()) : 1;
+    const slices = count >= PARALLEL_MIN_ROWS ? Math.min(MAX_SCAN_THREADS, os.availableParallelism()) : 1;
     const per = Math.ceil(count / slices);
     const job = (i: number) => {
       const start = Math.min(count, i * per);
