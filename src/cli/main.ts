@@ -11,7 +11,7 @@ import { resetSeenCommand } from './commands/reset-seen-command';
 import { startCommand } from './commands/start-command';
 import { tuneCommand } from './commands/tune-command';
 
-const COMMANDS: Command<any>[] = [
+const COMMANDS: Command[] = [
   indexCommand,
   importCommand,
   startCommand,
@@ -68,7 +68,14 @@ if (require.main === module) {
     cwd: process.cwd(),
     env: process.env,
   };
-  runCli(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
-  });
+  runCli(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      // runCli reports a command's errors itself; this is only for a failure outside any command.
+      io.err(`vector-tune: ${maskSecrets(describeError(err), [io.env.PINECONE_API_KEY])}`);
+      process.exitCode = 70;
+    },
+  );
 }
