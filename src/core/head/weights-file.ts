@@ -69,11 +69,12 @@ const MAX_STEPS_PER_BATCH = 100_000;
 
 /** Checks every field a loader relies on; a weights file is user-editable and committed, so trust nothing. */
 export function validateWeights(raw: unknown, file: string): HeadWeights {
-  const h = raw as HeadWeights;
   const bad = (what: string) => new VectorTuneError(`not a valid Vector Tune weights file: ${what}.`, file);
-  if (!isObject(h)) throw bad('expected a JSON object');
+  if (!isObject(raw)) throw bad('expected a JSON object');
+  const h: Unchecked<HeadWeights> = raw;
   if (h.format !== WEIGHTS_FORMAT) throw bad(`"format" must be "${WEIGHTS_FORMAT}"`);
-  if (!Number.isInteger(h.version) || h.version < 1) throw bad('"version" must be a whole number from 1');
+  if (typeof h.version !== 'number' || !Number.isInteger(h.version) || h.version < 1)
+    throw bad('"version" must be a whole number from 1');
   if (h.version > WEIGHTS_VERSION) {
     throw new VectorTuneError(
       `the weights file was written by a newer version of Vector Tune (format ${h.version}; this version reads up to ${WEIGHTS_VERSION}).`,
@@ -107,15 +108,17 @@ export function validateWeights(raw: unknown, file: string): HeadWeights {
   ) {
     throw bad('"labels" must hold a "file" name and whole numbers "count" and "rounds"');
   }
-  return h;
+  return h as HeadWeights; // every field a loader relies on is checked above
 }
 
-function checkTraining(t: HeadWeights['training'], bad: (what: string) => Error): void {
+function checkTraining(t: unknown, bad: (what: string) => Error): void {
   if (
     !isObject(t) ||
-    ![t.learningRate, t.stepsPerBatch, t.batchSize, t.l2, t.seed].every(
-      (v) => typeof v === 'number' && Number.isFinite(v),
-    )
+    !isFiniteNumber(t.learningRate) ||
+    !isFiniteNumber(t.stepsPerBatch) ||
+    !isFiniteNumber(t.batchSize) ||
+    !isFiniteNumber(t.l2) ||
+    !isFiniteNumber(t.seed)
   ) {
     throw bad('"training" must hold numeric learningRate, stepsPerBatch, batchSize, l2 and seed');
   }
@@ -130,8 +133,8 @@ function checkTraining(t: HeadWeights['training'], bad: (what: string) => Error)
     );
 }
 
-function checkStart(s: StartPoint, d: number, bad: (what: string) => Error): void {
-  if (!isObject(s) || !['prompt', 'examples', 'weights'].includes(s.kind))
+function checkStart(s: unknown, d: number, bad: (what: string) => Error): void {
+  if (!isObject(s) || typeof s.kind !== 'string' || !['prompt', 'examples', 'weights'].includes(s.kind))
     throw bad('"start.kind" must be prompt, examples or weights');
   checkVector(s.w, d, '"start.w"', bad);
   if (typeof s.b !== 'number' || !Number.isFinite(s.b)) throw bad('"start.b" must be a finite number');
@@ -143,17 +146,25 @@ function checkStart(s: StartPoint, d: number, bad: (what: string) => Error): voi
     throw bad('"start.file" and "start.sha256" must be strings');
 }
 
-function checkVector(v: unknown, d: number, what: string, bad: (what: string) => Error): void {
-  if (!Array.isArray(v)) throw bad(`${what} must be an array of ${d} numbers`);
+function checkVector(raw: unknown, d: number, what: string, bad: (what: string) => Error): void {
+  if (!Array.isArray(raw)) throw bad(`${what} must be an array of ${d} numbers`);
+  const v: unknown[] = raw;
   if (v.length !== d) throw bad(`${what} has ${v.length} numbers but "model.dimension" is ${d}`);
-  const i = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+  const i = v.findIndex((x) => !isFiniteNumber(x));
   if (i >= 0) throw bad(`${what}[${i}] is not a finite number`);
-  const big = v.findIndex((x) => Math.abs(x) > FLOAT32_MAX);
-  if (big >= 0) throw bad(`${what}[${big}] is ${v[big]}, too large for float32`);
+  const big = v.findIndex((x) => isFiniteNumber(x) && Math.abs(x) > FLOAT32_MAX);
+  if (big >= 0) throw bad(`${what}[${big}] is ${String(v[big])}, too large for float32`);
 }
 
-function isObject(v: unknown): v is Record<string, any> {
+/** A parsed JSON object before its fields are checked: any field of T may be missing or of any type. */
+type Unchecked<T> = { [K in keyof T]?: unknown };
+
+function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
 }
 
 function isCount(v: unknown): v is number {
