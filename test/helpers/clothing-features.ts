@@ -14,7 +14,7 @@ export interface ClothingFeatures {
   /** Mean of the train rows: post-ReLU features need centring before normalising. */
   centre: number[];
   /** Row `r` centred on the train mean and L2-normalised. */
-  unitRow(r: number): number[];
+  readonly unitRow: (r: number) => number[];
 }
 
 /** The real MobileNetV2 clothing features (../shared/data/embeddings), with the train split's mean. */
