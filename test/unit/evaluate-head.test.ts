@@ -10,7 +10,7 @@ import { rankRawEmbeddings } from '../../src/core/eval/rank';
 import { HeadWeights, validateWeights } from '../../src/core/head/weights-file';
 import { column, readCsv } from '../../src/core/io/csv';
 import { CLOTHING_CSV as CSV, CLOTHING_NPY as NPY, loadClothingFeatures } from '../helpers/clothing-features';
-import { REPO_ROOT, SHARED_DATA, tempDir } from '../helpers/temp';
+import { REPO_ROOT, tempDir } from '../helpers/temp';
 
 /**
  * evaluateHead on the real clothing features (MobileNetV2, ../shared/data/embeddings): a hat head made from
