@@ -15,8 +15,7 @@ module.exports = {
     },
     {
       name: 'core-is-the-engine',
-      comment:
-        'src/core runs in plain Node (CLI, worker, tests): it never imports vscode, nor the shells built on it.',
+      comment: 'src/core runs in plain Node (CLI, worker, tests): it never imports vscode, nor the shells built on it.',
       severity: 'error',
       from: { path: '^src/core/' },
       to: { path: ['^src/(extension|worker|cli|webview)/', ...VSCODE] },

@@ -59,13 +59,17 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: {
       sourceType: 'commonjs',
+      // typescript-eslint's parser (which parses these files too) ignores sourceType 'commonjs'; without
+      // globalReturn it puts a CommonJS file's top-level declarations in the global scope, where
+      // `const crypto = require('node:crypto')` would redeclare the global `crypto`.
+      parserOptions: { ecmaFeatures: { globalReturn: true } },
       globals: { ...globals.node, ...globals.browser },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['**/*.mjs'],
-    languageOptions: { sourceType: 'module' },
+    languageOptions: { sourceType: 'module', parserOptions: { ecmaFeatures: { globalReturn: false } } },
   },
   prettier,
 );

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as Sharp from 'sharp';
 import { ClipDtype, ClipEncoder, loadClip } from '../../src/core/embed/clip';
+import { getSharp } from '../../src/core/embed/image';
 import { applyThreadSettings, chooseThreadSettings, withThreadDefaults } from '../../src/worker/native-threads';
 import { CLIP_PRESETS, generateClipModel } from '../../tools/generate-model/generate';
 import type { ModelName, ThreadMode } from './options';
@@ -46,7 +46,7 @@ export async function loadWithThreads(
   mode: ThreadMode,
   dtype: ClipDtype = 'fp32',
 ): Promise<{ encoder: ClipEncoder; threads: ThreadReport }> {
-  const sharp = require('sharp') as typeof Sharp;
+  const sharp = getSharp();
   let intraOp: number | undefined;
   if (mode === 'worker') intraOp = applyThreadSettings(chooseThreadSettings()).onnxThreads;
   else if (typeof mode === 'number') intraOp = mode;

@@ -80,7 +80,7 @@ export function parseArgs(argv: string[]): Options {
     process.exit(0);
   }
   const given = <T>(name: string, parse: (s: string) => T | undefined, fallback: T[]): T[] =>
-    argsOf[name] === undefined ? fallback : list(`--${name}`, argsOf[name]!, parse);
+    argsOf[name] === undefined ? fallback : list(`--${name}`, argsOf[name], parse);
   return {
     limit: given('limit', positive, [undefined as number | undefined])[0],
     datasets: given('datasets', oneOf(DATASETS), [...DATASETS]),

@@ -17,7 +17,7 @@ import { DEFAULT_TRAINING } from '../../src/core/head/linear-head';
 import { budgets, Options, parseArgs } from './options';
 import { runJobs } from './pool';
 import { renderPng } from './render';
-import { CurvePoint, FullSupervision, METHODS, Method } from './run';
+import { CurvePoint, METHODS, Method } from './run';
 import { spread, summarise, HOLD_ROUNDS, type TaskResult } from './stats';
 import { learningCurveSvg } from './svg';
 import { formatTask, verdict } from './tables';

@@ -37,7 +37,7 @@ export function startExamples(task: Task, seed: number, count = 3): string[] {
 }
 
 export function heldOutAp(task: Task, weights: Readonly<HeadWeights>): number {
-  return averagePrecision(logitsOfRaw(weights as HeadWeights, task.held.data, task.held.rows), task.held.truth);
+  return averagePrecision(logitsOfRaw(weights, task.held.data, task.held.rows), task.held.truth);
 }
 
 /**

@@ -35,6 +35,7 @@ interface UsearchModule {
 
 function loadUsearch(): UsearchModule | null {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional native module: absent or unbuilt on some machines, and then skipped
     return require('usearch') as UsearchModule;
   } catch {
     return null;

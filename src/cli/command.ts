@@ -21,15 +21,21 @@ export interface Command<O extends Record<string, OptionSpec> = Record<string, O
   run(parsed: Parsed<O>, io: CliIo): Promise<number>;
 }
 
+/**
+ * The parsed value of an option of type T (repeatable when M is true). Distributive, so that for a command
+ * whose options are not known (plain `Command`, as the CLI's list of commands holds them) a value is any of
+ * boolean, string[] or string | undefined, not string | undefined alone; the types of a command's own
+ * options are the same either way.
+ */
+type OptionValue<T extends OptionSpec['type'], M> = T extends 'boolean'
+  ? boolean
+  : M extends true
+    ? string[]
+    : string | undefined;
+
 export type Parsed<O extends Record<string, OptionSpec>> = {
   positionals: string[];
-  values: {
-    [K in keyof O]: O[K]['type'] extends 'boolean'
-      ? boolean
-      : O[K]['multiple'] extends true
-        ? string[]
-        : string | undefined;
-  };
+  values: { [K in keyof O]: OptionValue<O[K]['type'], O[K]['multiple']> };
 };
 
 export interface CliIo {

@@ -12,7 +12,7 @@ import { resetSeenCommand } from './commands/reset-seen-command';
 import { startCommand } from './commands/start-command';
 import { tuneCommand } from './commands/tune-command';
 
-const COMMANDS: Command<any>[] = [
+const COMMANDS: Command[] = [
   indexCommand,
   importCommand,
   startCommand,
@@ -77,7 +77,14 @@ if (require.main === module) {
   // between two writes loses nothing that was acknowledged.
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
-  runCli(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
-  });
+  runCli(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      // runCli reports a command's errors itself; this is only for a failure outside any command.
+      io.err(`vector-tune: ${maskSecrets(describeError(err), [io.env.PINECONE_API_KEY])}`);
+      process.exitCode = 70;
+    },
+  );
 }

@@ -9,7 +9,11 @@ import { clearPineconeApiKey, setPineconeApiKey } from './commands/pinecone-key'
 import { selectModel } from './commands/select-model';
 import type { PanelController } from './panel/panel-controller';
 
-type Handler = (...args: any[]) => Promise<void> | void;
+/**
+ * A handler of any parameters: VS Code passes a command whatever its caller gave (nothing from the palette, the
+ * clicked resources from a menu, anything from executeCommand), unchecked, and each handler declares what it takes.
+ */
+type Handler = (...args: never[]) => Promise<void> | void;
 
 /**
  * Every palette command, by id (the ids and titles are declared in package.json). Each handler runs with
@@ -39,7 +43,7 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
   return Object.entries(commands).map(([id, [doing, handler]]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
-        await handler(...args);
+        await handler(...(args as never[])); // unchecked, as VS Code passes them (see Handler)
       } catch (err) {
         await ctx.showError(err, doing);
       }

@@ -53,8 +53,8 @@ export class PanelApi {
         this.pending.delete(id);
         reject(new RequestError(`No answer from the extension after ${Math.round(this.timeoutMs / 1000)} s.`, false));
       }, this.timeoutMs);
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer });
-      this.post({ kind: 'request', id, method, params } as FromPanel);
+      this.pending.set(id, { resolve, reject, timer });
+      this.post({ kind: 'request', id, method, params });
     });
   }
 

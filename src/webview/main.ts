@@ -163,6 +163,8 @@ root.addEventListener('click', (e) => {
       return run({ type: 'openInEditor' });
     case 'run':
       return runAction(el.dataset.action);
+    default:
+      return; // a data-cmd this listener does not handle: nothing to do
   }
 });
 

@@ -133,8 +133,10 @@ export class Engine {
     if (!Number.isInteger(params.k) || params.k < 1 || params.k > MAX_BATCH) {
       throw new VectorTuneError(`the batch size must be a whole number from 1 to ${MAX_BATCH}, got ${params.k}.`);
     }
-    if (!isStrategy(params.strategy))
-      throw new VectorTuneError(`unknown strategy "${params.strategy}"; use top, boundary or mixed.`);
+    // The panel is untrusted: check what arrived, whatever its declared type.
+    const strategy: unknown = params.strategy;
+    if (typeof strategy !== 'string' || !isStrategy(strategy))
+      throw new VectorTuneError(`unknown strategy ${JSON.stringify(strategy)}; use top, boundary or mixed.`);
     if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
     const candidates = await session.nextBatch(params.k, params.strategy);
     return { head: await this.summary(session), candidates };

@@ -51,7 +51,7 @@ export async function runEvaluate(
     truth,
     excludeIds: new Set(session.allLabels.map((l) => l.id)),
     signal: context.signal,
-    onProgress: context.progress,
+    onProgress: (p) => context.progress(p),
   });
   const written = await writeReport(session.paths.dir, result, { root });
   const m = result.metrics;

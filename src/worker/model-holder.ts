@@ -30,7 +30,7 @@ export class ModelHolder {
         if (this.current === entry) this.current = undefined;
       });
     }
-    return this.current!.encoder;
+    return this.current.encoder;
   }
 
   /** Releases the model if the configuration no longer names it; the next use loads the new one. */

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import type * as Ort from 'onnxruntime-node';
-import type * as Sharp from 'sharp';
+import { getSharp } from '../core/embed/image';
 
 /**
  * CPU limits for the native libraries the engine runs inside the editor's extension host.
@@ -52,7 +52,7 @@ export function withThreadDefaults(
 }
 
 function limitSharp(threads: number): void {
-  const sharp = require('sharp') as typeof Sharp;
+  const sharp = getSharp();
   sharp.concurrency(threads);
   // libvips caches operations and open files for reuse; indexing reads each file once, so the cache would
   // only hold memory in the editor's process.

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
@@ -16,7 +17,7 @@ const CLOTHING = sharedData('clothing');
 let modelDir: string;
 
 before(async () => {
-  modelDir = path.join(await fs.mkdtemp(path.join(require('node:os').tmpdir(), 'vt-model-')), 'tiny');
+  modelDir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'vt-model-')), 'tiny');
   await generateClipModel(modelDir);
 });
 

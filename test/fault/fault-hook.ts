@@ -15,11 +15,11 @@
  * this at start: `selfCheck`). Node's own internals (e.g. fs.promises.writeFile opening its file) do not go through
  * the exported functions, so one engine call is one step.
  */
+// Default imports, because they are the module objects themselves (CommonJS's module.exports, which the patches
+// replace properties of): `import * as` would give the bundle's namespace view, whose getters cannot be assigned.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import { HANDLE_TEARS, SYNC_TEARS, type Tear } from './torn-write';
-
-// The module objects themselves: `import * as` would give the bundle's namespace view, whose getters cannot be assigned.
-const fs = require('node:fs') as typeof import('node:fs');
-const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
 
 /** Kept unpatched: the victim's acknowledgements and the count go to stdout without being steps themselves. */
 const writeOut = fs.writeSync.bind(fs);
@@ -67,10 +67,10 @@ function writes(flags: unknown): boolean {
   return typeof flags === 'string' && /[wa+]/.test(flags);
 }
 
-type AnyFn = (...args: any[]) => any;
+type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
 function wrap(
-  target: Record<string, any>,
+  target: Record<string, unknown>,
   name: string,
   label: string,
   counts: (args: unknown[]) => boolean = () => true,
@@ -99,10 +99,10 @@ function wrapFetch(): void {
 export async function installFaultHook(): Promise<void> {
   // The FileHandle prototype is only reachable through an opened handle.
   const handle = await fsp.open(__filename, 'r');
-  const fileHandle = Object.getPrototypeOf(handle) as Record<string, any>;
+  const fileHandle = Object.getPrototypeOf(handle) as Record<string, unknown>;
   await handle.close();
 
-  const promises = fsp as unknown as Record<string, any>;
+  const promises = fsp as unknown as Record<string, unknown>;
   wrap(promises, 'open', 'open', (args) => writes(args[1]));
   for (const name of [
     'writeFile',
@@ -123,7 +123,7 @@ export async function installFaultHook(): Promise<void> {
   for (const name of ['write', 'writev', 'writeFile', 'appendFile', 'sync', 'datasync', 'truncate']) {
     wrap(fileHandle, name, `FileHandle.${name}`, undefined, HANDLE_TEARS[name]);
   }
-  const sync = fs as unknown as Record<string, any>;
+  const sync = fs as unknown as Record<string, unknown>;
   wrap(sync, 'openSync', 'openSync', (args) => writes(args[1]));
   for (const name of [
     'writeSync',

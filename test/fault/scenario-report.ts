@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { headPathsIn } from '../../src/core/head/head-folder';
 import { buildClothingWorkspace } from './clothing-fixture';
 import { layout, REPORT_NAMES, type VictimJob } from './job';
+import type { VictimRun } from './run-victim';
 import { compareJson, problem, type Problem, type Scenario } from './scenario';
 import { compareFiles, listFiles } from './store-state';
 
@@ -54,7 +55,7 @@ export function reportScenario(): Scenario {
       const ref = path.join(ctx.scratch, 'reference');
       await ctx.copy(ctx.fixture, ref);
       const versions = [await readVersions(ref)];
-      let run;
+      let run: VictimRun | undefined;
       for (let i = 0; i < 3; i++) {
         const r = await ctx.runClean(this.job(ref, 0), i === 0);
         run ??= r;
@@ -62,7 +63,7 @@ export function reportScenario(): Scenario {
         if (i === 0) reportFiles = await listFiles(reportsDir(ref));
       }
       for (const name of REPORT_NAMES) chain[name] = versions.map((v) => v[name]);
-      return run!;
+      return run!; // the loop runs three times
     },
     job: (dir): VictimJob => ({ scenario: 'report', dir }),
     startState: (dir) => readVersions(dir),

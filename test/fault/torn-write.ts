@@ -4,7 +4,7 @@
  * (it stops between pages). Without this, a kill at a step only ever falls between whole calls, and a reader's
  * tolerance of a torn last line, or a store's of a half-appended row, would never be tried.
  */
-const fs = require('node:fs') as typeof import('node:fs');
+import fs from 'node:fs'; // the module object itself, whose writeSync the fault hook replaces
 /** Unpatched, so the partial write is not a step itself. */
 const writeSync = fs.writeSync.bind(fs) as (
   fd: number,

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { column, readCsv } from '../../src/core/io/csv';
 import { asMatrix, readNpy, Matrix } from '../../src/core/io/npy';
 import { sharedData } from './temp';
@@ -14,7 +13,7 @@ export interface ClothingFeatures {
   /** Mean of the train rows: post-ReLU features need centring before normalising. */
   centre: number[];
   /** Row `r` centred on the train mean and L2-normalised. */
-  unitRow(r: number): number[];
+  readonly unitRow: (r: number) => number[];
 }
 
 /** The real MobileNetV2 clothing features (../shared/data/embeddings), with the train split's mean. */

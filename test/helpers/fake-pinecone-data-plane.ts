@@ -41,8 +41,31 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The fields of the data plane's JSON request bodies, typed as the Pinecone SDK sends them. A client may send
+ * anything, so each route below checks the fields it uses before relying on them, as Pinecone does.
+ */
+interface RequestBody {
+  namespace?: string;
+  /** upsert */
+  vectors?: FakeRecord[];
+  /** query */
+  topK?: number;
+  vector?: number[];
+  filter?: unknown;
+  includeValues?: boolean;
+  includeMetadata?: boolean;
+  /** update */
+  id?: string;
+  values?: number[];
+  setMetadata?: Record<string, unknown>;
+  /** delete */
+  ids?: string[];
+  deleteAll?: boolean;
+}
+
 export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unknown, url: URL): [number, unknown] {
-  const b = (body ?? {}) as Record<string, any>;
+  const b = (body ?? {}) as RequestBody;
   const ns = (name: unknown) => {
     // The default namespace is named "__default__" (the SDK sends that name); '' or no name means it too.
     const key = typeof name === 'string' && name !== '' ? name : '__default__';
@@ -79,7 +102,7 @@ export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unk
     }
     case 'POST /query': {
       const topK = b.topK;
-      if (!Number.isInteger(topK) || topK < 1 || topK > TOPK_MAX)
+      if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > TOPK_MAX)
         throw new HttpError(400, 'INVALID_ARGUMENT', `topK must be between 1 and ${TOPK_MAX}`);
       if (!Array.isArray(b.vector) || b.vector.length !== index.dimension) {
         throw new HttpError(
@@ -88,7 +111,7 @@ export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unk
           `Query vector dimension ${b.vector?.length} does not match the dimension of the index ${index.dimension}`,
         );
       }
-      const q = b.vector as number[];
+      const q = b.vector;
       const scored = [...ns(b.namespace).values()]
         .filter((r) => matches(r.metadata ?? {}, b.filter))
         .map((r, order) => ({ r, order, score: score(index.metric, q, r.values) }))

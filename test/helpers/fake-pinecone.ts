@@ -106,7 +106,7 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
         size += c.length;
         chunks.push(c);
       });
-      req.on('end', async () => {
+      const answer = async (): Promise<void> => {
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
         const raw = Buffer.concat(chunks).toString('utf8');
         let body: unknown;
@@ -149,7 +149,8 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
           if (err instanceof HttpError) sendError(err.status, err.code, err.message);
           else sendError(500, 'INTERNAL', String(err));
         }
-      });
+      };
+      req.on('end', () => void answer());
     });
     track(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -100,5 +100,5 @@ export function replaceNthNumber(text: string, which: number, literal: string): 
   const numbers = [...text.matchAll(/(?<=[:,[]\s*)-?\d+(\.\d+)?([eE][-+]?\d+)?(?=\s*[,\]}])/g)];
   if (numbers.length === 0) return text;
   const m = numbers[which % numbers.length];
-  return text.slice(0, m.index) + literal + text.slice(m.index! + m[0].length);
+  return text.slice(0, m.index) + literal + text.slice(m.index + m[0].length);
 }

@@ -11,13 +11,14 @@ async function main(): Promise<void> {
   if (append) await store.upsert(seededRecords(Number(append), store.info.dimension, 77, 'held'));
   process.stdout.write(`open ${process.pid}\n`);
   process.stdin.resume();
-  process.stdin.on('end', async () => {
-    await store.close();
-    process.exit(0);
+  process.stdin.on('end', () => {
+    store.close().then(() => process.exit(0), fail);
   });
 }
 
-main().catch((err) => {
-  process.stdout.write(`error ${String(err.message ?? err)}\n`);
+function fail(err: unknown): never {
+  process.stdout.write(`error ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
-});
+}
+
+main().catch(fail);

@@ -65,11 +65,11 @@ export interface ImageSuite {
   readonly scratch: ImageScratch;
   readonly tally: DecodeTally;
   /** Writes a file into the scratch folder and returns its path. */
-  file(name: string, data: Buffer | string): string;
+  readonly file: (name: string, data: Buffer | string) => string;
   /** The reference photo as a sharp pipeline. */
-  raw(): Sharp;
+  readonly raw: () => Sharp;
   /** A measurement, printed after the tests with the tally. */
-  note(line: string): void;
+  readonly note: (line: string) => void;
 }
 
 /**
@@ -111,7 +111,7 @@ export function expectDecoded(result: DecodeResult): DecodedImage {
 /** Asserts a refusal whose reason starts with `prefix` (one of DECODE_FAILURES) and returns the reason. */
 export function expectRefused(result: DecodeResult, prefix: string): string {
   assert.equal(result.ok, false, `expected a failure starting "${prefix}"`);
-  const { reason } = result as { ok: false; reason: string };
+  const { reason } = result;
   assert.ok(reason.startsWith(prefix), `reason "${reason}" should start with "${prefix}"`);
   return reason;
 }

@@ -19,7 +19,7 @@ test('every subcommand has --help naming its options', async () => {
     assert.equal(await runCli([name, '--help'], io), 0, name);
     const help = out.join('\n');
     assert.match(help, new RegExp(`^vector-tune ${name}`), name);
-    assert.match(help, /Options:\n  --/, name);
+    assert.match(help, /Options:\n {2}--/, name);
     if (name !== 'import')
       assert.match(help, /--pinecone-index <value> +Use this Pinecone index as the store/, `${name} can use Pinecone`);
   }

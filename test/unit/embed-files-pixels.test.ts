@@ -57,7 +57,7 @@ async function cutPhoto(file: string, width: number, height: number, name: strin
 
 async function loadProcessor(dir: string): Promise<Transformers.ImageProcessor> {
   tf.env.allowLocalModels = true;
-  return (await tf.AutoImageProcessor.from_pretrained(dir, { local_files_only: true })) as Transformers.ImageProcessor;
+  return await tf.AutoImageProcessor.from_pretrained(dir, { local_files_only: true });
 }
 
 function rawOf(img: DecodedImage): Transformers.RawImage {

@@ -101,7 +101,10 @@ test('a write killed after the data append but before the manifest leaves the pr
   assert.deepEqual(Array.from(s3.vector), Array.from(more[3].vector), 'the garbage tail was trimmed, not kept');
   await again.delete(['r0']);
   const names = await fs.readdir(dir);
-  assert.ok(!names.includes('vectors-5.f32') && !names.some((n) => n.endsWith('.tmp')), `leftovers removed: ${names}`);
+  assert.ok(
+    !names.includes('vectors-5.f32') && !names.some((n) => n.endsWith('.tmp')),
+    `leftovers removed: ${names.join(',')}`,
+  );
 });
 
 test('a store of another model or dimension is refused, not mixed', async (t) => {

@@ -230,13 +230,15 @@ const importCaseArb: fc.Arbitrary<ImportCase> = fc
             ? fc.constantFrom('train', 'test')
             : fc.constantFrom('', 'a/b.jpg', `p${i}.png`);
     const line = (i: number) =>
-      (fc.tuple(...columns.map((c) => cellFor(c, i))) as fc.Arbitrary<string[]>).chain((cells) =>
-        fc.oneof(
-          { weight: 60, arbitrary: fc.constant(cells) },
-          { weight: 1, arbitrary: fc.constant([...cells, 'extra']) },
-          { weight: 1, arbitrary: fc.constant(cells.slice(1)) },
-        ),
-      );
+      fc
+        .tuple<string[]>(...columns.map((c) => cellFor(c, i)))
+        .chain((cells) =>
+          fc.oneof(
+            { weight: 60, arbitrary: fc.constant(cells) },
+            { weight: 1, arbitrary: fc.constant([...cells, 'extra']) },
+            { weight: 1, arbitrary: fc.constant(cells.slice(1)) },
+          ),
+        );
     return (fc.tuple(...Array.from({ length: lineCount }, (_, i) => line(i))) as fc.Arbitrary<string[][]>).map(
       (lines) => ({ columns, lines, ...rest }),
     );

@@ -318,7 +318,7 @@ test('fuzz: a damaged seen file never crashes the store; ids on untouched lines 
       const untouched = lines.filter((_, r) => !touched.includes(r)).map((l) => JSON.parse(l) as string);
       assert.ok(
         untouched.every((id) => result.value.seenByH.has(id)),
-        `ids on untouched lines ${untouched} stay seen; seen: ${[...result.value.seenByH]}`,
+        `ids on untouched lines ${untouched.join(',')} stay seen; seen: ${[...result.value.seenByH].join(',')}`,
       );
       assert.equal(result.value.seen.get('ünï/x'), 1, "another head's list is untouched");
     }),
@@ -328,7 +328,6 @@ test('fuzz: a damaged seen file never crashes the store; ids on untouched lines 
 
 test('a store with a missing, empty or wrongly typed file, or a newer format, is refused naming it', async (t) => {
   const { caseRoot, written } = await setup(t);
-  const names = [...written.files.keys()];
   const manifestName = fileNamed(written.files, /^manifest\.json$/);
   const sealed = (change: Partial<StoreManifest>) =>
     Buffer.from(manifestText({ ...JSON.parse(written.files.get(manifestName)!.toString('utf8')), ...change }));

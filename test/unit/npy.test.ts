@@ -369,9 +369,14 @@ test('property: truncated or corrupted files parse to the same shape or throw a 
             ? build(dict('<f2', `(${rows}, ${dim})`), new Uint8Array(halves.buffer), 2)
             : build(dict('>f8', `(${rows}, ${dim})`, 'True'), new Uint8Array(data.length * 8), 3);
       let bytes: Uint8Array;
-      if ('cut' in d) bytes = valid.subarray(0, d.cut % valid.length);
-      else if ('at' in d) ((bytes = valid.slice()), (bytes[d.at % bytes.length] = d.byte));
-      else bytes = new Uint8Array([...valid, ...d.extra]);
+      if ('cut' in d) {
+        bytes = valid.subarray(0, d.cut % valid.length);
+      } else if ('at' in d) {
+        bytes = valid.slice();
+        bytes[d.at % bytes.length] = d.byte;
+      } else {
+        bytes = new Uint8Array([...valid, ...d.extra]);
+      }
       try {
         assert.deepEqual(parseNpy(bytes, 'x.npy').shape, [rows, dim]);
       } catch (e) {

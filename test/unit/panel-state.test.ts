@@ -162,7 +162,7 @@ test('a draft is applied to a new batch (only its ids, only valid scores); focus
   });
   assert.deepEqual(scores(m), [1, null, 0.5, null]);
   assert.equal(m.focus, 1);
-  assert.deepEqual(sanitizeDraft({ 'img/0.jpg': Infinity, 'img/1.jpg': 2 } as Record<string, number>, candidates(2)), {
+  assert.deepEqual(sanitizeDraft({ 'img/0.jpg': Infinity, 'img/1.jpg': 2 }, candidates(2)), {
     'img/1.jpg': 1,
   });
 });
@@ -183,7 +183,7 @@ test('a new batchId resets scores and undo; the same batch again keeps them', ()
 });
 
 test('submit: in flight blocks edits and a second submit; failure keeps the scores; success waits for the next state', () => {
-  let m = run(start(4), { type: 'setScore', score: 1, index: 0 }, { type: 'submitStart' });
+  const m = run(start(4), { type: 'setScore', score: 1, index: 0 }, { type: 'submitStart' });
   assert.ok(m.inFlight);
   assert.equal(canSubmit(m), false);
   assert.equal(run(m, { type: 'setScore', score: -1, index: 1 }), m);

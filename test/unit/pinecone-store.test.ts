@@ -144,7 +144,10 @@ test('upserts go in size-limited batches and keep seen markers; unseen queries f
   const upserts = fake.requests
     .filter((r) => r.path === '/vectors/upsert')
     .map((r) => (r.body as { vectors: unknown[] }).vectors);
-  assert.ok(upserts.length >= 4 && upserts.every((v) => v.length <= 30), `batches: ${upserts.map((v) => v.length)}`);
+  assert.ok(
+    upserts.length >= 4 && upserts.every((v) => v.length <= 30),
+    `batches: ${upserts.map((v) => v.length).join(',')}`,
+  );
   assert.ok(
     fake.requests.filter((r) => r.path === '/vectors/upsert').every((r) => JSON.stringify(r.body).length <= 10_000),
   );

@@ -18,7 +18,7 @@ function holdStore(dir: string, append = 0): Promise<{ child: ChildProcess; pid:
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       out += d;
       const m = /^open (\d+)/m.exec(out);
       if (m) resolve({ child, pid: Number(m[1]) });

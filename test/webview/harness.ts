@@ -9,15 +9,11 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from '../../tools/vscode-test/node_modules/playwright-core';
+import { type Browser, chromium, type Page } from '../../tools/vscode-test/node_modules/playwright-core';
 import { makeNonce, renderPanelHtml } from '../../src/extension/panel/panel-html';
 import { DARK_HIGH_CONTRAST, DARK_MODERN, LIGHT_MODERN } from './themes';
 
 const ROOT = path.resolve(__dirname, '../..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { chromium } = require(
-  path.join(ROOT, 'tools/vscode-test/node_modules/playwright-core'),
-) as typeof import('../../tools/vscode-test/node_modules/playwright-core');
 
 export const IMAGES_DIR = path.join(ROOT, 'samples/clothing/images');
 export const RESULTS_DIR = path.join(ROOT, 'test-results');

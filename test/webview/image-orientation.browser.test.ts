@@ -22,10 +22,10 @@ import { generateClipModel } from '../../tools/generate-model/generate';
 import { quadrantError, quadrantImage, storedForOrientation } from '../helpers/image-orientation';
 import { REPO_ROOT } from '../helpers/temp';
 import { type Harness, startHarness } from './harness';
+import type { PageElement, PageImage, PageStyle, PageWindow } from './page-dom';
 
 // Callbacks passed to page.evaluate run in the browser; the root tsconfig has no DOM lib (see panel.browser.test.ts).
-/* eslint-disable @typescript-eslint/no-explicit-any */
-declare const window: any, getComputedStyle: any;
+declare const window: PageWindow, getComputedStyle: (element: PageElement) => PageStyle;
 
 const ORIENTATIONS = [1, 2, 3, 4, 5, 6, 7, 8];
 /** Upright 240 x 160: the cards crop it to a square (object-fit: cover), which keeps each quadrant's centre. */
@@ -72,12 +72,12 @@ async function shownError(
 /** Waits until an <img> has loaded and returns its natural (as displayed, after orientation) size and CSS. */
 async function loaded(img: Locator): Promise<{ width: number; height: number; orientation: string }> {
   await img.scrollIntoViewIfNeeded(); // the cards load lazily
-  await img.evaluate((el: any) =>
+  await img.evaluate((el: PageImage) =>
     el.complete && el.naturalWidth > 0
       ? undefined
       : new Promise((resolve) => el.addEventListener('load', resolve, { once: true })),
   );
-  return img.evaluate((el: any) => ({
+  return img.evaluate((el: PageImage) => ({
     width: el.naturalWidth,
     height: el.naturalHeight,
     orientation: getComputedStyle(el).imageOrientation,
@@ -87,7 +87,7 @@ async function loaded(img: Locator): Promise<{ width: number; height: number; or
 test('the panel: cards and the viewer show every EXIF orientation upright', async () => {
   const page = hx.page;
   await page.goto(hx.pageUrl('dark'));
-  await page.waitForFunction(() => window.__posted.some((m: any) => m.method === 'ready'));
+  await page.waitForFunction(() => window.__posted.some((m) => m.method === 'ready'));
   const candidates: CandidateView[] = ORIENTATIONS.map((o, i) => ({
     id: `photos/o${o}.jpg`,
     name: `o${o}.jpg`,
@@ -124,7 +124,7 @@ test('the panel: cards and the viewer show every EXIF orientation upright', asyn
   const viewerImg = page.locator('[data-testid=viewer] img');
   for (const o of ORIENTATIONS) {
     await page.waitForFunction(
-      (src) => window.document.querySelector('[data-testid=viewer] img')?.src === src,
+      (src) => window.document.querySelector<PageImage>('[data-testid=viewer] img')?.src === src,
       candidates[o - 1].src,
     );
     const shown = await loaded(viewerImg);

@@ -9,13 +9,16 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { CandidateView, HeadView, PanelState, ToPanel } from '../../src/protocol/webview-protocol';
 import { type Harness, IMAGES_DIR, RESULTS_DIR, startHarness } from './harness';
+import type { PageDocument, PageElement, PageStorage, PageStyle, PageWindow } from './page-dom';
 
 // Callbacks passed to page.evaluate run in the browser. The root tsconfig (which checks this file) has no
 // DOM lib, on purpose: src/webview/state.ts must compile without it. So the page's globals are declared
-// here, module-local, loosely typed.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-declare const window: any, document: any, sessionStorage: any, getComputedStyle: any;
-type HTMLElement = any;
+// here, module-local, with the few DOM types of page-dom.ts.
+declare const window: PageWindow,
+  document: PageDocument,
+  sessionStorage: PageStorage,
+  getComputedStyle: (element: PageElement) => PageStyle;
+type HTMLElement = PageElement;
 
 let hx: Harness;
 let candidates: CandidateView[];
@@ -71,8 +74,7 @@ const cardScores = () =>
   page().$$eval('[data-testid^="card-"]', (els) =>
     els.map((e) => ((e as HTMLElement).dataset.score === '' ? null : Number((e as HTMLElement).dataset.score))),
   );
-const focusedCard = () =>
-  page().evaluate(() => Number((document.activeElement?.closest('.card') as HTMLElement | null)?.dataset.index ?? -1));
+const focusedCard = () => page().evaluate(() => Number(document.activeElement?.closest('.card')?.dataset.index ?? -1));
 const columns = () =>
   page().$eval('[data-testid=grid]', (g) => getComputedStyle(g).gridTemplateColumns.split(' ').length);
 const text = (selector: string) => page().locator(selector).first().innerText();

@@ -78,7 +78,7 @@ export class GraphBuilder {
   /** A float32 initialiser (weights). */
   weight(name: string, dims: number[], data: Float32Array): string {
     const expected = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== expected) throw new Error(`${name}: ${data.length} values for shape [${dims}]`);
+    if (data.length !== expected) throw new Error(`${name}: ${data.length} values for shape [${dims.join(',')}]`);
     this.usedNames.add(name);
     this.initializers.push({ name, dims, dataType: ELEM_TYPE.float32, rawData: bytesOf(data) });
     return name;

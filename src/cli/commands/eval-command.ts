@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { VectorTuneError } from '../../core/errors';
 import { checkThresholds, compareResults, Gates, headlineMetrics } from '../../core/eval/compare';
 import { evaluateHead, readHeadForEvaluation } from '../../core/eval/evaluate';
 import type { EvaluationData } from '../../core/eval/evaluation-data';

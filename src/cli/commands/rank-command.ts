@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { VectorTuneError } from '../../core/errors';
 import { toCsv } from '../../core/io/csv';
 import { writeFileAtomic } from '../../core/fs/durable';
 import { rankFolder, rankRawEmbeddings, rankStore, RankedRecord } from '../../core/eval/rank';

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
 import { isStrategy } from '../../core/tune/strategy';
-import { VectorTuneError } from '../../core/errors';
 import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';

@@ -136,7 +136,8 @@ export function encodeTexts(
     text_config?: { max_position_embeddings?: number };
   };
   const positions = config.text_config?.max_position_embeddings ?? config.max_position_embeddings ?? Infinity;
-  const context = Math.min(tokenizer.model_max_length > 1 ? tokenizer.model_max_length : Infinity, positions);
+  const maxLength: unknown = tokenizer.model_max_length; // typed any: the tokenizer config's value, or Infinity
+  const context = Math.min(typeof maxLength === 'number' && maxLength > 1 ? maxLength : Infinity, positions);
   if (!Number.isFinite(context))
     throw new Error('neither the tokenizer nor the text model gives a maximum text length');
   const rows = texts.map((text) => {
@@ -157,6 +158,16 @@ export function encodeTexts(
     input_ids: new tf.Tensor('int64', ids, [rows.length, length]),
     attention_mask: new tf.Tensor('int64', mask, [rows.length, length]),
   };
+}
+
+/**
+ * The tensor called `name` in what a processor or a model's forward() returned (both typed any by
+ * transformers.js): an object of named tensors.
+ */
+export function namedTensor(tf: TransformersModule, result: unknown, name: string): Transformers.Tensor {
+  const tensor = typeof result === 'object' && result !== null ? (result as Record<string, unknown>)[name] : undefined;
+  if (!(tensor instanceof tf.Tensor)) throw new Error(`expected a tensor called ${name} from transformers.js`);
+  return tensor;
 }
 
 /** Splits a [n, dim] output into n L2-normalised rows (each its own Float32Array). */

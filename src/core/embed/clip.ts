@@ -20,7 +20,15 @@ import {
   shortestEdgeOf,
   type TransformersModule,
 } from './clip-load';
-import { encodeTexts, fitsRecipe, pixelRecipeOf, pixelValuesOf, resizeForProcessor, unitRows } from './clip-tensors';
+import {
+  encodeTexts,
+  fitsRecipe,
+  namedTensor,
+  pixelRecipeOf,
+  pixelValuesOf,
+  resizeForProcessor,
+  unitRows,
+} from './clip-tensors';
 import type { DecodedImage } from './image';
 import {
   checkFolder,
@@ -226,16 +234,19 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     const ready = await Promise.all(images.map((img, i) => resizeForProcessor(img, i, preResize)));
     if (recipe && ready.every((img) => fitsRecipe(recipe, img)))
       return { count: images.length, pixelValues: pixelValuesOf(tf, recipe, ready) };
-    const { pixel_values } = await processor(ready.map((img) => new tf.RawImage(img.data, img.width, img.height, 3)));
-    return { count: images.length, pixelValues: pixel_values };
+    const processed: unknown = await processor(ready.map((img) => new tf.RawImage(img.data, img.width, img.height, 3)));
+    return { count: images.length, pixelValues: namedTensor(tf, processed, 'pixel_values') };
   };
 
   const embedPixels = async (batch: PixelBatch): Promise<Float32Array[]> => {
     assertLive();
     if (batch.count === 0) return [];
     const pixels = batch.pixelValues;
-    const out = await visionModel.forward({ pixel_values: inputType === 'float16' ? pixels.to('float16') : pixels });
-    return unitRows(out.image_embeds, batch.count, dimension, where(onnxFileName('vision', dtype)));
+    const out: unknown = await visionModel.forward({
+      pixel_values: inputType === 'float16' ? pixels.to('float16') : pixels,
+    });
+    const embeds = namedTensor(tf, out, 'image_embeds');
+    return unitRows(embeds, batch.count, dimension, where(onnxFileName('vision', dtype)));
   };
 
   return {
@@ -257,8 +268,9 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
         throw err;
       });
       const { tokenizer, model } = await textSide;
-      const out = await model.forward(encodeTexts(tf, tokenizer, model, texts));
-      return unitRows(out.text_embeds, texts.length, dimension, where(onnxFileName('text', dtype)));
+      const out: unknown = await model.forward(encodeTexts(tf, tokenizer, model, texts));
+      const embeds = namedTensor(tf, out, 'text_embeds');
+      return unitRows(embeds, texts.length, dimension, where(onnxFileName('text', dtype)));
     },
 
     async dispose(): Promise<void> {

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import type { Sharp, SharpOptions } from 'sharp';
+import type * as SharpModule from 'sharp';
 import { bmpClaimedSize, decodeBmp } from './image-bmp';
 import { DECODE_FAILURES, DEFAULT_MAX_PIXELS, DecodedImage, DecodeResult, fail, tooLarge } from './image-result';
 
@@ -59,13 +59,17 @@ export function shortSideResizeDims(width: number, height: number, shortSide: nu
   return [Math.floor(Number((width * factor).toFixed(2))), Math.floor(Number((height * factor).toFixed(2)))];
 }
 
-type SharpFactory = (input?: Buffer | string, options?: SharpOptions) => Sharp;
-let sharpModule: SharpFactory | undefined;
-/** sharp loads a native library; load it on first use so importing this module stays cheap. */
-function getSharp(): SharpFactory {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  sharpModule ??= require('sharp') as SharpFactory;
-  return sharpModule;
+/** What require('sharp') gives: the sharp function, carrying the module's other exports (concurrency, cache...). */
+export type SharpLib = typeof SharpModule.default & Omit<typeof SharpModule, 'default'>;
+let sharpLib: SharpLib | undefined;
+/**
+ * sharp loads a native library (libvips); it is loaded on first use so importing this module stays cheap. The
+ * engine's one way to sharp (native-threads.ts sets libvips's limits through it too).
+ */
+export function getSharp(): SharpLib {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: an import would load libvips with this module
+  sharpLib ??= require('sharp') as SharpLib;
+  return sharpLib;
 }
 
 /**

@@ -117,7 +117,7 @@ function checkTokenizerConfig(file: string): void {
   if (config.model_max_length !== undefined && typeof config.model_max_length !== 'number')
     throw fail('model_max_length', 'a number of tokens');
   for (const field of Object.keys(config).filter((k) => k.endsWith('_token'))) {
-    const token = config[field] as unknown;
+    const token = config[field];
     const ok =
       token === null ||
       typeof token === 'string' ||
@@ -153,7 +153,7 @@ function checkPreprocessorConfig(file: string): void {
       file,
       expectedLayoutHint(),
     );
-  const numbers = (v: unknown) => (Array.isArray(v) && v.length === 3 ? v : [v]);
+  const numbers = (v: unknown): unknown[] => (Array.isArray(v) && v.length === 3 ? v : [v]);
   const within = (v: unknown, min: number, max: number) => typeof v === 'number' && v >= min && v <= max;
   const [meanField, stdField] = [
     config.image_mean !== undefined ? 'image_mean' : 'mean',
@@ -188,10 +188,7 @@ function checkPreprocessorConfig(file: string): void {
   }
   const square = (v: unknown) =>
     isSide(v) ||
-    (typeof v === 'object' &&
-      v !== null &&
-      'height' in v &&
-      (v as { height: unknown }).height === (v as { width?: unknown }).width);
+    (typeof v === 'object' && v !== null && 'height' in v && v.height === (v as { width?: unknown }).width);
   const resizes = config.do_resize ?? config[sizeField] !== undefined;
   if (resizes && config[sizeField] === undefined) throw bad('size', 'given when "do_resize" is true');
   if (

@@ -48,7 +48,10 @@ export function rocCurve(scores: ArrayLike<number>, truth: ArrayLike<boolean>): 
   let tp = 0;
   let fp = 0;
   for (const group of tiedGroupsDescending(scores)) {
-    for (const i of group) truth[i] ? tp++ : fp++;
+    for (const i of group) {
+      if (truth[i]) tp++;
+      else fp++;
+    }
     const [fp1, tp1] = corners[corners.length - 1];
     const [fp0, tp0] = corners.length > 1 ? corners[corners.length - 2] : [NaN, NaN];
     const collinear = (fp1 - fp0) * (tp - tp1) === (tp1 - tp0) * (fp - fp1);

@@ -119,7 +119,7 @@ export async function readPreviousReport(
   }
   let raw: Partial<EvaluationResult>;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(text) as Partial<EvaluationResult>; // checked field by field below
   } catch {
     return { previous: null, note: 'the previous report is not valid JSON, so it was not compared with.' };
   }

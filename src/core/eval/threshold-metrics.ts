@@ -34,8 +34,13 @@ export function metricsAtThreshold(
   const confusion: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
   for (let i = 0; i < scores.length; i++) {
     const predicted = scores[i] > threshold;
-    if (truth[i]) predicted ? confusion.tp++ : confusion.fn++;
-    else predicted ? confusion.fp++ : confusion.tn++;
+    if (truth[i]) {
+      if (predicted) confusion.tp++;
+      else confusion.fn++;
+    } else {
+      if (predicted) confusion.fp++;
+      else confusion.tn++;
+    }
   }
   const { tp, fp, fn } = confusion;
   return {
@@ -62,7 +67,10 @@ export function bestF1Threshold(scores: ArrayLike<number>, truth: ArrayLike<bool
   let bestF1 = -1;
   let bestGroup = 0;
   groups.forEach((group, g) => {
-    for (const i of group) truth[i] ? tp++ : fp++;
+    for (const i of group) {
+      if (truth[i]) tp++;
+      else fp++;
+    }
     const f1 = (2 * tp) / (tp + fp + positives);
     if (f1 > bestF1) {
       bestF1 = f1;

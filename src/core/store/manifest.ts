@@ -103,7 +103,7 @@ export function validateManifest(raw: unknown, file: string): StoreManifest {
   if (!isCount(m.recordsBytes)) throw bad('"recordsBytes" must be a non-negative integer');
   if (!isCount(m.generation)) throw bad('"generation" must be a non-negative integer');
   for (const key of ['vectorsCrc32', 'recordsCrc32'] as const) {
-    if (m[key] !== undefined && !(isCount(m[key]) && m[key]! <= 0xffffffff))
+    if (m[key] !== undefined && !(isCount(m[key]) && m[key] <= 0xffffffff))
       throw bad(`"${key}" must be a 32-bit checksum`);
   }
   if (m.centringMean !== null) {

@@ -64,7 +64,7 @@ export async function readRecords(
 function parseRecord(line: string, file: string, lineNo: number): RecordMeta {
   let r: RecordMeta;
   try {
-    r = JSON.parse(line);
+    r = JSON.parse(line) as RecordMeta; // a declared type for the checks below, which trust none of it
   } catch {
     throw new VectorTuneError(
       `line ${lineNo} of the records file is not valid JSON.`,

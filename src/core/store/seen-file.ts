@@ -32,7 +32,7 @@ export async function readSeen(file: string): Promise<string[]> {
   for (const line of text.split('\n')) {
     if (line === '') continue;
     try {
-      const id = JSON.parse(line);
+      const id: unknown = JSON.parse(line);
       if (typeof id === 'string') ids.push(id);
     } catch {
       /* a torn last line from a killed writer */

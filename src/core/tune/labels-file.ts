@@ -110,7 +110,7 @@ function isJson(text: string): boolean {
 export function parseLabel(line: string, file: string, lineNo: number): Label {
   let raw: Label;
   try {
-    raw = JSON.parse(line);
+    raw = JSON.parse(line) as Label; // a declared type for the checks below, which trust none of it
   } catch {
     throw new VectorTuneError(
       `line ${lineNo} of the labels file is not valid JSON.`,

@@ -90,7 +90,7 @@ export class PineconeStore implements VectorStore {
     const vectors = batch.map((r) => ({
       id: r.id,
       values: Array.from(r.vector),
-      metadata: { ...seenFields(existing.get(r.id)?.metadata), ...toMetadata(r) } as PineconeMetadata,
+      metadata: { ...seenFields(existing.get(r.id)?.metadata), ...toMetadata(r) },
     }));
     await this.call('upsert records', () => this.index.upsert({ records: vectors }));
   }
@@ -205,8 +205,7 @@ export class PineconeStore implements VectorStore {
     for (let i = 0; i < unique.length; i += FETCH_CHUNK) {
       const chunk = unique.slice(i, i + FETCH_CHUNK);
       const res = await this.call('fetch records', () => this.index.fetch({ ids: chunk }));
-      for (const [id, r] of Object.entries(res.records ?? {}))
-        out.set(id, { values: r.values, metadata: r.metadata as Record<string, unknown> | undefined });
+      for (const [id, r] of Object.entries(res.records ?? {})) out.set(id, { values: r.values, metadata: r.metadata });
     }
     return out;
   }
