@@ -17,6 +17,7 @@ npx tsc --noEmit -p .
 npx tsc --noEmit -p src/webview
 npm run lint
 npm run format:check
+npm run depcheck
 node esbuild.js
 
 npx tsx --test --test-concurrency=1 test/unit/*.test.ts test/e2e/*.test.ts test/webview/*.test.ts
