@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: type checks, lint (ESLint, no warnings) and formatting (Prettier), the build, the engine's
-# unit and end-to-end tests in plain Node (node:test through tsx), the scoring panel in real Chromium, then the
-# extension in a real VS Code (code-server, offline): once from this repo and once as the packaged .vsix a user
-# installs.
+# Runs every test: type checks, lint (ESLint, no warnings), formatting (Prettier), the architecture rules
+# (dependency-cruiser), the build, the engine's unit and end-to-end tests in plain Node (node:test through tsx),
+# the scoring panel in real Chromium, then the extension in a real VS Code (code-server, offline): once from this
+# repo and once as the packaged .vsix a user installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip   # its binaries ship in the package; the download would fail offline
