@@ -236,8 +236,13 @@ suite.test(
     const hats = (await fs.readdir(path.join(root(), 'images', 'hat')))
       .slice(0, 2)
       .map((f) => vscode.Uri.file(path.join(root(), 'images', 'hat', f)));
+    // Where a person is when they run it from the Explorer's context menu: the panel has loaded (a webview still
+    // loading after the last reveal() takes the focus once it is ready, and the name prompt would close on losing
+    // it), and the focus is in the Explorer.
+    await driver.call('panelSettled');
+    await vscode.commands.executeCommand('workbench.files.action.focusFilesExplorer');
     const done = vscode.commands.executeCommand('vectorTune.newHeadFromSelection', hats[0], hats);
-    await driver.call('quickInput', { text: 'hat-examples' });
+    await driver.call('quickInput', { text: 'hat-examples', title: 'Vector Tune: name of the new head' });
     await done;
     const weights = JSON.parse(
       await fs.readFile(path.join(headDir('hat-examples'), 'classifier.weights.json'), 'utf8'),

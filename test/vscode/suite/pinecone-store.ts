@@ -47,7 +47,7 @@ export function pineconeStoreTest(suite: Suite, api: () => VectorTuneApi, until:
         assert.match(ctx.lastError ?? '', /no Pinecone API key yet: run "Vector Tune: Set Pinecone API Key"/);
 
         const stored = vscode.commands.executeCommand('vectorTune.setPineconeApiKey');
-        await driver.call('quickInput', { text: key });
+        await driver.call('quickInput', { text: key, title: 'Vector Tune: Pinecone API key' });
         await stored;
         assert.equal(await ctx.extension.secrets.get('vectorTune.pinecone.apiKey'), key);
 
