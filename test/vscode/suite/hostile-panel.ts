@@ -9,18 +9,13 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const driver = require('../../../tools/vscode-test/ext/driver-client.js');
-
-type Suite = { test(name: string, fn: (t: { skip(reason: string): void }) => Promise<void>): void };
-type Until = <T>(what: string, probe: () => T | Promise<T>, timeoutMs?: number) => Promise<NonNullable<T>>;
+import { driver, type Suite, type Until } from './harness';
 
 export function hostilePanelTest(suite: Suite, api: () => VectorTuneApi, until: Until, labelsFile: () => string): void {
   suite.test(
     'malformed and hostile messages from the panel are rejected; nothing outside the workspace is opened',
     async (t) => {
-      if (!driver.available()) return t.skip('needs the page driver to post from inside the panel');
+      if (!driver.available()) return t.skip('needs the page driver to post from inside the panel', driver.NO_DRIVER);
       const state = api().panel.currentState;
       if (state.kind !== 'batch') return t.skip('no batch on screen');
       const onScreen = state.candidates[0].id;

@@ -11,16 +11,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { seenField } from '../../../src/core/store/pinecone/metadata';
 import type { VectorTuneApi } from '../../../src/extension/extension';
-import { PINECONE_KEY_VAR, PINECONE_URL_VAR } from '../pinecone-env';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const driver = require('../../../tools/vscode-test/ext/driver-client.js');
+import { driver, type Suite, type Until } from './harness';
+import { NO_PINECONE, PINECONE_KEY_VAR, PINECONE_URL_VAR } from '../pinecone-env';
 
 const INDEX = 'vt-suite';
 const HEAD = 'pc-hat';
-
-type Suite = { test(name: string, fn: (t: { skip(reason: string): void }) => Promise<void>): void };
-type Until = <T>(what: string, probe: () => T | Promise<T>, timeoutMs?: number) => Promise<NonNullable<T>>;
 
 export function pineconeStoreTest(suite: Suite, api: () => VectorTuneApi, until: Until): void {
   suite.test(
@@ -28,8 +23,9 @@ export function pineconeStoreTest(suite: Suite, api: () => VectorTuneApi, until:
     async (t) => {
       const url = process.env[PINECONE_URL_VAR];
       const key = process.env[PINECONE_KEY_VAR];
-      if (!url || !key) return t.skip('the runner started no stand-in of Pinecone');
-      if (!driver.available()) return t.skip('needs the page driver to type the key and score the batch');
+      if (!url || !key) return t.skip('the runner started no stand-in of Pinecone', NO_PINECONE);
+      if (!driver.available())
+        return t.skip('needs the page driver to type the key and score the batch', driver.NO_DRIVER);
       const { ctx, panel } = api();
       const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
       const images = vscode.Uri.file(path.join(root, 'images'));
