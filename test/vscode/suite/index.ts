@@ -175,12 +175,7 @@ suite.test(
   },
 );
 
-hostilePanelTest(
-  suite,
-  () => api,
-  until,
-  () => path.join(headDir('hat'), 'labels.jsonl'),
-);
+hostilePanelTest(suite, () => api, until);
 
 suite.test('Evaluate Head measures the head on class folders, writes its report and opens the preview', async () => {
   const head = api.ctx.head!;
