@@ -108,7 +108,7 @@ test(
         `${scenario.name}: ${reference.steps} steps in ${reference.workMs} ms uninterrupted; ${trials} trials`,
       );
       // Seeded by name, so FAULT_SCENARIOS=tune draws the same kills as a full run.
-      planTrials(trials, reference.steps!, reference.workMs, SEED + SCENARIOS.indexOf(scenario.name)).forEach(
+      planTrials(trials, reference.steps, reference.workMs, SEED + SCENARIOS.indexOf(scenario.name)).forEach(
         (plan, trial) => queue.push({ scenario, trial, plan, fixture: ctx.fixture }),
       );
     }

@@ -18,7 +18,9 @@
 import { HANDLE_TEARS, SYNC_TEARS, type Tear } from './torn-write';
 
 // The module objects themselves: `import * as` would give the bundle's namespace view, whose getters cannot be assigned.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const fs = require('node:fs') as typeof import('node:fs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
 
 /** Kept unpatched: the victim's acknowledgements and the count go to stdout without being steps themselves. */
@@ -67,10 +69,10 @@ function writes(flags: unknown): boolean {
   return typeof flags === 'string' && /[wa+]/.test(flags);
 }
 
-type AnyFn = (...args: any[]) => any;
+type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
 function wrap(
-  target: Record<string, any>,
+  target: Record<string, unknown>,
   name: string,
   label: string,
   counts: (args: unknown[]) => boolean = () => true,
@@ -99,10 +101,10 @@ function wrapFetch(): void {
 export async function installFaultHook(): Promise<void> {
   // The FileHandle prototype is only reachable through an opened handle.
   const handle = await fsp.open(__filename, 'r');
-  const fileHandle = Object.getPrototypeOf(handle) as Record<string, any>;
+  const fileHandle = Object.getPrototypeOf(handle) as Record<string, unknown>;
   await handle.close();
 
-  const promises = fsp as unknown as Record<string, any>;
+  const promises = fsp as unknown as Record<string, unknown>;
   wrap(promises, 'open', 'open', (args) => writes(args[1]));
   for (const name of [
     'writeFile',
@@ -123,7 +125,7 @@ export async function installFaultHook(): Promise<void> {
   for (const name of ['write', 'writev', 'writeFile', 'appendFile', 'sync', 'datasync', 'truncate']) {
     wrap(fileHandle, name, `FileHandle.${name}`, undefined, HANDLE_TEARS[name]);
   }
-  const sync = fs as unknown as Record<string, any>;
+  const sync = fs as unknown as Record<string, unknown>;
   wrap(sync, 'openSync', 'openSync', (args) => writes(args[1]));
   for (const name of [
     'writeSync',

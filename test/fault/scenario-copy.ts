@@ -36,7 +36,7 @@ function indexJson(fake: FakePinecone, name: string): IndexJson | null {
   for (const [ns, records] of [...index.namespaces].sort(([a], [b]) => (a < b ? -1 : 1))) {
     out[ns] = {};
     for (const r of [...records.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-      const { createdAt, ...metadata } = r.metadata ?? {};
+      const { createdAt: _createdAt, ...metadata } = r.metadata ?? {};
       out[ns][r.id] = { values: r.values, metadata };
     }
   }

@@ -37,7 +37,7 @@ async function readHead(dir: string): Promise<HeadState> {
   let bytes: Buffer | null = null;
   try {
     const read = await readLabels(paths.labels);
-    state.labels = read.labels.map(({ time, ...rest }) => rest);
+    state.labels = read.labels.map(({ time: _time, ...rest }) => rest);
     bytes = await fs.readFile(paths.labels).catch(() => null);
   } catch (err) {
     state.problems.push(problem('torn', `labels.jsonl does not read: ${(err as Error).message}`));

@@ -4,6 +4,8 @@
  * (it stops between pages). Without this, a kill at a step only ever falls between whole calls, and a reader's
  * tolerance of a torn last line, or a store's of a half-appended row, would never be tried.
  */
+// The module object itself (its own writeSync, unpatched), as fault-hook.ts takes it: not the bundle's namespace view.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const fs = require('node:fs') as typeof import('node:fs');
 /** Unpatched, so the partial write is not a step itself. */
 const writeSync = fs.writeSync.bind(fs) as (

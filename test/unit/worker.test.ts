@@ -183,7 +183,7 @@ describe('the engine worker, through WorkerClient', () => {
     assert.equal(new Set(candidates.map((c) => c.id)).size, 6);
     for (const [i, c] of candidates.entries()) {
       assert.equal(c.path, c.id);
-      await fs.access(path.join(ws, c.path!)); // a real file of the workspace
+      await fs.access(path.join(ws, c.path)); // a real file of the workspace
       assert.ok(Math.abs(c.probability - 1 / (1 + Math.exp(-c.logit))) < 1e-12);
       if (i > 0) assert.ok(c.logit <= candidates[i - 1].logit, 'top strategy: best first');
     }

@@ -104,18 +104,20 @@ function userDataDir(extension: vscode.ExtensionContext): string {
  * the fake runs in the test runner's process, not here.
  */
 async function fakeIndex(url: string, key: string) {
-  const get = async (u: string) => {
+  const get = async <T>(u: string): Promise<T> => {
     const res = await fetch(u, { headers: { 'Api-Key': key } });
     assert.equal(res.status, 200, `GET ${u}`);
-    return res.json() as Promise<any>;
+    return (await res.json()) as T;
   };
-  const { host } = await get(`${url}/indexes/${INDEX}`);
+  const { host } = await get<{ host: string }>(`${url}/indexes/${INDEX}`);
   const ids = async () => {
     const out: string[] = [];
     let token: string | undefined;
     do {
-      const page = await get(`${host}/vectors/list?limit=100${token ? `&paginationToken=${token}` : ''}`);
-      out.push(...page.vectors.map((v: { id: string }) => v.id));
+      const page = await get<{ vectors: { id: string }[]; pagination?: { next?: string } }>(
+        `${host}/vectors/list?limit=100${token ? `&paginationToken=${token}` : ''}`,
+      );
+      out.push(...page.vectors.map((v) => v.id));
       token = page.pagination?.next;
     } while (token);
     return out;
@@ -128,9 +130,10 @@ async function fakeIndex(url: string, key: string) {
         .slice(i, i + 50)
         .map((id) => `ids=${encodeURIComponent(id)}`)
         .join('&');
-      const { vectors } = await get(`${host}/vectors/fetch?${query}`);
-      for (const [id, r] of Object.entries(vectors as Record<string, { metadata?: Record<string, unknown> }>))
-        if (r.metadata?.[seenField(head)] === true) seen.push(id);
+      const { vectors } = await get<{ vectors: Record<string, { metadata?: Record<string, unknown> }> }>(
+        `${host}/vectors/fetch?${query}`,
+      );
+      for (const [id, r] of Object.entries(vectors)) if (r.metadata?.[seenField(head)] === true) seen.push(id);
     }
     return seen.sort();
   };

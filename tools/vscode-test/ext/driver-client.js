@@ -48,7 +48,7 @@ function call(name, args, opts = {}) {
             const reply = JSON.parse(text);
             if (reply.ok) resolve(reply.result);
             else reject(new Error(`driver "${name}" failed: ${reply.error}`));
-          } catch (e) {
+          } catch {
             reject(new Error(`driver "${name}": bad reply (HTTP ${res.statusCode}): ${text.slice(0, 200)}`));
           }
         });
