@@ -3,6 +3,7 @@
 #   1. the real suite passes (exit 0, "4 passed, 0 failed");
 #   2. a failing suite makes the harness exit 1;
 #   3. a hanging suite hits the overall timeout (exit 124);
+#   4. a test that skips, unexpected in the run, fails it (exit 1, the test named); declared, it does not (exit 0);
 # and after each run no process started by it (code-server, extension host, Chromium) is left.
 # Needs scripts/install-vscode-test-deps.sh to have run.
 set -uo pipefail
@@ -53,6 +54,18 @@ check "failing suite" 1 "$rc" "$out/fail.log"
 
 node test/vscode-harness/run.js hang --timeout-ms 20000 >"$out/hang.log" 2>&1; rc=$?
 check "hanging suite" 124 "$rc" "$out/hang.log"
+
+node test/vscode-harness/run.js skip >"$out/skip.log" 2>&1; rc=$?
+grep -qx '1 passed, 1 failed' "$out/skip.log" || { echo "selfcheck: unexpected skip's closing line missing"; rc=99; }
+grep -qx '1 skipped; 1 not expected, counted as failed: "skips on purpose"' "$out/skip.log" ||
+  { echo "selfcheck: unexpected skip's skip line missing"; rc=99; }
+check "unexpected skip" 1 "$rc" "$out/skip.log"
+
+node test/vscode-harness/run.js skip-declared >"$out/skip-declared.log" 2>&1; rc=$?
+grep -qx '1 passed, 0 failed' "$out/skip-declared.log" || { echo "selfcheck: declared skip's closing line missing"; rc=99; }
+grep -qx '1 skipped; 1 expected by this run (fixture-skip)' "$out/skip-declared.log" ||
+  { echo "selfcheck: declared skip's skip line missing"; rc=99; }
+check "declared skip" 0 "$rc" "$out/skip-declared.log"
 
 echo "selfcheck: $((SECONDS - t0)) s, $failures failure(s)"
 rm -rf "$out"

@@ -9,9 +9,9 @@ const card = (i) => `[data-testid=card-${i}]`;
  * The scoring panel's document, once its batch screen is up (and not dimmed by a pending load). Other
  * webviews (a Markdown preview) may be open too, so the panel is found by its content, not its position.
  */
-async function batchFrame(ctx) {
+async function batchFrame(ctx, timeoutMs = 20_000) {
   const ready = '[data-testid=state-batch]:not(.stale)';
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await ctx.page.waitForTimeout(100)) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await ctx.page.waitForTimeout(100)) {
     const count = await ctx.page.locator('iframe.webview').count();
     for (let index = count - 1; index >= 0; index--) {
       const frame = ctx.webview({ index });
@@ -24,12 +24,41 @@ async function batchFrame(ctx) {
         return frame;
     }
   }
-  throw new Error('the scoring panel did not show a batch within 20 s');
+  throw new Error(`the scoring panel did not show a batch within ${timeoutMs / 1000} s${await unloadedWebviews(ctx)}`);
+}
+
+/**
+ * Names the webviews whose content never loaded. VS Code 1.100's web workbench can leave a webview blank for good:
+ * its host frame waits for a service worker `controllerchange` that does not come ("Waiting for controllerchange" in
+ * browser-console.log); all webviews of code-server share one origin, so they replace each other's service worker.
+ */
+async function unloadedWebviews(ctx) {
+  const hosts = ctx.page.locator('iframe.webview');
+  const blank = [];
+  for (let index = 0; index < (await hosts.count().catch(() => 0)); index++) {
+    const content = hosts.nth(index).contentFrame().locator('iframe#active-frame');
+    if ((await content.count().catch(() => 0)) === 0) blank.push(index);
+  }
+  return blank.length === 0
+    ? ''
+    : `; webview(s) ${blank.join(', ')} never loaded their content (see "Waiting for controllerchange" in browser-console.log)`;
 }
 
 /** Gives the webview keyboard focus by clicking a neutral spot, so document-level keys reach it. */
 async function focusPanel(frame) {
   await frame.locator('[data-testid=stats]').click();
+}
+
+/** The page's focused element, described for an error message (a webview's frame when the focus is in one). */
+async function focusedElement(ctx) {
+  return ctx.page
+    .evaluate(() => {
+      const e = document.activeElement;
+      if (!e) return 'nothing';
+      const label = e.getAttribute('aria-label') || e.getAttribute('title') || '';
+      return `${e.tagName.toLowerCase()}${e.className ? `.${String(e.className).trim().split(/\s+/).join('.')}` : ''}${label ? ` "${label}"` : ''}`;
+    })
+    .catch((err) => `(unknown: ${err.message})`);
 }
 
 async function press(ctx, keys) {
@@ -126,22 +155,44 @@ module.exports = {
   },
 
   /**
+   * Waits until the scoring panel's webview has loaded and shows its batch. A webview asked for the focus while it
+   * was still loading (a reveal() after it was hidden) takes the focus when it is ready, from whatever holds it then:
+   * an input box opened in between closes, since losing the focus dismisses it.
+   */
+  async panelSettled(ctx) {
+    await batchFrame(ctx, 10_000);
+    return true;
+  },
+
+  /**
    * Answers VS Code's quick input (quick pick or input box) the way a person would: types `text` into it
-   * (filtering a pick list, or replacing an input box's value) and presses Enter.
+   * (filtering a pick list, or replacing an input box's value) and presses Enter. With `title`, only a prompt of
+   * that title is answered. Each step has a short limit, so a call never outlives the test that made it (a call
+   * left running could type into the next test's prompt). A prompt that closes before it is answered fails the
+   * call at once, naming where the focus went.
    */
   async quickInput(ctx, args) {
-    const input = ctx.page.locator('.quick-input-widget input.input:visible').first();
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(args.text);
-    await ctx.page.waitForTimeout(150); // the list filters as you type
-    await input.press('Enter');
-    // VS Code reuses one widget for consecutive prompts: done when it closes or no longer holds our text.
     const widget = ctx.page.locator('.quick-input-widget');
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await ctx.page.waitForTimeout(100)) {
+    const prompt = args.title
+      ? widget.filter({ has: ctx.page.locator('.quick-input-title', { hasText: args.title }) })
+      : widget;
+    const input = prompt.locator('input.input:visible').first();
+    const what = args.title ? `the prompt "${args.title}"` : 'the quick input';
+    await input.waitFor({ state: 'visible', timeout: 5_000 });
+    const closedEarly = async (err) => {
+      if (await input.isVisible()) throw err;
+      throw new Error(`${what} closed before it was answered; the focus is now on ${await focusedElement(ctx)}`);
+    };
+    await input.fill(args.text, { timeout: 3_000 }).catch(closedEarly);
+    await ctx.page.waitForTimeout(150); // the list filters as you type
+    if (!(await input.isVisible())) await closedEarly();
+    await input.press('Enter', { timeout: 3_000 }).catch(closedEarly);
+    // VS Code reuses one widget for consecutive prompts: done when it closes or no longer holds our text.
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline; await ctx.page.waitForTimeout(100)) {
       if (!(await widget.isVisible())) return true;
-      if ((await input.inputValue().catch(() => '')) !== args.text) return true;
+      if ((await input.inputValue({ timeout: 1_000 }).catch(() => '')) !== args.text) return true;
     }
-    throw new Error(`the quick input still shows "${args.text}" 10 s after Enter`);
+    throw new Error(`${what} still shows "${args.text}" 5 s after Enter`);
   },
 
   /**

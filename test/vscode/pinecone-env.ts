@@ -4,3 +4,5 @@
  */
 export const PINECONE_URL_VAR = 'VECTOR_TUNE_TEST_PINECONE_URL';
 export const PINECONE_KEY_VAR = 'VECTOR_TUNE_TEST_PINECONE_KEY';
+/** The skip condition of the Pinecone test when the runner started no stand-in (no runner declares it: it fails). */
+export const NO_PINECONE = 'no-pinecone';

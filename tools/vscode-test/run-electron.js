@@ -3,13 +3,17 @@
 // contributors whose machine reaches the internet: @vscode/test-electron downloads VS Code into
 // .vscode-test/ at run time (not at install time), which this project's machines and CI cannot do.
 // There is no playwright page here, so tests that need the page driver skip themselves
-// (driver-client.js: available() is false). On Linux without a display, run it under xvfb-run.
+// (ext/driver-client.js: available() is false), and this run declares those skips as expected
+// (VSCODE_TEST_EXPECTED_SKIPS=no-driver; ext/mini-test.js fails any other skip). On Linux without a
+// display, run it under xvfb-run.
 //
 //   node tools/vscode-test/run-electron.js --extension-development-path DIR --extension-tests-path FILE
 //        [--workspace DIR] [--vscode-version 1.100.3]
 'use strict';
 
 const path = require('node:path');
+const { NO_DRIVER, URL_VAR } = require('./ext/driver-client.js');
+const { EXPECTED_SKIPS_VAR } = require('./ext/mini-test.js');
 
 function parse(argv) {
   const o = { vscodeVersion: '1.100.3' };
@@ -48,8 +52,8 @@ async function main() {
       extensionDevelopmentPath: path.resolve(o.extensionDevelopmentPath),
       extensionTestsPath: path.resolve(o.extensionTestsPath),
       launchArgs,
-      // The page driver exists only in the code-server harness.
-      extensionTestsEnv: { VSCODE_TEST_DRIVER_URL: undefined },
+      // The page driver exists only in the code-server harness: the tests that need it skip, as declared here.
+      extensionTestsEnv: { [URL_VAR]: undefined, [EXPECTED_SKIPS_VAR]: NO_DRIVER },
     });
   } catch (err) {
     // runTests rejects on a non-zero exit of VS Code as well as on a failed download.

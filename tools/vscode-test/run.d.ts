@@ -1,21 +1,29 @@
 // Types for run.js, for TypeScript callers (a project's own test launcher, a driver module).
 // Self-contained on purpose: the root type check must pass before tools/vscode-test is installed,
-// so nothing here imports playwright-core. `page` is playwright-core's Page.
+// so nothing here imports playwright-core. `page` is playwright-core's Page and a webview is its
+// FrameLocator; they are typed `unknown` here: a TypeScript driver casts them, e.g.
+// `ctx.page as import('playwright-core').Page`.
 
 /** What a driver handler receives. */
 export interface DriverContext {
   /** playwright-core Page showing the workbench */
-  readonly page: any;
-  /** FrameLocator of a webview's content (the last opened one, or the index-th) */
-  webview(opts?: { index?: number }): any;
+  readonly page: unknown;
+  /** playwright-core FrameLocator of a webview's content (the last opened one, or the index-th) */
+  webview(opts?: { index?: number }): unknown;
   /** saves a numbered PNG into screenshotDir; resolves with its path */
   screenshot(name: string): Promise<string | null>;
   /** writes a harness log line (stderr) */
   log(msg: string): void;
 }
 
-/** A driver module exports handlers by name; each result must be JSON-serialisable. */
-export type DriverHandlers = Record<string, (ctx: DriverContext, args: any) => unknown | Promise<unknown>>;
+/**
+ * A page handler: gets the context and the call's JSON arguments, returns (or resolves with) a JSON-serialisable
+ * result. Declared as a method so a handler may type its own arguments (`args: { text: string }`).
+ */
+export type DriverHandler = { handle(ctx: DriverContext, args: unknown): unknown }['handle'];
+
+/** A driver module exports handlers by name. */
+export type DriverHandlers = Record<string, DriverHandler>;
 
 export interface RunVsCodeTestsOptions {
   /** folder with the extension's package.json */
@@ -46,7 +54,8 @@ export interface RunVsCodeTestsOptions {
 
 /** Resolves with the exit code: the tests' own, 124 on timeout, 2 on a harness error. */
 export function runVsCodeTests(opts: RunVsCodeTestsOptions): Promise<number>;
-export function webviewFrame(page: any, opts?: { index?: number }): any;
+/** playwright-core FrameLocator of a webview's content, given the Page. */
+export function webviewFrame(page: unknown, opts?: { index?: number }): unknown;
 export const DRIVER_URL_VAR: 'VSCODE_TEST_DRIVER_URL';
 export const EXIT_TIMEOUT: 124;
 export const EXIT_HARNESS_ERROR: 2;

@@ -3,7 +3,7 @@
 // through which the tests see those messages.
 'use strict';
 
-const crypto = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const vscode = require('vscode');
 
 function html(webview, nonce) {
@@ -64,7 +64,7 @@ function activate(context) {
         emitter.fire(msg);
       });
       panel.onDidDispose(() => (api.panel = undefined));
-      panel.webview.html = html(panel.webview, crypto.randomBytes(16).toString('base64'));
+      panel.webview.html = html(panel.webview, randomBytes(16).toString('base64'));
       api.panel = panel;
     }),
   );

@@ -2,29 +2,58 @@
  * The scoring panel is untrusted: a compromised panel script could post anything. This sends malformed and
  * hostile messages through VS Code's real webview channel, from inside the panel's frame, and checks that every
  * one is rejected with a reason, that nothing outside the workspace is opened, that no label is written and that
- * the panel keeps working.
+ * the panel keeps working. It needs a batch on screen with an unsubmitted score on its first card: the tests before
+ * it leave one, and when they did not (run alone, or after a change of order) it makes its own.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
+import type { PanelState } from '../../../src/protocol/webview-protocol';
+import { driver, type Suite, type Until } from './harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const driver = require('../../../tools/vscode-test/ext/driver-client.js');
+type BatchState = Extract<PanelState, { kind: 'batch' }>;
 
-type Suite = { test(name: string, fn: (t: { skip(reason: string): void }) => Promise<void>): void };
-type Until = <T>(what: string, probe: () => T | Promise<T>, timeoutMs?: number) => Promise<NonNullable<T>>;
+/** The batch on screen; with none, one is made the way a person makes it: index the images, start a head, next batch. */
+async function batchOnScreen(api: () => VectorTuneApi, until: Until): Promise<BatchState> {
+  const { ctx, panel } = api();
+  const batch = () => (panel.currentState.kind === 'batch' ? panel.currentState : undefined);
+  if (batch() && panel.visiblePanel) return batch()!;
+  if (ctx.head) {
+    await vscode.commands.executeCommand('vectorTune.nextBatch');
+  } else {
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    await ctx.refreshStore().catch(() => undefined);
+    if (!ctx.storeCount)
+      await vscode.commands.executeCommand('vectorTune.indexFolder', vscode.Uri.file(path.join(root, 'images')));
+    await vscode.commands.executeCommand('vectorTune.newHeadFromPrompt', 'a photo of a hat', 'hostile-panel');
+  }
+  return until(`a batch on screen (last error: ${ctx.lastError})`, batch);
+}
 
-export function hostilePanelTest(suite: Suite, api: () => VectorTuneApi, until: Until, labelsFile: () => string): void {
+/** Gives the first card an unsubmitted +1 (Home, then 5) unless it has one, and waits for the extension to store it. */
+async function draftOnFirstCard(api: () => VectorTuneApi, until: Until, state: BatchState): Promise<void> {
+  if ((await driver.call('cardScore', { index: 0 })) === 1) return;
+  await driver.call('pressKeys', { keys: ['Home', '5'] });
+  await until('the draft to reach the extension', () => {
+    const pending = api().ctx.extension.workspaceState.get<{ batchId: string; draft: Record<string, number | null> }>(
+      'vectorTune.pendingBatch',
+    );
+    return pending?.batchId === state.batchId && pending.draft[state.candidates[0].id] === 1;
+  });
+}
+
+export function hostilePanelTest(suite: Suite, api: () => VectorTuneApi, until: Until): void {
   suite.test(
     'malformed and hostile messages from the panel are rejected; nothing outside the workspace is opened',
     async (t) => {
-      if (!driver.available()) return t.skip('needs the page driver to post from inside the panel');
-      const state = api().panel.currentState;
-      if (state.kind !== 'batch') return t.skip('no batch on screen');
+      if (!driver.available()) return t.skip('needs the page driver to post from inside the panel', driver.NO_DRIVER);
+      const state = await batchOnScreen(api, until);
+      await draftOnFirstCard(api, until, state);
       const onScreen = state.candidates[0].id;
-      const labelsBefore = await fs.readFile(labelsFile(), 'utf8');
+      const labelsFile = () => api().ctx.head!.labelsFile;
+      const labelsBefore = await fs.readFile(labelsFile(), 'utf8').catch(() => '');
       const rejectedBefore = api().panel.rejected.length;
       const outside = path.resolve(vscode.workspace.workspaceFolders![0].uri.fsPath, '..', 'outside-secret.txt');
       await fs.writeFile(outside, 'not for the panel');
@@ -135,7 +164,7 @@ export function hostilePanelTest(suite: Suite, api: () => VectorTuneApi, until: 
       }
       await new Promise((r) => setTimeout(r, 500));
       assert.ok(!openFiles().some((f) => f!.includes('outside-secret')), `opened: ${openFiles().join(', ')}`);
-      assert.equal(await fs.readFile(labelsFile(), 'utf8'), labelsBefore, 'no label was written');
+      assert.equal(await fs.readFile(labelsFile(), 'utf8').catch(() => ''), labelsBefore, 'no label was written');
       const after = api().panel.currentState;
       assert.equal(after.kind === 'batch' && after.batchId, state.batchId, 'the same batch is still on screen');
       assert.equal(await driver.call('cardScore', { index: 0 }), 1, 'the panel still shows the unsubmitted score');

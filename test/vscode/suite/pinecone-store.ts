@@ -11,16 +11,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { seenField } from '../../../src/core/store/pinecone/metadata';
 import type { VectorTuneApi } from '../../../src/extension/extension';
-import { PINECONE_KEY_VAR, PINECONE_URL_VAR } from '../pinecone-env';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const driver = require('../../../tools/vscode-test/ext/driver-client.js');
+import { driver, type Suite, type Until } from './harness';
+import { NO_PINECONE, PINECONE_KEY_VAR, PINECONE_URL_VAR } from '../pinecone-env';
 
 const INDEX = 'vt-suite';
 const HEAD = 'pc-hat';
-
-type Suite = { test(name: string, fn: (t: { skip(reason: string): void }) => Promise<void>): void };
-type Until = <T>(what: string, probe: () => T | Promise<T>, timeoutMs?: number) => Promise<NonNullable<T>>;
 
 export function pineconeStoreTest(suite: Suite, api: () => VectorTuneApi, until: Until): void {
   suite.test(
@@ -28,8 +23,9 @@ export function pineconeStoreTest(suite: Suite, api: () => VectorTuneApi, until:
     async (t) => {
       const url = process.env[PINECONE_URL_VAR];
       const key = process.env[PINECONE_KEY_VAR];
-      if (!url || !key) return t.skip('the runner started no stand-in of Pinecone');
-      if (!driver.available()) return t.skip('needs the page driver to type the key and score the batch');
+      if (!url || !key) return t.skip('the runner started no stand-in of Pinecone', NO_PINECONE);
+      if (!driver.available())
+        return t.skip('needs the page driver to type the key and score the batch', driver.NO_DRIVER);
       const { ctx, panel } = api();
       const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
       const images = vscode.Uri.file(path.join(root, 'images'));
@@ -47,7 +43,7 @@ export function pineconeStoreTest(suite: Suite, api: () => VectorTuneApi, until:
         assert.match(ctx.lastError ?? '', /no Pinecone API key yet: run "Vector Tune: Set Pinecone API Key"/);
 
         const stored = vscode.commands.executeCommand('vectorTune.setPineconeApiKey');
-        await driver.call('quickInput', { text: key });
+        await driver.call('quickInput', { text: key, title: 'Vector Tune: Pinecone API key' });
         await stored;
         assert.equal(await ctx.extension.secrets.get('vectorTune.pinecone.apiKey'), key);
 
@@ -108,18 +104,20 @@ function userDataDir(extension: vscode.ExtensionContext): string {
  * the fake runs in the test runner's process, not here.
  */
 async function fakeIndex(url: string, key: string) {
-  const get = async (u: string) => {
+  const get = async <T>(u: string): Promise<T> => {
     const res = await fetch(u, { headers: { 'Api-Key': key } });
     assert.equal(res.status, 200, `GET ${u}`);
-    return res.json() as Promise<any>;
+    return (await res.json()) as T;
   };
-  const { host } = await get(`${url}/indexes/${INDEX}`);
+  const { host } = await get<{ host: string }>(`${url}/indexes/${INDEX}`);
   const ids = async () => {
     const out: string[] = [];
     let token: string | undefined;
     do {
-      const page = await get(`${host}/vectors/list?limit=100${token ? `&paginationToken=${token}` : ''}`);
-      out.push(...page.vectors.map((v: { id: string }) => v.id));
+      const page = await get<{ vectors: { id: string }[]; pagination?: { next?: string } }>(
+        `${host}/vectors/list?limit=100${token ? `&paginationToken=${token}` : ''}`,
+      );
+      out.push(...page.vectors.map((v) => v.id));
       token = page.pagination?.next;
     } while (token);
     return out;
@@ -132,9 +130,10 @@ async function fakeIndex(url: string, key: string) {
         .slice(i, i + 50)
         .map((id) => `ids=${encodeURIComponent(id)}`)
         .join('&');
-      const { vectors } = await get(`${host}/vectors/fetch?${query}`);
-      for (const [id, r] of Object.entries(vectors as Record<string, { metadata?: Record<string, unknown> }>))
-        if (r.metadata?.[seenField(head)] === true) seen.push(id);
+      const { vectors } = await get<{ vectors: Record<string, { metadata?: Record<string, unknown> }> }>(
+        `${host}/vectors/fetch?${query}`,
+      );
+      for (const [id, r] of Object.entries(vectors)) if (r.metadata?.[seenField(head)] === true) seen.push(id);
     }
     return seen.sort();
   };

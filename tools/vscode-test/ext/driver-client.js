@@ -2,12 +2,16 @@
 // playwright is out of reach. The harness (tools/vscode-test/run.js) puts the URL of its loopback
 // RPC server in VSCODE_TEST_DRIVER_URL; `call(name, args)` asks it to run the page handler of that
 // name (built in: screenshot, click, text; or exported by the run's --driver module) and resolves
-// with the handler's result. Under @vscode/test-electron there is no page: available() is false.
+// with the handler's result. Under @vscode/test-electron there is no page: available() is false, and a
+// test that needs the page skips with the condition NO_DRIVER, which that runner declares as expected
+// (ext/mini-test.js: any undeclared skip fails the run).
 'use strict';
 
 const http = require('node:http');
 
 const URL_VAR = 'VSCODE_TEST_DRIVER_URL';
+/** The skip condition of tests that need the page driver: `t.skip('needs the page driver', NO_DRIVER)`. */
+const NO_DRIVER = 'no-driver';
 
 function available() {
   return !!process.env[URL_VAR];
@@ -44,7 +48,7 @@ function call(name, args, opts = {}) {
             const reply = JSON.parse(text);
             if (reply.ok) resolve(reply.result);
             else reject(new Error(`driver "${name}" failed: ${reply.error}`));
-          } catch (e) {
+          } catch {
             reject(new Error(`driver "${name}": bad reply (HTTP ${res.statusCode}): ${text.slice(0, 200)}`));
           }
         });
@@ -56,4 +60,4 @@ function call(name, args, opts = {}) {
   });
 }
 
-module.exports = { available, call, URL_VAR };
+module.exports = { available, call, URL_VAR, NO_DRIVER };

@@ -54,7 +54,7 @@ suite.test('webview panel opens and its script runs', async () => {
 });
 
 suite.test('button click in the webview (by the page driver) reaches the extension', async (t) => {
-  if (!driver.available()) t.skip('no page driver in this runner');
+  if (!driver.available()) t.skip('no page driver in this runner', driver.NO_DRIVER);
   const before = api.messages.filter((m) => m.type === 'hello').length;
   const result = await driver.call('clickFixtureButton');
   assert.equal(result.status, 'clicked 1');
