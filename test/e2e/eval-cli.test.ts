@@ -186,7 +186,7 @@ test('eval on the held-out split: the AP rank prints, a report naming the head, 
   assert.match(strict.stdout, /^report: /m);
 
   const bad = cli(ws, 'eval', 'hat', ...EVAL_TEST_SPLIT, '--min-ap', 'high');
-  assert.equal(bad.status, 1);
+  assert.equal(bad.status, 2, 'a value that is not a number is a usage error');
   assert.match(bad.stderr, /--min-ap "high" is not a valid number/);
 });
 
@@ -240,6 +240,6 @@ test('eval on a folder of class sub-folders (generated CLIP model): counts, and 
 
   assert.match(ok(ws, 'eval', '--help'), /^vector-tune eval <head-name>[\s\S]*--max-drop/);
   const both = cli(ws, 'eval', 'hat', '--folder', 'held-out', '--npy', NPY);
-  assert.equal(both.status, 1);
+  assert.equal(both.status, 2, 'options that exclude each other are a usage error');
   assert.match(both.stderr, /give either --folder or --npy/);
 });
