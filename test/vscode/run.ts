@@ -20,7 +20,7 @@ import { startFakePinecone } from '../helpers/fake-pinecone';
 import { REPO_ROOT, SHARED_DATA } from '../helpers/temp';
 import { PINECONE_KEY_VAR, PINECONE_URL_VAR } from './pinecone-env';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the runner is plain CommonJS (tools/vscode-test runs without a TypeScript build); its types come from the JSDoc
 const { runVsCodeTests } = require('../../tools/vscode-test/run.js') as typeof import('../../tools/vscode-test/run');
 
 const RESULTS = path.join(REPO_ROOT, 'test-results');

@@ -22,9 +22,9 @@ export interface DriverClient {
   NO_DRIVER: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS shared with the extension host's test loader, which has no TypeScript build
 const miniTest = require('../../../tools/vscode-test/ext/mini-test.js') as { createSuite(title: string): Suite };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS, as above
 export const driver = require('../../../tools/vscode-test/ext/driver-client.js') as DriverClient;
 
 export const createSuite = (title: string): Suite => miniTest.createSuite(title);
