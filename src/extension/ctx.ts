@@ -42,6 +42,7 @@ export class Ctx implements vscode.Disposable {
   storeCount: number | undefined;
   /** The last indexing report, evaluation and error shown, for the status and for tests. */
   lastIndexReport: IndexReport | undefined;
+  lastProgressMessage: string | undefined;
   lastError: string | undefined;
   lastEvaluation: EvaluationSummary | undefined;
   private readonly headListeners = new Set<() => void>();

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
 import { hostilePanelTest } from './hostile-panel';
 import { pineconeStoreTest } from './pinecone-store';
+import { runSettingsTest } from './run-settings';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createSuite } = require('../../../tools/vscode-test/ext/mini-test.js');
@@ -303,6 +304,8 @@ suite.test('a malformed weights file gives an error message, not a crash', async
     assert.match(await driver.call('statusBarText'), new RegExp(`${openBefore}: \\d+ labels`));
   }
 });
+
+runSettingsTest(suite, () => api);
 
 // Last: it switches the store to Pinecone and back.
 pineconeStoreTest(suite, () => api, until);
