@@ -10,10 +10,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS shared with the extension host's test loader
 const driver = require('../../../tools/vscode-test/ext/driver-client.js');
 
-type Suite = { test(name: string, fn: () => Promise<void>): void };
+type Suite = { test(name: string, fn: () => Promise<void>, options?: { timeoutMs?: number }): void };
+/** It loads the q8 model and indexes twice: on a loaded machine that took 12-20 s, the suite's default budget. */
+const TIMEOUT_MS = 60_000;
 
 const STORE = '.vectortune/store-q8';
 const SETTINGS = ['storeLocation', 'precision', 'threads', 'device'] as const;
@@ -65,5 +67,6 @@ export function runSettingsTest(suite: Suite, api: () => VectorTuneApi): void {
         await fs.rm(extra, { force: true });
       }
     },
+    { timeoutMs: TIMEOUT_MS },
   );
 }
