@@ -2,7 +2,7 @@
 # Runs every test: type checks, lint (ESLint, no warnings), formatting (Prettier), the architecture rules
 # (dependency-cruiser), the build, the engine's unit and end-to-end tests in plain Node (node:test through tsx),
 # the scoring panel in real Chromium, then the extension in a real VS Code (code-server, offline): once from this
-# repo and once as the packaged .vsix a user installs.
+# repo and once as the packaged .vsix a user installs (after packaging one .vsix per platform and checking each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip   # its binaries ship in the package; the download would fail offline
@@ -24,6 +24,8 @@ npx tsx --test --test-concurrency=1 test/unit/*.test.ts test/e2e/*.test.ts test/
 
 echo "== the extension in a real VS Code (code-server), from the repo"
 npx tsx test/vscode/run.ts
-echo "== the packaged extension (.vsix), installed into VS Code"
-npx vsce package --out dist/vector-tune.vsix > /dev/null
+echo "== one .vsix per platform, each checked for its platform's binaries only (tools/package, test/package)"
+npx tsx tools/package/main.ts
+npx tsx --test test/package/vsix.test.ts
+echo "== the packaged extension (the linux-x64 .vsix), installed into VS Code"
 npx tsx test/vscode/run.ts --vsix dist/vector-tune.vsix

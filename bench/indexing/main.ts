@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import type { Job, ProcessResult } from './measure';
 import { ensureModel } from './models';
 import { Options, parseArgs } from './options';
+import { comparePrecisions, DEFAULT_COMPARISON } from './precision';
 import { processTable, stagesTable, throughputTable } from './tables';
 
 /** Runs one measuring process; children inherit tsx through process.execArgv. */
@@ -56,6 +57,12 @@ async function main(): Promise<void> {
       results.push(await measure({ model, modelDir, threads, options: o }));
     }
   }
+  const precision: string[] = [];
+  for (const threads of o.precisions.length > 0 ? o.threads : [])
+    precision.push(
+      '',
+      (await comparePrecisions({ ...DEFAULT_COMPARISON, threads, precisions: o.precisions }, log)).text,
+    );
   const seconds = (Date.now() - started) / 1000;
   const text = [
     describe(o, cores),
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
     '',
     'Thread settings and memory, per measuring process:',
     processTable(results),
+    ...precision,
     '',
     `total time ${seconds.toFixed(0)} s; results in ${path.relative(process.cwd(), o.out) || '.'}/`,
   ].join('\n');

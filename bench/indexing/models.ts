@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ClipDtype, ClipEncoder, loadClip } from '../../src/core/embed/clip';
+import type { Device } from '../../src/core/embed/device';
 import { getSharp } from '../../src/core/embed/image';
 import { applyThreadSettings, chooseThreadSettings, withThreadDefaults } from '../../src/worker/native-threads';
 import { CLIP_PRESETS, generateClipModel } from '../../tools/generate-model/generate';
+import { writePrecisionVariants } from '../../tools/generate-model/variants';
 import type { ModelName, ThreadMode } from './options';
-import { ensureQuantised } from './quantise';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -25,7 +26,7 @@ export async function ensureModel(name: ModelName, log: (s: string) => void): Pr
     log(`generating the ${preset} model into ${path.relative(REPO_ROOT, dir)}/ ...`);
     await generateClipModel(dir, CLIP_PRESETS[preset]);
   }
-  return dtypeOf(name) === 'q8' ? ensureQuantised(dir, log) : dir;
+  return writePrecisionVariants(dir, [dtypeOf(name)], log);
 }
 
 /** What a thread mode amounts to, as reported next to the figures. */
@@ -45,6 +46,7 @@ export async function loadWithThreads(
   modelDir: string,
   mode: ThreadMode,
   dtype: ClipDtype = 'fp32',
+  device: Device = 'cpu',
 ): Promise<{ encoder: ClipEncoder; threads: ThreadReport }> {
   const sharp = getSharp();
   let intraOp: number | undefined;
@@ -52,7 +54,12 @@ export async function loadWithThreads(
   else if (typeof mode === 'number') intraOp = mode;
   const sessionOptions =
     intraOp === undefined ? undefined : (withThreadDefaults(undefined, intraOp) as Record<string, unknown>);
-  const encoder = await loadClip(modelDir, { sessionOptions, dtype });
+  const encoder = await loadClip(modelDir, {
+    sessionOptions,
+    dtype,
+    device,
+    log: (line) => console.error(`  ${line}`),
+  });
   const threads: ThreadReport = {
     mode: String(mode),
     onnxIntraOp: intraOp === undefined ? 'default (one per physical core)' : String(intraOp),

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { parseArgs as nodeParseArgs } from 'node:util';
+import { MODEL_PRECISIONS, type ModelPrecision } from '../../src/core/embed/precision';
 
 export const DATASETS = ['cifar10-test', 'clothing'] as const;
 export type DatasetName = (typeof DATASETS)[number];
@@ -26,6 +27,8 @@ export interface Options {
   /** Images per interleaved segment; undefined = chosen per model (a few seconds of work each). */
   segment?: number;
   out: string;
+  /** Precisions compared side by side after the tables (precision.ts); empty: none. */
+  precisions: ModelPrecision[];
 }
 
 export const USAGE = `npx tsx bench/indexing/main.ts [options]
@@ -38,7 +41,9 @@ export const USAGE = `npx tsx bench/indexing/main.ts [options]
   --read-ahead a,b      pipeline variants: batches prepared ahead of the model (default 0, what indexing
                         does; 0,6 compares it with reading 6 batches ahead)
   --segment N           images per interleaved segment (default: 96 for vit-b-32, 1000 for tiny)
-  --out DIR             where results.json and results.md go (default bench-results/indexing)`;
+  --out DIR             where results.json and results.md go (default bench-results/indexing)
+  --precisions a,b|none the ViT-B/32 model alone at these precisions side by side, per thread mode: images/s
+                        and cosine to fp32 (default ${MODEL_PRECISIONS.join(',')}; see precision.ts)`;
 
 function list<T>(flag: string, raw: string, parse: (s: string) => T | undefined): T[] {
   const values = raw
@@ -67,10 +72,9 @@ export function parseArgs(argv: string[]): Options {
     options: {
       help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries(
-        ['limit', 'datasets', 'models', 'threads', 'batch', 'read-ahead', 'segment', 'out'].map((name) => [
-          name,
-          { type: 'string' as const },
-        ]),
+        ['limit', 'datasets', 'models', 'threads', 'batch', 'read-ahead', 'segment', 'out', 'precisions'].map(
+          (name) => [name, { type: 'string' as const }],
+        ),
       ),
     },
   });
@@ -93,6 +97,7 @@ export function parseArgs(argv: string[]): Options {
     readAheads: given('read-ahead', whole, [0]),
     segment: given('segment', positive, [undefined as number | undefined])[0],
     out: path.resolve(argsOf.out ?? path.join(__dirname, '..', '..', 'bench-results', 'indexing')),
+    precisions: argsOf.precisions === 'none' ? [] : given('precisions', oneOf(MODEL_PRECISIONS), [...MODEL_PRECISIONS]),
   };
 }
 

@@ -4,6 +4,9 @@ import { DEFAULT_HEADS_DIR } from '../core/head/head-folder';
 import { DEFAULT_TRAINING, TrainingSettings } from '../core/head/linear-head';
 import { DEFAULT_MODEL_ID } from '../core/embed/model-defaults';
 import { trainingProblem } from '../core/head/weights-schema';
+import { DEVICES, type Device, isDevice } from '../core/embed/device';
+import { DEFAULT_PRECISION, isModelPrecision, MODEL_PRECISIONS, type ModelPrecision } from '../core/embed/precision';
+import { isThreadCount } from '../core/embed/threads';
 import { numberOption, OptionSpec, UsageError } from './command';
 
 /** Options several commands share, declared once so their names, defaults and help never drift apart. */
@@ -56,7 +59,41 @@ export const modelOptions = {
   },
   'model-cache': { type: 'string', description: 'Where downloaded models are cached.', default: defaultModelCache() },
   offline: { type: 'boolean', description: 'Never download; use only a local folder or the cache.' },
+  precision: {
+    type: 'string',
+    description: `The model's precision: ${MODEL_PRECISIONS.join(', ')} (the ONNX files *_model.onnx, *_model_fp16.onnx, *_model_quantized.onnx); default ${DEFAULT_PRECISION}, and for a prompt the store's. A store holds vectors of one precision.`,
+  },
+  device: {
+    type: 'string',
+    description: `Where the model runs: ${DEVICES.join(', ')} (auto: the platform's accelerator, else the CPU; cuda on Linux x64, dml on Windows, coreml on macOS, webgpu experimental).`,
+    default: 'cpu',
+  },
+  threads: {
+    type: 'string',
+    description:
+      "onnxruntime's threads for the model (0: all cores; default: onnxruntime's own choice, one per physical core).",
+  },
 } satisfies Record<string, OptionSpec>;
+
+/** How the model runs, from --precision, --device and --threads; a bad value is a usage error naming the option. */
+export function modelRunOptions(
+  values: { precision?: string; device?: string; threads?: string },
+  fallbackPrecision: ModelPrecision = DEFAULT_PRECISION,
+): {
+  precision: ModelPrecision;
+  device: Device;
+  threads?: number;
+} {
+  const precision = values.precision ?? fallbackPrecision;
+  if (!isModelPrecision(precision))
+    throw new UsageError(`--precision ${precision}: use one of ${MODEL_PRECISIONS.join(', ')}.`);
+  const device = values.device ?? 'cpu';
+  if (!isDevice(device)) throw new UsageError(`--device ${device}: use one of ${DEVICES.join(', ')}.`);
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (values.threads!.trim() === '' || !isThreadCount(threads)))
+    throw new UsageError(`--threads ${values.threads}: give a number of threads from 1 to 256, or 0 for all cores.`);
+  return { precision, device, ...(threads === undefined ? {} : { threads }) };
+}
 
 export const trainingOptions = {
   'learning-rate': { type: 'string', description: 'SGD step size.', default: String(DEFAULT_TRAINING.learningRate) },

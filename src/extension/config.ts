@@ -1,6 +1,9 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { type Device, DEVICES, isDevice } from '../core/embed/device';
+import { isModelPrecision, MODEL_PRECISIONS, type ModelPrecision } from '../core/embed/precision';
+import { isThreadCount } from '../core/embed/threads';
 import { DEFAULT_TRAINING } from '../core/head/linear-head';
 import type { EngineConfig, PineconeConfig } from '../protocol/worker-protocol';
 import type { StrategyName } from '../protocol/webview-protocol';
@@ -16,6 +19,10 @@ export interface Settings {
   headsFolder: string;
   storeLocation: string;
   maxImagePixels: number;
+  precision: ModelPrecision;
+  device: Device;
+  /** null: half the cores. */
+  threads: number | null;
   store: 'embedded' | 'pinecone';
   pinecone: PineconeSettings;
 }
@@ -51,6 +58,9 @@ export function readSettings(): Settings {
     headsFolder: setting(c, 'headsFolder'),
     storeLocation: setting(c, 'storeLocation'),
     maxImagePixels: setting(c, 'maxImagePixels'),
+    precision: setting(c, 'precision'),
+    device: setting(c, 'device'),
+    threads: setting(c, 'threads'),
     store: setting(c, 'store'),
     pinecone: {
       index: text('pinecone.index'),
@@ -72,6 +82,20 @@ function setting<T>(c: vscode.WorkspaceConfiguration, key: string): T {
   return value;
 }
 
+/**
+ * What is wrong with the model settings, in words a user can act on, or null. settings.json can hold any value;
+ * VS Code only underlines it.
+ */
+export function modelSettingsProblem(settings: Settings): string | null {
+  if (!isModelPrecision(settings.precision))
+    return `vectorTune.precision is ${JSON.stringify(settings.precision)}: use one of ${MODEL_PRECISIONS.join(', ')}.`;
+  if (!isDevice(settings.device))
+    return `vectorTune.device is ${JSON.stringify(settings.device)}: use one of ${DEVICES.join(', ')}.`;
+  if (settings.threads !== null && !isThreadCount(settings.threads))
+    return `vectorTune.threads is ${JSON.stringify(settings.threads)}: leave it empty (half the cores), or give 0 (all cores) or a number of threads up to 256.`;
+  return null;
+}
+
 /** The workspace folder Vector Tune works in: the first one (multi-root workspaces use their first folder). */
 export function workspaceRoot(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -91,6 +115,9 @@ export function engineConfig(settings: Settings, root: string, modelCacheDir: st
       ref: looksLikeFolder ? inWorkspace(settings.model) : settings.model,
       cacheDir: modelCacheDir,
       allowDownload: settings.allowModelDownload,
+      precision: settings.precision,
+      device: settings.device,
+      threads: settings.threads,
     },
     training: { ...DEFAULT_TRAINING, learningRate: settings.learningRate, stepsPerBatch: settings.stepsPerBatch },
   };

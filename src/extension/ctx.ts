@@ -10,7 +10,15 @@ import {
   type HeadSummary,
   type WorkerProtocol,
 } from '../protocol/worker-protocol';
-import { engineConfig, PINECONE_KEY_SECRET, pineconeConfig, readSettings, Settings, workspaceRoot } from './config';
+import {
+  engineConfig,
+  modelSettingsProblem,
+  PINECONE_KEY_SECRET,
+  pineconeConfig,
+  readSettings,
+  Settings,
+  workspaceRoot,
+} from './config';
 import { createLog } from './log';
 import { StatusBar } from './status-bar';
 import { EngineError, WorkerClient } from './worker-client';
@@ -34,6 +42,7 @@ export class Ctx implements vscode.Disposable {
   storeCount: number | undefined;
   /** The last indexing report, evaluation and error shown, for the status and for tests. */
   lastIndexReport: IndexReport | undefined;
+  lastProgressMessage: string | undefined;
   lastError: string | undefined;
   lastEvaluation: EvaluationSummary | undefined;
   private readonly headListeners = new Set<() => void>();
@@ -62,6 +71,8 @@ export class Ctx implements vscode.Disposable {
   /** engineConfig() plus the store: with vectorTune.store = "pinecone", the index settings and the key from SecretStorage. */
   async workerConfig(): Promise<EngineConfig> {
     const settings = this.settings;
+    const problem = modelSettingsProblem(settings);
+    if (problem) throw new UserFacingError(problem);
     const config = engineConfig(settings, this.root(), path.join(this.extension.globalStorageUri.fsPath, 'models'));
     if (settings.store !== 'pinecone') return config;
     const pinecone = pineconeConfig(settings.pinecone, await this.extension.secrets.get(PINECONE_KEY_SECRET));

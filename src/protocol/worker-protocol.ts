@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import type { Device } from '../core/embed/device';
+import type { ModelPrecision } from '../core/embed/precision';
 import type { IndexReport } from '../core/ingest/index-folder';
 import type { TrainingSettings } from '../core/head/linear-head';
 import type { BatchCandidate, RoundResult, Verdict } from '../core/tune/session';
@@ -16,10 +18,22 @@ export interface EngineConfig {
   /** The embedded store's folder (used when `pinecone` is absent). */
   storeDir: string;
   headsDir: string;
-  model: { ref: string; cacheDir: string; allowDownload: boolean };
+  model: ModelConfig;
   training: TrainingSettings;
   /** When set, the store is this Pinecone index instead of the embedded store in `storeDir`. */
   pinecone?: PineconeConfig;
+}
+
+export interface ModelConfig {
+  ref: string;
+  cacheDir: string;
+  allowDownload: boolean;
+  /** Which of the model's ONNX files run (default fp32). */
+  precision?: ModelPrecision;
+  /** Where the model runs (default cpu). */
+  device?: Device;
+  /** onnxruntime's intra-op threads: null or absent for half the cores (at most 4), 0 for all. */
+  threads?: number | null;
 }
 
 /**

@@ -1,4 +1,7 @@
 import * as path from 'node:path';
+import { DEVICES, isDevice } from '../core/embed/device';
+import { isModelPrecision, MODEL_PRECISIONS } from '../core/embed/precision';
+import { isThreadCount } from '../core/embed/threads';
 import { trainingProblem } from '../core/head/weights-schema';
 import type { StoreLocation } from '../core/store/store-location';
 import type { EngineConfig, PineconeConfig } from '../protocol/worker-protocol';
@@ -20,9 +23,16 @@ export function resolveModelRef(ref: string, workspaceRoot: string): string {
   return trimmed;
 }
 
-/** Two configurations load the same encoder when they name the same model in the same cache. */
+/** Two configurations load the same encoder when they name the same model in the same cache, run the same way. */
 export function modelKey(config: EngineConfig): string {
-  return JSON.stringify([resolveModelRef(config.model.ref, config.workspaceRoot), config.model.cacheDir]);
+  const { cacheDir, precision, device, threads } = config.model;
+  return JSON.stringify([
+    resolveModelRef(config.model.ref, config.workspaceRoot),
+    cacheDir,
+    precision,
+    device,
+    threads,
+  ]);
 }
 
 /**
@@ -44,6 +54,13 @@ export function checkConfig(config: EngineConfig): void {
   if (typeof config.model.ref !== 'string') throw new Error('configure: model.ref must be a string');
   if (typeof config.model.allowDownload !== 'boolean')
     throw new Error('configure: model.allowDownload must be a boolean');
+  const { precision, device, threads } = config.model;
+  if (precision !== undefined && !isModelPrecision(precision))
+    throw new Error(`configure: model.precision must be one of ${MODEL_PRECISIONS.join(', ')}`);
+  if (device !== undefined && !isDevice(device))
+    throw new Error(`configure: model.device must be one of ${DEVICES.join(', ')}`);
+  if (threads !== undefined && threads !== null && !isThreadCount(threads))
+    throw new Error('configure: model.threads must be null or a whole number from 0 to 256');
   const training = trainingProblem(config.training);
   if (training !== null) throw new Error(`configure: ${training}`);
   if (config.pinecone !== undefined) checkPinecone(config.pinecone);

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { VectorTuneError } from '../core/errors';
 import { describeLocation, openOrCreateStore, openStore, storeSummary } from '../core/store/store-location';
+import { precisionError } from '../core/store/precision-check';
 import type { VectorStore } from '../core/store/types';
 import type { StartSpec } from '../core/tune/start';
 import { TuningSession } from '../core/tune/session';
@@ -275,6 +276,13 @@ export class Engine {
         'Set the Vector Tune model to the one the store was indexed with, or index again with this model into another store.',
       );
     }
+    const mixed = precisionError(
+      `a prompt cannot start a head on ${describeLocation(location)}`,
+      store.info,
+      encoder,
+      location.kind === 'embedded' ? location.dir : undefined,
+    );
+    if (mixed) throw mixed;
     const [vector] = await encoder.embedTexts([prompt]);
     return { kind: 'prompt', prompt, vector };
   }

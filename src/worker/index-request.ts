@@ -42,7 +42,8 @@ export async function runIndex(
     batchSize: params.batchSize,
     maxPixels: params.maxPixels,
     signal: context.signal,
-    onProgress: (p) => context.progress({ done: p.done, total: p.total, message: describeProgress(p) }),
+    onProgress: (p) =>
+      context.progress({ done: p.done, total: p.total, message: describeProgress(p, models.describeRun(embedder)) }),
   });
   log('info', describeReport(params.folder, report));
   for (const s of report.skipped) log('info', `  skipped ${s.path}: ${s.reason}`);
@@ -75,9 +76,10 @@ async function checkFolder(folder: string, root: string): Promise<void> {
   if (!stat?.isDirectory()) throw new VectorTuneError('no such folder to index.', resolved);
 }
 
-function describeProgress(p: IndexProgress): string {
+/** `run`: how the model runs ("fp32 on cpu, 2 threads"), so the speed can be read against it. */
+function describeProgress(p: IndexProgress, run: string): string {
   const skipped = p.skipped > 0 ? `, ${p.skipped} skipped` : '';
-  return `Embedded ${p.done} of ${p.total} images (${p.imagesPerSecond.toFixed(1)}/s${skipped})`;
+  return `Embedded ${p.done} of ${p.total} images (${p.imagesPerSecond.toFixed(1)}/s${skipped}; ${run})`;
 }
 
 function describeReport(folder: string, r: IndexReport): string {

@@ -10,6 +10,8 @@ import type { WorkerLog } from './worker-log';
  */
 export class ModelHolder {
   private current?: { key: string; encoder: Promise<ClipEncoder> };
+  /** onnxruntime's intra-op threads for the model loaded last. */
+  private threads = 0;
 
   constructor(private readonly log: WorkerLog) {}
 
@@ -33,6 +35,11 @@ export class ModelHolder {
     return this.current.encoder;
   }
 
+  /** How the loaded encoder runs, for progress messages: "q8 on cpu, 2 threads". */
+  describeRun(encoder: ClipEncoder): string {
+    return `${encoder.precision} on ${encoder.device}, ${this.threads} thread${this.threads === 1 ? '' : 's'}`;
+  }
+
   /** Releases the model if the configuration no longer names it; the next use loads the new one. */
   async reconfigure(config: EngineConfig): Promise<void> {
     if (this.current && this.current.key !== modelKey(config)) await this.release();
@@ -46,12 +53,14 @@ export class ModelHolder {
   }
 
   private async load(config: EngineConfig): Promise<ClipEncoder> {
-    const threads = applyThreadSettings(chooseThreadSettings());
+    const { precision = 'fp32', device = 'cpu' } = config.model;
+    const threads = applyThreadSettings(chooseThreadSettings(undefined, config.model.threads ?? null));
+    this.threads = threads.onnxThreads;
     const ref = resolveModelRef(config.model.ref, config.workspaceRoot);
     const started = Date.now();
     this.log(
       'info',
-      `Loading the model ${ref} (onnxruntime: ${threads.onnxThreads} intra-op thread(s), no spinning; sharp: ${threads.imageThreads} thread(s))...`,
+      `Loading the model ${ref} at ${precision}, device ${device} (onnxruntime: ${threads.onnxThreads} intra-op thread(s), no spinning; sharp: ${threads.imageThreads} thread(s))...`,
     );
     // Imported here, not at the top: transformers.js and onnxruntime load only when a model is needed.
     const { loadClip } = await import('../core/embed/clip');
@@ -59,11 +68,14 @@ export class ModelHolder {
       cacheDir: config.model.cacheDir,
       allowDownload: config.model.allowDownload,
       sessionOptions: withThreadDefaults(undefined, threads.onnxThreads) as Record<string, unknown>,
+      dtype: precision,
+      device,
+      log: (line) => this.log('warn', line),
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     this.log(
       'info',
-      `Loaded ${encoder.modelId} (${encoder.dimension}-d embeddings, ${encoder.imageSize} px images) in ${seconds} s.`,
+      `Loaded ${encoder.modelId} (${encoder.dimension}-d embeddings, ${encoder.imageSize} px images; ${this.describeRun(encoder)}) in ${seconds} s.`,
     );
     return encoder;
   }

@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
-import { manifestText, type StoreManifest } from '../../src/core/store/manifest';
+import { manifestText, STORE_VERSION, type StoreManifest } from '../../src/core/store/manifest';
 import type { VectorRecord } from '../../src/core/store/types';
 import { sha256 } from '../../src/core/util/hash';
 import { applyDamage, damageArb, type Damage } from '../helpers/fuzz-bytes';
@@ -334,8 +334,8 @@ test('a store with a missing, empty or wrongly typed file, or a newer format, is
   const cases: [string, (files: Snapshot) => void, RegExp][] = [
     [
       'a newer store format',
-      (f) => f.set(manifestName, sealed({ version: 2 })),
-      /newer version of Vector Tune \(store format 2/,
+      (f) => f.set(manifestName, sealed({ version: STORE_VERSION + 1 })),
+      new RegExp(`newer version of Vector Tune \\(store format ${STORE_VERSION + 1}`),
     ],
     // Refused before anything that size is allocated (Buffer.alloc would throw a RangeError).
     [

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, beforeEach, test } from 'node:test';
 import { VectorTuneError } from '../../src/core/errors';
 import { PineconeStore, type PineconeStoreOptions } from '../../src/core/store/pinecone/pinecone-store';
+import { STORE_RECORD_VERSION } from '../../src/core/store/pinecone/store-record';
 import type { VectorRecord } from '../../src/core/store/types';
 import { startFakePinecone, type FakePinecone } from '../helpers/fake-pinecone';
 import { randomUnitVectors } from '../helpers/vectors';
@@ -271,8 +272,11 @@ test('an uncentred store records that it is not centred; open() needs a store re
     isClear(/no store record.*centred vectors cannot be added/),
   );
   // A store record from a newer Vector Tune is refused, as a newer embedded manifest is.
-  record.metadata = { ...record.metadata, version: 2 };
-  await assert.rejects(PineconeStore.connect(o), isClear(/newer version of Vector Tune \(store format 2/));
+  record.metadata = { ...record.metadata, version: STORE_RECORD_VERSION + 1 };
+  await assert.rejects(
+    PineconeStore.connect(o),
+    isClear(new RegExp(`newer version of Vector Tune \\(store format ${STORE_RECORD_VERSION + 1}`)),
+  );
   await assert.rejects(PineconeStore.open({ ...o }), isClear(/newer version/));
   await assert.rejects(PineconeStore.connect(options({ namespace: '__vector_tune__' })), isClear(/reserved/));
 });

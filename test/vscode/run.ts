@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { generateClipModel } from '../../tools/generate-model/generate';
+import { writePrecisionVariants } from '../../tools/generate-model/variants';
 import { startFakePinecone } from '../helpers/fake-pinecone';
 import { REPO_ROOT, SHARED_DATA } from '../helpers/temp';
 import { PINECONE_KEY_VAR, PINECONE_URL_VAR } from './pinecone-env';
@@ -78,6 +79,7 @@ async function main(): Promise<number> {
   try {
     const modelDir = path.join(tmp, 'model');
     await generateClipModel(modelDir);
+    await writePrecisionVariants(modelDir, ['fp16', 'q8']); // for the precision setting's test
     const workspace = path.join(tmp, 'workspace');
     await prepareWorkspace(workspace, modelDir);
     if (process.argv.includes('--electron')) {

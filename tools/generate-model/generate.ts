@@ -52,7 +52,7 @@ export async function generateClipModel(
 }
 
 /** Write to a temporary name then rename, so an interrupted run never leaves a half-written model behind. */
-async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   await fs.writeFile(tmp, data);
   await fs.rename(tmp, file);

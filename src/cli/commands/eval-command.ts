@@ -175,7 +175,7 @@ async function openData(
   }
   if (v.folder) {
     // By default the head's own model: embeddings of any other model would be meaningless to its w.
-    const embedder = await loadModelForCli(v, io, modelId);
+    const embedder = await loadModelForCli(v, io, { modelId });
     return {
       data: { kind: 'folder', folder: path.resolve(io.cwd, v.folder), embedder },
       close: () => embedder.dispose(),

@@ -115,7 +115,7 @@ async function rankImages(
   v: { folder?: string; root?: string; model?: string; 'model-cache'?: string; offline: boolean },
   io: CliIo,
 ): Promise<RankedRecord[]> {
-  const embedder = await loadModelForCli(v, io, weights.model.id);
+  const embedder = await loadModelForCli(v, io, { modelId: weights.model.id });
   try {
     const { ranked, skipped } = await rankFolder(
       weights,

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorTuneError } from '../../core/errors';
+import { precisionError } from '../../core/store/precision-check';
 import type { VectorStore } from '../../core/store/types';
 import type { StartSpec } from '../../core/tune/start';
 import { TuningSession } from '../../core/tune/session';
@@ -106,7 +107,7 @@ async function startSpec(
     };
   }
   // A prompt needs the text half of the model that embedded the store; by default, that very model.
-  const encoder = await loadModelForCli(v, io, store.info.modelId);
+  const encoder = await loadModelForCli(v, io, store.info);
   try {
     if (encoder.modelId !== store.info.modelId) {
       throw new VectorTuneError(
@@ -115,6 +116,8 @@ async function startSpec(
         'Pass --model with the model the store was indexed with.',
       );
     }
+    const mixed = precisionError('a prompt cannot start a head on this store', store.info, encoder);
+    if (mixed) throw mixed;
     const [vector] = await encoder.embedTexts([v.prompt!]);
     return { kind: 'prompt', prompt: v.prompt!, vector };
   } finally {

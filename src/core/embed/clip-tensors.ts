@@ -5,6 +5,7 @@ import type * as Transformers from '@huggingface/transformers';
 import type { Model, TransformersModule } from './clip-load';
 import { DecodedImage, resizeShortSide } from './image';
 import { VectorTuneError } from '../errors';
+import { float32BitsToHalfBits } from '../io/float16';
 
 /**
  * Checks a decoded image and shrinks it to the processor's target size. transformers.js resizes in Node with a
@@ -195,4 +196,17 @@ export function unitRows(tensor: Transformers.Tensor, n: number, dim: number, to
     rows.push(row);
   }
   return rows;
+}
+
+/**
+ * A float32 tensor as float16, for fp16 towers (their pixel_values are float16). transformers.js 4.3's own
+ * `Tensor.to('float16')` is wrong where there is no Float16Array (Node 20, the extension host's Node): it stores
+ * each value cut to an integer (0.5 becomes 0) instead of its half-precision bits, and the model sees garbage.
+ */
+export function toFloat16(tf: TransformersModule, tensor: Transformers.Tensor): Transformers.Tensor {
+  const data = tensor.data as Float32Array;
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const halves = new Uint16Array(data.length);
+  for (let i = 0; i < halves.length; i++) halves[i] = float32BitsToHalfBits(bits[i]);
+  return new tf.Tensor('float16', halves, tensor.dims);
 }

@@ -27,8 +27,10 @@ import {
   pixelRecipeOf,
   pixelValuesOf,
   resizeForProcessor,
+  toFloat16,
   unitRows,
 } from './clip-tensors';
+import { type Device, type DeviceHost, loadOnDevice, type RunDevice, thisHost } from './device';
 import type { DecodedImage } from './image';
 import {
   checkFolder,
@@ -53,6 +55,12 @@ export interface LoadClipOptions {
   dtype?: ClipDtype;
   /** onnxruntime session options (threads, spinning) for both towers, passed through to transformers.js. */
   sessionOptions?: Record<string, unknown>;
+  /** Where the model runs (see device.ts); default cpu. */
+  device?: Device;
+  /** The machine the device is chosen for; default this one. */
+  host?: DeviceHost;
+  /** Told when `auto` falls back to the CPU, and why. */
+  log?: (message: string) => void;
 }
 
 export interface ClipEncoder {
@@ -62,6 +70,10 @@ export interface ClipEncoder {
   readonly dimension: number;
   /** Side of the square the model sees, in pixels (224 for ViT-B/32). */
   readonly imageSize: number;
+  /** Which of the model's ONNX files run: a store holds vectors of one precision only. */
+  readonly precision: ClipDtype;
+  /** Where the vision model runs (`auto` resolved). */
+  readonly device: RunDevice;
   /** One unit vector per image, in order: preprocessImages then embedPixels. */
   embedImages(images: DecodedImage[]): Promise<Float32Array[]>;
   /** The first half of embedImages: resize, crop and normalise into the vision model's input; no model run. */
@@ -139,11 +151,32 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     local_files_only: !downloading,
     ...(cacheDir ? { cache_dir: cacheDir } : {}),
   };
-  const modelOptions = {
-    ...pretrained,
-    dtype,
-    device: 'cpu' as const,
-    ...(opts.sessionOptions ? { session_options: opts.sessionOptions } : {}),
+  // transformers.js is given the execution providers explicitly, so `auto` means what device.ts says it means.
+  // The text tower, loaded later, runs where the vision tower ended up.
+  let runDevice: RunDevice = 'cpu';
+  const onDevice = async <M extends Model>(
+    device: Device,
+    load: (options: Record<string, unknown>) => Promise<M>,
+  ): Promise<M> => {
+    const loaded = await loadOnDevice<M>(
+      device,
+      (executionProviders) =>
+        load({
+          ...pretrained,
+          dtype,
+          device: executionProviders[0],
+          session_options: { ...opts.sessionOptions, executionProviders },
+        }),
+      {
+        host: opts.host ?? thisHost(),
+        log: opts.log,
+        release: async (m) => {
+          await (m as Model).dispose();
+        },
+      },
+    );
+    runDevice = loaded.device;
+    return loaded.value;
   };
   const where = (file: string) => (folder ? path.join(folder, file) : `${source}/${file}`);
 
@@ -155,7 +188,7 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
       source,
     ),
     guardLoad(
-      () => tf.CLIPVisionModelWithProjection.from_pretrained(source, modelOptions),
+      () => onDevice(opts.device ?? 'cpu', (o) => tf.CLIPVisionModelWithProjection.from_pretrained(source, o)),
       where(onnxFileName('vision', dtype)),
       source,
     ),
@@ -198,7 +231,7 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     const [tokenizer, model] = await loadBoth(
       guardLoad(() => tf.AutoTokenizer.from_pretrained(source, pretrained), where('tokenizer.json'), source),
       guardLoad(
-        () => tf.CLIPTextModelWithProjection.from_pretrained(source, modelOptions),
+        () => onDevice(runDevice, (o) => tf.CLIPTextModelWithProjection.from_pretrained(source, o)),
         where(onnxFileName('text', dtype)),
         source,
       ),
@@ -243,7 +276,7 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     if (batch.count === 0) return [];
     const pixels = batch.pixelValues;
     const out: unknown = await visionModel.forward({
-      pixel_values: inputType === 'float16' ? pixels.to('float16') : pixels,
+      pixel_values: inputType === 'float16' ? toFloat16(tf, pixels) : pixels,
     });
     const embeds = namedTensor(tf, out, 'image_embeds');
     return unitRows(embeds, batch.count, dimension, where(onnxFileName('vision', dtype)));
@@ -253,6 +286,8 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     modelId,
     dimension,
     imageSize,
+    precision: dtype,
+    device: runDevice,
 
     preprocessImages,
     embedPixels,

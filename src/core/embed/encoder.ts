@@ -1,4 +1,5 @@
 import type { DecodedImage } from './image';
+import type { ModelPrecision } from './precision';
 
 /**
  * What the engine needs from an embedding model. CLIP provides both halves; an imported, image-only encoder
@@ -7,6 +8,8 @@ import type { DecodedImage } from './image';
 export interface ImageEmbedder {
   readonly modelId: string;
   readonly dimension: number;
+  /** The model's precision (a store holds vectors of one); absent: fp32. */
+  readonly precision?: ModelPrecision;
   /** Input side length the model expects, so images can be shrunk on load. */
   readonly imageSize: number;
   /** L2-normalised embeddings, one per image, in order. */
@@ -16,5 +19,6 @@ export interface ImageEmbedder {
 export interface TextEmbedder {
   readonly modelId: string;
   readonly dimension: number;
+  readonly precision?: ModelPrecision;
   embedTexts(texts: string[]): Promise<Float32Array[]>;
 }

@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
+import type { ModelPrecision } from './precision';
 
-export type ClipDtype = 'fp32' | 'q8' | 'fp16';
+export type ClipDtype = ModelPrecision;
 
 export type ModelRef = { kind: 'folder'; dir: string } | { kind: 'hub'; id: string };
 

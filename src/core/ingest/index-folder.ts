@@ -74,7 +74,7 @@ export async function indexFolder(options: IndexOptions): Promise<IndexReport> {
   }
 
   const { embedder } = options;
-  const identity = { modelId: embedder.modelId, dimension: embedder.dimension };
+  const identity = { modelId: embedder.modelId, dimension: embedder.dimension, precision: embedder.precision };
   const store = options.openStore
     ? await options.openStore(identity)
     : await EmbeddedStore.openOrCreate(requireStoreDir(options), identity);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Index } from '@pinecone-database/pinecone';
 import { VectorTuneError } from '../errors';
+import { precisionOf } from './precision-check';
 import { describeIndexOrNull, pineconeClient, type PineconeConnection } from './pinecone/connection';
 import { toVectorTuneError } from './pinecone/errors';
 import { seenField } from './pinecone/metadata';
@@ -61,6 +62,8 @@ export function checkCompatible(from: VectorStore, to: VectorStore): void {
   if (a.modelId !== b.modelId) problems.push(`embeddings of "${a.modelId}" cannot go into a store of "${b.modelId}"`);
   if (a.dimension !== b.dimension)
     problems.push(`${a.dimension}-d vectors cannot go into a store of ${b.dimension}-d vectors`);
+  if (precisionOf(a) !== precisionOf(b))
+    problems.push(`${precisionOf(a)} vectors cannot go into a store of ${precisionOf(b)} vectors`);
   if (
     (a.centringMean === null) !== (b.centringMean === null) ||
     (a.centringMean && b.centringMean && !sameVector(a.centringMean, b.centringMean))

@@ -3,7 +3,8 @@ import { VectorTuneError } from '../errors';
 import { writeFileAtomic } from '../fs/durable';
 import { crc32 } from '../util/hash';
 import { storeFiles } from './embedded-files';
-import { readManifest, STORE_FORMAT, STORE_VERSION, StoreManifest, writeManifest } from './manifest';
+import { readManifest, STORE_FORMAT, StoreManifest, writeManifest } from './manifest';
+import { formatVersionFor, precisionError, recordedPrecision } from './precision-check';
 import { QuantisedRows } from './quantised-rows';
 import { readRecords } from './records-file';
 import type { RecordMeta, StoreIdentity, StoreInfo } from './types';
@@ -59,7 +60,7 @@ export async function loadStore(dir: string, expected: StoreIdentity | undefined
     rows,
     file,
     records,
-    info: { modelId: manifest.modelId, dimension, centringMean },
+    info: { modelId: manifest.modelId, dimension, ...recordedPrecision(manifest.precision), centringMean },
   };
 }
 
@@ -68,9 +69,10 @@ export async function createStore(dir: string, identity: StoreIdentity): Promise
   const now = new Date().toISOString();
   const manifest: StoreManifest = {
     format: STORE_FORMAT,
-    version: STORE_VERSION,
+    version: formatVersionFor(identity.precision),
     modelId: identity.modelId,
     dimension: identity.dimension,
+    ...recordedPrecision(identity.precision),
     count: 0,
     recordsBytes: 0,
     generation: 0,
@@ -92,4 +94,6 @@ function checkIdentity(manifest: StoreManifest, expected: StoreIdentity, dir: st
       'Use another store folder for the other model, or delete this one and index again.',
     );
   }
+  const mixed = precisionError('this store cannot take these vectors', manifest, expected, dir);
+  if (mixed) throw mixed;
 }

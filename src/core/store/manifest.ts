@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import { isModelPrecision, MODEL_PRECISIONS, type ModelPrecision } from '../embed/precision';
 import { VectorTuneError } from '../errors';
 import { writeFileAtomic } from '../fs/durable';
 import { sha256 } from '../util/hash';
@@ -16,13 +17,16 @@ import { sha256 } from '../util/hash';
  * read as they are; the next write adds it.
  */
 export const STORE_FORMAT = 'vector-tune-store';
-export const STORE_VERSION = 1;
+/** Version 2: the store records a precision other than fp32 (precision-check.ts). */
+export const STORE_VERSION = 2;
 
 export interface StoreManifest {
   format: typeof STORE_FORMAT;
   version: number;
   modelId: string;
   dimension: number;
+  /** The model's precision; absent in stores written before it was recorded, which hold fp32 vectors. */
+  precision?: ModelPrecision;
   /** Rows committed in the data files of this generation. */
   count: number;
   /** Bytes of the records file that belong to committed rows. */
@@ -71,7 +75,9 @@ export async function readManifest(file: string): Promise<StoreManifest> {
 }
 
 function identityHash(m: StoreManifest): string {
-  return sha256(JSON.stringify([m.format, m.modelId, m.dimension, m.centringMean]));
+  const identity = [m.format, m.modelId, m.dimension, m.centringMean];
+  // Sealed too when present; manifests from before it existed keep their seal.
+  return sha256(JSON.stringify(m.precision === undefined ? identity : [...identity, m.precision]));
 }
 
 /** The manifest as written to disk, sealed. */
@@ -99,6 +105,8 @@ export function validateManifest(raw: unknown, file: string): StoreManifest {
   }
   if (typeof m.modelId !== 'string' || m.modelId === '') throw bad('"modelId" must be a non-empty string');
   if (!isCount(m.dimension) || m.dimension === 0) throw bad('"dimension" must be a positive integer');
+  if (m.precision !== undefined && !isModelPrecision(m.precision))
+    throw bad(`"precision" must be one of ${MODEL_PRECISIONS.join(', ')}`);
   if (!isCount(m.count)) throw bad('"count" must be a non-negative integer');
   if (!isCount(m.recordsBytes)) throw bad('"recordsBytes" must be a non-negative integer');
   if (!isCount(m.generation)) throw bad('"generation" must be a non-negative integer');

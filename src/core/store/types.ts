@@ -1,3 +1,5 @@
+import type { ModelPrecision } from '../embed/precision';
+
 /**
  * The vector store contract. The embedded flat store implements it now; Pinecone implements it for teams.
  * Vectors are stored already centred (when the store centres) and L2-normalised, so a head's `w·x + b`
@@ -25,6 +27,8 @@ export interface VectorRecord extends RecordMeta {
 export interface StoreIdentity {
   modelId: string;
   dimension: number;
+  /** The model's precision; absent: fp32. */
+  precision?: ModelPrecision;
   centringMean?: Float32Array | null;
 }
 
@@ -53,6 +57,8 @@ export interface StoreInfo {
   /** The embedding model that produced the vectors; a head or another vector from another model is refused. */
   modelId: string;
   dimension: number;
+  /** The precision of the model that made the vectors (precision-check.ts); absent: fp32. */
+  precision?: ModelPrecision;
   /** Mean subtracted before normalisation, or null when the store does not centre. */
   centringMean: Float32Array | null;
 }

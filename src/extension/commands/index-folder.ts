@@ -28,11 +28,10 @@ export async function indexFolder(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
             const seconds = (Date.now() - started) / 1000;
             const rate = p.done / Math.max(seconds, 1e-3);
             const eta = rate > 0 ? Math.round((p.total - p.done) / rate) : 0;
-            progress.report(
-              p.done,
-              p.total,
-              `${p.done}/${p.total} images, ${rate.toFixed(1)} images/s, about ${eta} s left`,
-            );
+            // The worker's message names the count, its images/s and how the model runs (precision, device, threads).
+            const message = p.total > 0 ? `${p.message}, about ${eta} s left` : p.message;
+            ctx.lastProgressMessage = message;
+            progress.report(p.done, p.total, message);
           },
         },
       );

@@ -12,6 +12,7 @@ import type { VectorTuneApi } from '../../../src/extension/extension';
 import { createSuite, driver, type TestContext } from './harness';
 import { hostilePanelTest } from './hostile-panel';
 import { pineconeStoreTest } from './pinecone-store';
+import { runSettingsTest } from './run-settings';
 
 const EXTENSION_ID = 'vector-tune.vector-tune';
 const suite = createSuite('Vector Tune in VS Code');
@@ -294,6 +295,8 @@ suite.test('a malformed weights file gives an error message, not a crash', async
     assert.match(await driver.call('statusBarText'), new RegExp(`${openBefore}: \\d+ labels`));
   }
 });
+
+runSettingsTest(suite, () => api);
 
 // Last: it switches the store to Pinecone and back.
 pineconeStoreTest(suite, () => api, until);

@@ -5,6 +5,8 @@ import { describeIndexOrNull, pineconeClient, type PineconeConnection } from './
 import { toVectorTuneError } from './errors';
 import { modelTag } from './metadata';
 import { readStoreRecord, sameMean, STORE_NAMESPACE, writeStoreRecord } from './store-record';
+import { precisionError, recordedPrecision } from '../precision-check';
+import type { ModelPrecision } from '../../embed/precision';
 
 export const METRIC = 'dotproduct';
 
@@ -12,6 +14,7 @@ export const METRIC = 'dotproduct';
 export interface StoreIdentityRequest {
   modelId: string;
   dimension: number;
+  precision?: ModelPrecision;
   centringMean?: Float32Array | null;
   /** Serverless spec used when the index has to be created. */
   cloud?: string;
@@ -54,6 +57,8 @@ export async function connectIndex(connection: PineconeConnection, wanted: Store
     );
   }
   if (stored) {
+    const mixed = precisionError(`the Pinecone index "${indexName}" cannot take these vectors`, stored, wanted);
+    if (mixed) throw mixed;
     if (wanted.centringMean !== undefined && !sameMean(stored.centringMean, wanted.centringMean)) {
       throw new VectorTuneError(
         `the Pinecone index "${indexName}" holds vectors ${stored.centringMean ? 'centred by another mean' : 'that are not mean-centred'}, but these vectors are ${wanted.centringMean ? 'centred by their own mean' : 'not centred'}; the two cannot be mixed.`,
@@ -66,6 +71,7 @@ export async function connectIndex(connection: PineconeConnection, wanted: Store
   const info: StoreInfo = {
     modelId: wanted.modelId,
     dimension: wanted.dimension,
+    ...recordedPrecision(wanted.precision),
     centringMean: wanted.centringMean ?? null,
   };
   if (wanted.create === false) return { index, info }; // read-only use of an index made before store records

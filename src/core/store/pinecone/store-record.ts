@@ -1,5 +1,7 @@
 import type { Index } from '@pinecone-database/pinecone';
 import { VectorTuneError } from '../../errors';
+import { isModelPrecision, MODEL_PRECISIONS } from '../../embed/precision';
+import { formatVersionFor, recordedPrecision } from '../precision-check';
 import type { StoreInfo } from '../types';
 import { toVectorTuneError } from './errors';
 
@@ -14,7 +16,8 @@ import { toVectorTuneError } from './errors';
  */
 export const STORE_NAMESPACE = '__vector_tune__';
 export const STORE_RECORD_FORMAT = 'vector-tune-store';
-export const STORE_RECORD_VERSION = 1;
+/** Version 2: the record names a precision other than fp32 (../precision-check.ts). */
+export const STORE_RECORD_VERSION = 2;
 
 interface StoreRecordMetadata {
   format: string;
@@ -64,9 +67,10 @@ export async function writeStoreRecord(
   }
   const metadata: StoreRecordMetadata = {
     format: STORE_RECORD_FORMAT,
-    version: STORE_RECORD_VERSION,
+    version: formatVersionFor(info.precision),
     modelId: info.modelId,
     dimension: info.dimension,
+    ...recordedPrecision(info.precision),
     centred: info.centringMean !== null,
     namespace: namespace || '__default__',
     createdAt: new Date().toISOString(),
@@ -99,9 +103,18 @@ function decode(values: number[], m: Partial<StoreRecordMetadata>, indexName: st
   if (typeof m.dimension !== 'number' || !Number.isInteger(m.dimension) || m.dimension < 1)
     throw bad('"dimension" must be a positive integer');
   if (typeof m.centred !== 'boolean') throw bad('"centred" must be true or false');
+  // Written only when not fp32 (recordedPrecision), so it is not a declared field.
+  const precision: unknown = m.precision;
+  if (precision !== undefined && !isModelPrecision(precision))
+    throw bad(`"precision" must be one of ${MODEL_PRECISIONS.join(', ')}`);
   if (values.length !== m.dimension || !values.every(Number.isFinite))
     throw bad(`its values must be ${m.dimension} finite numbers`);
-  return { modelId: m.modelId, dimension: m.dimension, centringMean: m.centred ? Float32Array.from(values) : null };
+  return {
+    modelId: m.modelId,
+    dimension: m.dimension,
+    ...recordedPrecision(precision),
+    centringMean: m.centred ? Float32Array.from(values) : null,
+  };
 }
 
 function unitVector(dimension: number): number[] {

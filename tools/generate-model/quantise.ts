@@ -8,17 +8,14 @@
  * column, the activations quantised to uint8 at run time. That is the q8 layout transformers.js loads as
  * `*_model_quantized.onnx`; everything else (the patch convolution, attention's activation-by-activation
  * MatMuls, layer norms) stays float32.
- *
- *   npx tsx bench/indexing/quantise.ts <model folder>   writes onnx/{vision,text}_model_quantized.onnx beside the fp32 files
  */
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT8 = onnx.TensorProto.DataType.INT8;
 
-function floatsOf(t: onnx.ITensorProto): Float32Array | undefined {
+/** A float32 tensor's values (raw_data or float_data), or undefined for any other tensor. */
+export function floatsOf(t: onnx.ITensorProto): Float32Array | undefined {
   if (t.dataType !== FLOAT) return undefined;
   if (t.rawData && t.rawData.length > 0) {
     const copy = new Uint8Array(t.rawData); // aligned copy: raw_data may sit at any offset of the file's buffer
@@ -86,44 +83,4 @@ export function quantiseModel(bytes: Uint8Array): { bytes: Uint8Array; report: Q
   if (!model.opsetImport.some((o) => o.domain === 'com.microsoft'))
     model.opsetImport.push({ domain: 'com.microsoft', version: 1 });
   return { bytes: onnx.ModelProto.encode(model).finish(), report };
-}
-
-/**
- * Writes onnx/<tower>_model_quantized.onnx from onnx/<tower>_model.onnx for both towers (loadClip with dtype
- * q8 wants both), skipping those already there. Returns the folder.
- */
-export async function ensureQuantised(modelDir: string, log: (s: string) => void = () => {}): Promise<string> {
-  for (const tower of ['vision', 'text']) {
-    const out = path.join(modelDir, 'onnx', `${tower}_model_quantized.onnx`);
-    if (
-      await fs.stat(out).then(
-        () => true,
-        () => false,
-      )
-    )
-      continue;
-    const started = Date.now();
-    const { bytes, report } = quantiseModel(await fs.readFile(path.join(modelDir, 'onnx', `${tower}_model.onnx`)));
-    const tmp = `${out}.tmp-${process.pid}`;
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, out);
-    const mb = (n: number) => (n / 1e6).toFixed(0);
-    log(
-      `quantised ${report.quantised} weight matrices of the ${tower} tower (${mb(report.floatBytes)} MB of float32 -> ` +
-        `${mb(report.bytesAfter)} MB) into ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
-  }
-  return modelDir;
-}
-
-if (require.main === module) {
-  const dir = process.argv[2];
-  if (!dir) {
-    console.error('usage: npx tsx bench/indexing/quantise.ts <model folder>');
-    process.exit(2);
-  }
-  ensureQuantised(path.resolve(dir), console.log).catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
 }
