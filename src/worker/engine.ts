@@ -288,7 +288,8 @@ export class Engine {
       nextRound: session.nextRound,
       modelId: session.currentWeights.model.id,
       storeCount: await session.store.count(),
-      seenCount: await session.store.seenCount(session.name),
+      // What the head marked (seen-markers.ts): reading the store's markers would cost a pass over the collection.
+      seenCount: session.markers.count,
     };
   }
 }
