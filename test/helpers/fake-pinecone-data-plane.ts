@@ -248,12 +248,18 @@ function worse(a: Scored, b: Scored): boolean {
 
 /** Sorted bytewise by key, as Pinecone lists; the token is the last key of the page. */
 function paginate<T>(items: T[], key: (t: T) => string, limit: number, token: string | null) {
-  const sorted = [...items].sort((x, y) => Buffer.compare(Buffer.from(key(x)), Buffer.from(key(y))));
-  const after = token === null ? null : Buffer.from(token, 'base64url');
-  const start = after === null ? 0 : sorted.findIndex((t) => Buffer.compare(Buffer.from(key(t)), after) > 0);
+  const sorted = [...items].sort((x, y) => bytewise(key(x), key(y)));
+  const after = token === null ? null : Buffer.from(token, 'base64url').toString('utf8');
+  const start = after === null ? 0 : sorted.findIndex((t) => bytewise(key(t), after) > 0);
   const page = start < 0 ? [] : sorted.slice(start, start + limit);
   const more = start >= 0 && start + limit < sorted.length;
   return { page, next: more ? Buffer.from(key(page[page.length - 1])).toString('base64url') : undefined };
+}
+
+/** UTF-8 byte order. For text without surrogate pairs it is UTF-16 order, which is much cheaper to compare. */
+function bytewise(a: string, b: string): number {
+  if (/[\ud800-\udfff]/.test(a + b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function nextPage(next: string | undefined) {
