@@ -54,7 +54,7 @@ export const rankCommand = defineCommand({
     const [name] = requirePositional(parsed, 1, "the head's name", 'rank');
     const v = parsed.values;
     const top = numberOption(v.top, 'top', (n) => Number.isInteger(n) && n >= 0)!;
-    const { store, session } = await openHead(v, name, io);
+    const { store, session, close } = await openHead(v, name, io);
     let ranked: RankedRecord[];
     try {
       if (v.npy) {
@@ -76,7 +76,7 @@ export const rankCommand = defineCommand({
         });
       }
     } finally {
-      await store.close();
+      await close();
     }
     ranked
       .slice(0, top)

@@ -9,12 +9,12 @@ export const resetSeenCommand = defineCommand({
   options: { ...storeOptions, ...pineconeOptions, ...headsOptions },
   async run(parsed, io) {
     const [name] = requirePositional(parsed, 1, "the head's name", 'reset-seen');
-    const { store, session } = await openHead(parsed.values, name, io);
+    const { session, close } = await openHead(parsed.values, name, io);
     // The head's own count of what it marked (seen-markers.ts), as the status bar shows it.
     const before = session.markers.count;
     await session.resetSeen();
     io.out(`reset seen for "${name}": ${before} -> ${session.markers.count} seen (labelled records stay seen)`);
-    await store.close();
+    await close();
     return 0;
   },
 });
