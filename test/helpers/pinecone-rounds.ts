@@ -53,6 +53,8 @@ export interface RoundCosts {
   open: StepTraffic;
   /** Each round: the next batch (query, summary), then the scores submitted (fetches, mark seen, summary). */
   rounds: StepTraffic[];
+  /** Reset Seen after the rounds (labelled records marked again). */
+  reset: StepTraffic;
 }
 
 /**
@@ -132,8 +134,9 @@ export async function measureRounds(
     );
     rounds.push(sumTraffic(next, submit));
   }
+  const reset = await measure(() => engine.resetSeen());
   await engine.dispose();
-  return { start, open, rounds };
+  return { start, open, rounds, reset };
 }
 
 function sumTraffic(...steps: StepTraffic[]): StepTraffic {
