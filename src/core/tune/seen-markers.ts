@@ -29,14 +29,14 @@ export class SeenMarkers {
 
   /**
    * Readies the head's marker in the store (a constant number of requests) and reads what was marked. `fresh`: a
-   * head just created, whose record (if a head of that name had one) is dropped.
+   * head just created, which has marked nothing.
    */
   static async open(store: VectorStore, headDir: string, weights: HeadWeights, fresh = false): Promise<SeenMarkers> {
     const key = headIdOf(weights);
     const name = `seen-${sha256(store.scope).slice(0, 12)}-${key}.txt`;
     const file = path.join(ensureHeadLocalDir(headDir), name);
-    if (fresh) await clearSeen(file);
     await store.prepareMarker(key);
+    // A new head's id is new: it has no record yet, and none is made before it marks something.
     return new SeenMarkers(key, store, file, new Set(fresh ? [] : await readSeen(file)));
   }
 

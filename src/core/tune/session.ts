@@ -97,13 +97,13 @@ export class TuningSession {
     const markers = await SeenMarkers.open(options.store, paths.dir, weights, true);
     const head = LinearHead.fromStart(start.w, start.b);
     const session = new TuningSession(paths, options.store, weights, head, [], markers);
-    if (start.kind === 'examples') {
-      // The examples are the user's first positives: labelled (round 0) and never shown again.
-      const examples = start.ids.map((id): Label => ({ id, score: 1, round: 0, time: now }));
-      await session.recordLabels(examples);
-      await markers.mark(start.ids);
-    }
+    // The examples are the user's first positives: labelled (round 0) and never shown again. Marked after the
+    // weights are written, as in a round: a kill before that leaves no marks under an id no file records.
+    const examples = start.kind === 'examples' ? start.ids : [];
+    if (examples.length > 0)
+      await session.recordLabels(examples.map((id): Label => ({ id, score: 1, round: 0, time: now })));
     await session.saveWeights();
+    await markers.mark(examples);
     return session;
   }
 
