@@ -66,6 +66,7 @@ export class ProcessLock {
   private static taken(file: string): ProcessLock {
     held.set(file, { count: 1 });
     installExitHook();
+    removeSpentClaims(file);
     return new ProcessLock(file);
   }
 
@@ -161,6 +162,22 @@ function takeOver(file: string, found: FoundLock, purpose: string): boolean {
     // the lock changed and backs off.
     for (const claim of chain) fs.rmSync(claim, { force: true });
   }
+}
+
+/**
+ * Claims left by a taker killed before it removed them. Safe under the lock: any claim is on a stale lock that is gone
+ * now, so a claimer still at work finds the lock changed and backs off.
+ */
+function removeSpentClaims(file: string): void {
+  const prefix = `${path.basename(file)}.claim-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(file));
+  } catch {
+    return;
+  }
+  for (const name of names)
+    if (name.startsWith(prefix)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
 }
 
 interface FoundLock {
