@@ -5,6 +5,9 @@ import { precisionError } from '../core/store/precision-check';
 import type { VectorStore } from '../core/store/types';
 import type { StartSpec } from '../core/tune/start';
 import { TuningSession } from '../core/tune/session';
+import type { ProcessLock } from '../core/fs/process-lock';
+import { headPaths } from '../core/head/head-folder';
+import { lockHead } from '../core/head/head-lock';
 import { isStrategy } from '../core/tune/strategy';
 import {
   type EngineConfig,
@@ -43,6 +46,8 @@ export class Engine {
   private session?: TuningSession;
   /** A submit of the open head whose scores are saved but whose round did not complete (see unfinished-round.ts). */
   private unfinished?: UnfinishedRound;
+  /** The writer lock of the open head's folder, held while it is open. */
+  private headLock?: { dir: string; lock: ProcessLock };
 
   constructor(private readonly log: WorkerLog) {
     this.models = new ModelHolder(log);
@@ -69,7 +74,10 @@ export class Engine {
     checkConfig(next);
     const previous = this.config;
     this.config = next;
-    if (locationChanged(previous, next)) await this.closeStore();
+    if (locationChanged(previous, next)) {
+      await this.closeStore();
+      this.releaseHead();
+    }
     await this.models.reconfigure(next);
   }
 
@@ -105,14 +113,16 @@ export class Engine {
     const config = this.requireConfig();
     const store = await this.openStore();
     const start = await this.startSpec(params.start, store, config);
-    const session = await TuningSession.create({
-      headsDir: config.headsDir,
-      name: params.name,
-      store,
-      start,
-      settings: config.training,
-      overwrite: params.overwrite,
-    });
+    const session = await this.holdingHead(headPaths(config.headsDir, params.name).dir, () =>
+      TuningSession.create({
+        headsDir: config.headsDir,
+        name: params.name,
+        store,
+        start,
+        settings: config.training,
+        overwrite: params.overwrite,
+      }),
+    );
     this.session = session;
     this.unfinished = undefined;
     this.log('info', `Started head "${session.name}" from ${start.kind} in ${session.paths.dir}.`);
@@ -122,7 +132,8 @@ export class Engine {
   async openHead(params: WorkerParams<'openHead'>): Promise<WorkerResult<'openHead'>> {
     const config = this.requireConfig();
     const store = await this.openStore();
-    const { session, repairs } = await TuningSession.open(path.resolve(config.workspaceRoot, params.headDir), store);
+    const headDir = path.resolve(config.workspaceRoot, params.headDir);
+    const { session, repairs } = await this.holdingHead(headDir, () => TuningSession.open(headDir, store));
     this.session = session;
     this.unfinished = undefined; // its labels are on disk; opening the head repaired the rest
     for (const note of repairs) this.log('warn', `Repaired head "${session.name}": ${note}`);
@@ -198,6 +209,7 @@ export class Engine {
 
   async dispose(): Promise<void> {
     await this.closeStore();
+    this.releaseHead();
     await this.models.release();
   }
 
@@ -250,11 +262,37 @@ export class Engine {
       this.session = session;
       for (const note of repairs) this.log('warn', `Repaired head "${session.name}": ${note}`);
     } catch (err) {
+      this.releaseHead();
       this.log(
         'warn',
         `Closed the head in ${headDir}: it could not be reopened on the updated store (${err instanceof Error ? err.message : String(err)}).`,
       );
     }
+  }
+
+  /**
+   * Runs `open` (which opens or starts the head in `dir`) holding that head's writer lock (head-lock.ts), so a second
+   * window or a CLI command cannot write the head meanwhile. The lock of the head open before is released once the
+   * new one is open; if opening fails, that head stays open and locked.
+   */
+  private async holdingHead<T>(dir: string, open: () => Promise<T>): Promise<T> {
+    const resolved = path.resolve(dir);
+    if (this.headLock?.dir === resolved) return open();
+    const lock = lockHead(resolved);
+    try {
+      const opened = await open();
+      this.headLock?.lock.release();
+      this.headLock = { dir: resolved, lock };
+      return opened;
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  private releaseHead(): void {
+    this.headLock?.lock.release();
+    this.headLock = undefined;
   }
 
   private async startSpec(start: HeadStart, store: VectorStore, config: EngineConfig): Promise<StartSpec> {
@@ -296,7 +334,8 @@ export class Engine {
       nextRound: session.nextRound,
       modelId: session.currentWeights.model.id,
       storeCount: await session.store.count(),
-      seenCount: await session.store.seenCount(session.name),
+      // What the head marked (seen-markers.ts): reading the store's markers would cost a pass over the collection.
+      seenCount: session.markers.count,
     };
   }
 }

@@ -43,10 +43,7 @@ export async function finishRound(
   store: VectorStore,
 ): Promise<{ session: TuningSession; result: RoundResult; repairs: string[] }> {
   const { session, repairs } = await TuningSession.open(unfinished.headDir, store);
-  await store.markSeen(
-    session.name,
-    unfinished.verdicts.map((v) => v.id),
-  );
+  await session.markers.mark(unfinished.verdicts.map((v) => v.id));
   const vectors = new Map<string, Float32Array>();
   const labels = [...session.allLabels];
   await fetchLabelVectors(store, labels, vectors);

@@ -9,7 +9,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { headPathsIn } from '../../src/core/head/head-folder';
-import { readWeights, type HeadWeights } from '../../src/core/head/weights-file';
+import { readWeights, WEIGHTS_FILE_NAME, type HeadWeights } from '../../src/core/head/weights-file';
+import { headIdOf } from '../../src/core/head/head-id';
 import { readLabels, type Label } from '../../src/core/tune/labels-file';
 import { sha256 } from '../../src/core/util/hash';
 import { buildClothingWorkspace } from './clothing-fixture';
@@ -93,7 +94,14 @@ export function tuneScenario(): Scenario {
   let headFiles: string[];
   let storeFileList: string[];
 
-  const storeState = async (dir: string) => readStoreState(layout(dir).store, [HEAD]);
+  /** The head's seen set is filed under its id (seen-markers.ts), which differs run to run: read back under its name. */
+  const storeState = async (dir: string) => {
+    const weights = path.join(layout(dir).head, WEIGHTS_FILE_NAME);
+    const key = await readWeights(weights).then(headIdOf, () => undefined);
+    const state = await readStoreState(layout(dir).store, key ? [key] : []);
+    if (state && !isProblem(state)) state.seen = new Map([[HEAD, key ? state.seen.get(key)! : []]]);
+    return state;
+  };
   return {
     name: 'tune',
     async setup(ctx) {
@@ -155,7 +163,13 @@ export function tuneScenario(): Scenario {
       const store = await storeState(dir);
       if (isProblem(store)) return [...head.problems, store];
       const settled = (w: HeadWeights | null) =>
-        w && { ...w, createdAt: undefined, updatedAt: undefined, labels: { ...w.labels, sha256: undefined } };
+        w && {
+          ...w,
+          id: undefined,
+          createdAt: undefined,
+          updatedAt: undefined,
+          labels: { ...w.labels, sha256: undefined },
+        };
       const { labels: before, partial } = start as TuneStart;
       const outcome = [
         ...compareJson('labels', head.labels, reference.labels),

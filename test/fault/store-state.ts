@@ -110,9 +110,15 @@ export async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** A data file's generation masked: a resumed import may rewrite into more generations than an uninterrupted one. */
+/**
+ * A data file's generation masked: a resumed import may rewrite into more generations than an uninterrupted one. So are
+ * a head's id (new in every run) and its store's digest (of a folder that differs run to run) in seen file names.
+ */
 function maskGeneration(name: string): string {
-  return name.replace(/^(vectors|records)-\d+\./, '$1-<generation>.');
+  return name
+    .replace(/^(vectors|records)-\d+\./, '$1-<generation>.')
+    .replace(/[0-9a-f]{32}\.txt$/, '<head id>.txt')
+    .replace(/seen-[0-9a-f]{12}-/, 'seen-<store>-');
 }
 
 /**

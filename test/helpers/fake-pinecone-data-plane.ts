@@ -1,17 +1,16 @@
 /**
- * The data plane of the local Pinecone stand-in (see fake-pinecone.ts): upsert, query with metadata
- * filters, update with setMetadata, fetch, list with pagination, delete and describe_index_stats, per
- * namespace, with the service's limits and validation errors. Kept apart from the servers and fault
- * injection so each file reads on its own.
+ * The data plane of the local Pinecone stand-in (see fake-pinecone.ts): upsert, query (by vector or id) with
+ * metadata filters, update by id or filter, fetch by ids or filter, list with pagination, delete by ids, filter or
+ * all, describe_index_stats and the namespaces API, per namespace, with the service's limits and validation
+ * errors. The writes are in fake-pinecone-writes.ts, the filters in fake-pinecone-filter.ts.
  */
 import type * as http from 'node:http';
+import { HttpError } from './fake-pinecone-errors';
+import { matches, type MissingFieldReading } from './fake-pinecone-filter';
+import { remove, update, upsert, type FakeRecord, type WriteBody } from './fake-pinecone-writes';
 
-/** A record as the stand-in holds it. */
-export interface FakeRecord {
-  id: string;
-  values: number[];
-  metadata?: Record<string, unknown>;
-}
+export { grpcCode, HttpError, statusCode } from './fake-pinecone-errors';
+export type { FakeRecord } from './fake-pinecone-writes';
 
 export interface FakeIndex {
   name: string;
@@ -21,53 +20,33 @@ export interface FakeIndex {
   spec: unknown;
   /** Insertion-ordered, per namespace. */
   namespaces: Map<string, Map<string, FakeRecord>>;
+  /** How a comparison on a missing metadata field reads (see fake-pinecone-filter.ts). */
+  missingFields: MissingFieldReading;
   server: http.Server;
   host: string;
 }
 
 const LIST_DEFAULT_LIMIT = 100;
 const FETCH_MAX_IDS = 1000;
-const UPSERT_MAX_VECTORS = 1000;
+const FETCH_BY_METADATA_MAX = 10000;
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const TOPK_MAX = 10000;
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * The fields of the data plane's JSON request bodies, typed as the Pinecone SDK sends them. A client may send
- * anything, so each route below checks the fields it uses before relying on them, as Pinecone does.
- */
-interface RequestBody {
-  namespace?: string;
-  /** upsert */
-  vectors?: FakeRecord[];
-  /** query */
+/** The fields of the data plane's read requests, as the SDK sends them (writes: WriteBody). */
+interface RequestBody extends WriteBody {
   topK?: number;
   vector?: number[];
-  filter?: unknown;
   includeValues?: boolean;
   includeMetadata?: boolean;
-  /** update */
-  id?: string;
-  values?: number[];
-  setMetadata?: Record<string, unknown>;
-  /** delete */
-  ids?: string[];
-  deleteAll?: boolean;
+  limit?: number;
+  paginationToken?: string;
 }
 
 export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unknown, url: URL): [number, unknown] {
   const b = (body ?? {}) as RequestBody;
+  const reading = index.missingFields;
+  // The default namespace is named "__default__" (the SDK sends that name); '' or no name means it too.
   const ns = (name: unknown) => {
-    // The default namespace is named "__default__" (the SDK sends that name); '' or no name means it too.
     const key = typeof name === 'string' && name !== '' ? name : '__default__';
     let m = index.namespaces.get(key);
     if (!m) index.namespaces.set(key, (m = new Map()));
@@ -75,116 +54,53 @@ export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unk
   };
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
-    case 'POST /vectors/upsert': {
-      const vectors = b.vectors as FakeRecord[];
-      if (!Array.isArray(vectors) || vectors.length === 0)
-        throw new HttpError(400, 'INVALID_ARGUMENT', 'vectors must be a non-empty array');
-      if (vectors.length > UPSERT_MAX_VECTORS)
-        throw new HttpError(400, 'INVALID_ARGUMENT', `Upsert batch size exceeds ${UPSERT_MAX_VECTORS}`);
-      for (const v of vectors) {
-        if (typeof v.id !== 'string' || v.id === '')
-          throw new HttpError(400, 'INVALID_ARGUMENT', 'Vector id must be a non-empty string');
-        if (!Array.isArray(v.values) || v.values.length !== index.dimension) {
-          throw new HttpError(
-            400,
-            'INVALID_ARGUMENT',
-            `Vector dimension ${v.values?.length} does not match the dimension of the index ${index.dimension}`,
-          );
-        }
-        if (v.values.every((x) => x === 0))
-          throw new HttpError(400, 'INVALID_ARGUMENT', 'Dense vectors must contain at least one non-zero value.');
-        checkMetadata(v.metadata);
-      }
-      const m = ns(b.namespace);
-      for (const v of vectors)
-        m.set(v.id, { id: v.id, values: [...v.values], metadata: v.metadata ? { ...v.metadata } : undefined });
-      return [200, { upsertedCount: vectors.length }];
-    }
-    case 'POST /query': {
-      const topK = b.topK;
-      if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > TOPK_MAX)
-        throw new HttpError(400, 'INVALID_ARGUMENT', `topK must be between 1 and ${TOPK_MAX}`);
-      if (!Array.isArray(b.vector) || b.vector.length !== index.dimension) {
-        throw new HttpError(
-          400,
-          'INVALID_ARGUMENT',
-          `Query vector dimension ${b.vector?.length} does not match the dimension of the index ${index.dimension}`,
-        );
-      }
-      const q = b.vector;
-      const scored = [...ns(b.namespace).values()]
-        .filter((r) => matches(r.metadata ?? {}, b.filter))
-        .map((r, order) => ({ r, order, score: score(index.metric, q, r.values) }))
-        .sort((x, y) => y.score - x.score || x.order - y.order)
-        .slice(0, topK);
-      return [
-        200,
-        {
-          matches: scored.map(({ r, score }) => ({
-            id: r.id,
-            score,
-            ...(b.includeValues ? { values: r.values } : { values: [] }),
-            ...(b.includeMetadata && r.metadata ? { metadata: r.metadata } : {}),
-          })),
-          namespace: b.namespace ?? '',
-          usage: { readUnits: 5 },
-        },
-      ];
-    }
-    case 'POST /vectors/update': {
-      if (typeof b.id !== 'string') throw new HttpError(400, 'INVALID_ARGUMENT', 'update by id requires an id');
-      if (b.values && (!Array.isArray(b.values) || b.values.length !== index.dimension))
-        throw new HttpError(400, 'INVALID_ARGUMENT', 'Vector dimension does not match');
-      checkMetadata(b.setMetadata);
-      const r = ns(b.namespace).get(b.id);
-      if (r) {
-        if (b.values) r.values = [...b.values];
-        if (b.setMetadata) r.metadata = { ...(r.metadata ?? {}), ...b.setMetadata };
-      }
-      return [200, {}];
-    }
+    case 'POST /vectors/upsert':
+      return upsert(ns(b.namespace), b, index.dimension);
+    case 'POST /vectors/update':
+      return update(ns(b.namespace), b, index.dimension, reading);
+    case 'POST /vectors/delete':
+      return remove(ns(b.namespace), b, reading);
+    case 'POST /query':
+      return query(index, ns(b.namespace), b);
     case 'GET /vectors/fetch': {
       const ids = url.searchParams.getAll('ids');
       if (ids.length === 0) throw new HttpError(400, 'INVALID_ARGUMENT', 'ids must not be empty');
       if (ids.length > FETCH_MAX_IDS)
         throw new HttpError(400, 'INVALID_ARGUMENT', `Cannot fetch more than ${FETCH_MAX_IDS} ids`);
       const m = ns(url.searchParams.get('namespace'));
-      const vectors: Record<string, unknown> = {};
-      for (const id of ids) {
-        const r = m.get(id);
-        if (r) vectors[id] = { id: r.id, values: r.values, ...(r.metadata ? { metadata: r.metadata } : {}) };
-      }
-      return [200, { vectors, namespace: url.searchParams.get('namespace') ?? '', usage: { readUnits: 1 } }];
+      const found = ids.map((id) => m.get(id)).filter((r): r is FakeRecord => r !== undefined);
+      return [
+        200,
+        { vectors: asVectors(found), namespace: url.searchParams.get('namespace') ?? '', usage: { readUnits: 1 } },
+      ];
+    }
+    case 'POST /vectors/fetch_by_metadata': {
+      const limit = b.limit ?? 100;
+      if (!Number.isInteger(limit) || limit < 1 || limit > FETCH_BY_METADATA_MAX)
+        throw new HttpError(400, 'INVALID_ARGUMENT', `limit must be between 1 and ${FETCH_BY_METADATA_MAX}`);
+      const all = [...ns(b.namespace).values()].filter((r) => matches(r.metadata ?? {}, b.filter, reading));
+      const { page, next } = paginate(all, (r) => r.id, limit, b.paginationToken ?? null);
+      return [
+        200,
+        { vectors: asVectors(page), namespace: b.namespace ?? '', ...nextPage(next), usage: { readUnits: 1 } },
+      ];
     }
     case 'GET /vectors/list': {
       const limit = url.searchParams.has('limit') ? Number(url.searchParams.get('limit')) : LIST_DEFAULT_LIMIT;
       if (!Number.isInteger(limit) || limit < 1 || limit > 100)
         throw new HttpError(400, 'INVALID_ARGUMENT', 'limit must be between 1 and 100');
       const prefix = url.searchParams.get('prefix') ?? '';
-      const token = url.searchParams.get('paginationToken');
-      const after = token === null ? null : Buffer.from(token, 'base64url').toString('utf8');
-      const all = [...ns(url.searchParams.get('namespace')).keys()]
-        .filter((id) => id.startsWith(prefix))
-        .sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
-      const start = after === null ? 0 : all.findIndex((id) => Buffer.compare(Buffer.from(id), Buffer.from(after)) > 0);
-      const page = start < 0 ? [] : all.slice(start, start + limit);
-      const more = start >= 0 && start + limit < all.length;
+      const all = [...ns(url.searchParams.get('namespace')).keys()].filter((id) => id.startsWith(prefix));
+      const { page, next } = paginate(all, (id) => id, limit, url.searchParams.get('paginationToken'));
       return [
         200,
         {
           vectors: page.map((id) => ({ id })),
-          ...(more ? { pagination: { next: Buffer.from(page[page.length - 1]).toString('base64url') } } : {}),
+          ...nextPage(next),
           namespace: url.searchParams.get('namespace') ?? '',
           usage: { readUnits: 1 },
         },
       ];
-    }
-    case 'POST /vectors/delete': {
-      const m = ns(b.namespace);
-      if (b.deleteAll) m.clear();
-      else if (Array.isArray(b.ids)) for (const id of b.ids) m.delete(id);
-      else throw new HttpError(400, 'INVALID_ARGUMENT', 'ids or deleteAll is required');
-      return [200, {}];
     }
     case 'POST /describe_index_stats': {
       const namespaces: Record<string, { vectorCount: number }> = {};
@@ -206,9 +122,155 @@ export function dataPlane(index: FakeIndex, req: http.IncomingMessage, body: unk
         },
       ];
     }
+    case 'GET /namespaces': {
+      const described = [...index.namespaces]
+        .filter(([, m]) => m.size > 0)
+        .map(([name, m]) => describeNamespace(name, m));
+      return [200, { namespaces: described, totalCount: described.length }];
+    }
     default:
-      throw new HttpError(404, 'NOT_FOUND', `Not found: ${route}`);
+      return namespaceRoute(index, req.method ?? '', url.pathname) ?? notFound(route);
   }
+}
+
+/** `GET` and `DELETE /namespaces/{namespace}`. */
+function namespaceRoute(index: FakeIndex, method: string, pathname: string): [number, unknown] | null {
+  const m = /^\/namespaces\/([^/]+)$/.exec(pathname);
+  if (!m || (method !== 'GET' && method !== 'DELETE')) return null;
+  const name = decodeURIComponent(m[1]);
+  const records = index.namespaces.get(name);
+  if (!records || records.size === 0) throw new HttpError(404, 'NOT_FOUND', `Namespace ${name} not found`);
+  if (method === 'GET') return [200, describeNamespace(name, records)];
+  index.namespaces.delete(name);
+  return [202, {}];
+}
+
+function describeNamespace(name: string, records: Map<string, FakeRecord>) {
+  return { name, recordCount: records.size };
+}
+
+function query(index: FakeIndex, records: Map<string, FakeRecord>, b: RequestBody): [number, unknown] {
+  const topK = b.topK;
+  if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > TOPK_MAX)
+    throw new HttpError(400, 'INVALID_ARGUMENT', `topK must be between 1 and ${TOPK_MAX}`);
+  if ((b.vector === undefined) === (b.id === undefined))
+    throw new HttpError(400, 'INVALID_ARGUMENT', 'Exactly one of vector or id must be provided');
+  let q = b.vector;
+  if (b.id !== undefined) {
+    const r = records.get(b.id);
+    if (!r) return [200, { matches: [], namespace: b.namespace ?? '', usage: { readUnits: 5 } }];
+    q = r.values;
+  }
+  if (!Array.isArray(q) || q.length !== index.dimension) {
+    throw new HttpError(
+      400,
+      'INVALID_ARGUMENT',
+      `Query vector dimension ${q?.length} does not match the dimension of the index ${index.dimension}`,
+    );
+  }
+  const best = new TopK(topK);
+  let order = 0;
+  for (const r of records.values()) {
+    if (matches(r.metadata ?? {}, b.filter, index.missingFields))
+      best.offer(r, score(index.metric, q, r.values), order);
+    order++;
+  }
+  return [
+    200,
+    {
+      matches: best.sorted().map(({ r, score }) => ({
+        id: r.id,
+        score,
+        ...(b.includeValues ? { values: r.values } : { values: [] }),
+        ...(b.includeMetadata && r.metadata ? { metadata: r.metadata } : {}),
+      })),
+      namespace: b.namespace ?? '',
+      usage: { readUnits: 5 },
+    },
+  ];
+}
+
+interface Scored {
+  r: FakeRecord;
+  score: number;
+  order: number;
+}
+
+/** The k best by score (ties: earlier insertion first), kept in a min-heap so a 1M-record query stays linear. */
+class TopK {
+  private readonly heap: Scored[] = [];
+  constructor(private readonly k: number) {}
+
+  offer(r: FakeRecord, score: number, order: number): void {
+    const item = { r, score, order };
+    if (this.heap.length < this.k) {
+      this.heap.push(item);
+      this.up(this.heap.length - 1);
+    } else if (worse(this.heap[0], item)) {
+      this.heap[0] = item;
+      this.down(0);
+    }
+  }
+
+  sorted(): Scored[] {
+    return [...this.heap].sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+  }
+
+  private up(i: number): void {
+    const h = this.heap;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!worse(h[i], h[p])) return;
+      [h[i], h[p]] = [h[p], h[i]];
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && worse(h[l], h[m])) m = l;
+      if (r < h.length && worse(h[r], h[m])) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m], h[i]];
+      i = m;
+    }
+  }
+}
+
+/** Whether `a` ranks below `b`. */
+function worse(a: Scored, b: Scored): boolean {
+  return a.score < b.score || (a.score === b.score && a.order > b.order);
+}
+
+/** Sorted bytewise by key, as Pinecone lists; the token is the last key of the page. */
+function paginate<T>(items: T[], key: (t: T) => string, limit: number, token: string | null) {
+  const sorted = [...items].sort((x, y) => bytewise(key(x), key(y)));
+  const after = token === null ? null : Buffer.from(token, 'base64url').toString('utf8');
+  const start = after === null ? 0 : sorted.findIndex((t) => bytewise(key(t), after) > 0);
+  const page = start < 0 ? [] : sorted.slice(start, start + limit);
+  const more = start >= 0 && start + limit < sorted.length;
+  return { page, next: more ? Buffer.from(key(page[page.length - 1])).toString('base64url') : undefined };
+}
+
+/** UTF-8 byte order. For text without surrogate pairs it is UTF-16 order, which is much cheaper to compare. */
+function bytewise(a: string, b: string): number {
+  if (/[\ud800-\udfff]/.test(a + b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function nextPage(next: string | undefined) {
+  return next === undefined ? {} : { pagination: { next } };
+}
+
+function asVectors(records: FakeRecord[]): Record<string, unknown> {
+  const vectors: Record<string, unknown> = {};
+  for (const r of records)
+    vectors[r.id] = { id: r.id, values: r.values, ...(r.metadata ? { metadata: r.metadata } : {}) };
+  return vectors;
 }
 
 function score(metric: string, q: number[], v: number[]): number {
@@ -227,75 +289,6 @@ function score(metric: string, q: number[], v: number[]): number {
   return d; // euclidean: Pinecone returns the squared distance, smaller first; not used by the adapter
 }
 
-function checkMetadata(metadata: unknown): void {
-  if (metadata === undefined) return;
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
-    throw new HttpError(400, 'INVALID_ARGUMENT', 'metadata must be an object');
-  for (const [key, value] of Object.entries(metadata)) {
-    const ok =
-      typeof value === 'string' ||
-      typeof value === 'boolean' ||
-      (typeof value === 'number' && Number.isFinite(value)) ||
-      (Array.isArray(value) && value.every((s) => typeof s === 'string'));
-    if (!ok)
-      throw new HttpError(
-        400,
-        'INVALID_ARGUMENT',
-        `Metadata value for field ${key} must be a string, number, boolean or list of strings`,
-      );
-  }
-  if (JSON.stringify(metadata).length > 40960)
-    throw new HttpError(400, 'INVALID_ARGUMENT', 'Metadata size exceeds the limit of 40960 bytes per vector');
-}
-
-function matches(metadata: Record<string, unknown>, filter: unknown): boolean {
-  if (filter === undefined || filter === null) return true;
-  if (typeof filter !== 'object') throw new HttpError(400, 'INVALID_ARGUMENT', 'filter must be an object');
-  for (const [key, cond] of Object.entries(filter as Record<string, unknown>)) {
-    if (key === '$and') {
-      if (!(cond as unknown[]).every((f) => matches(metadata, f))) return false;
-      continue;
-    }
-    if (key === '$or') {
-      if (!(cond as unknown[]).some((f) => matches(metadata, f))) return false;
-      continue;
-    }
-    if (key.startsWith('$')) throw new HttpError(400, 'INVALID_ARGUMENT', `unsupported operator ${key}`);
-    const value = metadata[key];
-    const ops =
-      cond !== null && typeof cond === 'object' && !Array.isArray(cond)
-        ? (cond as Record<string, unknown>)
-        : { $eq: cond };
-    for (const [op, arg] of Object.entries(ops)) {
-      const eq = (a: unknown) => (Array.isArray(value) ? value.includes(a) : value === a);
-      let ok: boolean;
-      if (op === '$eq') ok = eq(arg);
-      else if (op === '$ne') ok = !eq(arg);
-      else if (op === '$in') ok = Array.isArray(arg) && arg.some(eq);
-      else if (op === '$nin') ok = Array.isArray(arg) && !arg.some(eq);
-      else throw new HttpError(400, 'INVALID_ARGUMENT', `unsupported operator ${op}`);
-      if (!ok) return false;
-    }
-  }
-  return true;
-}
-
-export function statusCode(status: number): string {
-  return (
-    (
-      {
-        400: 'INVALID_ARGUMENT',
-        401: 'UNAUTHENTICATED',
-        403: 'FORBIDDEN',
-        404: 'NOT_FOUND',
-        429: 'RESOURCE_EXHAUSTED',
-        500: 'INTERNAL',
-        503: 'UNAVAILABLE',
-      } as Record<number, string>
-    )[status] ?? 'UNKNOWN'
-  );
-}
-
-export function grpcCode(status: number): number {
-  return ({ 400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 429: 8, 500: 13, 503: 14 } as Record<number, number>)[status] ?? 2;
+function notFound(route: string): never {
+  throw new HttpError(404, 'NOT_FOUND', `Not found: ${route}`);
 }

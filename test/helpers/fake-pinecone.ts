@@ -12,9 +12,11 @@
  * - `host` in an index description includes the `http://` scheme (Pinecone returns a bare host name, which
  *   the SDK reads as https; this server speaks plain http).
  * - Writes are visible at once (Pinecone serverless is eventually consistent, seconds at most).
- * - Filters implement `$eq`, `$ne`, `$in` (and implicit equality, `$and`) with MongoDB semantics: `$ne`
- *   matches a record without the field. That is what the adapter relies on; it is not verified here
- *   against the real service.
+ * - Filters implement Pinecone's documented operators under either reading of a comparison on a missing field
+ *   (`missingFields`: MongoDB's, or "never matches"; see fake-pinecone-filter.ts): which one the service follows is
+ *   not known here, so the adapter is tested under both.
+ * - Counts every request and its bytes (request body or query string in, response body out) per endpoint
+ *   (`traffic`), so tests and benchmarks measure what a round costs instead of assuming it.
  * - Query ties are broken by insertion order; list returns ids sorted bytewise, as documented.
  * - Update of an id that does not exist answers 200 and changes nothing.
  * - An all-zero dense vector is refused on upsert (400), as the service does for dense indexes.
@@ -24,17 +26,13 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  dataPlane,
-  type FakeIndex,
-  type FakeRecord,
-  grpcCode,
-  HttpError,
-  MAX_BODY_BYTES,
-  statusCode,
-} from './fake-pinecone-data-plane';
+import { dataPlane, type FakeIndex, type FakeRecord, MAX_BODY_BYTES } from './fake-pinecone-data-plane';
+import { grpcCode, HttpError, statusCode } from './fake-pinecone-errors';
+import type { MissingFieldReading } from './fake-pinecone-filter';
+import { Traffic } from './fake-pinecone-traffic';
 
-export type { FakeIndex, FakeRecord };
+export type { FakeIndex, FakeRecord, MissingFieldReading };
+export type { EndpointTraffic } from './fake-pinecone-traffic';
 
 export type Fault =
   | { kind: 'status'; status: number; retryAfterSeconds?: number }
@@ -54,8 +52,15 @@ export interface FakePinecone {
   controllerHostUrl: string;
   apiKey: string;
   indexes: Map<string, FakeIndex>;
-  /** Every request seen (method, path without query, body), for assertions on what went on the wire. */
+  /**
+   * Every request seen (method, path without query, body), for assertions on what went on the wire; bodies are
+   * left out (undefined) when the server was started with `keepBodies: false` (a benchmark's million records).
+   */
   requests: { method: string; path: string; body: unknown }[];
+  /** Requests and bytes per endpoint (`POST /query`, `GET /vectors/fetch`, ...) since the last `traffic.reset()`. */
+  traffic: Traffic;
+  /** How every index of this server reads a comparison on a missing metadata field (settable). */
+  missingFields: MissingFieldReading;
   /**
    * The next `times` requests (control or data plane) get this fault, in order after earlier queued faults.
    * With `where`, only requests of that path (and method) take it: e.g. only `/vectors/update` (markSeen).
@@ -68,8 +73,18 @@ export interface FakePinecone {
   close(): Promise<void>;
 }
 
-export async function startFakePinecone(options: { apiKey?: string } = {}): Promise<FakePinecone> {
+export interface FakePineconeOptions {
+  apiKey?: string;
+  /** Default `strict`: a comparison on a missing field never matches (the reading that breaks more code). */
+  missingFields?: MissingFieldReading;
+  /** Keep request bodies in `requests` (default true). */
+  keepBodies?: boolean;
+}
+
+export async function startFakePinecone(options: FakePineconeOptions = {}): Promise<FakePinecone> {
   const apiKey = options.apiKey ?? 'test-key';
+  const traffic = new Traffic();
+  let missingFields: MissingFieldReading = options.missingFields ?? 'strict';
   const faults: { fault: Fault; where?: FaultTarget; wait: number }[] = [];
   /** The first queued fault meant for this request, taken off the queue; faults still waiting count it. */
   const takeFault = (method: string, path: string): Fault | undefined => {
@@ -115,7 +130,12 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
         } catch {
           body = raw;
         }
-        requests.push({ method: req.method ?? '', path: url.pathname, body });
+        requests.push({
+          method: req.method ?? '',
+          path: url.pathname,
+          body: options.keepBodies === false ? undefined : body,
+        });
+        const endpoint = traffic.request(req.method ?? '', url, size);
         const fault = takeFault(req.method ?? '', url.pathname);
         if (fault?.kind === 'hang') return; // never answers; the socket is destroyed on close()
         if (fault?.kind === 'drop') {
@@ -124,8 +144,10 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
         }
         if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
         const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+          const text = payload === undefined ? '' : JSON.stringify(payload);
+          endpoint.bytesOut += Buffer.byteLength(text);
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
-          res.end(payload === undefined ? '' : JSON.stringify(payload));
+          res.end(text);
         };
         const sendError = (status: number, code: string, message: string, headers?: Record<string, string>) =>
           send(
@@ -178,7 +200,7 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
     tags?: Record<string, string>,
     spec: unknown = { serverless: { cloud: 'aws', region: 'us-east-1' } },
   ): Promise<FakeIndex> {
-    const index = { name, dimension, metric, tags, spec, namespaces: new Map() } as FakeIndex;
+    const index = { name, dimension, metric, tags, spec, namespaces: new Map(), missingFields } as FakeIndex;
     index.server = await listen((req, body, url) => dataPlane(index, req, body, url), 'data');
     index.host = `http://127.0.0.1:${(index.server.address() as AddressInfo).port}`;
     indexes.set(name, index);
@@ -215,6 +237,12 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
       return [200, describe(index)];
     }
     if (req.method === 'GET' && parts.length === 1) return [200, { indexes: [...indexes.values()].map(describe) }];
+    if (req.method === 'DELETE' && parts.length === 2) {
+      if (!index) throw new HttpError(404, 'NOT_FOUND', `Resource ${parts[1]} not found`);
+      indexes.delete(index.name);
+      await new Promise<void>((resolve) => index.server.close(() => resolve()));
+      return [202, undefined];
+    }
     throw new HttpError(404, 'NOT_FOUND', `Not found: ${req.method} ${url.pathname}`);
   }
 
@@ -226,6 +254,14 @@ export async function startFakePinecone(options: { apiKey?: string } = {}): Prom
     apiKey,
     indexes,
     requests,
+    traffic,
+    get missingFields() {
+      return missingFields;
+    },
+    set missingFields(reading: MissingFieldReading) {
+      missingFields = reading;
+      for (const index of indexes.values()) index.missingFields = reading;
+    },
     inject(fault, times = 1, where) {
       for (let i = 0; i < times; i++) faults.push({ fault, where, wait: where?.after ?? 0 });
     },

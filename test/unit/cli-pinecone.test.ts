@@ -74,7 +74,12 @@ test('index, start, tune, rank, reset-seen and eval on a Pinecone index', async 
     ...pine,
   ]);
   assert.equal(out.filter((l) => /^round \d: /.test(l)).length, 2);
-  const seen = () => [...data.values()].filter((r) => r.metadata?.[seenField('hat')] === true).length;
+  // Markers are keyed by the head's id (classifier.weights.json), not its name.
+  const weights = JSON.parse(await fs.readFile(path.join(ws, 'vectortune/heads/hat/classifier.weights.json'), 'utf8'));
+  assert.match(weights.id, /^[0-9a-f]{32}$/);
+  const field = seenField(weights.id);
+  assert.equal([...data.values()].filter((r) => r.metadata?.[field] === false).length, 48 - 12, 'the rest: false');
+  const seen = () => [...data.values()].filter((r) => r.metadata?.[field] === true).length;
   assert.equal(seen(), 12, 'two examples and two batches of five');
   await ok(['rank', 'hat', '--top', '3', ...pine]);
   assert.equal(out.length, 3);

@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { DEFAULT_TRAINING, LinearHead } from '../../src/core/head/linear-head';
 import { checkWeightsMatchStore, HeadWeights, readWeights } from '../../src/core/head/weights-file';
-import { weightsProblem } from '../../src/core/head/weights-schema';
+import { headIdOf } from '../../src/core/head/head-id';
+import { HEAD_ID, weightsProblem } from '../../src/core/head/weights-schema';
 import { CaseTally, outcome, outcomeSync } from '../helpers/fuzz-check';
 import { type Json, jsonMutationArb, mutateJson, nonFiniteLiteralArb, replaceNthNumber } from '../helpers/fuzz-json';
 import { tempDir } from '../helpers/temp';
@@ -31,6 +32,8 @@ function sampleWeights(kind: 'prompt' | 'examples' | 'weights'): HeadWeights {
     format: 'vector-tune-head',
     version: 1,
     name: 'hat',
+    // Heads from before ids existed have none (examples here): both forms are read.
+    ...(kind === 'examples' ? {} : { id: '0123456789abcdef0123456789abcdef' }),
     model: { id: 'Xenova/clip-vit-base-patch32', dimension: 3 },
     preprocessing: { centre: [0.1, -0.2, 0.3], normalise: 'l2' },
     w: [0.5, -0.25, 1e-9],
@@ -49,6 +52,7 @@ function sampleWeights(kind: 'prompt' | 'examples' | 'weights'): HeadWeights {
  * (stepsPerBatch passes). Throws when any of it fails or gives a non-finite number.
  */
 function useHead(h: HeadWeights): void {
+  assert.match(headIdOf(h), HEAD_ID, 'the head has an id (its own or one derived from the file)');
   const unit = Float32Array.from([0.6, 0.8, 0].slice(0, h.model.dimension));
   const centred = h.preprocessing.centre ? unit.map((x, i) => x - h.preprocessing.centre![i]) : unit;
   const norm = Math.hypot(...centred);

@@ -106,7 +106,7 @@ test('a bad key (401) and a forbidden key (403) give a clear error, not retried'
 test('429 and 500 are retried with backoff, then succeed', async () => {
   const store = await PineconeStore.connect(options());
   fake.requests.length = 0;
-  fake.inject({ kind: 'status', status: 429 }, 2);
+  fake.inject({ kind: 'status', status: 429 }, 2, { path: '/vectors/fetch' });
   await store.upsert(records(10));
   assert.equal(fake.requests.filter((r) => r.path === '/vectors/fetch').length, 3, 'the 429s were retried');
   fake.inject({ kind: 'status', status: 500 });
@@ -139,7 +139,7 @@ test('a host that never answers times out, bounded', async () => {
 
 test('upserts go in size-limited batches and keep seen markers; unseen queries filter on the head field', async () => {
   const store = await PineconeStore.connect(options({ maxBatchRecords: 30, maxBatchBytes: 10_000 }));
-  await store.markSeen('h', []);
+  await store.prepareMarker('h');
   fake.requests.length = 0;
   await store.upsert(records(100));
   const upserts = fake.requests
@@ -156,7 +156,7 @@ test('upserts go in size-limited batches and keep seen markers; unseen queries f
   await store.markSeen('h', ['r1']);
   await store.query(new Float32Array(D).fill(0.25), { k: 3, ranking: { kind: 'top' }, unseenBy: 'h' });
   const query = fake.requests.find((r) => r.path === '/query')!.body as Record<string, unknown>;
-  assert.deepEqual(query.filter, { seen_h: { $ne: true } });
+  assert.deepEqual(query.filter, { seen_h: { $eq: false } }, 'an $eq on a field every record has');
   assert.equal(query.topK, 3);
   const stored = fake.indexes.get(`idx-${serial}`)!.namespaces.get('__default__')!.get('r1')!;
   assert.deepEqual(stored.metadata, { seen_h: true, path: 'img/r1.jpg', hash: 'h1' });

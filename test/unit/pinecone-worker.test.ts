@@ -64,9 +64,10 @@ const labelLines = async (file: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l));
 const data = () => fake.indexes.get(INDEX)!.namespaces.get('__default__')!;
-const seenIn = (head: string) =>
+/** Records marked seen by a head: markers are keyed by the head's id (classifier.weights.json), not its name. */
+const seenIn = (headId: string) =>
   [...data().values()]
-    .filter((r) => r.metadata?.[seenField(head)] === true)
+    .filter((r) => r.metadata?.[seenField(headId)] === true)
     .map((r) => r.id)
     .sort();
 const upserts = () => fake.requests.filter((r) => r.path === '/vectors/upsert').length;
@@ -117,6 +118,7 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
   });
 
   let labelsFile: string;
+  let hatsId: string;
 
   it('runs a round on Pinecone: the batch gets its seen markers', async () => {
     const head = await client.request('startHead', {
@@ -125,13 +127,14 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
       overwrite: false,
     });
     labelsFile = head.labelsFile;
+    hatsId = (JSON.parse(await fs.readFile(head.weightsFile, 'utf8')) as { id: string }).id;
     assert.equal(head.storeCount, PHOTO_COUNT);
     const { candidates } = await client.request('nextBatch', { k: 6, strategy: 'top' });
     const { result, head: after } = await client.request('submit', {
       verdicts: candidates.map((c, i) => ({ id: c.id, score: i < 2 ? 1 : i < 5 ? -1 : null })),
     });
     assert.deepEqual([result.round, result.labelCount, after.seenCount], [1, 5, 6]);
-    assert.deepEqual(seenIn('hats'), candidates.map((c) => c.id).sort());
+    assert.deepEqual(seenIn(hatsId), candidates.map((c) => c.id).sort());
   });
 
   it('a round whose seen markers fail: labels saved, a clear error, and submitting again finishes it once', async () => {
@@ -156,7 +159,7 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
     assert.deepEqual([retried.result.round, retried.result.labelCount, retried.head.nextRound], [2, 11, 3]);
     assert.ok(retried.result.moved > 0 && Number.isFinite(retried.result.loss));
     assert.deepEqual(await labelLines(labelsFile), saved, 'nothing recorded twice');
-    assert.equal(seenIn('hats').length, 12);
+    assert.equal(seenIn(hatsId).length, 12);
     const weights = JSON.parse(
       await fs.readFile(path.join(path.dirname(labelsFile), 'classifier.weights.json'), 'utf8'),
     );
@@ -196,7 +199,7 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
   it('resetSeen on Pinecone keeps labelled records seen', async () => {
     const head = await client.request('resetSeen', {});
     assert.equal(head.seenCount, 15);
-    assert.equal(seenIn('hats').length, 15);
+    assert.equal(seenIn(hatsId).length, 15);
   });
 
   it('never sends the key back: errors and log lines are masked, even when a URL carries it', async () => {

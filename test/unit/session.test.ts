@@ -37,7 +37,8 @@ test('a head started from examples labels them (round 0), hides them, and tunes 
     start: { kind: 'examples', ids: examples },
   });
   assert.equal(session.labelCount, 3);
-  assert.equal(await store.seenCount('pos'), 3);
+  assert.equal(await store.seenCount(session.markers.key), 3);
+  assert.equal(session.markers.count, 3, "the head's own count agrees with the store");
   const shown = new Set<string>();
   for (let round = 1; round <= 4; round++) {
     const batch = await session.nextBatch(10, 'top');
@@ -85,7 +86,8 @@ test('the head is rebuilt exactly from its start and labels', async (t) => {
   assert.deepEqual(Array.from(session.head.w), live);
   assert.equal(session.head.b, liveB);
   assert.equal(session.labelCount, 2 + 18, 'skipped records are seen but not labelled');
-  assert.equal(await store.seenCount('h'), 2 + 24);
+  assert.equal(await store.seenCount(session.markers.key), 2 + 24);
+  assert.equal(session.markers.count, 2 + 24);
 });
 
 test('a crash after the labels were written but before the weights were is repaired on open', async (t) => {
@@ -98,13 +100,22 @@ test('a crash after the labels were written but before the weights were is repai
   });
   await session.submit(oracle((await session.nextBatch(10, 'top')).map((c) => c.id)));
   const weightsBefore = await fs.readFile(session.paths.weights);
-  const seenBefore = await fs.readFile(path.join(store.dir, 'seen', 'h.txt'));
+  // What marks the batch seen: the store's seen file, and the head's record of what it marked.
+  const seenFiles = [
+    path.join(store.dir, 'seen', `${session.markers.key}.txt`),
+    path.join(
+      session.paths.dir,
+      '.local',
+      (await fs.readdir(path.join(session.paths.dir, '.local'))).find((f) => f.startsWith('seen-'))!,
+    ),
+  ];
+  const seenBefore = await Promise.all(seenFiles.map((f) => fs.readFile(f)));
   const batch = await session.nextBatch(10, 'top');
   await session.submit(oracle(batch.map((c) => c.id)));
   const uninterrupted = await readWeights(session.paths.weights);
   // Roll back what happened after the label append: the weights write and the mark-seen.
   await fs.writeFile(session.paths.weights, weightsBefore);
-  await fs.writeFile(path.join(store.dir, 'seen', 'h.txt'), seenBefore);
+  await Promise.all(seenFiles.map((f, i) => fs.writeFile(f, seenBefore[i])));
 
   const reopenedStore = await EmbeddedStore.open(path.join(dir, 'store'));
   const { session: reopened, repairs } = await TuningSession.open(session.paths.dir, reopenedStore);
@@ -113,7 +124,7 @@ test('a crash after the labels were written but before the weights were is repai
   const repaired = await readWeights(session.paths.weights);
   assert.deepEqual(repaired.w, uninterrupted.w);
   assert.equal(repaired.b, uninterrupted.b);
-  assert.equal(await reopenedStore.seenCount('h'), 22, 'labelled records are seen again');
+  assert.equal(await reopenedStore.seenCount(reopened.markers.key), 22, 'labelled records are seen again');
   const next = await reopened.nextBatch(10, 'top');
   assert.ok(next.every((c) => !batch.some((b) => b.id === c.id)));
 });
@@ -131,9 +142,11 @@ test('reset seen shows skipped records again but never labelled ones', async (t)
     ...oracle(batch.slice(0, 3).map((c) => c.id)),
     ...batch.slice(3).map((c) => ({ id: c.id, score: null })),
   ]);
-  assert.equal(await store.seenCount('h'), 7);
+  assert.equal(await store.seenCount(session.markers.key), 7);
+  assert.equal(session.markers.count, 7);
   await session.resetSeen();
-  assert.equal(await store.seenCount('h'), 4);
+  assert.equal(await store.seenCount(session.markers.key), 4);
+  assert.equal(session.markers.count, 4);
 });
 
 test('bad starts and bad submissions are refused clearly', async (t) => {
@@ -226,7 +239,7 @@ test('a batch with every image skipped trains nothing, and labels are never dele
   assert.deepEqual(Array.from(session.head.w), w, 'no training on an all-skipped batch');
   await session.retrainFromLabels();
   assert.deepEqual(Array.from(session.head.w), w, 'the weights stay reproducible from the labels');
-  assert.equal(await store.seenCount('h'), 2 + 10);
+  assert.equal(await store.seenCount(session.markers.key), 2 + 10);
 
   await fs.rm(session.paths.weights);
   await assert.rejects(

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
 import { PineconeStore, type PineconeStoreOptions } from '../../src/core/store/pinecone/pinecone-store';
 import type { VectorStore } from '../../src/core/store/types';
-import { startFakePinecone, type FakePinecone } from '../helpers/fake-pinecone';
+import { startFakePinecone, type FakePinecone, type MissingFieldReading } from '../helpers/fake-pinecone';
 import { tempDir } from '../helpers/temp';
 import { randomUnitVectors } from '../helpers/vectors';
 import { bruteForceTopK, seededRecords } from '../helpers/store-reference';
@@ -30,6 +30,7 @@ function storeContract(name: string, make: Factory): void {
     test('top-k (top and boundary, seen-filtered and not) equals brute force', async (t) => {
       const store = await make(t);
       const all = records(300, 1);
+      await store.prepareMarker('h'); // before any record: records upserted later are unseen too
       await store.upsert(all.slice(0, 200));
       await store.upsert(all.slice(200));
       const seen = new Set(all.filter((_, i) => i % 7 === 0).map((r) => r.id));
@@ -63,6 +64,8 @@ function storeContract(name: string, make: Factory): void {
       const store = await make(t);
       const all = records(40, 2);
       await store.upsert(all);
+      for (const head of ['a', 'b', 'odd head/name', 'never']) await store.prepareMarker(head);
+      await store.prepareMarker('a'); // idempotent
       await store.markSeen('a', ['r1', 'r2', 'r3', 'missing']);
       await store.markSeen('a', ['r2']);
       await store.markSeen('b', ['r3', 'r4']);
@@ -92,6 +95,8 @@ function storeContract(name: string, make: Factory): void {
       const store = await make(t);
       const all = records(230, 3);
       await store.upsert(all);
+      await store.prepareMarker('h');
+      await store.prepareMarker('other');
       await store.markSeen(
         'h',
         all.map((r) => r.id),
@@ -140,16 +145,19 @@ storeContract('embedded', async (t) =>
   EmbeddedStore.openOrCreate(await tempDir(t), { modelId: 'test-model', dimension: D }),
 );
 
-let fake: FakePinecone;
+/** Both readings of a comparison on a missing field (fake-pinecone-filter.ts): the store must not depend on either. */
+const fakes = new Map<MissingFieldReading, FakePinecone>();
 let serial = 0;
 before(async () => {
-  fake = await startFakePinecone();
+  for (const reading of ['mongo', 'strict'] as const)
+    fakes.set(reading, await startFakePinecone({ missingFields: reading }));
 });
-after(() => fake.close());
+after(() => Promise.all([...fakes.values()].map((f) => f.close())));
 
-function pinecone(extra: Partial<PineconeStoreOptions>): Factory {
-  return async () =>
-    PineconeStore.connect({
+function pinecone(reading: MissingFieldReading, extra: Partial<PineconeStoreOptions>): Factory {
+  return async () => {
+    const fake = fakes.get(reading)!;
+    return PineconeStore.connect({
       apiKey: fake.apiKey,
       controllerHostUrl: fake.controllerHostUrl,
       indexName: `contract-${++serial}`,
@@ -159,11 +167,14 @@ function pinecone(extra: Partial<PineconeStoreOptions>): Factory {
       baseDelayMs: 10,
       ...extra,
     });
+  };
 }
 
-storeContract('pinecone (fake server)', pinecone({}));
-// Small pages and batches and a small boundary pool: pagination, batching and the boundary scan fallback.
-storeContract(
-  'pinecone (fake server, 7-id pages, 30-record batches, boundary pool 20)',
-  pinecone({ listPageSize: 7, maxBatchRecords: 30, boundaryPool: 20 }),
-);
+for (const reading of ['mongo', 'strict'] as const) {
+  storeContract(`pinecone (fake server, missing fields read the ${reading} way)`, pinecone(reading, {}));
+  // Small pages and batches and a small boundary pool: pagination, batching and the boundary scan fallback.
+  storeContract(
+    `pinecone (fake server, ${reading} reading, 7-id pages, 30-record batches, boundary pool 20)`,
+    pinecone(reading, { listPageSize: 7, maxBatchRecords: 30, boundaryPool: 20 }),
+  );
+}

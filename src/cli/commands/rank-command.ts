@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { toCsv } from '../../core/io/csv';
 import { writeFileAtomic } from '../../core/fs/durable';
 import { rankFolder, rankRawEmbeddings, rankStore, RankedRecord } from '../../core/eval/rank';
+import { fullReadNotice } from '../../core/eval/score-store';
 import type { HeadWeights } from '../../core/head/weights-file';
 import { averagePrecision, rocAuc } from '../../core/eval/metrics';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
@@ -53,7 +54,7 @@ export const rankCommand = defineCommand({
     const [name] = requirePositional(parsed, 1, "the head's name", 'rank');
     const v = parsed.values;
     const top = numberOption(v.top, 'top', (n) => Number.isInteger(n) && n >= 0)!;
-    const { store, session } = await openHead(v, name, io);
+    const { store, session, close } = await openHead(v, name, io);
     let ranked: RankedRecord[];
     try {
       if (v.npy) {
@@ -67,10 +68,15 @@ export const rankCommand = defineCommand({
       } else if (v.folder) {
         ranked = await rankImages(session.currentWeights, v, io);
       } else {
-        ranked = await rankStore(session, store);
+        // Printing the best --top needs only those (one query); --out and --answers need every record.
+        const whole = v.out !== undefined || v.answers !== undefined;
+        ranked = await rankStore(session, store, {
+          top: whole ? undefined : top,
+          onFullRead: (count, limit) => io.err(`${fullReadNotice(count, limit)}.`),
+        });
       }
     } finally {
-      await store.close();
+      await close();
     }
     ranked
       .slice(0, top)

@@ -9,11 +9,12 @@ export const resetSeenCommand = defineCommand({
   options: { ...storeOptions, ...pineconeOptions, ...headsOptions },
   async run(parsed, io) {
     const [name] = requirePositional(parsed, 1, "the head's name", 'reset-seen');
-    const { store, session } = await openHead(parsed.values, name, io);
-    const before = await store.seenCount(name);
+    const { session, close } = await openHead(parsed.values, name, io);
+    // The head's own count of what it marked (seen-markers.ts), as the status bar shows it.
+    const before = session.markers.count;
     await session.resetSeen();
-    io.out(`reset seen for "${name}": ${before} -> ${await store.seenCount(name)} seen (labelled records stay seen)`);
-    await store.close();
+    io.out(`reset seen for "${name}": ${before} -> ${session.markers.count} seen (labelled records stay seen)`);
+    await close();
     return 0;
   },
 });

@@ -2,6 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorTuneError } from '../../core/errors';
 import { precisionError } from '../../core/store/precision-check';
+import { headPaths } from '../../core/head/head-folder';
+import { lockHead } from '../../core/head/head-lock';
 import type { VectorStore } from '../../core/store/types';
 import type { StartSpec } from '../../core/tune/start';
 import { TuningSession } from '../../core/tune/session';
@@ -42,11 +44,16 @@ export const startCommand = defineCommand({
     const [name] = requirePositional(parsed, 1, "the new head's name", 'start');
     const v = parsed.values;
     const settings = trainingSettingsFrom(v);
-    const store = await openCliStore(v, io);
+    const headsDir = path.resolve(io.cwd, v.heads!);
+    const lock = lockHead(headPaths(headsDir, name).dir);
+    const store = await openCliStore(v, io).catch((err: unknown) => {
+      lock.release();
+      throw err;
+    });
     try {
       const start = await startSpec(v, store, io);
       const session = await TuningSession.create({
-        headsDir: path.resolve(io.cwd, v.heads!),
+        headsDir,
         name,
         store,
         start,
@@ -59,6 +66,7 @@ export const startCommand = defineCommand({
       return 0;
     } finally {
       await store.close();
+      lock.release();
     }
   },
 });

@@ -44,7 +44,7 @@ export const tuneCommand = defineCommand({
       positive: v.positive,
       scoreColumn: v['score-column'],
     });
-    const { store, session } = await openHead(v, name, io);
+    const { session, close } = await openHead(v, name, io);
     try {
       for (let i = 0; i < rounds; i++) {
         const candidates = await session.nextBatch(batch, v.strategy);
@@ -63,7 +63,7 @@ export const tuneCommand = defineCommand({
       }
       return 0;
     } finally {
-      await store.close();
+      await close();
     }
   },
 });

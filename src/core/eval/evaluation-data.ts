@@ -6,6 +6,7 @@ import type { RowFilter } from '../ingest/row-filter';
 import type { VectorStore } from '../store/types';
 import type { DataDescription } from './evaluation-result';
 import { rankFolder, rankRawEmbeddings, rankStoreWithWeights, RankedRecord } from './rank';
+import { fullReadNotice } from './score-store';
 import { portablePath } from './truth';
 
 /**
@@ -75,6 +76,9 @@ export async function rankEvaluationData(
     };
   }
   progress({ done: 0, total: 0, message: 'Scoring the store...' });
-  const ranked = await rankStoreWithWeights(weights, data.store);
+  const ranked = await rankStoreWithWeights(weights, data.store, weights.name, {
+    onFullRead: (count, limit) => progress({ done: 0, total: count, message: fullReadNotice(count, limit) }),
+    onProgress: (done, total) => progress({ done, total, message: `Scored ${done} of ${total} records` }),
+  });
   return { ranked, skipped: [], description: { kind: 'store', description: 'every record of the store' } };
 }

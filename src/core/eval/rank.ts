@@ -10,6 +10,7 @@ import { VectorTuneError } from '../errors';
 import type { ImageEmbedder } from '../embed/encoder';
 import { embedFiles, EmbedFilesOptions } from '../ingest/embed-files';
 import { listImageFiles, toPosixRelative } from '../ingest/walk';
+import { scoreStore, type ScoreStoreOptions } from './score-store';
 
 export interface RankedRecord {
   id: string;
@@ -17,9 +18,13 @@ export interface RankedRecord {
   logit: number;
 }
 
-/** Every record of the store, best first (seen or not). */
-export async function rankStore(session: TuningSession, store: VectorStore): Promise<RankedRecord[]> {
-  return rankStoreBy(store, session.head.queryVector(), session.head.b);
+/** Every record of the store (or the best `top`), best first, seen or not. */
+export async function rankStore(
+  session: TuningSession,
+  store: VectorStore,
+  options: ScoreStoreOptions = {},
+): Promise<RankedRecord[]> {
+  return rankStoreBy(store, session.head.queryVector(), session.head.b, options);
 }
 
 /** Every record of the store, scored by a committed head (no session, so no labels file or repair needed). */
@@ -27,14 +32,19 @@ export async function rankStoreWithWeights(
   weights: HeadWeights,
   store: VectorStore,
   file = weights.name,
+  options: ScoreStoreOptions = {},
 ): Promise<RankedRecord[]> {
   checkWeightsMatchStore(weights, store.info, file);
-  return rankStoreBy(store, Float32Array.from(weights.w), weights.b);
+  return rankStoreBy(store, Float32Array.from(weights.w), weights.b, options);
 }
 
-async function rankStoreBy(store: VectorStore, w: Float32Array, b: number): Promise<RankedRecord[]> {
-  const k = await store.count();
-  const hits = await store.query(w, { k, ranking: { kind: 'top' } });
+async function rankStoreBy(
+  store: VectorStore,
+  w: Float32Array,
+  b: number,
+  options: ScoreStoreOptions,
+): Promise<RankedRecord[]> {
+  const hits = await scoreStore(store, w, options);
   return hits.map((h) => ({ id: h.id, path: h.path, logit: h.dot + b }));
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,36 +31,43 @@ export class ProcessLock {
 
   private constructor(readonly file: string) {}
 
-  static acquire(file: string, purpose: string): ProcessLock {
+  /** `what` names the locked thing in the refusal: "this store" (default), `the head "hat"`. */
+  static acquire(file: string, purpose: string, what = 'this store'): ProcessLock {
     const mine = held.get(file);
     if (mine) {
       mine.count++;
       return new ProcessLock(file);
     }
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (tryCreate(file, purpose)) {
-        held.set(file, { count: 1 });
-        installExitHook();
-        return new ProcessLock(file);
-      }
-      const holder = readHolder(file);
+    for (let attempt = 0; attempt < 8; attempt++) {
+      if (tryCreate(file, purpose)) return ProcessLock.taken(file);
+      const found = readLock(file);
+      if (found === null) continue; // released between our attempt and the read: try again
+      const { holder } = found;
       if (holder && holder.hostname === os.hostname() && holder.pid === process.pid) {
         // Our own file from before (e.g. a store closed without release after an error): take it back.
         held.set(file, { count: 1 });
         return new ProcessLock(file);
       }
-      if (holder && holder.hostname === os.hostname() && !processRuns(holder.pid)) {
-        fs.rmSync(file, { force: true }); // the holder died without releasing
-        continue;
-      }
-      if (holder === null && unreadableForLong(file)) {
-        fs.rmSync(file, { force: true }); // written by a version that could leave a torn lock, killed mid-write
+      const stale =
+        (holder !== null && holder.hostname === os.hostname() && !processRuns(holder.pid)) ||
+        (holder === null && unreadableForLong(file)); // written by a version that could tear it, killed mid-write
+      if (stale) {
+        if (takeOver(file, found, purpose)) return ProcessLock.taken(file);
+        pause(5 + attempt * 5); // another process is taking it over: look again once it is done
         continue;
       }
       if (holder === null && attempt < 2) continue; // the holder was just releasing it: try again
-      throw lockedError(file, holder);
+      throw lockedError(file, holder, what);
     }
-    throw lockedError(file, readHolder(file));
+    const last = readLock(file);
+    throw lockedError(file, last?.holder ?? null, what);
+  }
+
+  private static taken(file: string): ProcessLock {
+    held.set(file, { count: 1 });
+    installExitHook();
+    removeSpentClaims(file);
+    return new ProcessLock(file);
   }
 
   /** Releases this hold; the file goes when the last hold in this process is released. */
@@ -81,6 +89,19 @@ export class ProcessLock {
  * empty or half-written lock, which no later process could attribute to a dead holder.
  */
 function tryCreate(file: string, purpose: string): boolean {
+  return withHolderFile(file, purpose, (staging) => {
+    try {
+      fs.linkSync(staging, file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+  });
+}
+
+/** Writes this process's holder record to a staging file beside `file`, runs `use` on it, then removes it. */
+function withHolderFile<T>(file: string, purpose: string, use: (staging: string) => T): T {
   // Named like writeFileAtomic's temporaries, so a kill before the link leaves nothing the store's cleanup misses.
   const staging = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
@@ -93,19 +114,103 @@ function tryCreate(file: string, purpose: string): boolean {
     } finally {
       fs.closeSync(fd);
     }
-    fs.linkSync(staging, file);
-    return true;
+    return use(staging);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw writeError(err, file);
   } finally {
     fs.rmSync(staging, { force: true });
   }
 }
 
-function readHolder(file: string): Holder | null {
+/**
+ * Replaces a dead holder's lock with ours, so that of all the processes that found the same stale lock exactly one
+ * gets it. Removing the stale file and creating a fresh one is not enough: a second process that read the stale
+ * holder before the first removed it would then remove the first's fresh lock and create its own.
+ *
+ * The right to replace a stale lock goes to whoever creates its claim file (`<lock>.claim-<digest of what it
+ * found>`), exclusively, as the lock itself is created. Under the claim the lock cannot change (its holder is dead,
+ * and no other process can hold the same claim), so the claimer checks that it still holds what it found and
+ * renames its own holder record over it: one atomic step. A claimer that dies before that leaves its claim; the
+ * next process finds the claimer dead and claims the claim (a name derived from both), and so on. Every name is
+ * fixed by what is found on disk, so processes that find the same state race for the same name, and one wins.
+ */
+function takeOver(file: string, found: FoundLock, purpose: string): boolean {
+  const chain: string[] = [];
+  let basis = `${found.ino}:${found.text}`;
   try {
-    const h = JSON.parse(fs.readFileSync(file, 'utf8')) as Holder;
+    for (let depth = 0; ; depth++) {
+      const claim = `${file}.claim-${createHash('sha256').update(basis).digest('hex').slice(0, 16)}`;
+      if (tryCreate(claim, purpose)) {
+        chain.push(claim);
+        break;
+      }
+      const claimer = readLock(claim);
+      if (claimer === null) return false; // the claimer finished: the lock is someone's now, look at it again
+      const dead =
+        (claimer.holder !== null && claimer.holder.hostname === os.hostname() && !processRuns(claimer.holder.pid)) ||
+        (claimer.holder === null && unreadableForLong(claim));
+      if (!dead || depth >= 16) return false; // a live claimer is replacing it
+      chain.push(claim);
+      basis = `${basis}|${claimer.ino}:${claimer.text}`;
+    }
+    const now = readLock(file);
+    if (now === null || now.ino !== found.ino || now.text !== found.text) return false;
+    withHolderFile(file, purpose, (staging) => fs.renameSync(staging, file));
+    return true;
+  } finally {
+    // Claims are spent once the lock is replaced (or found replaced); a later claimer of the same stale lock finds
+    // the lock changed and backs off.
+    for (const claim of chain) fs.rmSync(claim, { force: true });
+  }
+}
+
+/**
+ * Claims left by a taker killed before it removed them. Safe under the lock: any claim is on a stale lock that is gone
+ * now, so a claimer still at work finds the lock changed and backs off.
+ */
+function removeSpentClaims(file: string): void {
+  const prefix = `${path.basename(file)}.claim-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(file));
+  } catch {
+    return;
+  }
+  for (const name of names)
+    if (name.startsWith(prefix)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+}
+
+interface FoundLock {
+  text: string;
+  ino: number;
+  holder: Holder | null;
+}
+
+/** The lock file's bytes, inode and holder (null when unreadable), or null when there is no lock file. */
+function readLock(file: string): FoundLock | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const ino = fs.fstatSync(fd).ino;
+    const text = fs.readFileSync(fd, 'utf8');
+    return { text, ino, holder: parseHolder(text) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Sleeps this thread briefly (the lock is taken synchronously). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function parseHolder(text: string): Holder | null {
+  try {
+    const h = JSON.parse(text) as Holder;
     return typeof h.pid === 'number' && typeof h.hostname === 'string' ? h : null;
   } catch {
     return null;
@@ -121,12 +226,12 @@ function unreadableForLong(file: string): boolean {
   }
 }
 
-function lockedError(file: string, holder: Holder | null): VectorTuneError {
+function lockedError(file: string, holder: Holder | null, what: string): VectorTuneError {
   const who = holder
     ? `another Vector Tune process (${holder.purpose}, pid ${holder.pid}${holder.hostname !== os.hostname() ? ` on ${holder.hostname}` : ''}, since ${holder.since})`
     : 'another process (the lock file cannot be read)';
   return new VectorTuneError(
-    `this store is open for writing in ${who}.`,
+    `${what} is open for writing in ${who}.`,
     file,
     'Close the other VS Code window or wait for the other command to finish, then try again. If no such process runs any more, delete this lock file.',
   );

@@ -24,6 +24,8 @@ export interface HeadWeights {
   format: typeof WEIGHTS_FORMAT;
   version: number;
   name: string;
+  /** Given at creation (head-id.ts); absent in heads written before ids existed. */
+  id?: string;
   model: { id: string; dimension: number };
   /** What to do to a raw embedding before `w·x + b`: subtract `centre` (when not null), then L2-normalise. */
   preprocessing: { centre: number[] | null; normalise: 'l2' };

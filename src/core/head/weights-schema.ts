@@ -13,6 +13,12 @@ export const WEIGHTS_FORMAT = 'vector-tune-head';
 /** The newest format this version reads and writes. */
 export const WEIGHTS_VERSION = 1;
 
+/**
+ * A head's identity (head-id.ts): 128 random bits in hex, given when the head is created. Optional, so heads written
+ * before it existed still read; an additive field does not change the format version.
+ */
+export const HEAD_ID = /^[0-9a-f]{32}$/;
+
 /** The largest float32: heads are scored as float32 query vectors, where anything larger becomes Infinity. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 /** More SGD passes per round than anyone sets by hand: a larger count in a file is damage, and would hang training. */
@@ -88,6 +94,10 @@ export const headWeightsSchema = z
         .min(1, { error: 'must be a whole number from 1' })
         .max(WEIGHTS_VERSION, { error: `is newer than this version of Vector Tune reads (${WEIGHTS_VERSION})` }),
       name: nonEmpty,
+      id: z
+        .string({ error: 'must be a string' })
+        .regex(HEAD_ID, { error: 'must be 32 lowercase hexadecimal digits' })
+        .optional(),
       model: z.object(
         {
           id: nonEmpty,

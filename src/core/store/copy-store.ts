@@ -86,6 +86,7 @@ export async function copyStore(options: CopyOptions): Promise<CopyReport> {
   const progress: CopyProgress = { read: 0, written: 0, skipped: 0, seenMarked: 0, total: await from.count() };
   const heads: Record<string, number> = {};
   for (const h of options.heads ?? []) heads[h] = 0;
+  const prepared = new Set<string>();
   options.onProgress?.({ ...progress });
 
   const copyBatch = async (ids: string[]) => {
@@ -102,6 +103,8 @@ export async function copyStore(options: CopyOptions): Promise<CopyReport> {
         if (wanted && !wanted.has(head)) continue;
         heads[head] = (heads[head] ?? 0) + seenIds.length;
         if (seenIds.length === 0) continue;
+        if (!prepared.has(head)) await to.prepareMarker(head); // so its unmarked records read as unseen there
+        prepared.add(head);
         await to.markSeen(head, seenIds);
         progress.seenMarked += seenIds.length;
       }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
 import { fileExists } from '../fs/durable';
 import { ProcessLock } from '../fs/process-lock';
@@ -166,6 +167,14 @@ export class EmbeddedStore implements VectorStore {
 
   async markSeen(head: string, ids: string[]): Promise<void> {
     await this.mutate(() => this.seen.mark(head, ids));
+  }
+
+  /** Nothing to write: a head's seen set is a bitmap, where an unmarked row is unseen. */
+  async prepareMarker(): Promise<void> {}
+
+  /** The folder and when the store was created there: a store indexed again from scratch is another store. */
+  get scope(): string {
+    return `embedded:${path.resolve(this.dir)}@${this.manifest.createdAt}`;
   }
 
   async resetSeen(head: string): Promise<void> {

@@ -65,12 +65,25 @@ export interface StoreInfo {
 
 export interface VectorStore {
   readonly info: StoreInfo;
+  /**
+   * Names this store (kind, place, creation time) for state kept outside it: a head's record of what it marked
+   * (seen-markers.ts) holds only for the store it was written against, not for one made again in the same place.
+   */
+  readonly scope: string;
+  /** The largest `k` one query answers (Pinecone: 10,000); absent: any. */
+  readonly maxQueryK?: number;
   count(): Promise<number>;
   /** Inserts or replaces records by id. */
   upsert(records: VectorRecord[]): Promise<void>;
   delete(ids: string[]): Promise<void>;
   query(w: Float32Array, options: QueryOptions): Promise<Candidate[]>;
   fetch(ids: string[]): Promise<VectorRecord[]>;
+  /**
+   * Readies a seen marker (a head's id; any string in tests) so that `unseenBy` it matches every record it has not
+   * marked, those upserted later included. Idempotent; a head's session calls it when the head starts and opens.
+   * Costs a constant number of requests, whatever the collection's size.
+   */
+  prepareMarker(head: string): Promise<void>;
   markSeen(head: string, ids: string[]): Promise<void>;
   resetSeen(head: string): Promise<void>;
   seenCount(head: string): Promise<number>;

@@ -17,6 +17,8 @@ import { appendLabels, Label, LABELS_FILE_NAME, readLabels } from './labels-file
 import { examplesUpTo, fetchLabelVectors, replay, trainRound } from './replay';
 import { resolveStart, StartSpec } from './start';
 import { selectCandidates, Strategy } from './strategy';
+import { SeenMarkers } from './seen-markers';
+import { newHeadId } from '../head/head-id';
 
 export interface BatchCandidate {
   id: string;
@@ -63,6 +65,8 @@ export class TuningSession {
     private weights: HeadWeights,
     readonly head: LinearHead,
     private labels: Label[],
+    /** The head's seen markers in the store (keyed by the head's id) and what this workspace marked. */
+    readonly markers: SeenMarkers,
   ) {}
 
   static async create(options: CreateOptions): Promise<TuningSession> {
@@ -87,17 +91,19 @@ export class TuningSession {
     await fs.mkdir(paths.dir, { recursive: true });
     await removeDeadWritersTemporaries(paths.dir);
     await fs.rm(paths.labels, { force: true });
-    await options.store.resetSeen(options.name);
     const now = new Date().toISOString();
     const weights = buildWeights(options.name, options.store, start, settings, now);
-    const session = new TuningSession(paths, options.store, weights, LinearHead.fromStart(start.w, start.b), []);
-    if (start.kind === 'examples') {
-      // The examples are the user's first positives: labelled (round 0) and never shown again.
-      const examples = start.ids.map((id): Label => ({ id, score: 1, round: 0, time: now }));
-      await session.recordLabels(examples);
-      await options.store.markSeen(options.name, start.ids);
-    }
+    // A new head has a new id, so a fresh marker: nothing to reset in the store (seen-markers.ts).
+    const markers = await SeenMarkers.open(options.store, paths.dir, weights, true);
+    const head = LinearHead.fromStart(start.w, start.b);
+    const session = new TuningSession(paths, options.store, weights, head, [], markers);
+    // The examples are the user's first positives: labelled (round 0) and never shown again. Marked after the
+    // weights are written, as in a round: a kill before that leaves no marks under an id no file records.
+    const examples = start.kind === 'examples' ? start.ids : [];
+    if (examples.length > 0)
+      await session.recordLabels(examples.map((id): Label => ({ id, score: 1, round: 0, time: now })));
     await session.saveWeights();
+    await markers.mark(examples);
     return session;
   }
 
@@ -114,17 +120,16 @@ export class TuningSession {
     const repairs: string[] = [];
     if (read.tornTail !== null)
       repairs.push(`ignored an unfinished last line in ${LABELS_FILE_NAME} (written when a process was killed).`);
-    const session = new TuningSession(paths, store, weights, LinearHead.fromStart(weights.w, weights.b), read.labels);
+    const markers = await SeenMarkers.open(store, paths.dir, weights);
+    const head = LinearHead.fromStart(weights.w, weights.b);
+    const session = new TuningSession(paths, store, weights, head, read.labels, markers);
     if (weights.labels.count !== read.labels.length || weights.labels.sha256 !== read.sha256) {
       const missing = await session.retrainFromLabels();
       repairs.push(`retrained from ${read.labels.length} labels (the weights recorded ${weights.labels.count}).`);
       if (missing.length > 0)
         repairs.push(`${missing.length} labelled record(s) are no longer in the store and were left out.`);
     }
-    await store.markSeen(
-      weights.name,
-      read.labels.map((l) => l.id),
-    );
+    await markers.markUnmarked(read.labels.map((l) => l.id));
     return { session, repairs };
   }
 
@@ -155,7 +160,14 @@ export class TuningSession {
   }
 
   async nextBatch(k: number, strategy: Strategy): Promise<BatchCandidate[]> {
-    const hits = await selectCandidates(this.store, this.head.queryVector(), this.head.b, k, strategy, this.name);
+    const hits = await selectCandidates(
+      this.store,
+      this.head.queryVector(),
+      this.head.b,
+      k,
+      strategy,
+      this.markers.key,
+    );
     return hits.map((c) => {
       const logit = c.dot + this.head.b;
       return { id: c.id, path: c.path, logit, probability: sigmoid(logit) };
@@ -179,10 +191,7 @@ export class TuningSession {
     const scored = verdicts.filter((v): v is Verdict & { score: number } => v.score !== null);
     if (scored.length === 0) {
       // Nothing labelled, nothing learned: training now would make weights that replaying the labels cannot reproduce.
-      await this.store.markSeen(
-        this.name,
-        verdicts.map((v) => v.id),
-      );
+      await this.markers.mark(verdicts.map((v) => v.id));
       await fetchLabelVectors(this.store, this.labels, this.vectorCache);
       const loss = this.head.loss(examplesUpTo(this.labels, Infinity, this.vectorCache), this.settings.l2);
       return { round: round - 1, labelCount: this.labels.length, loss, moved: 0 };
@@ -192,20 +201,13 @@ export class TuningSession {
     await fetchLabelVectors(this.store, this.labels, this.vectorCache);
     const result = trainRound(this.head, this.labels, round, this.vectorCache, this.settings);
     await this.saveWeights();
-    await this.store.markSeen(
-      this.name,
-      verdicts.map((v) => v.id),
-    );
+    await this.markers.mark(verdicts.map((v) => v.id));
     return { round, labelCount: this.labels.length, ...result };
   }
 
   async resetSeen(): Promise<void> {
-    await this.store.resetSeen(this.name);
     // Labelled records stay seen: showing them again would only invite a second, conflicting score.
-    await this.store.markSeen(
-      this.name,
-      this.labels.map((l) => l.id),
-    );
+    await this.markers.reset(this.labels.map((l) => l.id));
   }
 
   /** Rebuilds w and b from the start point and every label; returns labelled ids missing from the store. */
@@ -251,6 +253,7 @@ function buildWeights(
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
     name,
+    id: newHeadId(),
     model: { id: store.info.modelId, dimension: store.info.dimension },
     preprocessing: { centre: store.info.centringMean ? Array.from(store.info.centringMean) : null, normalise: 'l2' },
     w: start.w,

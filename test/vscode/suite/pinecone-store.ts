@@ -73,8 +73,12 @@ export function pineconeStoreTest(suite: Suite, api: () => VectorTuneApi, until:
           .split('\n')
           .filter(Boolean);
         assert.equal(labels.length, batch.candidates.length - 1, 'every image but the one left unscored is labelled');
+        // Seen markers are keyed by the head's id (classifier.weights.json), not its name.
+        const { id } = JSON.parse(
+          await fs.readFile(path.join(root, 'vectortune', 'heads', HEAD, 'classifier.weights.json'), 'utf8'),
+        ) as { id: string };
         assert.deepEqual(
-          await fake.seenBy(HEAD),
+          await fake.seenBy(id),
           batch.candidates.map((c) => c.id).sort(),
           'the whole batch is marked seen in the index',
         );
@@ -122,7 +126,7 @@ async function fakeIndex(url: string, key: string) {
     } while (token);
     return out;
   };
-  const seenBy = async (head: string) => {
+  const seenBy = async (headId: string) => {
     const all = await ids();
     const seen: string[] = [];
     for (let i = 0; i < all.length; i += 50) {
@@ -133,7 +137,7 @@ async function fakeIndex(url: string, key: string) {
       const { vectors } = await get<{ vectors: Record<string, { metadata?: Record<string, unknown> }> }>(
         `${host}/vectors/fetch?${query}`,
       );
-      for (const [id, r] of Object.entries(vectors)) if (r.metadata?.[seenField(head)] === true) seen.push(id);
+      for (const [id, r] of Object.entries(vectors)) if (r.metadata?.[seenField(headId)] === true) seen.push(id);
     }
     return seen.sort();
   };

@@ -1,13 +1,12 @@
 import type { RecordMeta } from '../types';
 
 /**
- * Seen state is one boolean metadata field per head, `seen_<head>`, on the records themselves, rather than
- * one namespace per head. A Pinecone query reads one namespace, so "nearest unseen" needs the vectors and
- * the seen marker in the same namespace: per-head namespaces would mean a full copy of the collection per
- * head. With a field, marking seen is an idempotent `update(setMetadata)` per id, "unseen" is the filter
- * `{ seen_<head>: { $ne: true } }` (a record never marked has no field; `$ne` follows MongoDB semantics
- * and matches it), and resetting one head writes `false` to that head's field only (Pinecone's update
- * cannot remove a field), leaving every other head's field alone.
+ * Seen state is one boolean metadata field per seen marker (a head's id, seen-markers.ts), `seen_<marker>`, on the
+ * records themselves, rather than one namespace per head. A Pinecone query reads one namespace, so "nearest unseen"
+ * needs the vectors and the seen marker in the same namespace: per-head namespaces would mean a full copy of the
+ * collection per head. With a field, marking seen is an idempotent `update(setMetadata)` per id, "unseen" is the
+ * filter `{ seen_<marker>: { $eq: false } }` on a field every record carries (markers.ts), and resetting one head
+ * writes `false` to that head's field only, leaving every other head's field alone.
  */
 export function seenField(head: string): string {
   if (/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(head)) return `seen_${head}`;
@@ -17,7 +16,7 @@ export function seenField(head: string): string {
 }
 
 export function unseenFilter(head: string): object {
-  return { [seenField(head)]: { $ne: true } };
+  return { [seenField(head)]: { $eq: false } };
 }
 
 export type PineconeMetadata = Record<string, string | number | boolean | string[]>;

@@ -4,7 +4,7 @@ import type { StoreInfo } from '../types';
 import { describeIndexOrNull, pineconeClient, type PineconeConnection } from './connection';
 import { toVectorTuneError } from './errors';
 import { modelTag } from './metadata';
-import { readStoreRecord, sameMean, STORE_NAMESPACE, writeStoreRecord } from './store-record';
+import { readStoreRecord, sameMean, STORE_NAMESPACE, type StoredInfo, writeStoreRecord } from './store-record';
 import { precisionError, recordedPrecision } from '../precision-check';
 import type { ModelPrecision } from '../../embed/precision';
 
@@ -26,6 +26,8 @@ export interface StoreIdentityRequest {
 export interface OpenedIndex {
   index: Index;
   info: StoreInfo;
+  /** When the store record was written ('' for an index without one): names this store among others made there. */
+  createdAt: string;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function connectIndex(connection: PineconeConnection, wanted: Store
         'Use another index (or namespace) for this store.',
       );
     }
-    return { index, info: stored };
+    return { index, info: withoutTime(stored), createdAt: stored.createdAt };
   }
   const info: StoreInfo = {
     modelId: wanted.modelId,
@@ -74,7 +76,7 @@ export async function connectIndex(connection: PineconeConnection, wanted: Store
     ...recordedPrecision(wanted.precision),
     centringMean: wanted.centringMean ?? null,
   };
-  if (wanted.create === false) return { index, info }; // read-only use of an index made before store records
+  if (wanted.create === false) return { index, info, createdAt: '' }; // read-only use of an index made before store records
   if (info.centringMean && (await dataCount(index, connection, indexName)) > 0) {
     throw new VectorTuneError(
       `the Pinecone index "${indexName}" already holds records but no store record saying how they were preprocessed; centred vectors cannot be added to them.`,
@@ -82,8 +84,8 @@ export async function connectIndex(connection: PineconeConnection, wanted: Store
       'Use another index (or namespace) for a centred store.',
     );
   }
-  await writeStoreRecord(index, info, connection.namespace, indexName);
-  return { index, info };
+  const createdAt = await writeStoreRecord(index, info, connection.namespace, indexName);
+  return { index, info, createdAt };
 }
 
 /** Opens an index that Vector Tune made, for whatever model its store record names. */
@@ -97,15 +99,19 @@ export async function openIndex(connection: PineconeConnection): Promise<OpenedI
     host: connection.host ?? described.host,
     namespace: connection.namespace ?? '',
   });
-  const info = await readStoreRecord(index, connection.namespace, indexName);
-  if (!info) {
+  const stored = await readStoreRecord(index, connection.namespace, indexName);
+  if (!stored) {
     throw new VectorTuneError(
       `the Pinecone index "${indexName}" has no Vector Tune store record (namespace ${STORE_NAMESPACE}): no Vector Tune store was made in it yet.`,
       undefined,
       'Index a folder into it first, or copy a store into it with vector-tune copy-store.',
     );
   }
-  return { index, info };
+  return { index, info: withoutTime(stored), createdAt: stored.createdAt };
+}
+
+function withoutTime({ modelId, dimension, centringMean }: StoredInfo): StoreInfo {
+  return { modelId, dimension, centringMean };
 }
 
 /** The store's size and model, or null when there is no such index or no store in it yet. */

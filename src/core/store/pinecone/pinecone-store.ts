@@ -4,6 +4,8 @@ import { allFinite } from '../../vector';
 import type { Candidate, QueryOptions, Ranking, RecordMeta, StoreInfo, VectorRecord, VectorStore } from '../types';
 import type { PineconeConnection } from './connection';
 import { toVectorTuneError } from './errors';
+import { rankByBoundary } from './boundary';
+import { PineconeMarkers } from './markers';
 import { fromMetadata, seenField, seenFields, toMetadata, unseenFilter, type PineconeMetadata } from './metadata';
 import { connectIndex, dataCount, openIndex, type OpenedIndex, type StoreIdentityRequest } from './open-index';
 
@@ -27,16 +29,25 @@ const FETCH_CHUNK = 100; // ids go in the query string: keep URLs short
 
 /**
  * The `VectorStore` on a Pinecone serverless index (dotproduct metric). One record per item: id, values,
- * metadata `path`, `hash`, `size`, `mtimeMs` and one `seen_<head>` boolean per head (see metadata.ts). The
- * store's model, dimension and centring mean are in a reserved record outside the data (store-record.ts).
- * Counts and listings follow Pinecone's consistency: writes become visible within seconds, not at once.
+ * metadata `path`, `hash`, `size`, `mtimeMs` and one `seen_<marker>` boolean per head, always set (metadata.ts,
+ * markers.ts). The store's model, dimension and centring mean are in a reserved record outside the data
+ * (store-record.ts). Counts and listings follow Pinecone's consistency: writes become visible within seconds.
  */
 export class PineconeStore implements VectorStore {
+  readonly maxQueryK = TOPK_MAX;
+  readonly scope: string;
+  private readonly markers: PineconeMarkers;
+
   private constructor(
     readonly info: StoreInfo,
     private readonly index: Index,
     private readonly options: PineconeConnection & PineconeTuning,
-  ) {}
+    createdAt: string,
+  ) {
+    const namespace = options.namespace || '__default__';
+    this.scope = `pinecone:${options.indexName}/${namespace}@${createdAt}`;
+    this.markers = new PineconeMarkers(index, options.namespace, options.indexName, info.dimension);
+  }
 
   /**
    * Connects for a known model, creating the index when absent; an index of another dimension, metric,
@@ -52,7 +63,7 @@ export class PineconeStore implements VectorStore {
   }
 
   private static from(opened: OpenedIndex, options: PineconeConnection & PineconeTuning): PineconeStore {
-    return new PineconeStore(opened.info, opened.index, options);
+    return new PineconeStore(opened.info, opened.index, options, opened.createdAt);
   }
 
   async count(): Promise<number> {
@@ -61,12 +72,14 @@ export class PineconeStore implements VectorStore {
 
   /**
    * Batches are cut by record count and by JSON size. A record that already exists keeps its seen fields
-   * (an upsert replaces all metadata, so they are read first and carried over). Upsert by id is idempotent:
-   * re-running an interrupted upsert resumes without duplicates.
+   * (an upsert replaces all metadata, so they are read first and carried over); a new one gets `false` for every
+   * registered marker (markers.ts). Upsert by id is idempotent: re-running an interrupted upsert resumes without
+   * duplicates.
    */
   async upsert(records: VectorRecord[]): Promise<void> {
     if (records.length === 0) return;
     records.forEach((r) => this.validate(r));
+    const unseen = await this.markers.defaults();
     const unique = [...new Map(records.map((r) => [r.id, r])).values()];
     const maxRecords = Math.min(this.options.maxBatchRecords ?? 500, 1000);
     const maxBytes = this.options.maxBatchBytes ?? 1_500_000;
@@ -75,22 +88,23 @@ export class PineconeStore implements VectorStore {
     for (const r of unique) {
       const size = 40 + r.id.length + JSON.stringify(toMetadata(r)).length + r.vector.length * 22 + 200;
       if (batch.length > 0 && (batch.length >= maxRecords || bytes + size > maxBytes)) {
-        await this.upsertBatch(batch);
+        await this.upsertBatch(batch, unseen);
         batch = [];
         bytes = 0;
       }
       batch.push(r);
       bytes += size;
     }
-    if (batch.length > 0) await this.upsertBatch(batch);
+    if (batch.length > 0) await this.upsertBatch(batch, unseen);
+    await this.markers.fillNewlyRegistered();
   }
 
-  private async upsertBatch(batch: VectorRecord[]): Promise<void> {
+  private async upsertBatch(batch: VectorRecord[], unseen: PineconeMetadata): Promise<void> {
     const existing = await this.fetchRaw(batch.map((r) => r.id));
     const vectors = batch.map((r) => ({
       id: r.id,
       values: Array.from(r.vector),
-      metadata: { ...seenFields(existing.get(r.id)?.metadata), ...toMetadata(r) },
+      metadata: { ...unseen, ...seenFields(existing.get(r.id)?.metadata), ...toMetadata(r) },
     }));
     await this.call('upsert records', () => this.index.upsert({ records: vectors }));
   }
@@ -136,55 +150,38 @@ export class PineconeStore implements VectorStore {
     return { hits, complete: hits.length < k };
   }
 
-  /**
-   * Boundary ranking (smallest |w·x + b|) is a fetch-and-rerank, exact, never an approximation. Pinecone
-   * ranks only by dot product, so the pool is the top `boundaryPool` records by `w·x` and the top
-   * `boundaryPool` by `-w·x`: together they hold every record whose `w·x` lies outside the gap between the
-   * two pools. The reranked top k is returned when the interval `[-b - r, -b + r]` (r = the k-th distance)
-   * avoids that gap, which is provably the exact answer. Otherwise (the boundary sits in the unfetched
-   * middle, typical for a large collection) every record is scanned: list + fetch, O(collection) reads.
-   */
   private async boundary(
     w: Float32Array,
     k: number,
     ranking: Extract<Ranking, { kind: 'boundary' }>,
     filter: object | undefined,
   ): Promise<Candidate[]> {
-    const pool = Math.max(k, Math.min(this.options.boundaryPool ?? 1000, TOPK_MAX));
-    const c = -ranking.bias;
-    const high = await this.nearest(w, pool, filter);
-    const negated = await this.nearest(
-      w.map((v) => -v),
-      pool,
-      filter,
+    return rankByBoundary(
+      {
+        nearest: (v, n) => this.nearest(v, n, filter),
+        scan: () => this.scanUnseen(w, filter === undefined ? undefined : Object.keys(filter)[0]),
+      },
+      w,
+      k,
+      -ranking.bias,
+      Math.max(k, Math.min(this.options.boundaryPool ?? 1000, TOPK_MAX)),
     );
-    const low = negated.hits.map((h) => ({ ...h, dot: -h.dot }));
-    const byId = new Map([...high.hits, ...low].map((h) => [h.id, h]));
-    const ranked = rankBoundary([...byId.values()], c, k);
-    const covered =
-      high.complete ||
-      negated.complete ||
-      (high.hits.length > 0 && low.length > 0 && high.hits[high.hits.length - 1].dot <= low[low.length - 1].dot);
-    if (covered) return ranked;
-    const gapLow = low[low.length - 1].dot; // everything ≤ this is in the pool
-    const gapHigh = high.hits[high.hits.length - 1].dot; // everything ≥ this is in the pool
-    const r = ranked.length === k ? Math.abs(ranked[k - 1].dot - c) : Infinity;
-    if (c + r <= gapLow || c - r >= gapHigh) return ranked;
-    return this.boundaryScan(w, k, c, filter === undefined ? undefined : Object.keys(filter)[0]);
   }
 
-  private async boundaryScan(w: Float32Array, k: number, c: number, seenKey: string | undefined): Promise<Candidate[]> {
+  /** Every record's `w·x` (unseen ones only, with a seen field): list + fetch, a pass over the collection. */
+  private async scanUnseen(w: Float32Array, seenKey: string | undefined): Promise<Candidate[]> {
     const all: Candidate[] = [];
     for await (const page of this.pages()) {
       for (const [id, rec] of await this.fetchRaw(page)) {
-        if (seenKey !== undefined && rec.metadata?.[seenKey] === true) continue;
+        // The same test as the query's filter (`$eq: false`), so both paths agree on what is unseen.
+        if (seenKey !== undefined && rec.metadata?.[seenKey] !== false) continue;
         const values = rec.values ?? [];
         let dot = 0;
         for (let i = 0; i < values.length; i++) dot += values[i] * w[i];
         all.push({ id, path: fromMetadata(id, rec.metadata).path, dot });
       }
     }
-    return rankBoundary(all, c, k);
+    return all;
   }
 
   async fetch(ids: string[]): Promise<VectorRecord[]> {
@@ -216,23 +213,32 @@ export class PineconeStore implements VectorStore {
     await this.parallel([...new Set(ids)], (id) => this.setMetadata(id, { [key]: true }));
   }
 
-  /** Pages through every id (more than one page for any real collection) and clears this head's field only. */
-  async resetSeen(head: string): Promise<void> {
-    const key = seenField(head);
-    for await (const page of this.pages()) {
-      const raw = await this.fetchRaw(page);
-      const seen = page.filter((id) => raw.get(id)?.metadata?.[key] === true);
-      await this.parallel(seen, (id) => this.setMetadata(id, { [key]: false }));
-    }
+  async prepareMarker(head: string): Promise<void> {
+    await this.markers.prepare(head);
   }
 
+  /** Two updates by filter (markers.ts): the collection is not read. */
+  async resetSeen(head: string): Promise<void> {
+    await this.markers.reset(head);
+  }
+
+  /**
+   * One query for the records marked seen (ids only): exact up to Pinecone's 10,000 results per query, and 10,000
+   * beyond. A head's own count comes from what it marked (seen-markers.ts); this answers for the store as a whole.
+   */
   async seenCount(head: string): Promise<number> {
-    const key = seenField(head);
-    let n = 0;
-    for await (const page of this.pages()) {
-      for (const r of (await this.fetchRaw(page)).values()) if (r.metadata?.[key] === true) n++;
-    }
-    return n;
+    const probe = new Float32Array(this.info.dimension);
+    probe[0] = 1;
+    const res = await this.call('count seen records', () =>
+      this.index.query({
+        vector: Array.from(probe),
+        topK: TOPK_MAX,
+        includeMetadata: false,
+        includeValues: false,
+        filter: { [seenField(head)]: { $eq: true } },
+      }),
+    );
+    return res.matches?.length ?? 0;
   }
 
   async *ids(): AsyncIterable<string> {
@@ -303,13 +309,4 @@ export class PineconeStore implements VectorStore {
     }
     if (!allFinite(r.vector)) throw new VectorTuneError(`record "${r.id}" has a vector with NaN or infinite values.`);
   }
-}
-
-/** Smallest |dot - c| first; ties by higher dot, then id, so the order is deterministic. */
-function rankBoundary(candidates: Candidate[], c: number, k: number): Candidate[] {
-  return candidates
-    .map((h) => ({ h, key: Math.abs(h.dot - c) }))
-    .sort((a, b) => a.key - b.key || b.h.dot - a.h.dot || (a.h.id < b.h.id ? -1 : a.h.id > b.h.id ? 1 : 0))
-    .slice(0, k)
-    .map((x) => x.h);
 }

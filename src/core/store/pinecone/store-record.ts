@@ -39,7 +39,7 @@ export async function readStoreRecord(
   index: Index,
   namespace: string | undefined,
   indexName: string,
-): Promise<StoreInfo | null> {
+): Promise<StoredInfo | null> {
   const id = storeRecordId(namespace);
   let res;
   try {
@@ -58,7 +58,7 @@ export async function writeStoreRecord(
   info: StoreInfo,
   namespace: string | undefined,
   indexName: string,
-): Promise<void> {
+): Promise<string> {
   const values = info.centringMean ? Array.from(info.centringMean) : unitVector(info.dimension);
   if (info.centringMean && values.every((v) => v === 0)) {
     throw new VectorTuneError(
@@ -80,9 +80,13 @@ export async function writeStoreRecord(
   } catch (err) {
     throw toVectorTuneError(err, 'write the store record', indexName);
   }
+  return metadata.createdAt;
 }
 
-function decode(values: number[], m: Partial<StoreRecordMetadata>, indexName: string): StoreInfo {
+/** The store's identity, and when its record was written: a store made again in the same index is another store. */
+export type StoredInfo = StoreInfo & { createdAt: string };
+
+function decode(values: number[], m: Partial<StoreRecordMetadata>, indexName: string): StoredInfo {
   const where = `the store record of the Pinecone index "${indexName}" (namespace ${STORE_NAMESPACE})`;
   const bad = (what: string) =>
     new VectorTuneError(
@@ -114,6 +118,7 @@ function decode(values: number[], m: Partial<StoreRecordMetadata>, indexName: st
     dimension: m.dimension,
     ...recordedPrecision(precision),
     centringMean: m.centred ? Float32Array.from(values) : null,
+    createdAt: typeof m.createdAt === 'string' ? m.createdAt : '',
   };
 }
 
