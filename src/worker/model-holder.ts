@@ -10,8 +10,14 @@ import type { WorkerLog } from './worker-log';
  */
 export class ModelHolder {
   private current?: { key: string; encoder: Promise<ClipEncoder> };
+  /** onnxruntime's intra-op threads for the model loaded last; the decode threads take the cores it leaves. */
+  private loadedThreads?: number;
 
   constructor(private readonly log: WorkerLog) {}
+
+  get onnxThreads(): number | undefined {
+    return this.loadedThreads;
+  }
 
   /** Is the encoder for this configuration loaded (or loading)? Lets callers say "loading the model". */
   has(config: EngineConfig): boolean {
@@ -47,6 +53,7 @@ export class ModelHolder {
 
   private async load(config: EngineConfig): Promise<ClipEncoder> {
     const threads = applyThreadSettings(chooseThreadSettings());
+    this.loadedThreads = threads.onnxThreads;
     const ref = resolveModelRef(config.model.ref, config.workspaceRoot);
     const started = Date.now();
     this.log(

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
 import type { ImageEmbedder } from '../embed/encoder';
-import { embedFiles } from './embed-files';
+import { embedFiles, EmbedFilesOptions } from './embed-files';
 import { EmbeddedStore } from '../store/embedded-store';
 import type { StoreIdentity } from '../store/types';
 import type { RecordMeta, VectorRecord, VectorStore } from '../store/types';
@@ -10,7 +10,8 @@ import { sha256File } from '../util/hash';
 import { isInside } from '../fs/inside';
 import { listImageFiles, REFUSED_LINK, toPosixRelative } from './walk';
 
-export interface IndexOptions {
+/** With embedFiles's options: batch size, the largest image, decode threads and the queue, the signal. */
+export interface IndexOptions extends EmbedFilesOptions {
   /** The folder to index. */
   folder: string;
   /** The workspace root: ids and paths are relative to it. The folder must lie inside it. */
@@ -23,12 +24,6 @@ export interface IndexOptions {
    */
   openStore?: (identity: StoreIdentity) => Promise<VectorStore>;
   embedder: ImageEmbedder;
-  batchSize?: number;
-  /** Images with more pixels than this are skipped unread (decompression bombs). */
-  maxPixels?: number;
-  /** Batches prepared ahead of the one being embedded (see embedFiles). */
-  readAhead?: number;
-  signal?: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
 }
 
