@@ -15,6 +15,7 @@ import {
 import { checkConfig, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
 import { runEvaluate } from './evaluate-request';
+import type { ModelCallGate } from './model-call-gate';
 import { ModelHolder } from './model-holder';
 import type { Params, Result } from '../protocol/rpc';
 import type { Handlers, RequestContext } from './request-context';
@@ -43,8 +44,11 @@ export class Engine {
   /** A submit of the open head whose scores are saved but whose round did not complete (see unfinished-round.ts). */
   private unfinished?: UnfinishedRound;
 
-  constructor(private readonly log: WorkerLog) {
-    this.models = new ModelHolder(log);
+  constructor(
+    private readonly log: WorkerLog,
+    gate?: ModelCallGate,
+  ) {
+    this.models = new ModelHolder(log, gate);
   }
 
   /** The protocol's handlers, bound to this engine. */

@@ -1,5 +1,6 @@
 import type { ClipEncoder } from '../core/embed/clip';
 import type { EngineConfig } from '../protocol/worker-protocol';
+import { ModelCallGate } from './model-call-gate';
 import { modelKey, resolveModelRef } from './engine-config';
 import { applyThreadSettings, chooseThreadSettings, withThreadDefaults } from './native-threads';
 import type { WorkerLog } from './worker-log';
@@ -13,7 +14,10 @@ export class ModelHolder {
   /** onnxruntime's intra-op threads for the model loaded last; the decode threads take the cores it leaves. */
   private loadedThreads?: number;
 
-  constructor(private readonly log: WorkerLog) {}
+  constructor(
+    private readonly log: WorkerLog,
+    private readonly gate = new ModelCallGate(),
+  ) {}
 
   get onnxThreads(): number | undefined {
     return this.loadedThreads;
@@ -62,16 +66,18 @@ export class ModelHolder {
     );
     // Imported here, not at the top: transformers.js and onnxruntime load only when a model is needed.
     const { loadClip } = await import('../core/embed/clip');
-    const encoder = await loadClip(ref, {
-      cacheDir: config.model.cacheDir,
-      allowDownload: config.model.allowDownload,
-      sessionOptions: withThreadDefaults(undefined, threads.onnxThreads) as Record<string, unknown>,
-    });
+    const encoder = await this.gate.run(() =>
+      loadClip(ref, {
+        cacheDir: config.model.cacheDir,
+        allowDownload: config.model.allowDownload,
+        sessionOptions: withThreadDefaults(undefined, threads.onnxThreads) as Record<string, unknown>,
+      }),
+    );
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     this.log(
       'info',
       `Loaded ${encoder.modelId} (${encoder.dimension}-d embeddings, ${encoder.imageSize} px images) in ${seconds} s.`,
     );
-    return encoder;
+    return this.gate.encoder(encoder);
   }
 }
