@@ -63,16 +63,19 @@ describe('decode threads', () => {
   });
 
   it('prepare the whole queue while the model blocks its thread, which decoding on that thread cannot', async () => {
+    let calls = 0;
     const blocking: ClipEncoder = {
       ...encoder,
       embedPixels: (batch: PixelBatch) => {
-        block(400);
+        // The first run also gives the thread time to start (up to a second or two on a busy machine).
+        block(calls++ === 0 ? 3000 : 400);
         return encoder.embedPixels(batch);
       },
     };
     // Photos only: a batch of nothing but broken files never reaches the model, so nothing blocks during it.
     const photos = files.filter((f) => !fx.broken.has(f));
     const fills = async (options: EmbedFilesOptions) => {
+      calls = 0;
       const seen: QueueFill[] = [];
       const run = { batchSize: 2, readAhead: 2, onQueueFill: (q: QueueFill) => seen.push(q), ...options };
       await collect(embedFiles(photos, (f) => f, blocking, run));
@@ -93,6 +96,20 @@ describe('decode threads', () => {
       ready(here) < ready(pooled),
       `on the model's thread: ${ready(here)} ready, ${ready(pooled)} with a thread`,
     );
+  });
+
+  it('start while the model thread prepares the first batch itself; they prepare the others', async () => {
+    const madeHere: number[] = [];
+    const madeByThreads: number[] = [];
+    const watched: ClipEncoder = {
+      ...encoder,
+      preprocessImages: (images) => (madeHere.push(images.length), encoder.preprocessImages(images)),
+      pixelBatchOf: (pixels, count) => (madeByThreads.push(count), encoder.pixelBatchOf(pixels, count)),
+    };
+    const photos = files.filter((f) => !fx.broken.has(f));
+    await collect(embedFiles(photos, (f) => f, watched, { decodeThreads: 1, batchSize: 4 }));
+    assert.deepEqual(madeHere, [4]);
+    assert.deepEqual(madeByThreads, [4, 4, photos.length - 12]);
   });
 
   it('send decoded images back when they cannot make the model input, for the model thread to preprocess', async () => {

@@ -8,7 +8,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fitsRecipe, pixelsOf, resizeForProcessor } from '../embed/clip-tensors';
-import { decodeImage, DecodedImage } from '../embed/image';
+import { decodeImage, DecodedImage, getSharp } from '../embed/image';
 import type { DecodedInput, DecodeRequest, DecodeSetup, FileOutcome, FromDecodeThread } from './decode-protocol';
 
 async function decodeBatch(
@@ -37,6 +37,7 @@ function main(): void {
   const port = parentPort;
   const setup = workerData as DecodeSetup;
   const send = (message: FromDecodeThread, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  getSharp(); // libvips is loaded now, while the model's thread prepares the first batch itself
   port.on('message', ({ id, files }: DecodeRequest) => {
     decodeBatch(files, setup).then(
       ({ outcomes, input, transfer }) => send({ kind: 'decoded', id, outcomes, input }, transfer),

@@ -77,8 +77,6 @@ interface PreparedBatch<T> {
   embed: () => Promise<Float32Array[]>;
 }
 
-type Prepare<T> = (batch: T[]) => Promise<PreparedBatch<T>>;
-
 /**
  * Decodes and embeds files batch by batch, yielding after each batch so callers can commit, report progress
  * or stop. Files that fail to decode are reported with their reason and the run goes on. Stops early (before
@@ -120,15 +118,19 @@ export async function* embedFiles<T>(
           preparation: preparationOf(embedder)?.pixelPreparation,
         })
       : undefined;
-  const prepare: Prepare<T> = pool
-    ? (batch) => prepareOnPool(pool, batch, fileOf, embedder)
-    : (batch) => prepareHere(batch, fileOf, embedder, options.maxPixels);
+  // The first batch is prepared on this thread even with decode threads: starting them (a thread, libvips
+  // loaded into it) takes longer than decoding one batch, and happens meanwhile.
+  const prepare = (batch: T[], index: number): Promise<PreparedBatch<T>> =>
+    pool && index > 0
+      ? prepareOnPool(pool, batch, fileOf, embedder)
+      : prepareHere(batch, fileOf, embedder, options.maxPixels);
 
   const inFlight: { prepared: Promise<PreparedBatch<T>>; settled: boolean }[] = [];
   let started = 0;
   const startUpTo = (end: number) => {
     for (; started < end && started * batchSize < items.length; started++) {
-      const entry = { prepared: prepare(items.slice(started * batchSize, (started + 1) * batchSize)), settled: false };
+      const batch = items.slice(started * batchSize, (started + 1) * batchSize);
+      const entry = { prepared: prepare(batch, started), settled: false };
       // Awaited in turn below; until then a failure must not count as an unhandled rejection (which ends the
       // process), nor may it be lost if the caller stops early.
       entry.prepared.then(
