@@ -90,8 +90,11 @@ export interface FillSummary {
   meanReady: number;
   /** Share of the model's asks that found at least one batch ready. */
   readyShare: number;
-  /** meanReady in each tenth of the runs' wall time (the runs of all segments together). */
-  overTime: (number | undefined)[];
+  /**
+   * meanReady in each tenth of the runs' wall time (the runs of all segments together); null for a tenth in
+   * which the model asked for nothing (null, not undefined: results cross a process boundary as JSON).
+   */
+  overTime: (number | null)[];
 }
 
 export function summariseFill(samples: FillSample[]): FillSummary {
@@ -105,6 +108,6 @@ export function summariseFill(samples: FillSample[]): FillSummary {
   return {
     meanReady: samples.length ? total / samples.length : 0,
     readyShare: samples.length ? samples.filter((x) => x.ready > 0).length / samples.length : 0,
-    overTime: bins.map((b) => (b.n ? b.sum / b.n : undefined)),
+    overTime: bins.map((b) => (b.n ? b.sum / b.n : null)),
   };
 }

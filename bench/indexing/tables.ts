@@ -83,7 +83,7 @@ export function queueTable(results: ProcessResult[]): string {
         String(v.readAhead + 1),
         v.fill.meanReady.toFixed(2),
         pct(v.fill.readyShare),
-        v.fill.overTime.map((x) => (x === undefined ? '-' : x.toFixed(1))).join(' '),
+        v.fill.overTime.map((x) => (x === null ? '-' : x.toFixed(1))).join(' '),
       ]),
     ),
   );
