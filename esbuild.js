@@ -4,13 +4,16 @@
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 
-const external = ['sharp', 'onnxruntime-node', '@huggingface/transformers', 'vscode'];
+// tsx too: the engine names it only to run its decode thread from the TypeScript sources (decode-pool.ts).
+const external = ['sharp', 'onnxruntime-node', '@huggingface/transformers', 'vscode', 'tsx'];
 
 /** Programs and modules another process loads: [entry source, bundled output, platform]. */
 const entries = [
   ['src/cli/main.ts', 'dist/cli.js', 'node'],
   ['src/extension/extension.ts', 'dist/extension.js', 'node'],
   ['src/worker/main.ts', 'dist/worker.js', 'node'],
+  // Started by the CLI and the worker (src/core/ingest/decode-pool.ts), which look for it beside themselves.
+  ['src/core/ingest/decode-thread.ts', 'dist/decode-thread.js', 'node'],
   ['src/webview/main.ts', 'dist/webview.js', 'browser'],
   ['tools/generate-model/main.ts', 'dist/generate-model.js', 'node'],
   ['test/vscode/suite/index.ts', 'dist/test/vscode-suite.js', 'node'],

@@ -1,40 +1,42 @@
 /**
  * One measuring process: one model under one thread mode, over every dataset and batch size. Forked by
  * main.ts (sharp's thread settings are per process, so each mode gets a fresh one). Receives a Job, sends back
- * a ProcessResult.
+ * a ProcessResult, or for a memory job a MemoryResult (memory-run.ts).
  */
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ClipEncoder, PixelBatch } from '../../src/core/embed/clip';
 import { decodeImage, DecodedImage } from '../../src/core/embed/image';
-import { indexFolder } from '../../src/core/ingest/index-folder';
-import { datasetFiles, StagedDataset, stageDataset } from './data';
+import { datasetFiles, stageDataset } from './data';
+import { measureMemory } from './memory-run';
 import { dtypeOf, loadWithThreads, ThreadReport } from './models';
-import { DatasetName, ModelName, Options, segmentSize, ThreadMode } from './options';
-
-export interface Job {
-  model: ModelName;
-  modelDir: string;
-  threads: ThreadMode;
-  options: Options;
-}
-
-export interface Rate {
-  images: number;
-  seconds: number;
-  perSecond: number;
-}
+import { DatasetName, Job, ModelName, segmentSize } from './options';
+import {
+  decodeThreadsOf,
+  FillSample,
+  FillSummary,
+  PipelineRun,
+  rate,
+  Rate,
+  runPipeline,
+  summariseFill,
+} from './pipeline-run';
 
 export interface PipelineResult extends Rate {
-  /** Batches prepared ahead of the model. */
+  pipeline: string;
+  decodeThreads: number;
+  /** Batches queued (or, inline, read ahead) beside the one the model runs on. */
   readAhead: number;
   /** Share of the pipeline's time spent inside the model: what is left is the pipeline's own cost. */
   modelShare: number;
+  /** Share of the pipeline's time the model's thread waited for its next batch. */
+  waitShare: number;
   /** This variant's rate over model-alone's, both summed over all segments. */
   ratio: number;
   /** The same ratio per segment, to show how noisy the machine was. */
   segmentRatios: number[];
+  fill: FillSummary;
 }
 
 export interface DatasetResult {
@@ -59,7 +61,6 @@ export interface ProcessResult {
 
 const log = (s: string) => process.stderr.write(`  ${s}\n`);
 const now = () => performance.now() / 1000;
-const rate = (images: number, seconds: number): Rate => ({ images, seconds, perSecond: images / seconds });
 
 async function decodeBatch(files: string[], size: number): Promise<DecodedImage[]> {
   const results = await Promise.all(files.map((f) => decodeImage(f, { targetShortSide: size })));
@@ -121,49 +122,10 @@ async function runModelAlone(encoder: ClipEncoder, premade: PixelBatch[], images
   return rate(calls * premade[0].count, now() - t0);
 }
 
-interface PipelineRun extends Rate {
-  modelSeconds: number;
-}
-
-async function runPipeline(
-  encoder: ClipEncoder,
-  staged: StagedDataset,
-  segment: number,
-  batch: number,
-  readAhead: number,
-): Promise<PipelineRun> {
-  const { folder, files } = staged.segments[segment];
-  let modelSeconds = 0;
-  const timed: ClipEncoder = {
-    ...encoder,
-    embedPixels: async (pixels) => {
-      const t = now();
-      const vectors = await encoder.embedPixels(pixels);
-      modelSeconds += now() - t;
-      return vectors;
-    },
-  };
-  const t0 = now();
-  const report = await indexFolder({
-    folder,
-    root: staged.workspace,
-    storeDir: path.join(staged.workspace, '.stores', `b${batch}-r${readAhead}`),
-    embedder: timed,
-    batchSize: batch,
-    readAhead,
-  });
-  const seconds = now() - t0;
-  if (report.added !== files.length || report.skipped.length > 0) {
-    throw new Error(
-      `${folder}: indexed ${report.added} of ${files.length}, skipped ${JSON.stringify(report.skipped.slice(0, 3))}`,
-    );
-  }
-  return { ...rate(report.added, seconds), modelSeconds };
-}
-
 async function measureDataset(
   encoder: ClipEncoder,
   job: Job,
+  modelThreads: number | undefined,
   dataset: DatasetName,
   batch: number,
 ): Promise<DatasetResult> {
@@ -176,8 +138,9 @@ async function measureDataset(
     await encoder.embedPixels(premade[0]); // warm-up: the first run allocates onnxruntime's buffers
     const stagesMs = await measureStages(encoder, staged.segments[0].files, batch, path.join(workspace, '.stages'));
 
-    const units = ['model', ...new Set(o.readAheads.map((r) => `r${r}`))];
-    const totals = new Map(units.map((u) => [u, { images: 0, seconds: 0, modelSeconds: 0 }]));
+    const units = ['model', ...o.pipelines.map((p) => p.name)];
+    const totals = new Map(units.map((u) => [u, { images: 0, seconds: 0, modelSeconds: 0, waitSeconds: 0 }]));
+    const fills = new Map<string, FillSample[]>(units.map((u) => [u, []]));
     const perSegment: Map<string, Rate>[] = [];
     for (let s = 0; s < staged.segments.length; s++) {
       const rates = new Map<string, Rate>();
@@ -185,36 +148,44 @@ async function measureDataset(
       for (let k = 0; k < units.length; k++) {
         const unit = units[(s + k) % units.length];
         const n = staged.segments[s].files.length;
-        const r: PipelineRun =
-          unit === 'model'
-            ? await runModelAlone(encoder, premade, n).then((alone) => ({ ...alone, modelSeconds: alone.seconds }))
-            : await runPipeline(encoder, staged, s, batch, Number(unit.slice(1)));
+        const pipeline = o.pipelines.find((p) => p.name === unit);
+        const r: PipelineRun = pipeline
+          ? await runPipeline(encoder, staged, s, batch, pipeline, decodeThreadsOf(pipeline, modelThreads))
+          : await runModelAlone(encoder, premade, n).then((alone) => ({
+              ...alone,
+              modelSeconds: alone.seconds,
+              waitSeconds: 0,
+              fill: [],
+            }));
         rates.set(unit, r);
         const total = totals.get(unit)!;
         total.images += r.images;
         total.seconds += r.seconds;
         total.modelSeconds += r.modelSeconds;
+        total.waitSeconds += r.waitSeconds;
+        fills.get(unit)!.push(...r.fill);
       }
       perSegment.push(rates);
-      const line = units.map(
-        (u) => `${u === 'model' ? 'model alone' : `read-ahead ${u.slice(1)}`} ${rates.get(u)!.perSecond.toFixed(1)}/s`,
-      );
+      const line = units.map((u) => `${u === 'model' ? 'model alone' : u} ${rates.get(u)!.perSecond.toFixed(1)}/s`);
       log(
         `${job.model} [${job.threads}] ${dataset} b${batch} segment ${s + 1}/${staged.segments.length}: ${line.join(', ')}`,
       );
     }
     const model = totals.get('model')!;
     const modelAlone = rate(model.images, model.seconds);
-    const pipelines = o.readAheads.map((readAhead): PipelineResult => {
-      const unit = `r${readAhead}`;
-      const t = totals.get(unit)!;
+    const pipelines = o.pipelines.map((p): PipelineResult => {
+      const t = totals.get(p.name)!;
       const r = rate(t.images, t.seconds);
       return {
-        readAhead,
+        pipeline: p.name,
+        decodeThreads: decodeThreadsOf(p, modelThreads),
+        readAhead: p.readAhead,
         ...r,
         modelShare: t.modelSeconds / t.seconds,
+        waitShare: t.waitSeconds / t.seconds,
         ratio: r.perSecond / modelAlone.perSecond,
-        segmentRatios: perSegment.map((m) => m.get(unit)!.perSecond / m.get('model')!.perSecond),
+        segmentRatios: perSegment.map((m) => m.get(p.name)!.perSecond / m.get('model')!.perSecond),
+        fill: summariseFill(fills.get(p.name)!),
       };
     });
     return { dataset, batch, images: files.length, segments: staged.segments.length, stagesMs, modelAlone, pipelines };
@@ -231,7 +202,8 @@ async function run(job: Job): Promise<ProcessResult> {
   const datasets: DatasetResult[] = [];
   try {
     for (const dataset of job.options.datasets) {
-      for (const batch of job.options.batchSizes) datasets.push(await measureDataset(encoder, job, dataset, batch));
+      for (const batch of job.options.batchSizes)
+        datasets.push(await measureDataset(encoder, job, threads.modelThreads, dataset, batch));
     }
   } finally {
     await encoder.dispose();
@@ -247,7 +219,7 @@ async function run(job: Job): Promise<ProcessResult> {
 }
 
 process.once('message', (job: Job) => {
-  run(job).then(
+  (job.kind === 'memory' ? measureMemory(job) : run(job)).then(
     (result) => process.send!({ result }, () => process.exit(0)),
     (err: unknown) =>
       process.send!({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }, () => process.exit(1)),

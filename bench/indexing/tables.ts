@@ -1,4 +1,6 @@
 import type { ProcessResult } from './measure';
+import type { MemoryResult } from './memory-run';
+import { TARGETS } from './models';
 
 /** A plain-text table: first column left-aligned, the rest right-aligned. */
 export function table(header: string[], rows: string[][]): string {
@@ -23,24 +25,29 @@ function spread(values: number[]): string {
   return `${pct(sorted[0])}-${pct(sorted[sorted.length - 1])}`;
 }
 
-/** Throughput: pipeline against model alone, per model, thread mode, dataset, batch size and read-ahead. */
+/** Throughput: pipeline against model alone, per model, thread mode, dataset, batch size and pipeline variant. */
 export function throughputTable(results: ProcessResult[]): string {
   const rows = results.flatMap((p) =>
     p.datasets.flatMap((d) =>
-      d.pipelines.map((v) => [
-        p.model,
-        p.threads.mode,
-        d.dataset,
-        String(d.images),
-        String(d.batch),
-        String(v.readAhead),
-        f1(d.modelAlone.perSecond),
-        f1(v.perSecond),
-        pct(v.ratio),
-        `${pct(median(v.segmentRatios))} (${spread(v.segmentRatios)})`,
-        pct(v.modelShare),
-        v.ratio >= 0.9 ? 'yes' : 'no',
-      ]),
+      d.pipelines.map((v) => {
+        const target = TARGETS[p.model];
+        return [
+          p.model,
+          p.threads.mode,
+          d.dataset,
+          String(d.images),
+          String(d.batch),
+          v.pipeline,
+          String(v.decodeThreads),
+          f1(d.modelAlone.perSecond),
+          f1(v.perSecond),
+          pct(v.ratio),
+          `${pct(median(v.segmentRatios))} (${spread(v.segmentRatios)})`,
+          pct(v.modelShare),
+          pct(v.waitShare),
+          target === undefined ? '-' : `${v.ratio >= target ? 'yes' : 'no'} (${pct(target)})`,
+        ];
+      }),
     ),
   );
   return table(
@@ -50,13 +57,83 @@ export function throughputTable(results: ProcessResult[]): string {
       'dataset',
       'images',
       'batch',
-      'read-ahead',
+      'pipeline',
+      'decode threads',
       'model alone/s',
       'pipeline/s',
       'ratio',
       'segments: median (range)',
       'in model',
-      '>= 90%',
+      'waiting',
+      'target met',
+    ],
+    rows,
+  );
+}
+
+/** The decode queue: how full it was each time the model asked for a batch, overall and over the runs' time. */
+export function queueTable(results: ProcessResult[]): string {
+  const rows = results.flatMap((p) =>
+    p.datasets.flatMap((d) =>
+      d.pipelines.map((v) => [
+        p.model,
+        p.threads.mode,
+        d.dataset,
+        v.pipeline,
+        String(v.readAhead + 1),
+        v.fill.meanReady.toFixed(2),
+        pct(v.fill.readyShare),
+        v.fill.overTime.map((x) => (x === null ? '-' : x.toFixed(1))).join(' '),
+      ]),
+    ),
+  );
+  return table(
+    [
+      'model',
+      'threads',
+      'dataset',
+      'pipeline',
+      'capacity',
+      'mean ready',
+      'asks with one ready',
+      'mean ready in each tenth of the run',
+    ],
+    rows,
+  );
+}
+
+/** Peak RSS of each variant in a process of its own, against the first variant measured (today's pipeline). */
+export function memoryTable(results: MemoryResult[]): string {
+  const base = new Map<string, number>();
+  const rows = results.map((r) => {
+    const key = `${r.model} ${r.threads}`;
+    if (!base.has(key)) base.set(key, r.peakRssMb);
+    const queueMb = ((r.readAhead + 1) * r.batch * 3 * 224 * 224 * 4) / 2 ** 20;
+    return [
+      r.model,
+      r.threads,
+      r.pipeline,
+      String(r.decodeThreads),
+      String(r.readAhead),
+      String(r.images),
+      String(Math.round(r.rssAfterLoadMb)),
+      String(Math.round(r.peakRssMb)),
+      `${r.peakRssMb >= base.get(key)! ? '+' : ''}${Math.round(r.peakRssMb - base.get(key)!)}`,
+      queueMb.toFixed(0),
+    ];
+  });
+  return table(
+    [
+      'model',
+      'threads',
+      'pipeline',
+      'decode threads',
+      'ahead',
+      'images',
+      'RSS loaded MB',
+      'peak RSS MB',
+      'vs first MB',
+      'input ahead MB',
     ],
     rows,
   );

@@ -23,10 +23,13 @@ import {
   locationChanged,
   type FromWorker,
   type LogMessage,
+  MODEL_CALL_CELLS,
   type ToWorker,
+  type WorkerData,
   type WorkerProtocol,
 } from '../protocol/worker-protocol';
 import { maskSecrets } from '../core/util/mask-secret';
+import { stopWorker } from './stop-worker';
 
 export type WorkerLogLevel = LogMessage['level'];
 /** Receives the worker's log lines (and anything it prints), for the output channel. */
@@ -59,9 +62,8 @@ export function isAbortError(err: unknown): boolean {
 }
 
 /**
- * How long dispose waits for the worker to finish its current step and release the model before terminating it.
- * Terminating a worker thread while onnxruntime runs a batch aborts the whole process (a native exception), so
- * this covers a slow batch of a large model, not just a quick reply.
+ * How long dispose waits for the worker to finish its current step and release the model and the store before
+ * terminating it (which then still waits for a model call under way: see stopWorker).
  */
 const DISPOSE_GRACE_MS = 15_000;
 
@@ -80,6 +82,8 @@ interface Pending {
 /** One worker thread and the requests sent to it; a restart makes a new one. */
 interface Thread {
   worker: Worker;
+  /** WorkerData's cells: the worker's model calls under way, and our intent to stop it. */
+  modelCalls: Int32Array;
   pending: Map<number, Pending>;
   /** Requests are posted through this chain, so a restored configuration goes out (and is applied) first. */
   outbox: Promise<void>;
@@ -137,13 +141,13 @@ export class WorkerClient {
   }
 
   /**
-   * Stops the worker thread at once, as a crash would: pending requests reject with the "stopped
-   * unexpectedly" EngineError, and the next request starts a fresh worker (configured, its head reopened).
-   * For a worker that no longer answers (a restart command or watchdog in the extension) and for tests. Not
-   * while it runs a model: terminating a worker thread inside onnxruntime aborts the whole process.
+   * Stops the worker thread as a crash would: pending requests reject with the "stopped unexpectedly"
+   * EngineError, and the next request starts a fresh worker (configured, its head reopened). For a worker that
+   * no longer answers (a restart command or watchdog in the extension) and for tests. At once, unless a model
+   * call is under way: that one ends first (see stopWorker).
    */
   async terminateWorker(): Promise<void> {
-    await this.thread?.worker.terminate();
+    if (this.thread) await stopWorker(this.thread.worker, this.thread.modelCalls);
   }
 
   /** Asks the worker to release the model and the store, then terminates it. Later requests are refused. */
@@ -160,13 +164,21 @@ export class WorkerClient {
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, DISPOSE_GRACE_MS)));
     await Promise.race([released, grace]);
     clearTimeout(timer);
-    await thread.worker.terminate();
+    await stopWorker(thread.worker, thread.modelCalls);
   }
 
   private start(): Thread {
     // execArgv []: the host's own flags (an inspector port, a TypeScript loader) must not be inherited.
-    const worker = new Worker(this.workerFile, { stdout: true, stderr: true, execArgv: [] });
-    const thread: Thread = { worker, pending: new Map(), outbox: Promise.resolve(), stopping: false };
+    const modelCalls = new SharedArrayBuffer(MODEL_CALL_CELLS * Int32Array.BYTES_PER_ELEMENT);
+    const workerData: WorkerData = { modelCalls };
+    const worker = new Worker(this.workerFile, { stdout: true, stderr: true, execArgv: [], workerData });
+    const thread: Thread = {
+      worker,
+      modelCalls: new Int32Array(modelCalls),
+      pending: new Map(),
+      outbox: Promise.resolve(),
+      stopping: false,
+    };
     worker.on('message', (message: FromWorker) => this.receive(thread, message));
     worker.on('messageerror', (err) =>
       this.log('error', `A message from the Vector Tune worker could not be read: ${err.message}`),

@@ -137,3 +137,18 @@ export interface LogMessage {
 
 export type ToWorker = RequestMessage<WorkerProtocol> | CancelMessage;
 export type FromWorker = ResponseMessage<WorkerProtocol> | ProgressMessage | LogMessage;
+
+/**
+ * What the extension gives the worker thread when it starts (its workerData): two Int32 cells in shared memory,
+ * so that nothing terminates the thread while onnxruntime runs in it (onnxruntime-node cannot return into a
+ * terminating thread, and aborts the whole extension host). The worker counts its model calls under way in
+ * `MODEL_CALLS`; the extension sets `STOPPING` before it terminates the thread, waits for the count to reach
+ * zero, and no model call starts once `STOPPING` is set.
+ */
+export interface WorkerData {
+  modelCalls: SharedArrayBuffer;
+}
+
+export const MODEL_CALLS = 0;
+export const STOPPING = 1;
+export const MODEL_CALL_CELLS = 2;

@@ -19,6 +19,7 @@ import {
 import { checkConfig, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
 import { runEvaluate } from './evaluate-request';
+import type { ModelCallGate } from './model-call-gate';
 import { ModelHolder } from './model-holder';
 import type { Params, Result } from '../protocol/rpc';
 import type { Handlers, RequestContext } from './request-context';
@@ -49,8 +50,11 @@ export class Engine {
   /** The writer lock of the open head's folder, held while it is open. */
   private headLock?: { dir: string; lock: ProcessLock };
 
-  constructor(private readonly log: WorkerLog) {
-    this.models = new ModelHolder(log);
+  constructor(
+    private readonly log: WorkerLog,
+    gate?: ModelCallGate,
+  ) {
+    this.models = new ModelHolder(log, gate);
   }
 
   /** The protocol's handlers, bound to this engine. */

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorTuneError } from '../core/errors';
+import { decodeThreadsBeside } from '../core/ingest/decode-pool';
 import { indexFolder, IndexProgress, IndexReport } from '../core/ingest/index-folder';
 import type { StoreIdentity } from '../core/store/types';
 import type { VectorStore } from '../core/store/types';
@@ -16,7 +17,8 @@ const MAX_BATCH_SIZE = 256;
 /**
  * One `index` request: load the encoder (once per worker), then embed the folder into the store (opened for
  * the model's vectors by `openStore`: the embedded store or a Pinecone index), reporting
- * progress. Cancelling stops after the batch being embedded; everything embedded so far is committed, the
+ * progress. Decode threads started from this thread read and preprocess the images on the cores the model's
+ * threads leave. Cancelling stops after the batch being embedded; everything embedded so far is committed, the
  * report says `cancelled: true`, and indexing again carries on from there. A cancel that arrives while the
  * model is still loading ends the request with a CancelledError instead: nothing was indexed.
  */
@@ -41,6 +43,7 @@ export async function runIndex(
     embedder,
     batchSize: params.batchSize,
     maxPixels: params.maxPixels,
+    decodeThreads: decodeThreadsBeside(models.onnxThreads),
     signal: context.signal,
     onProgress: (p) =>
       context.progress({ done: p.done, total: p.total, message: describeProgress(p, models.describeRun(embedder)) }),

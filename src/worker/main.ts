@@ -6,9 +6,10 @@
  * Bundled by esbuild to dist/worker.js (CommonJS); sharp, onnxruntime-node and transformers.js stay external
  * and load from the extension's node_modules inside this thread.
  */
-import { isMainThread, parentPort } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from '../protocol/worker-protocol';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { FromWorker, ToWorker, WorkerData } from '../protocol/worker-protocol';
 import { Engine } from './engine';
+import { ModelCallGate } from './model-call-gate';
 import { RequestServer } from './request-server';
 import { forwardConsole, SecretMask, WorkerLog } from './worker-log';
 
@@ -21,7 +22,9 @@ function main(): void {
   const send = (message: FromWorker) => port.postMessage(mask.outgoing(message));
   const log: WorkerLog = (level, message) => send({ kind: 'log', level, message });
   forwardConsole(log);
-  const server = new RequestServer(new Engine(log).handlers(), send, log);
+  const { modelCalls } = (workerData ?? {}) as Partial<WorkerData>;
+  const gate = new ModelCallGate(modelCalls && new Int32Array(modelCalls));
+  const server = new RequestServer(new Engine(log, gate).handlers(), send, log);
   port.on('message', (message: ToWorker) => {
     mask.observe(message);
     server.receive(message);

@@ -1,5 +1,6 @@
 import type { ClipEncoder } from '../core/embed/clip';
 import type { EngineConfig } from '../protocol/worker-protocol';
+import { ModelCallGate } from './model-call-gate';
 import { modelKey, resolveModelRef } from './engine-config';
 import { applyThreadSettings, chooseThreadSettings, withThreadDefaults } from './native-threads';
 import type { WorkerLog } from './worker-log';
@@ -10,10 +11,17 @@ import type { WorkerLog } from './worker-log';
  */
 export class ModelHolder {
   private current?: { key: string; encoder: Promise<ClipEncoder> };
-  /** onnxruntime's intra-op threads for the model loaded last. */
-  private threads = 0;
+  /** onnxruntime's intra-op threads for the model loaded last; the decode threads take the cores it leaves. */
+  private loadedThreads?: number;
 
-  constructor(private readonly log: WorkerLog) {}
+  constructor(
+    private readonly log: WorkerLog,
+    private readonly gate = new ModelCallGate(),
+  ) {}
+
+  get onnxThreads(): number | undefined {
+    return this.loadedThreads;
+  }
 
   /** Is the encoder for this configuration loaded (or loading)? Lets callers say "loading the model". */
   has(config: EngineConfig): boolean {
@@ -37,7 +45,8 @@ export class ModelHolder {
 
   /** How the loaded encoder runs, for progress messages: "q8 on cpu, 2 threads". */
   describeRun(encoder: ClipEncoder): string {
-    return `${encoder.precision} on ${encoder.device}, ${this.threads} thread${this.threads === 1 ? '' : 's'}`;
+    const threads = this.loadedThreads ?? 0;
+    return `${encoder.precision} on ${encoder.device}, ${threads} thread${threads === 1 ? '' : 's'}`;
   }
 
   /** Releases the model if the configuration no longer names it; the next use loads the new one. */
@@ -55,7 +64,7 @@ export class ModelHolder {
   private async load(config: EngineConfig): Promise<ClipEncoder> {
     const { precision = 'fp32', device = 'cpu' } = config.model;
     const threads = applyThreadSettings(chooseThreadSettings(undefined, config.model.threads ?? null));
-    this.threads = threads.onnxThreads;
+    this.loadedThreads = threads.onnxThreads;
     const ref = resolveModelRef(config.model.ref, config.workspaceRoot);
     const started = Date.now();
     this.log(
@@ -64,19 +73,21 @@ export class ModelHolder {
     );
     // Imported here, not at the top: transformers.js and onnxruntime load only when a model is needed.
     const { loadClip } = await import('../core/embed/clip');
-    const encoder = await loadClip(ref, {
-      cacheDir: config.model.cacheDir,
-      allowDownload: config.model.allowDownload,
-      sessionOptions: withThreadDefaults(undefined, threads.onnxThreads) as Record<string, unknown>,
-      dtype: precision,
-      device,
-      log: (line) => this.log('warn', line),
-    });
+    const encoder = await this.gate.run(() =>
+      loadClip(ref, {
+        cacheDir: config.model.cacheDir,
+        allowDownload: config.model.allowDownload,
+        sessionOptions: withThreadDefaults(undefined, threads.onnxThreads) as Record<string, unknown>,
+        dtype: precision,
+        device,
+        log: (line) => this.log('warn', line),
+      }),
+    );
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     this.log(
       'info',
       `Loaded ${encoder.modelId} (${encoder.dimension}-d embeddings, ${encoder.imageSize} px images; ${this.describeRun(encoder)}) in ${seconds} s.`,
     );
-    return encoder;
+    return this.gate.encoder(encoder);
   }
 }

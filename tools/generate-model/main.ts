@@ -1,5 +1,5 @@
 /**
- * Command line: npx tsx tools/generate-model/main.ts --out DIR [--preset tiny|vit-b-32] [--seed N] [--precisions fp16,q8]
+ * Command line: npx tsx tools/generate-model/main.ts --out DIR [--preset tiny|vit-b-32|fast] [--seed N] [--precisions fp16,q8]
  * (bundled to dist/generate-model.js: `node dist/generate-model.js --out DIR ...`).
  */
 import * as fs from 'node:fs';

@@ -42,10 +42,6 @@ export const indexCommand = defineCommand({
         embedder,
         batchSize: numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n > 0),
         maxPixels: numberOption(v['max-pixels'], 'max-pixels', (n) => n > 0),
-        // Decode the next batches while the model runs: small images (CIFAR's 32 px upscaled to 224) cost about
-        // a tenth of a ViT-B/32 forward pass, which this hides (bench/indexing: 88.6% -> 91.2% of the model
-        // alone). Only here: in the extension's worker thread a stop during a read-ahead could abort the host.
-        readAhead: 6,
         onProgress: (p) => {
           if (Date.now() - lastLine < 2000 && p.done < p.total) return;
           lastLine = Date.now();

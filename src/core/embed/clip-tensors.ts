@@ -40,6 +40,15 @@ export interface PixelRecipe {
   table: Float32Array;
 }
 
+/**
+ * All a thread other than the model's needs to make the model's input from a decoded image: resize the short
+ * side to `shortestEdge` (resizeForProcessor), then pixelsOf with the recipe.
+ */
+export interface PixelPreparation {
+  shortestEdge: number | undefined;
+  recipe: PixelRecipe;
+}
+
 type ImageProcessor = Transformers.ImageProcessor;
 
 /**
@@ -96,6 +105,14 @@ export function pixelValuesOf(
   recipe: PixelRecipe,
   images: DecodedImage[],
 ): Transformers.Tensor {
+  return new tf.Tensor('float32', pixelsOf(recipe, images), [images.length, 3, recipe.cropHeight, recipe.cropWidth]);
+}
+
+/**
+ * The numbers of pixelValuesOf's tensor, channels first, image after image. Plain data and no transformers.js,
+ * so that the threads that decode images (src/core/ingest/decode-thread.ts) make the model's input too.
+ */
+export function pixelsOf(recipe: PixelRecipe, images: DecodedImage[]): Float32Array {
   const { cropWidth: w, cropHeight: h, table } = recipe;
   const plane = w * h;
   const out = new Float32Array(images.length * 3 * plane);
@@ -115,7 +132,7 @@ export function pixelValuesOf(
       }
     }
   });
-  return new tf.Tensor('float32', out, [images.length, 3, h, w]);
+  return out;
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   encodeTexts,
   fitsRecipe,
   namedTensor,
+  type PixelPreparation,
   pixelRecipeOf,
   pixelValuesOf,
   resizeForProcessor,
@@ -80,6 +81,13 @@ export interface ClipEncoder {
   preprocessImages(images: DecodedImage[]): Promise<PixelBatch>;
   /** The second half: the vision model on prepared pixels, one unit vector per image. */
   embedPixels(batch: PixelBatch): Promise<Float32Array[]>;
+  /**
+   * How preprocessImages makes the model's input, as plain data for the threads that decode images, so the
+   * model's thread only runs the model; undefined for a processor clip-tensors.ts does not reproduce.
+   */
+  readonly pixelPreparation: PixelPreparation | undefined;
+  /** Pixels made with pixelPreparation (`count` images, pixelsOf's layout) as embedPixels' input, not copied. */
+  pixelBatchOf(pixels: Float32Array, count: number): PixelBatch;
   /** One unit vector per text, in order. Texts longer than the model's context are truncated. */
   embedTexts(texts: string[]): Promise<Float32Array[]>;
   /** Releases the ONNX sessions; the encoder cannot be used afterwards. */
@@ -271,6 +279,15 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
     return { count: images.length, pixelValues: namedTensor(tf, processed, 'pixel_values') };
   };
 
+  const pixelBatchOf = (pixels: Float32Array, count: number): PixelBatch => {
+    assertLive();
+    if (!recipe) throw new Error(`the image processor of ${modelId} cannot be reproduced outside transformers.js`);
+    const dims = [count, 3, recipe.cropHeight, recipe.cropWidth];
+    if (pixels.length !== dims.reduce((a, b) => a * b))
+      throw new Error(`expected pixels of shape [${dims.join(', ')}], got ${pixels.length} numbers`);
+    return { count, pixelValues: new tf.Tensor('float32', pixels, dims) };
+  };
+
   const embedPixels = async (batch: PixelBatch): Promise<Float32Array[]> => {
     assertLive();
     if (batch.count === 0) return [];
@@ -291,6 +308,8 @@ export async function loadClip(modelRef: string, opts: LoadClipOptions = {}): Pr
 
     preprocessImages,
     embedPixels,
+    pixelPreparation: recipe ? { shortestEdge: preResize, recipe } : undefined,
+    pixelBatchOf,
     async embedImages(images: DecodedImage[]): Promise<Float32Array[]> {
       return embedPixels(await preprocessImages(images));
     },

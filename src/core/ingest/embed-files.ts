@@ -1,5 +1,8 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { PixelPreparation } from '../embed/clip-tensors';
 import type { ImageEmbedder } from '../embed/encoder';
 import { decodeImage, DecodedImage } from '../embed/image';
+import { DecodePool, decodeThreadsBeside } from './decode-pool';
 
 export interface EmbedFilesOptions {
   batchSize?: number;
@@ -7,11 +10,33 @@ export interface EmbedFilesOptions {
   maxPixels?: number;
   signal?: AbortSignal;
   /**
-   * Batches read, decoded and preprocessed ahead of the one the model is running on. Default 0: each batch is
-   * prepared when the model is ready for it. See embedFiles for what reading ahead gains, and why it is off.
+   * Threads that read, decode and preprocess beside the thread that runs the model. Default: the cores the
+   * model leaves, at least one (decodeThreadsBeside). 0: all of it on this thread, between model runs.
+   */
+  decodeThreads?: number;
+  /**
+   * Batches prepared ahead of the one the model is running on: the queue of model input, ready or being made.
+   * Default DECODE_QUEUE_BATCHES with decode threads, 0 without them (see embedFiles).
    */
   readAhead?: number;
+  /** Called each time the model takes a batch, with the state of the batches queued behind it. */
+  onQueueFill?: (fill: QueueFill) => void;
 }
+
+/** The queue when the model asks for its next batch (that batch included). */
+export interface QueueFill {
+  /** Batches whose model input is ready. */
+  ready: number;
+  /** Batches still being read, decoded or preprocessed. */
+  preparing: number;
+}
+
+/**
+ * The queue's default length with decode threads. Its memory is that many batches of model input (batch x 3 x
+ * 224 x 224 float32: 4.8 MB for 8 images at 224 px, so about 19 MB) beside the batch the model holds. Two would
+ * do when decoding keeps up; the others absorb a slow file or a busy machine (bench/indexing: the queue's fill).
+ */
+export const DECODE_QUEUE_BATCHES = 4;
 
 export interface EmbeddedBatch<T> {
   embedded: { item: T; vector: Float32Array }[];
@@ -32,6 +57,19 @@ function isStaged(embedder: ImageEmbedder): embedder is StagedImageEmbedder<unkn
   return typeof e.preprocessImages === 'function' && typeof e.embedPixels === 'function';
 }
 
+/** A staged embedder whose model input the decode threads can make themselves (CLIP, with CLIP's processor). */
+interface PreparingEmbedder<Input> extends StagedImageEmbedder<Input> {
+  readonly pixelPreparation: PixelPreparation;
+  pixelBatchOf(pixels: Float32Array, count: number): Input;
+}
+
+function preparationOf(embedder: ImageEmbedder): PreparingEmbedder<unknown> | undefined {
+  const e = embedder as Partial<PreparingEmbedder<unknown>>;
+  return isStaged(embedder) && e.pixelPreparation && typeof e.pixelBatchOf === 'function'
+    ? (embedder as PreparingEmbedder<unknown>)
+    : undefined;
+}
+
 /** A batch whose files are decoded (and, for a staged embedder, whose model input is made), but not yet embedded. */
 interface PreparedBatch<T> {
   good: T[];
@@ -42,24 +80,18 @@ interface PreparedBatch<T> {
 /**
  * Decodes and embeds files batch by batch, yielding after each batch so callers can commit, report progress
  * or stop. Files that fail to decode are reported with their reason and the run goes on. Stops early (before
- * the next batch) when the signal is aborted.
+ * the next batch) when the signal is aborted. Vectors come out in input order.
  *
- * With `readAhead`: onnxruntime-node runs the model synchronously on this thread, so no JavaScript can run
- * beside it. What can: file reads and sharp's decoding and resizing, which run on libuv's thread pool. So the
- * next `readAhead` batches are started before the model runs on the current one, and their native work
- * proceeds on the cores the model leaves idle. Vectors still come out in input order.
+ * onnxruntime-node runs the model synchronously on this thread: while it runs, this thread's event loop
+ * stands still. So by default the reading, decoding, resizing and preprocessing happen on decode threads
+ * (DecodePool), which keep `readAhead` batches of model input queued (transferred, not copied): this thread
+ * only runs the model and hands the vectors on.
  *
- * A decode is a chain of native steps (open, stat, read, close, header, pixels; then a resize), and each step
- * is started from this thread when the one before it ends: while the model blocks the thread, every chain
- * moves one step at most. Hence several batches ahead, not one: a batch started k model runs before its turn
- * has had k steps done in the model's shadow.
- *
- * It is off by default. Measured with ViT-B/32 shapes on 2 cores (bench/indexing, 6 batches of 8 ahead), it
- * took CIFAR-10's 32 px images from 88.6% to 91.2% of the model alone under onnxruntime's default threads, and
- * gained nothing measurable on 256 px photos or under the worker's single thread. And it keeps the thread
- * inside onnxruntime nearly all the time, where terminating a worker thread (WorkerClient.terminateWorker)
- * aborts the whole process: onnxruntime-node cannot return into a terminating thread. A caller in its own
- * process (the CLI) can turn it on safely.
+ * With `decodeThreads: 0` it is done here instead. Then only native work (file reads, sharp's decoding and
+ * resizing on libuv's pool) can overlap the model, and every decode is a chain of such steps started one by one
+ * from this thread, so a chain moves one step per model run: `readAhead` batches are started before the model
+ * runs, to give them several runs' worth of steps. The rest of each decode (about 1 ms an image) and the
+ * preprocessing then run between model calls. bench/indexing compares the two.
  */
 export async function* embedFiles<T>(
   items: T[],
@@ -68,50 +100,58 @@ export async function* embedFiles<T>(
   options: EmbedFilesOptions = {},
 ): AsyncGenerator<EmbeddedBatch<T>> {
   const batchSize = options.batchSize ?? 8;
-  const readAhead = options.readAhead ?? 0;
+  const decodeThreads = options.decodeThreads ?? decodeThreadsBeside(undefined);
+  const readAhead = options.readAhead ?? (decodeThreads > 0 ? DECODE_QUEUE_BATCHES : 0);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(readAhead) || readAhead < 0)
     throw new Error(`read-ahead must be a whole number of batches, got ${readAhead}`);
+  if (!Number.isInteger(decodeThreads) || decodeThreads < 0)
+    throw new Error(`decode threads must be a whole number, got ${decodeThreads}`);
+  if (items.length === 0 || options.signal?.aborted) return;
 
-  const prepare = async (batch: T[]): Promise<PreparedBatch<T>> => {
-    const decoded = await Promise.all(
-      batch.map((item) =>
-        decodeImage(fileOf(item), { maxPixels: options.maxPixels, targetShortSide: embedder.imageSize }),
-      ),
-    );
-    const good: T[] = [];
-    const images: DecodedImage[] = [];
-    const skipped: { item: T; reason: string }[] = [];
-    decoded.forEach((d, j) => {
-      if (d.ok) {
-        good.push(batch[j]);
-        images.push(d.image);
-      } else skipped.push({ item: batch[j], reason: d.reason });
-    });
-    if (images.length === 0) return { good, skipped, embed: async () => [] };
-    if (!isStaged(embedder)) return { good, skipped, embed: () => embedder.embedImages(images) };
-    const input = await embedder.preprocessImages(images);
-    return { good, skipped, embed: () => embedder.embedPixels(input) };
-  };
+  const pool =
+    decodeThreads > 0
+      ? new DecodePool(decodeThreads, {
+          targetShortSide: embedder.imageSize,
+          maxPixels: options.maxPixels,
+          preparation: preparationOf(embedder)?.pixelPreparation,
+        })
+      : undefined;
+  // The first batch is prepared on this thread even with decode threads: starting them (a thread, libvips
+  // loaded into it) takes longer than decoding one batch, and happens meanwhile.
+  const prepare = (batch: T[], index: number): Promise<PreparedBatch<T>> =>
+    pool && index > 0
+      ? prepareOnPool(pool, batch, fileOf, embedder)
+      : prepareHere(batch, fileOf, embedder, options.maxPixels);
 
-  const inFlight: Promise<PreparedBatch<T>>[] = [];
+  const inFlight: { prepared: Promise<PreparedBatch<T>>; settled: boolean }[] = [];
   let started = 0;
   const startUpTo = (end: number) => {
     for (; started < end && started * batchSize < items.length; started++) {
-      const prepared = prepare(items.slice(started * batchSize, (started + 1) * batchSize));
+      const batch = items.slice(started * batchSize, (started + 1) * batchSize);
+      const entry = { prepared: prepare(batch, started), settled: false };
       // Awaited in turn below; until then a failure must not count as an unhandled rejection (which ends the
       // process), nor may it be lost if the caller stops early.
-      prepared.catch(() => undefined);
-      inFlight.push(prepared);
+      entry.prepared.then(
+        () => (entry.settled = true),
+        () => (entry.settled = true),
+      );
+      inFlight.push(entry);
     }
   };
 
   try {
     for (let b = 0; b * batchSize < items.length; b++) {
       if (options.signal?.aborted) return;
-      startUpTo(b + 1);
-      const current = await inFlight.shift()!;
+      // Decode threads get the whole queue at once; on this thread, the batches ahead are started only once the
+      // current one is in hand, so that they do not hold it up.
+      startUpTo(b + 1 + (pool ? readAhead : 0));
+      // One turn of the event loop takes in the decode threads' answers that came while the model ran.
+      await nextTurn();
+      const ready = inFlight.filter((e) => e.settled).length;
+      options.onQueueFill?.({ ready, preparing: inFlight.length - ready });
+      const current = await inFlight.shift()!.prepared;
       if (options.signal?.aborted) return;
       startUpTo(b + 1 + readAhead); // before the model blocks this thread, so their reads and decodes run meanwhile
       const vectors = await current.embed();
@@ -120,6 +160,50 @@ export async function* embedFiles<T>(
   } finally {
     // Stopped early (abort, a failure, a caller that breaks off): let the batches read ahead finish, so that
     // nothing started here still runs when this returns and the caller releases the model or the files.
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(inFlight.map((e) => e.prepared));
+    await pool?.close();
   }
+}
+
+/** Decodes and preprocesses a batch on this thread (libuv's pool doing sharp's native work). */
+async function prepareHere<T>(
+  batch: T[],
+  fileOf: (item: T) => string,
+  embedder: ImageEmbedder,
+  maxPixels: number | undefined,
+): Promise<PreparedBatch<T>> {
+  const decoded = await Promise.all(
+    batch.map((item) => decodeImage(fileOf(item), { maxPixels, targetShortSide: embedder.imageSize })),
+  );
+  const good: T[] = [];
+  const images: DecodedImage[] = [];
+  const skipped: { item: T; reason: string }[] = [];
+  decoded.forEach((d, j) => {
+    if (d.ok) {
+      good.push(batch[j]);
+      images.push(d.image);
+    } else skipped.push({ item: batch[j], reason: d.reason });
+  });
+  if (images.length === 0) return { good, skipped, embed: async () => [] };
+  if (!isStaged(embedder)) return { good, skipped, embed: () => embedder.embedImages(images) };
+  const input = await embedder.preprocessImages(images);
+  return { good, skipped, embed: () => embedder.embedPixels(input) };
+}
+
+/** Has a decode thread read, decode and (when it can) preprocess a batch. */
+async function prepareOnPool<T>(
+  pool: DecodePool,
+  batch: T[],
+  fileOf: (item: T) => string,
+  embedder: ImageEmbedder,
+): Promise<PreparedBatch<T>> {
+  const { outcomes, input } = await pool.decode(batch.map(fileOf));
+  const good = batch.filter((_, j) => outcomes[j].ok);
+  const skipped = outcomes.flatMap((o, j) => (o.ok ? [] : [{ item: batch[j], reason: o.reason }]));
+  if (good.length === 0) return { good, skipped, embed: async () => [] };
+  if ('pixels' in input) {
+    const preparing = preparationOf(embedder)!; // the pool makes pixels only for such an embedder
+    return { good, skipped, embed: () => preparing.embedPixels(preparing.pixelBatchOf(input.pixels, good.length)) };
+  }
+  return { good, skipped, embed: () => embedder.embedImages(input.images) };
 }
