@@ -79,6 +79,6 @@ async function appendToCache(
   }
   const next: SearchCache = { ...cache, ...writer.finish(), vectorsCrc32 };
   if (!idTableIsStale(cache, records.count + codes.count)) return next;
-  const { slots, indexed } = records.indexSlots;
-  return { ...next, idsRows: indexed, idsCrc32: await writeIdTable(dir, cache.generation, slots) };
+  const { slots, indexed, others } = records.indexSlots;
+  return { ...next, idsRows: indexed, idsOthers: others, idsCrc32: await writeIdTable(dir, cache.generation, slots) };
 }

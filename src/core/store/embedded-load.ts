@@ -117,15 +117,17 @@ export async function loadStore(
     const records = new RecordTable(recordsFile, text.bytes, count, {
       starts: lines,
       slots: ids ?? undefined,
-      indexed: ids ? cache!.idsRows : 0,
+      indexed: cache?.idsRows,
+      others: cache?.idsOthers,
     });
     file.checksumOf = (row) => info.checksum(row);
     let searchCache = cache;
     if (writer) searchCache = { ...emptyCache(generation), ...searchCache, ...writer.finish(), vectorsCrc32 };
     let idsWritten = false;
     if (options.write && searchCache && (!ids || idTableIsStale(searchCache, count))) {
-      const { slots, indexed } = records.indexSlots;
-      searchCache = { ...searchCache, idsRows: indexed, idsCrc32: await writeIdTable(dir, generation, slots) };
+      const { slots, indexed, others } = records.indexSlots;
+      const idsCrc32 = await writeIdTable(dir, generation, slots);
+      searchCache = { ...searchCache, idsRows: indexed, idsOthers: others, idsCrc32 };
       idsWritten = true;
     }
     const centringMean = manifest.centringMean ? Float32Array.from(manifest.centringMean) : null;
@@ -189,6 +191,7 @@ export function emptyCache(generation: number): SearchCache {
     infoCrc32: 0,
     linesCrc32: 0,
     idsRows: 0,
+    idsOthers: 0,
     idsCrc32: 0,
   };
 }

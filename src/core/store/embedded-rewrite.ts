@@ -98,8 +98,16 @@ export async function writeGeneration(
     await writeFileAtomic(recordsFile, recordText);
     const rows = writer.finish();
     const records = new RecordTable(recordsFile, recordText, count, { starts });
-    const idsCrc32 = await writeIdTable(dir, generation, records.indexSlots.slots);
-    const searchCache = { ...emptyCache(generation), ...rows, vectorsCrc32, idsRows: count, idsCrc32 };
+    const { slots, others } = records.indexSlots;
+    const idsCrc32 = await writeIdTable(dir, generation, slots);
+    const searchCache = {
+      ...emptyCache(generation),
+      ...rows,
+      vectorsCrc32,
+      idsRows: count,
+      idsOthers: others,
+      idsCrc32,
+    };
     return {
       info,
       records,

@@ -29,13 +29,14 @@ export class RecordTable implements IdBytes {
 
   /**
    * `text`: the committed bytes (whole lines); `starts`: where each of the first starts.length lines begins, when
-   * known (the search cache saves them); `index`: the saved id table's slots and how many rows it holds.
+   * known (the search cache saves them); `slots`: a saved id table, covering the first `indexed` rows of which it
+   * left out `others` (lines not in the fast form: when none, those rows need not be looked at again).
    */
   constructor(
     private readonly file: string,
     text: Buffer,
     count: number,
-    known?: { starts?: Float64Array; slots?: Int32Array; indexed?: number },
+    known?: { starts?: Float64Array; slots?: Int32Array; indexed?: number; others?: number },
   ) {
     this.buffer = text;
     this.used = text.length;
@@ -48,9 +49,9 @@ export class RecordTable implements IdBytes {
     if (linesFound !== count || (this.used > 0 && this.buffer[this.used - 1] !== NEWLINE)) {
       throw this.damaged(`the records file holds ${linesFound} committed records but the manifest says ${count}.`);
     }
-    const indexed = Math.min(known?.indexed ?? 0, count);
+    const indexed = known?.slots ? Math.min(known.indexed ?? 0, count) : 0;
     this.index = new IdIndex(this, known?.slots, indexed);
-    for (let row = 0; row < count; row++) if (!this.isFast(row)) this.addOther(row);
+    for (let row = known?.others === 0 ? indexed : 0; row < count; row++) if (!this.isFast(row)) this.addOther(row);
     for (let row = indexed; row < count; row++) if (!this.otherRows.has(row)) this.addFast(row);
   }
 
@@ -67,9 +68,9 @@ export class RecordTable implements IdBytes {
     return this.used;
   }
 
-  /** The id table's slots and the rows it holds, to save. */
-  get indexSlots(): { slots: Int32Array; indexed: number } {
-    return { slots: this.index.slots, indexed: this.rows };
+  /** The id table's slots, the rows it covers and how many of those it leaves out (held by id instead), to save. */
+  get indexSlots(): { slots: Int32Array; indexed: number; others: number } {
+    return { slots: this.index.slots, indexed: this.rows, others: this.others.size };
   }
 
   /** Where lines [row, row + n) start, to save. */

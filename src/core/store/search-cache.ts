@@ -38,8 +38,10 @@ export interface SearchCache {
   q4Crc32: number;
   infoCrc32: number;
   linesCrc32: number;
-  /** Rows the saved id table holds (0: none saved), and its CRC-32. */
+  /** Rows the saved id table covers (0: none saved), how many of them it leaves out, and its CRC-32. */
   idsRows: number;
+  /** Rows whose record line is not in the form the table reads (an escaped id): RecordTable keeps those in a Map. */
+  idsOthers: number;
   idsCrc32: number;
 }
 
@@ -56,7 +58,8 @@ export function rowBytes(kind: RowFile, stride: number): number {
 export function cacheRecord(manifest: StoreManifest): SearchCache | null {
   const c = manifest.searchCache as Partial<Record<keyof SearchCache, unknown>> | null | undefined;
   if (!c || typeof c !== 'object') return null;
-  const fields: (keyof SearchCache)[] = ['version', 'generation', 'rows', 'vectorsCrc32', 'idsRows', 'idsCrc32'];
+  const fields: (keyof SearchCache)[] = ['version', 'generation', 'rows', 'vectorsCrc32', 'idsRows', 'idsOthers'];
+  fields.push('idsCrc32');
   fields.push(...ROW_FILES.map((kind) => CRC_OF[kind]));
   if (!fields.every((f) => Number.isSafeInteger(c[f]) && (c[f] as number) >= 0 && (c[f] as number) <= 2 ** 48))
     return null;
