@@ -77,6 +77,14 @@ export async function loadStore(
   }
   const recordsFile = storeFiles.records(dir, generation);
   const text = await readRecordBytes(recordsFile, manifest.recordsBytes, count, manifest.recordsCrc32);
+  // Before anything is sized by `count`: a record line takes at least `{"id":"x"}` and a line break.
+  if (count * 11 > text.bytes.length) {
+    throw new VectorTuneError(
+      `the records file (${text.bytes.length} bytes) is too short for the ${count} records the manifest says.`,
+      recordsFile,
+      'The store is damaged; it is rebuildable: delete its folder and index again.',
+    );
+  }
   const file = new VectorFile(storeFiles.vectors(dir, generation), dimension);
   const quantiser = RowQuantiser.for(dimension);
   const capacity = Math.max(count, 1024);
