@@ -98,20 +98,24 @@ async function writeRows(
   const tick = progress(options, 'importing');
   let replacements: VectorRecord[] = [];
   const total = lines.ids.length;
+  const read = (start: number) => readAhead(reader.readRows(lines.rows.slice(start, start + CHUNK_ROWS)));
+  // The next block is read while this one is written: the disk and the processor work at the same time.
+  let next = total > 0 ? read(0) : undefined;
   for (let start = 0; start < total; start += CHUNK_ROWS) {
     const end = Math.min(start + CHUNK_ROWS, total);
-    const block = await reader.readRows(lines.rows.slice(start, end));
+    const block = await next!;
+    next = end < total ? read(end) : undefined;
     const fresh: VectorRecord[] = [];
     const known: VectorRecord[] = [];
     for (let i = start; i < end; i++) {
-      const vector = centreAndNormalise(block.slice((i - start) * d, (i - start + 1) * d), store.info.centringMean);
-      if (vector.every((v) => v === 0)) {
+      const vector = centreAndNormalise(block.subarray((i - start) * d, (i - start + 1) * d), store.info.centringMean);
+      if (isZero(vector)) {
         const what = options.centre ? 'equal to the mean' : 'all zeros';
         report.skipped.push({ id: lines.ids[i], reason: `row ${lines.rows[i]} is ${what}: it has no direction` });
         continue;
       }
       const record = { id: lines.ids[i], path: lines.paths[i], vector };
-      (store.getMeta(record.id) ? known : fresh).push(record);
+      (store.has(record.id) ? known : fresh).push(record);
     }
     await store.upsert(fresh);
     const changed = await changedRecords(store, known);
@@ -126,6 +130,20 @@ async function writeRows(
   }
   await store.upsert(replacements);
   return report;
+}
+
+/**
+ * A read started before the previous block is handled: if handling it throws first, this read's own failure must
+ * not end the process as an unhandled rejection (awaiting the returned promise still throws it).
+ */
+function readAhead<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
+}
+
+function isZero(v: Float32Array): boolean {
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
+  return true;
 }
 
 /** Of records whose ids the store holds, those it holds with another vector (bit for bit) or path. */
@@ -154,13 +172,16 @@ async function checkMatrix(
   const sum = new Float64Array(d);
   // Without a row column the selected rows increase, so summing them as the matrix streams past keeps CSV order.
   const inOrder = lines.rows.every((row, i) => i === 0 || row > lines.rows[i - 1]);
-  let next = 0; // the next selected line, when in order
+  let nextLine = 0; // the next selected line, when in order
+  const read = (start: number) => readAhead(reader.readRange(start, Math.min(CHUNK_ROWS, reader.rows - start)));
+  let nextBlock = read(0);
   for (let start = 0; start < reader.rows; start += CHUNK_ROWS) {
     const n = Math.min(CHUNK_ROWS, reader.rows - start);
-    const block = await reader.readRange(start, n);
+    const block = await nextBlock;
+    if (start + n < reader.rows) nextBlock = read(start + n); // read ahead while this block is checked
     checkFinite(block, start, d, reader.file);
-    for (; mean && inOrder && next < lines.rows.length && lines.rows[next] < start + n; next++)
-      addRow(sum, block, lines.rows[next] - start, d);
+    for (; mean && inOrder && nextLine < lines.rows.length && lines.rows[nextLine] < start + n; nextLine++)
+      addRow(sum, block, lines.rows[nextLine] - start, d);
     tick(start + n, reader.rows);
   }
   if (!mean) return null;

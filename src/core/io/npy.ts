@@ -206,7 +206,9 @@ export function matrixShape(shape: number[], file: string): [number, number] {
 /** Refuses the first non-finite value of `data`, rows of `dim` values numbered from `firstRow`. */
 export function checkFinite(data: Float32Array, firstRow: number, dim: number, file: string): void {
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
+    const x = data[i];
+    // x - x is 0 for every finite x and NaN for NaN and ±Infinity (twice as fast as Number.isFinite here).
+    if (x - x !== 0) {
       throw new VectorTuneError(
         `row ${fmt(firstRow + Math.floor(i / dim))} (counting from 0) has the non-finite value ${data[i]} at column ${i % dim}.`,
         file,
@@ -249,9 +251,15 @@ export async function writeNpy(file: string, rows: number, dim: number, data: Fl
 
 function npyPreamble(rows: number, dim: number, data: Float32Array): Uint8Array {
   // A programming error, not a user's: the caller built the matrix.
-  if (!Number.isInteger(rows) || !Number.isInteger(dim) || rows < 1 || dim < 1 || data.length !== rows * dim) {
+  if (data.length !== rows * dim)
     throw new RangeError(`encodeNpy: ${rows} x ${dim} does not match ${data.length} values`);
-  }
+  return npyHeader(rows, dim);
+}
+
+/** The preamble and header of an N x D '<f4' C-order .npy (version 1.0), for writers that stream the data after it. */
+export function npyHeader(rows: number, dim: number): Uint8Array {
+  if (!Number.isInteger(rows) || !Number.isInteger(dim) || rows < 1 || dim < 1)
+    throw new RangeError(`npyHeader: ${rows} x ${dim} is not a matrix shape`);
   let dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
   // NumPy pads with spaces and ends with '\n' so that the data starts at a multiple of 64 bytes.
   const unpadded = 10 + dict.length + 1;

@@ -144,6 +144,10 @@ export class EmbeddedStore implements VectorStore {
     return Array.from({ length: this.records.count }, (_, row) => this.records.meta(row));
   }
 
+  has(id: string): boolean {
+    return this.records.rowOf(id) !== undefined;
+  }
+
   getMeta(id: string): RecordMeta | undefined {
     const row = this.records.rowOf(id);
     return row === undefined ? undefined : this.records.meta(row);
