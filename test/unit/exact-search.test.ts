@@ -14,7 +14,7 @@ import type { Ranking } from '../../src/core/store/types';
 import { VectorFile } from '../../src/core/store/vector-file';
 import { compileKernel } from '../../tools/build-kernel/main';
 import { tempDir } from '../helpers/temp';
-import { randomUnitVectors } from '../helpers/vectors';
+import { clusteredUnitVectors, randomUnitVectors } from '../helpers/vectors';
 
 /**
  * The int8 first pass + exact re-scoring must return exactly what the float32 reference scan returns: same rows,
@@ -212,4 +212,66 @@ test('a row that int8 rounding ranks below another but that really scores higher
   } finally {
     await f.close();
   }
+});
+
+/** A head as the loop trains one: towards a cluster's mean, away from the rest, scaled as SGD leaves it. */
+function clusterHead(vectors: Float32Array, cluster: Uint16Array, d: number, target: number, scale: number) {
+  const inside = new Float64Array(d);
+  const outside = new Float64Array(d);
+  let nIn = 0;
+  for (let r = 0; r < cluster.length; r++) {
+    const sum = cluster[r] === target ? inside : outside;
+    if (cluster[r] === target) nIn++;
+    for (let i = 0; i < d; i++) sum[i] += vectors[r * d + i];
+  }
+  const nOut = Math.max(cluster.length - nIn, 1);
+  return Float32Array.from(inside, (v, i) => scale * (v / Math.max(nIn, 1) - outside[i] / nOut));
+}
+
+test('exact search equals the reference scan on clustered data, with trained-like heads whose boundary crosses the crowd (200 cases)', async (t) => {
+  const dir = await tempDir(t);
+  let cases = 0;
+  let refinedTotal = 0;
+  let rescoredTotal = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        count: fc.integer({ min: 1, max: 2000 }),
+        dimension: fc.constantFrom(16, 64, 512),
+        clusters: fc.integer({ min: 1, max: 12 }),
+        noise: fc.constantFrom(0, 0.05, 0.3, 1),
+        seed: fc.integer({ min: 0, max: 1e6 }),
+        scale: fc.constantFrom(1e-3, 1, 20, 500),
+        k: fc.constantFrom(1, 12, 100),
+        boundary: fc.boolean(),
+        // Where the boundary falls among the rows' scores: 0.5 puts it in the middle of the crowd.
+        quantile: fc.constantFrom(0, 0.1, 0.5, 0.9, 1),
+        seenShare: fc.constantFrom(0, 0.05, 0.5),
+      }),
+      async (c) => {
+        const count = Math.min(c.count, c.dimension === 512 ? 700 : 2000);
+        const { vectors, cluster } = clusteredUnitVectors(count, c.dimension, c.clusters, c.noise, c.seed);
+        const w = clusterHead(vectors, cluster, c.dimension, cluster[0], c.scale);
+        const scores = scanTopK(vectors, c.dimension, count, w, count, { kind: 'top' }).map((h) => h.dot);
+        const bias = -scores[Math.min(count - 1, Math.floor((1 - c.quantile) * count))];
+        const excluded = new Uint8Array(count).map((_, i) =>
+          ((i * 2654435761) >>> 0) % 1000 < c.seenShare * 1000 ? 1 : 0,
+        );
+        const ranking: Ranking = c.boundary ? { kind: 'boundary', bias } : { kind: 'top' };
+        const f = fixture(dir, vectors, c.dimension);
+        try {
+          const stats = await assertSameAsReference(f, vectors, w, c.k, ranking, excluded);
+          refinedTotal += stats.refined;
+          rescoredTotal += stats.rescored;
+          cases++;
+        } finally {
+          await f.close();
+        }
+      },
+    ),
+    { seed: 14, numRuns: 200 },
+  );
+  console.log(
+    `# clustered: ${cases} cases equal the reference; ${refinedTotal} rows 4-bit refined, ${rescoredTotal} re-scored`,
+  );
 });
