@@ -19,14 +19,18 @@ export const CIFAR_CSV = path.join(__dirname, '../../../shared/data/embeddings/c
 export async function syntheticStore(rows: number, log: (s: string) => void): Promise<string> {
   const dir = path.join(CACHE, `synthetic-${rows}`);
   if (await EmbeddedStore.exists(dir)) {
-    const store = await EmbeddedStore.open(dir);
+    const store = await EmbeddedStore.open(dir, undefined, 'read', { search: false });
     const count = await store.count();
     await store.close();
     if (count === rows) return dir;
     fs.rmSync(dir, { recursive: true, force: true });
   }
   log(`building a synthetic store of ${rows.toLocaleString('en')} rows in ${path.relative(process.cwd(), dir)} ...`);
-  const store = await EmbeddedStore.openOrCreate(dir, { modelId: 'synthetic/unit-gaussian-512', dimension: DIMENSION });
+  const store = await EmbeddedStore.openOrCreate(
+    dir,
+    { modelId: 'synthetic/unit-gaussian-512', dimension: DIMENSION },
+    { search: false },
+  );
   const random = seededRandom(rows);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const block = 50_000;

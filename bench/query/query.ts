@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
 import { scanTopK } from '../../src/core/store/scan';
 import type { Ranking } from '../../src/core/store/types';
-import { readAllVectors, seenRows } from './data';
+import { seenRows } from './data';
 import { Latency, timeRuns } from './timing';
 
 export interface QueryRow {
@@ -12,7 +12,8 @@ export interface QueryRow {
   k: number;
   ranking: Ranking['kind'];
   engine: Latency;
-  /** Rows re-scored exactly per query (mean), from the store's last-search statistics. */
+  /** Rows given the second (4-bit) pass and rows re-scored exactly, per query (mean), from the store's statistics. */
+  refined: number;
   rescored: number;
   fullScans: number;
   identical: string;
@@ -49,23 +50,31 @@ function runsFor(rows: number): { engine: number; js: number; usearch: number } 
   return { engine: 300, js: 60, usearch: 100 };
 }
 
+/** A query head: `w`, and the bias its `boundary` ranking uses. */
+export interface QueryHead {
+  w: Float32Array;
+  bias: number;
+}
+
 /**
  * Filtered exact top-k through the store's public `query` (ids, paths and all), against the plain JavaScript scan
  * (the store's previous search, same filter) and usearch's SIMD `exactSearch` (no filter possible), all in this
- * process on the same vectors. Every engine answer on the first queries is compared with the plain scan's.
+ * process on the same vectors (`all`, read once by the caller). Every engine answer on the first queries is compared
+ * with the plain scan's.
  */
 export async function benchQueries(
   dataset: string,
   dir: string,
-  heads: Float32Array[],
+  all: Float32Array,
+  heads: QueryHead[],
   log: (s: string) => void,
 ): Promise<QueryRow[]> {
   const store = await EmbeddedStore.open(dir);
   const rows = await store.count();
   const { dimension } = store.info;
-  const all = readAllVectors(dir, rows, dimension);
   const seen = seenRows(rows, 0.05, 11);
-  const ids = store.allRecords().map((r) => r.id);
+  const ids: string[] = [];
+  for await (const id of store.ids()) ids.push(id);
   await store.resetSeen('bench');
   await store.markSeen(
     'bench',
@@ -75,14 +84,18 @@ export async function benchQueries(
   const runs = runsFor(rows);
   const out: QueryRow[] = [];
   const head = (i: number) => heads[((i % heads.length) + heads.length) % heads.length];
-  for (const ranking of [{ kind: 'top' }, { kind: 'boundary', bias: -1 }] as Ranking[]) {
+  const rankingOf = (kind: Ranking['kind'], i: number): Ranking =>
+    kind === 'top' ? { kind } : { kind, bias: head(i).bias };
+  for (const kind of ['top', 'boundary'] as const) {
     for (const k of [10, 100]) {
-      log(`${dataset} ${rows.toLocaleString('en')} rows, ${ranking.kind} k=${k} ...`);
+      log(`${dataset} ${rows.toLocaleString('en')} rows, ${kind} k=${k} ...`);
+      let refined = 0;
       let rescored = 0;
       let fullScans = 0;
-      const engine = await timeRuns(ranking.kind === 'top' ? runs.engine : Math.ceil(runs.engine / 4), 3, async (i) => {
-        await store.query(head(i), { k, ranking, unseenBy: 'bench' });
+      const engine = await timeRuns(kind === 'top' ? runs.engine : Math.ceil(runs.engine / 4), 3, async (i) => {
+        await store.query(head(i).w, { k, ranking: rankingOf(kind, i), unseenBy: 'bench' });
         if (i >= 0) {
+          refined += store.lastSearch.refined;
           rescored += store.lastSearch.rescored;
           fullScans += store.lastSearch.fullScan ? 1 : 0;
         }
@@ -90,18 +103,21 @@ export async function benchQueries(
       const checks = Math.min(3, heads.length);
       let same = 0;
       for (let i = 0; i < checks; i++) {
-        const got = await store.query(head(i), { k, ranking, unseenBy: 'bench' });
-        const want = scanTopK(all, dimension, rows, head(i), k, ranking, seen).map((h) => ({
+        const ranking = rankingOf(kind, i);
+        const got = await store.query(head(i).w, { k, ranking, unseenBy: 'bench' });
+        const want = scanTopK(all, dimension, rows, head(i).w, k, ranking, seen).map((h) => ({
           id: ids[h.row],
           dot: h.dot,
         }));
         if (JSON.stringify(got.map((g) => ({ id: g.id, dot: g.dot }))) === JSON.stringify(want)) same++;
       }
-      const plainJs = await timeRuns(runs.js, 1, (i) => scanTopK(all, dimension, rows, head(i), k, ranking, seen));
+      const plainJs = await timeRuns(runs.js, 1, (i) =>
+        scanTopK(all, dimension, rows, head(i).w, k, rankingOf(kind, i), seen),
+      );
       const timeUsearch = (threads: number) =>
-        usearch && ranking.kind === 'top'
+        usearch && kind === 'top'
           ? timeRuns(runs.usearch, 2, (i) =>
-              usearch.exactSearch(all, head(i), dimension, k, usearch.MetricKind.IP, threads),
+              usearch.exactSearch(all, head(i).w, dimension, k, usearch.MetricKind.IP, threads),
             )
           : null;
       out.push({
@@ -109,8 +125,9 @@ export async function benchQueries(
         rows,
         dimension,
         k,
-        ranking: ranking.kind,
+        ranking: kind,
         engine,
+        refined: Math.round(refined / engine.runs),
         rescored: Math.round(rescored / engine.runs),
         fullScans,
         identical: `${same}/${checks}`,

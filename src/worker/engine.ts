@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { VectorTuneError } from '../core/errors';
-import { describeLocation, openOrCreateStore, openStore, storeSummary } from '../core/store/store-location';
+import { describeLocation, lendStore, openOrCreateStore, openStore, storeSummary } from '../core/store/store-location';
 import { precisionError } from '../core/store/precision-check';
 import type { VectorStore } from '../core/store/types';
 import type { StartSpec } from '../core/tune/start';
@@ -85,22 +85,24 @@ export class Engine {
     await this.models.reconfigure(next);
   }
 
+  /**
+   * Indexing writes through the store this engine holds (opened or created for the model if none is open yet), so
+   * the open head sees the new records as they are committed, and the process never holds the store twice.
+   */
   async index(params: WorkerParams<'index'>, context: RequestContext): Promise<WorkerResult<'index'>> {
     const config = this.requireConfig();
     const location = storeLocation(config);
-    const report = await runIndex(
+    return runIndex(
       params,
       config,
-      (identity) => openOrCreateStore(location, identity),
+      async (identity) => {
+        this.store ??= await openOrCreateStore(location, identity);
+        return lendStore(this.store, identity, location);
+      },
       this.models,
       context,
       this.log,
     );
-    // A cancelled run has committed what it embedded, too. (A run that fails half-way leaves the open head on
-    // the rows it had; the next successful run brings it up to date.) A remote store's open connection sees
-    // the new records as they are: only the embedded store, read into memory, is opened again.
-    if (report.added + report.updated + report.removed > 0 && location.kind === 'embedded') await this.reopenStore();
-    return report;
   }
 
   async loadModel(): Promise<WorkerResult<'loadModel'>> {
@@ -249,29 +251,6 @@ export class Engine {
     this.session = undefined;
     this.unfinished = undefined;
     await store?.close();
-  }
-
-  /**
-   * After indexing, the store on disk has rows the open store object does not: open it again, and reopen the
-   * head on it (a session keeps the store it was opened with). If the head cannot be reopened (its folder was
-   * deleted meanwhile), it is closed and the reason logged; the index report is still returned.
-   */
-  private async reopenStore(): Promise<void> {
-    if (!this.store) return; // nothing open: the next use opens the fresh store
-    const headDir = this.session?.paths.dir;
-    await this.closeStore();
-    if (!headDir) return;
-    try {
-      const { session, repairs } = await TuningSession.open(headDir, await this.openStore());
-      this.session = session;
-      for (const note of repairs) this.log('warn', `Repaired head "${session.name}": ${note}`);
-    } catch (err) {
-      this.releaseHead();
-      this.log(
-        'warn',
-        `Closed the head in ${headDir}: it could not be reopened on the updated store (${err instanceof Error ? err.message : String(err)}).`,
-      );
-    }
   }
 
   /**

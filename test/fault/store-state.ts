@@ -5,6 +5,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
+import { scanTopK } from '../../src/core/store/scan';
 import { readSeen, seenFile } from '../../src/core/store/seen-file';
 import { problem, type Problem } from './scenario';
 
@@ -44,12 +45,37 @@ export async function readStoreState(dir: string, heads: string[] = []): Promise
         vector: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64'),
       });
     }
+    const searched = await searchMatchesVectors(store, ids);
+    if (searched) return searched;
     const seen = new Map<string, string[]>();
     for (const head of heads) seen.set(head, [...new Set(await readSeen(seenFile(dir, head)))].sort());
     return { records, seen };
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The search runs on the store's search cache (codes, row numbers, id table) as the last commit left it: after a kill,
+ * its answers must be the plain scan's over the vectors the store holds, for both rankings.
+ */
+async function searchMatchesVectors(store: EmbeddedStore, ids: string[]): Promise<Problem | null> {
+  const d = store.info.dimension;
+  const fetched = await store.fetch(ids);
+  const all = new Float32Array(fetched.length * d);
+  fetched.forEach((r, i) => all.set(r.vector, i * d));
+  const w = Float32Array.from({ length: d }, (_, j) => Math.sin(j + 1));
+  for (const ranking of [{ kind: 'top' } as const, { kind: 'boundary', bias: 0.1 } as const]) {
+    const k = Math.min(10, ids.length);
+    const got = (await store.query(w, { k, ranking })).map((c) => `${c.id} ${c.dot}`);
+    const want = scanTopK(all, d, fetched.length, w, k, ranking).map((h) => `${fetched[h.row].id} ${h.dot}`);
+    if (got.join() !== want.join())
+      return problem(
+        'torn',
+        `the search (${ranking.kind}) answers ${got.join('; ')}, the vectors say ${want.join('; ')}`,
+      );
+  }
+  return null;
 }
 
 export function isProblem(v: unknown): v is Problem {
@@ -116,7 +142,7 @@ export async function listFiles(dir: string): Promise<string[]> {
  */
 function maskGeneration(name: string): string {
   return name
-    .replace(/^(vectors|records)-\d+\./, '$1-<generation>.')
+    .replace(/^(vectors|records|search)-\d+\./, '$1-<generation>.')
     .replace(/[0-9a-f]{32}\.txt$/, '<head id>.txt')
     .replace(/seen-[0-9a-f]{12}-/, 'seen-<store>-');
 }

@@ -170,14 +170,27 @@ test('bytes changed after they were written are refused by checksum; a store fro
   const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
   assert.ok(Number.isInteger(manifest.vectorsCrc32) && Number.isInteger(manifest.recordsCrc32));
 
-  // One float's low byte changed: still a finite, plausible vector, so only the checksum can tell.
+  // One float's low byte changed (row 1): still a finite, plausible vector, so only a checksum can tell. The store
+  // opens from its search cache without reading the vectors file, and refuses the row when it is read.
   const vectorsFile = path.join(dir, 'vectors-0.f32');
   const original = await fs.readFile(vectorsFile);
   const changed = Buffer.from(original);
   changed[4 * D + 1] ^= 0x01;
   await fs.writeFile(vectorsFile, changed);
+  const opened = await EmbeddedStore.open(dir);
+  await assert.rejects(opened.fetch(['r1']), /vectors-0\.f32: row 1 of the vectors file does not match its checksum/);
+  await assert.rejects(opened.query(records(10, 21)[1].vector, { k: 1, ranking: { kind: 'top' } }), /row 1 of the/);
+  assert.deepEqual(Array.from((await opened.fetch(['r2']))[0].vector), Array.from(records(10, 21)[2].vector));
+  await opened.close();
+  // Without its search cache, opening reads the whole file, and the file's CRC-32 refuses it.
+  const cacheFiles = (await fs.readdir(dir)).filter((n) => n.startsWith('search-'));
+  const saved = new Map(
+    await Promise.all(cacheFiles.map(async (n) => [n, await fs.readFile(path.join(dir, n))] as const)),
+  );
+  for (const n of cacheFiles) await fs.rm(path.join(dir, n));
   await assert.rejects(EmbeddedStore.open(dir), /vectors-0\.f32: the vectors file does not match its checksum/);
   await fs.writeFile(vectorsFile, original);
+  for (const [n, bytes] of saved) await fs.writeFile(path.join(dir, n), bytes);
 
   // An id changed into another valid, unused id.
   const recordsFile = path.join(dir, 'records-0.jsonl');
@@ -186,16 +199,20 @@ test('bytes changed after they were written are refused by checksum; a store fro
   await assert.rejects(EmbeddedStore.open(dir), /records-0\.jsonl: the records file does not match its checksum/);
   await fs.writeFile(recordsFile, text);
 
-  // A manifest from before checksums: opens unchecked, and the next write records them.
+  // A store from before checksums and the search cache: opens, builds and saves its cache, and records the checksums.
   delete manifest.vectorsCrc32;
   delete manifest.recordsCrc32;
+  delete manifest.searchCache;
   await fs.writeFile(manifestFile, JSON.stringify(manifest));
+  for (const n of cacheFiles) await fs.rm(path.join(dir, n));
   const old = await EmbeddedStore.open(dir);
+  assert.equal(old.openedFromCache, 'rebuilt');
   await old.upsert(records(2, 22, 'new'));
   await old.close();
   const upgraded = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
   assert.ok(Number.isInteger(upgraded.vectorsCrc32) && Number.isInteger(upgraded.recordsCrc32));
   const reopened = await EmbeddedStore.open(dir);
+  assert.equal(reopened.openedFromCache, 'used');
   assert.equal(await reopened.count(), 12);
   await reopened.delete(['r0']); // a rewrite records the new generation's checksums
   await reopened.close();

@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { loadTruth } from '../../src/core/eval/truth';
 import { importEmbeddings } from '../../src/core/ingest/import-embeddings';
 import { decodeText, parseCsv, readCsv, toCsv } from '../../src/core/io/csv';
+import { csvBatches } from '../../src/core/io/csv-stream';
 import { writeNpy } from '../../src/core/io/npy';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
 import { CaseTally, outcome, outcomeSync } from '../helpers/fuzz-check';
@@ -120,6 +121,51 @@ const utf8Piece = fc.oneof(
   },
   { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xff }).map((b) => [b]) },
 );
+
+/** Every row csvBatches gives, as readCsv's table (or the error either refuses with). */
+async function readStreamed(file: string, chunkBytes: number): Promise<{ header: string[]; rows: string[][] }> {
+  let header: string[] = [];
+  const rows: string[][] = [];
+  for await (const batch of csvBatches(file, chunkBytes)) {
+    header = batch.header;
+    rows.push(...batch.rows.map((r) => r.fields));
+  }
+  return { header, rows };
+}
+
+test('fuzz: the streaming reader (import) reads every file as readCsv does, or refuses it too, whatever its chunk size', async (t) => {
+  const dir = await tempDir(t, 'vt-fuzz-csv-stream-');
+  let n = 0;
+  const garbage = fc.array(utf8Piece, { maxLength: 40 }).map((pieces) => Buffer.from(pieces.flat()));
+  const text = fc.oneof(
+    fc
+      .tuple(tableArb, fc.constantFrom(...Object.keys(ENCODINGS)), fc.boolean())
+      .map(([[header, rows], encoding, crlf]) => ENCODINGS[encoding](csvText(header, rows, crlf))),
+    garbage,
+    fc
+      .string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r', '\r\n', '\0', 'é', '😀'), maxLength: 30 })
+      .map((s) => Buffer.from(s)),
+  );
+  await fc.assert(
+    fc.asyncProperty(text, fc.integer({ min: 1, max: 17 }), async (bytes, chunkBytes) => {
+      const file = path.join(dir, `s${n++}.csv`);
+      await fs.writeFile(file, bytes);
+      const whole = await outcome(() => readCsv(file), file);
+      const streamed = await outcome(() => readStreamed(file, chunkBytes), file);
+      tally.note('csv streamed in chunks', streamed);
+      if (whole.ok) {
+        assert.deepEqual(streamed.ok && streamed.value, whole.value);
+        return;
+      }
+      assert.ok(!streamed.ok, `read what readCsv refuses: ${whole.error.message}`);
+      // Where a file has two faults the two may name different ones: readCsv decodes the whole file, then parses
+      // it, then checks the table; the stream does all three a chunk at a time. A bad byte is named alike.
+      if (/is not valid UTF-8|holds a NUL character/.test(streamed.error.message))
+        assert.equal(streamed.error.message, whole.error.message);
+    }),
+    { seed: 0x737472, numRuns: 1500, includeErrorInReport: true },
+  );
+});
 
 test('fuzz: Latin-1 and random bytes are decoded exactly when they are UTF-8, else refused at the right byte and line', () => {
   fc.assert(

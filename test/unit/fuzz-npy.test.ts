@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { asMatrix, encodeNpy, parseNpy, readNpy } from '../../src/core/io/npy';
+import { asMatrix, checkFinite, encodeNpy, parseNpy, readNpy } from '../../src/core/io/npy';
+import { NpyReader } from '../../src/core/io/npy-reader';
 import { applyDamage, damageArb } from '../helpers/fuzz-bytes';
 import { CaseTally, outcome, outcomeSync } from '../helpers/fuzz-check';
 import { tempDir } from '../helpers/temp';
@@ -287,5 +288,80 @@ test('fuzz: readNpy on damaged files answers exactly as parseNpy does on the sam
       assert.deepEqual(new Uint32Array(fromFile.value.data.buffer), new Uint32Array(inMemory.value.data.buffer));
     }),
     { seed: 0x66696c, numRuns: 400, includeErrorInReport: true },
+  );
+});
+
+/** Reads a matrix with NpyReader as the import does: blocks of rows, then a scattered selection. */
+async function readInBlocks(file: string, blockRows: number, picks: number[]) {
+  const reader = await NpyReader.open(file);
+  try {
+    const blocks: Float32Array[] = [];
+    for (let start = 0; start < reader.rows; start += blockRows) {
+      const block = await reader.readRange(start, Math.min(blockRows, reader.rows - start));
+      checkFinite(block, start, reader.dim, file);
+      blocks.push(block);
+    }
+    const selected = picks.map((p) => p % reader.rows);
+    return { shape: [reader.rows, reader.dim], blocks, selected, picked: await reader.readRows(selected) };
+  } finally {
+    await reader.close();
+  }
+}
+
+test('fuzz: the block reader (import) reads every file as readNpy and asMatrix do, in any blocks and any row order', async (t) => {
+  const dir = await tempDir(t, 'vt-fuzz-npy-blocks-');
+  let n = 0;
+  // Valid matrices of several rows too (the generated headers are mostly refused), in every dtype and order.
+  const matrixArb: fc.Arbitrary<[HeaderSpec, Uint8Array]> = fc
+    .record<HeaderSpec>({
+      version: fc.constantFrom(1 as const, 2 as const, 3 as const),
+      descr: fc.constantFrom(...FLOAT_DESCRS),
+      fortran: fc.constantFrom('True', 'False'),
+      dims: fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 4 })).map(([r, c]) => [`${r}`, `${c}`]),
+      trailingComma: fc.constant(true),
+      quote: fc.constant("'" as const),
+      space: fc.constant(' '),
+      order: fc.constant([0, 1, 2]).map((o) => [...o]),
+    })
+    .chain((spec) => {
+      const bytes = Number(spec.dims[0]) * Number(spec.dims[1]) * Number(spec.descr[2]);
+      return fc.tuple(fc.constant(spec), fc.uint8Array({ minLength: bytes, maxLength: bytes }));
+    });
+  const base = fc.tuple(
+    fc.oneof(specWithPayloadArb, matrixArb),
+    damageArb,
+    fc.boolean(),
+    fc.integer({ min: 1, max: 5 }),
+    fc.array(fc.nat(), { maxLength: 6 }),
+  );
+  await fc.assert(
+    fc.asyncProperty(base, async ([[spec, payload], damage, damaged, blockRows, picks]) => {
+      const valid = npyFile(spec.version, headerText(spec), payload);
+      const file = path.join(dir, `case-${n++}.npy`);
+      await fs.writeFile(file, damaged ? applyDamage(valid, damage) : valid);
+      const whole = await outcome(async () => asMatrix(await readNpy(file), file), file);
+      const blocks = await outcome(() => readInBlocks(file, blockRows, picks), file);
+      tally.note('npy in blocks (import)', blocks);
+      await fs.rm(file);
+      if (!whole.ok) {
+        assert.ok(!blocks.ok, `read what readNpy refuses: ${whole.error.message}`);
+        // readNpy converts every value before asMatrix checks the shape and finiteness; the block reader checks the
+        // shape first, then each block: with two faults they may name different ones, with one the same.
+        const layout = damaged ? null : expectedLayout(spec);
+        const fits = layout && payload.length === layout.shape.reduce((a, b) => a * b, 1) * layout.itemSize;
+        const values = fits && layout.shape.length === 2 ? expectedValues(Buffer.from(payload), layout) : null;
+        if (values && values.filter((v) => !Number.isFinite(v)).length <= 1)
+          assert.equal(blocks.error.message, whole.error.message);
+        return;
+      }
+      assert.ok(blocks.ok, blocks.ok ? '' : blocks.error.message);
+      const { rows, dim, data } = whole.value;
+      assert.deepEqual(blocks.value.shape, [rows, dim]);
+      const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+      assert.deepEqual(blocks.value.blocks.flatMap(bits), bits(data));
+      const expected = blocks.value.selected.flatMap((r) => bits(data.subarray(r * dim, (r + 1) * dim)));
+      assert.deepEqual(bits(blocks.value.picked), expected);
+    }),
+    { seed: 0x626c6b, numRuns: 600, includeErrorInReport: true },
   );
 });

@@ -4,7 +4,10 @@
  * opens it. Opening must refuse with a VectorTuneError naming a file of the store, or open a store whose
  * records and vectors are the ones written: a damaged file may lose what it touched, never turn it into
  * something else unannounced. A changed byte that leaves the format valid (inside a vector, or an id) is caught
- * by the CRC-32 the manifest keeps of the committed bytes of both data files: no damage may open unannounced.
+ * by the CRC-32 the manifest keeps of the committed bytes of both data files: no damage may open unannounced. (The
+ * store opens from its search cache without reading the vectors file: a changed row is refused when it is read, which
+ * `contents` does for every row.) Damage to the search cache (search-<gen>.*) is never an error: the store rebuilds it
+ * and holds and answers exactly what it did.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -323,6 +326,35 @@ test('fuzz: a damaged seen file never crashes the store; ids on untouched lines 
       assert.equal(result.value.seen.get('ünï/x'), 1, "another head's list is untouched");
     }),
     { seed: 0x736565, numRuns: 200, includeErrorInReport: true },
+  );
+});
+
+test('fuzz: a damaged or missing search-cache file never changes what the store holds or answers: it is rebuilt', async (t) => {
+  const { caseRoot, written } = await setup(t);
+  const names = [...written.files.keys()].filter((n) => /^search-\d+\./.test(n));
+  assert.deepEqual(names.sort(), ['search-1.ids', 'search-1.info', 'search-1.lines', 'search-1.q4', 'search-1.q8']);
+  const base = await openEdited(caseRoot, 0, written.files, () => undefined);
+  assert.ok(base.ok);
+  let n = 1;
+  const change = fc.oneof(
+    damageArb,
+    fc.constant('gone' as const),
+    fc.uint8Array({ minLength: 1, maxLength: 64 }), // an append cut by a kill: bytes past the committed rows
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...names), change, async (name, c) => {
+      const result = await openEdited(caseRoot, n++, written.files, (files) => {
+        const bytes = files.get(name)!;
+        if (c === 'gone') files.delete(name);
+        else files.set(name, c instanceof Uint8Array ? Buffer.concat([bytes, c]) : Buffer.from(applyDamage(bytes, c)));
+      });
+      tally.note('store search-<gen>.* (cache)', result);
+      assert.ok(result.ok, `a damaged cache is rebuilt, never refused: ${result.ok ? '' : result.error.message}`);
+      assertFaithful(result.value, written);
+      assert.deepEqual(result.value.ids, base.value.ids);
+      assert.deepEqual(result.value.hits, base.value.hits, 'and the store answers exactly as before');
+    }),
+    { seed: 0x736361, numRuns: 300, includeErrorInReport: true },
   );
 });
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { importEmbeddings } from '../../core/ingest/import-embeddings';
+import { importEmbeddings, type ImportProgress } from '../../core/ingest/import-embeddings';
 import { parseRowFilter } from '../../core/ingest/row-filter';
 import { defineCommand, requirePositional } from '../command';
 import { storeOptions } from '../common-options';
@@ -38,6 +38,7 @@ export const importCommand = defineCommand({
       io.err('vector-tune import: --csv and --model-id are required. See: vector-tune import --help');
       return 2;
     }
+    let lastLine = 0;
     const report = await importEmbeddings({
       npyFile: path.resolve(io.cwd, npy),
       csvFile: path.resolve(io.cwd, v.csv),
@@ -48,11 +49,24 @@ export const importCommand = defineCommand({
       rowColumn: v['row-column'],
       where: v.where.map(parseRowFilter),
       centre: v.centre,
+      onProgress: (p) => {
+        if (Date.now() - lastLine < 2000 && p.done < p.total) return;
+        lastLine = Date.now();
+        io.err(describeProgress(p));
+      },
     });
+    const unchanged = report.unchanged > 0 ? `, ${report.unchanged} already there` : '';
     io.out(
-      `imported ${report.imported} vectors${report.centred ? ' (centred)' : ''}, skipped ${report.skipped.length}`,
+      `imported ${report.imported} vectors${report.centred ? ' (centred)' : ''}${unchanged}, skipped ${report.skipped.length}`,
     );
     for (const s of report.skipped) io.out(`skipped ${s.id}: ${s.reason}`);
     return 0;
   },
 });
+
+/** A progress line: rows, rows/s and time left, for the check of the matrix and then for the import. */
+function describeProgress(p: ImportProgress): string {
+  const what = p.phase === 'checking' ? 'checked' : 'imported';
+  const rate = Math.round(p.rowsPerSecond).toLocaleString('en');
+  return `${what} ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} rows (${rate} rows/s, ${Math.ceil(p.secondsLeft)} s left)`;
+}

@@ -13,10 +13,16 @@ export function parseRowFilter(text: string): RowFilter {
 }
 
 export function rowMatches(header: string[], row: string[], filters: RowFilter[], file: string): boolean {
-  return filters.every((f) => {
-    const i = header.indexOf(f.column);
-    if (i < 0)
-      throw new VectorTuneError(`no column "${f.column}" to filter on; the columns are: ${header.join(', ')}.`, file);
-    return row[i] === f.value;
-  });
+  return filters.every((f) => row[filterColumn(header, f, file)] === f.value);
+}
+
+/** Where a filter's column is; a filter on a column the CSV lacks is refused with the columns it has. */
+export function filterColumn(header: string[], filter: RowFilter, file: string): number {
+  const i = header.indexOf(filter.column);
+  if (i < 0)
+    throw new VectorTuneError(
+      `no column "${filter.column}" to filter on; the columns are: ${header.join(', ')}.`,
+      file,
+    );
+  return i;
 }

@@ -14,116 +14,58 @@
  */
 import { promises as fs } from 'node:fs';
 import { VectorTuneError } from '../errors';
+import { type CsvRecord, parseRecords, QUOTING_HINT } from './csv-records';
 
 export interface Csv {
   header: string[];
   rows: string[][];
 }
 
-const QUOTE = 34;
-const COMMA = 44;
-const LF = 10;
-const CR = 13;
-const QUOTING_HINT =
-  'Fields that contain commas, quotes or line breaks must be in double quotes, with inner quotes doubled ("").';
-
 export function parseCsv(text: string, file: string): Csv {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const n = text.length;
-  const records: { fields: string[]; line: number }[] = [];
-  let pos = 0;
-  let line = 1;
-
-  while (pos < n) {
-    const recordStart = pos;
-    const recordLine = line;
-    const fields: string[] = [];
-    for (;;) {
-      if (text.charCodeAt(pos) === QUOTE) {
-        const openLine = line;
-        let value = '';
-        let from = pos + 1;
-        for (;;) {
-          const close = text.indexOf('"', from);
-          if (close < 0) {
-            throw new VectorTuneError(`line ${openLine}: a quoted field is never closed.`, file, QUOTING_HINT);
-          }
-          value += text.slice(from, close);
-          pos = close + 1;
-          if (text.charCodeAt(pos) !== QUOTE) break;
-          value += '"'; // a doubled quote stands for one
-          from = pos + 1;
-        }
-        line += countLineBreaks(value);
-        const c = text.charCodeAt(pos);
-        if (pos < n && c !== COMMA && c !== LF && c !== CR) {
-          throw new VectorTuneError(
-            `line ${line}: unexpected text after a closing quote: ${JSON.stringify(text.slice(pos, pos + 20))}.`,
-            file,
-            QUOTING_HINT,
-          );
-        }
-        fields.push(value);
-      } else {
-        let end = pos;
-        while (end < n) {
-          const c = text.charCodeAt(end);
-          if (c === COMMA || c === LF || c === CR) break;
-          end++;
-        }
-        fields.push(text.slice(pos, end));
-        pos = end;
-      }
-      if (text.charCodeAt(pos) !== COMMA) break;
-      pos++;
-    }
-    const blank = pos === recordStart;
-    // Now at a line break or the end: CRLF, LF and CR each end one line.
-    const c = text.charCodeAt(pos);
-    if (c === CR) pos += text.charCodeAt(pos + 1) === LF ? 2 : 1;
-    else if (c === LF) pos++;
-    line++;
-    if (!blank) records.push({ fields, line: recordLine });
-  }
+  const records: CsvRecord[] = [];
+  parseRecords(text, { pos: 0, line: 1 }, true, file, records);
   return checkTable(records, file);
 }
 
-function countLineBreaks(s: string): number {
-  let breaks = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === LF || (c === CR && s.charCodeAt(i + 1) !== LF)) breaks++;
-  }
-  return breaks;
+function checkTable(records: CsvRecord[], file: string): Csv {
+  if (records.length === 0) throw emptyCsv(file);
+  const header = checkHeader(records[0], file);
+  for (const record of records.slice(1)) checkRow(record, header, file);
+  return { header, rows: records.slice(1).map((r) => r.fields) };
 }
 
-function checkTable(records: { fields: string[]; line: number }[], file: string): Csv {
-  if (records.length === 0) {
-    throw new VectorTuneError('is empty: a CSV file needs a header line naming its columns.', file);
-  }
-  const header = records[0].fields;
+export function emptyCsv(file: string): VectorTuneError {
+  return new VectorTuneError('is empty: a CSV file needs a header line naming its columns.', file);
+}
+
+/** The header's names, which must be unique. */
+export function checkHeader(record: CsvRecord, file: string): string[] {
+  const header = record.fields;
   const seen = new Map<string, number>();
   header.forEach((name, i) => {
     const first = seen.get(name);
     if (first !== undefined) {
       throw new VectorTuneError(
-        `line ${records[0].line}: the header names column ${JSON.stringify(name)} twice (columns ${first + 1} and ${i + 1}).`,
+        `line ${record.line}: the header names column ${JSON.stringify(name)} twice (columns ${first + 1} and ${i + 1}).`,
         file,
         'Column names must be unique.',
       );
     }
     seen.set(name, i);
   });
-  for (const { fields, line } of records.slice(1)) {
-    if (fields.length !== header.length) {
-      throw new VectorTuneError(
-        `line ${line} has ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${header.length} columns.`,
-        file,
-        QUOTING_HINT,
-      );
-    }
+  return header;
+}
+
+/** A data line must have one field per column. */
+export function checkRow({ fields, line }: CsvRecord, header: string[], file: string): void {
+  if (fields.length !== header.length) {
+    throw new VectorTuneError(
+      `line ${line} has ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header has ${header.length} columns.`,
+      file,
+      QUOTING_HINT,
+    );
   }
-  return { header, rows: records.slice(1).map((r) => r.fields) };
 }
 
 /** Reads a CSV file as UTF-8 (or UTF-16 when it starts with a UTF-16 BOM); invalid encodings are refused. */
@@ -132,16 +74,21 @@ export async function readCsv(file: string): Promise<Csv> {
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const what =
-      code === 'ENOENT'
-        ? 'does not exist.'
-        : code === 'EISDIR'
-          ? 'is a folder, not a CSV file.'
-          : `could not be read: ${(e as Error).message}`;
-    throw new VectorTuneError(what, file);
+    throw csvReadError(e, file);
   }
   return parseCsv(decodeText(bytes, file), file);
+}
+
+/** What a CSV file that cannot be opened or read gets said of it. */
+export function csvReadError(e: unknown, file: string): VectorTuneError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const what =
+    code === 'ENOENT'
+      ? 'does not exist.'
+      : code === 'EISDIR'
+        ? 'is a folder, not a CSV file.'
+        : `could not be read: ${(e as Error).message}`;
+  return new VectorTuneError(what, file);
 }
 
 export function decodeText(bytes: Uint8Array, file: string): string {
@@ -166,7 +113,7 @@ function decodeBytes(bytes: Uint8Array, file: string): string {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
-    const line = bytes.subarray(0, at).filter((b) => b === LF).length + 1;
+    const line = bytes.subarray(0, at).filter((b) => b === 0x0a).length + 1;
     const where =
       at < bytes.length
         ? `byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at.toLocaleString('en-US')} (line ${line})`
@@ -179,10 +126,10 @@ function decodeBytes(bytes: Uint8Array, file: string): string {
  * No text file holds NUL characters, but UTF-16 without a byte-order mark is valid UTF-8 with a NUL in every
  * other byte: read as such it would give column names nobody wrote instead of an error.
  */
-function refuseNul(text: string, file: string): string {
+export function refuseNul(text: string, file: string, firstLine = 1): string {
   const at = text.indexOf('\0');
   if (at < 0) return text;
-  const line = text.slice(0, at).split('\n').length;
+  const line = firstLine - 1 + text.slice(0, at).split('\n').length;
   throw new VectorTuneError(
     `holds a NUL character (line ${line}): it is not a text file, or it is UTF-16 without a byte-order mark.`,
     file,
@@ -222,14 +169,20 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 
 /** The values of one column, refused with the list of available columns when there is no such column. */
 export function column(csv: Csv, name: string, file: string): string[] {
-  const i = csv.header.indexOf(name);
+  const i = columnIndex(csv.header, name, file);
+  return csv.rows.map((r) => r[i]);
+}
+
+/** Where a column is in the header, refused with the list of available columns when there is no such column. */
+export function columnIndex(header: string[], name: string, file: string): number {
+  const i = header.indexOf(name);
   if (i < 0) {
     throw new VectorTuneError(
-      `has no column ${JSON.stringify(name)}; its columns are ${csv.header.map((h) => JSON.stringify(h)).join(', ')}.`,
+      `has no column ${JSON.stringify(name)}; its columns are ${header.map((h) => JSON.stringify(h)).join(', ')}.`,
       file,
     );
   }
-  return csv.rows.map((r) => r[i]);
+  return i;
 }
 
 /** Formats a table as CSV with LF line ends, quoting only where needed; parseCsv reads it back unchanged. */

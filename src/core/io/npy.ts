@@ -30,7 +30,7 @@ export interface Matrix {
 
 /** Large files are read and converted in slices of this size, so no second full-size buffer is needed. */
 const CHUNK_BYTES = 64 << 20;
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function allocate(count: number, file: string): Float32Array<ArrayBuffer> {
   try {
@@ -47,7 +47,15 @@ function allocate(count: number, file: string): Float32Array<ArrayBuffer> {
  * Converts `src` (whole elements of the header's dtype) into float32 at dst[at...]. Works on bit patterns
  * through typed-array views and a DataView, so it allocates nothing per element and keeps float32 bits exact.
  */
-function decodeInto(dst: Float32Array, at: number, src: Uint8Array, h: NpyHeader, file: string): void {
+export function decodeInto(
+  dst: Float32Array,
+  at: number,
+  src: Uint8Array,
+  h: NpyHeader,
+  file: string,
+  /** The flat index in the file of src's first value, for messages (when src is not the file's data from `at`). */
+  firstIndex = at,
+): void {
   const n = src.length / h.itemSize;
   const bits = new Uint32Array(dst.buffer, dst.byteOffset + at * 4, n);
   if (h.itemSize === 4 && h.littleEndian && HOST_LITTLE_ENDIAN) {
@@ -69,7 +77,7 @@ function decodeInto(dst: Float32Array, at: number, src: Uint8Array, h: NpyHeader
       // Rounding to float32 turns |v| > 3.4e38 into infinity; say so rather than invent an infinite value.
       if (!Number.isFinite(out[i]) && Number.isFinite(v)) {
         throw new VectorTuneError(
-          `value ${v} at flat index ${fmt(at + i)} is too large for float32.`,
+          `value ${v} at flat index ${fmt(firstIndex + i)} is too large for float32.`,
           file,
           'Scale the embeddings or save them as float32.',
         );
@@ -148,7 +156,7 @@ export async function readNpy(file: string): Promise<NpyArray> {
   }
 }
 
-async function readAt(
+export async function readAt(
   handle: fs.FileHandle,
   position: number,
   length: number,
@@ -164,7 +172,7 @@ async function readAt(
   return into;
 }
 
-function fsError(e: unknown, file: string, verb: 'read' | 'write'): VectorTuneError {
+export function fsError(e: unknown, file: string, verb: 'read' | 'write'): VectorTuneError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return new VectorTuneError('does not exist.', file);
   if (code === 'EISDIR') return new VectorTuneError('is a folder, not a file.', file);
@@ -178,25 +186,36 @@ function fsError(e: unknown, file: string, verb: 'read' | 'write'): VectorTuneEr
 
 /** Checks that an array is an N x D matrix of finite numbers, as embeddings must be. */
 export function asMatrix(arr: NpyArray, file: string): Matrix {
-  if (arr.shape.length !== 2) {
+  const [rows, dim] = matrixShape(arr.shape, file);
+  checkFinite(arr.data, 0, dim, file);
+  return { rows, dim, data: arr.data };
+}
+
+/** (N, D) of a 2-D shape; other shapes are refused with what to do. */
+export function matrixShape(shape: number[], file: string): [number, number] {
+  if (shape.length !== 2) {
     throw new VectorTuneError(
-      `holds an array of shape ${fmtShape(arr.shape)}; embeddings must be 2-D (N vectors x D dimensions).`,
+      `holds an array of shape ${fmtShape(shape)}; embeddings must be 2-D (N vectors x D dimensions).`,
       file,
-      arr.shape.length === 1 ? 'For a single vector, save arr.reshape(1, -1).' : 'Reshape it to (N, D) before saving.',
+      shape.length === 1 ? 'For a single vector, save arr.reshape(1, -1).' : 'Reshape it to (N, D) before saving.',
     );
   }
-  const [rows, dim] = arr.shape;
-  const data = arr.data;
+  return [shape[0], shape[1]];
+}
+
+/** Refuses the first non-finite value of `data`, rows of `dim` values numbered from `firstRow`. */
+export function checkFinite(data: Float32Array, firstRow: number, dim: number, file: string): void {
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
+    const x = data[i];
+    // x - x is 0 for every finite x and NaN for NaN and ±Infinity (twice as fast as Number.isFinite here).
+    if (x - x !== 0) {
       throw new VectorTuneError(
-        `row ${fmt(Math.floor(i / dim))} (counting from 0) has the non-finite value ${data[i]} at column ${i % dim}.`,
+        `row ${fmt(firstRow + Math.floor(i / dim))} (counting from 0) has the non-finite value ${data[i]} at column ${i % dim}.`,
         file,
         'Embeddings must be finite; recompute or drop that row.',
       );
     }
   }
-  return { rows, dim, data };
 }
 
 /** A complete version 1.0 '<f4' C-order .npy file, byte-identical to what np.save writes for the same array. */
@@ -232,9 +251,15 @@ export async function writeNpy(file: string, rows: number, dim: number, data: Fl
 
 function npyPreamble(rows: number, dim: number, data: Float32Array): Uint8Array {
   // A programming error, not a user's: the caller built the matrix.
-  if (!Number.isInteger(rows) || !Number.isInteger(dim) || rows < 1 || dim < 1 || data.length !== rows * dim) {
+  if (data.length !== rows * dim)
     throw new RangeError(`encodeNpy: ${rows} x ${dim} does not match ${data.length} values`);
-  }
+  return npyHeader(rows, dim);
+}
+
+/** The preamble and header of an N x D '<f4' C-order .npy (version 1.0), for writers that stream the data after it. */
+export function npyHeader(rows: number, dim: number): Uint8Array {
+  if (!Number.isInteger(rows) || !Number.isInteger(dim) || rows < 1 || dim < 1)
+    throw new RangeError(`npyHeader: ${rows} x ${dim} is not a matrix shape`);
   let dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
   // NumPy pads with spaces and ends with '\n' so that the data starts at a multiple of 64 bytes.
   const unpadded = 10 + dict.length + 1;

@@ -1,9 +1,14 @@
 import { writeFileAtomic } from '../fs/durable';
 import { crc32 } from '../util/hash';
 import { storeFiles } from './embedded-files';
-import { QuantisedRows } from './quantised-rows';
-import { encodeRecords, pickMeta } from './records-file';
-import type { RecordMeta, VectorRecord } from './types';
+import { emptyCache } from './embedded-load';
+import type { StoreManifest } from './manifest';
+import { RowQuantiser } from './quantiser';
+import { RecordTable } from './record-table';
+import { encodeRecords } from './records-file';
+import { RowInfo } from './row-info';
+import { CacheWriter, lineStarts, type SearchCache, writeIdTable } from './search-cache';
+import type { VectorRecord } from './types';
 import { type VectorFile, writeRows } from './vector-file';
 
 /** Rows per read-and-write step of a rewrite (16 MiB of 512-d float32). */
@@ -13,27 +18,25 @@ const COPY_ROWS = 8192;
 export interface Generation {
   dir: string;
   dimension: number;
-  rows: QuantisedRows;
   file: VectorFile;
-  records: readonly RecordMeta[];
-  has: (id: string) => boolean;
+  records: RecordTable;
 }
 
-/** A new generation's files, written but not yet committed, and its in-memory rows. */
+/** A new generation's files, written but not yet committed, and what the store holds of it in memory. */
 export interface WrittenGeneration {
-  rows: QuantisedRows;
-  records: RecordMeta[];
+  info: RowInfo;
+  records: RecordTable;
   count: number;
-  recordsBytes: number;
-  vectorsCrc32: number;
-  recordsCrc32: number;
+  searchCache: SearchCache;
+  /** What the manifest commit records. */
+  change: Partial<StoreManifest>;
 }
 
 /**
- * Replacements or deletions: writes generation `generation` whole (vectors then records, each fsynced) from the
- * current one, changed by `upserts` and `deleted`. Kept rows are copied from the old file a chunk at a time (never
- * all of it in memory) and keep their int8 rows. The caller commits it with the manifest; until then the current
- * generation stays the store, and on failure the new rows are closed here.
+ * Replacements or deletions: writes generation `generation` whole (vectors, records and search cache, each fsynced)
+ * from the current one, changed by `upserts` and `deleted`. Kept rows are copied from the old files a chunk at a time
+ * (never all of it in memory; their records' lines byte for byte) and quantised again as they pass. The caller
+ * commits it with the manifest; until then the current generation stays the store.
  */
 export async function writeGeneration(
   current: Generation,
@@ -41,50 +44,78 @@ export async function writeGeneration(
   upserts: VectorRecord[],
   deleted: ReadonlySet<string>,
 ): Promise<WrittenGeneration> {
-  const d = current.dimension;
-  const replacing = new Map(upserts.map((r) => [r.id, r]));
-  const keptRows = current.records.map((r, row) => row).filter((row) => !deleted.has(current.records[row].id));
-  const added = upserts.filter((r) => !current.has(r.id));
+  const { dir, dimension: d, records: old } = current;
+  const replacing = new Map<number, VectorRecord>();
+  const added: VectorRecord[] = [];
+  for (const r of upserts) {
+    const row = old.rowOf(r.id);
+    if (row === undefined) added.push(r);
+    else replacing.set(row, r);
+  }
+  const gone = new Set([...deleted].map((id) => old.rowOf(id)).filter((row) => row !== undefined));
+  const keptRows = Array.from({ length: old.count }, (_, row) => row).filter((row) => !gone.has(row));
   const count = keptRows.length + added.length;
-  const rows = new QuantisedRows(d, Math.max(count, 1024), current.dir);
-  const records: RecordMeta[] = [];
+  const quantiser = RowQuantiser.for(d);
+  const writer = new CacheWriter(dir, generation, quantiser.stride, null);
+  const info = new RowInfo(Math.max(count, 1024));
+  const text: Uint8Array[] = [];
+  const starts = new Float64Array(count);
+  let recordsBytes = 0;
+  let recordsCrc32 = 0;
+  let row = 0;
+  /** One block of the new generation: its codes and records' lines go to the cache and records, then its vectors. */
+  const write = (emit: (block: Float32Array) => void, block: Float32Array, lines: Uint8Array) => {
+    const n = block.length / d;
+    const codes = quantiser.quantise(block, n);
+    info.set(row, codes.info, 0, n);
+    starts.set(lineStarts(lines, recordsBytes, n), row);
+    writer.write(codes, starts.subarray(row, row + n));
+    text.push(lines);
+    recordsBytes += lines.length;
+    recordsCrc32 = crc32(lines, recordsCrc32);
+    row += n;
+    emit(block);
+  };
   try {
-    const vectorsCrc32 = writeRows(storeFiles.vectors(current.dir, generation), count, d, (emit) => {
+    const vectorsCrc32 = writeRows(storeFiles.vectors(dir, generation), count, d, (emit) => {
       for (let i = 0; i < keptRows.length; i += COPY_ROWS) {
         const slice = keptRows.slice(i, i + COPY_ROWS);
         const block = current.file.readRows(slice);
-        slice.forEach((row, j) => {
-          const replacement = replacing.get(current.records[row].id);
-          if (replacement) {
-            block.set(replacement.vector, j * d);
-            rows.set(i + j, block, j * d);
-          } else {
-            rows.copyRow(current.rows, row, i + j);
-          }
-          records.push(replacement ? pickMeta(replacement) : current.records[row]);
+        const lines = slice.map((from, j) => {
+          const replacement = replacing.get(from);
+          if (!replacement) return old.line(from);
+          block.set(replacement.vector, j * d);
+          return Buffer.from(encodeRecords([replacement]), 'utf8');
         });
-        emit(block);
+        write(emit, block, Buffer.concat(lines));
       }
       const block = new Float32Array(added.length * d);
-      added.forEach((r, i) => {
-        block.set(r.vector, i * d);
-        rows.set(keptRows.length + i, block, i * d);
-        records.push(pickMeta(r));
-      });
-      emit(block);
+      added.forEach((r, i) => block.set(r.vector, i * d));
+      write(emit, block, Buffer.from(encodeRecords(added), 'utf8'));
     });
-    const recordText = Buffer.from(encodeRecords(records), 'utf8');
-    await writeFileAtomic(storeFiles.records(current.dir, generation), recordText);
+    const recordText = Buffer.concat(text);
+    const recordsFile = storeFiles.records(dir, generation);
+    await writeFileAtomic(recordsFile, recordText);
+    const rows = writer.finish();
+    const records = new RecordTable(recordsFile, recordText, count, { starts });
+    const { slots, others } = records.indexSlots;
+    const idsCrc32 = await writeIdTable(dir, generation, slots);
+    const searchCache = {
+      ...emptyCache(generation),
+      ...rows,
+      vectorsCrc32,
+      idsRows: count,
+      idsOthers: others,
+      idsCrc32,
+    };
     return {
-      rows,
+      info,
       records,
       count,
-      recordsBytes: recordText.byteLength,
-      vectorsCrc32,
-      recordsCrc32: crc32(recordText),
+      searchCache,
+      change: { generation, count, recordsBytes, vectorsCrc32, recordsCrc32, searchCache },
     };
-  } catch (err) {
-    await rows.close();
-    throw err;
+  } finally {
+    writer.close();
   }
 }

@@ -3,41 +3,53 @@ import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
 import { fileExists } from '../fs/durable';
 import { ProcessLock } from '../fs/process-lock';
-import { crc32 } from '../util/hash';
-import { allFinite } from '../vector';
-import { lockPurpose, removeLeftovers, storeFiles } from './embedded-files';
+import { lockPurpose, removeGeneration, removeLeftovers, storeFiles } from './embedded-files';
+import { writeAppend } from './embedded-append';
 import { createStore, loadStore, type LoadedStore } from './embedded-load';
 import { writeGeneration } from './embedded-rewrite';
-import { exactSearch, type SearchStats } from './exact-search';
+import { ExactSearch, type SearchStats } from './exact-search';
 import { type StoreManifest, writeManifest } from './manifest';
-import type { QuantisedRows } from './quantised-rows';
-import { appendAt, encodeRecords, pickMeta } from './records-file';
+import { QuantisedRows } from './quantised-rows';
+import type { RecordTable } from './record-table';
+import type { RowInfo } from './row-info';
+import { readCodes } from './search-cache';
 import { SeenSets } from './seen-sets';
+import { checkRecord } from './store-identity';
 import type { Candidate, QueryOptions, RecordMeta, StoreIdentity, StoreInfo, VectorRecord, VectorStore } from './types';
 import { VectorFile } from './vector-file';
 
 /** `write` (the default) takes the store's writer lock for as long as the store is open; `read` takes none. */
 export type StoreAccess = 'write' | 'read';
 
+export interface OpenOptions {
+  /**
+   * Load what the search scans (the default). Without it the store can be written and read but not queried, and
+   * holds a fraction of the memory: an import writes a million rows without holding their codes.
+   */
+  search?: boolean;
+}
+
 /**
  * The default, zero-setup store: a folder (normally `.vectortune/store`, git-ignored) holding
- * `manifest.json`, `vectors-<gen>.f32` (row-major float32) and `records-<gen>.jsonl` (one line per row),
- * plus `seen/<head>.txt`. Memory holds int8 copies of the vectors (a quarter of float32) for the search's first
- * pass; exact float32 values are read from the file for its short list and for `fetch` (exact-search.ts). Writes
- * are append + fsync, then an atomic manifest replace, so a kill at any moment leaves the last committed state.
- * Reading a store is embedded-load.ts, its file names and cleanup embedded-files.ts, the per-head seen bitmaps
- * seen-sets.ts, and writing a new generation (replacements, deletions) embedded-rewrite.ts.
+ * `manifest.json`, `vectors-<gen>.f32` (row-major float32) and `records-<gen>.jsonl` (one line per row), their
+ * search cache `search-<gen>.*`, plus `seen/<head>.txt`. Memory holds int8 and 4-bit codes of the vectors for the
+ * search's passes; exact float32 values are read from the file for its short list and for `fetch` (exact-search.ts).
+ * Writes are append + fsync, then an atomic manifest replace, so a kill at any moment leaves the last committed state.
+ * Reading a store is embedded-load.ts, its file names and cleanup embedded-files.ts, the saved search cache
+ * search-cache.ts, the records record-table.ts, the per-head seen bitmaps seen-sets.ts, and writing a new generation
+ * (replacements, deletions) embedded-rewrite.ts.
  */
 export class EmbeddedStore implements VectorStore {
-  private rows: QuantisedRows;
+  private rowInfo: RowInfo;
+  private codes: QuantisedRows | undefined;
   private file: VectorFile;
-  private readonly rowOf = new Map<string, number>();
+  private records: RecordTable;
   private readonly seen: SeenSets;
   private manifest: StoreManifest;
-  private records: RecordMeta[];
+  private readonly search = new ExactSearch();
   readonly info: StoreInfo;
-  /** How the last query went (rows re-scored exactly, full scan or not): for benchmarks and diagnostics. */
-  readonly lastSearch: SearchStats = { rescored: 0, fullScan: false };
+  /** How opening used the search cache: wholly, extended by rows it lacked, or rebuilt from the data files. */
+  readonly openedFromCache: LoadedStore['cache'];
   /** Serialises writers inside this process; every mutation goes through `exclusive`. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -46,9 +58,28 @@ export class EmbeddedStore implements VectorStore {
     loaded: LoadedStore,
     private readonly lock: ProcessLock | undefined,
   ) {
-    ({ manifest: this.manifest, rows: this.rows, file: this.file, records: this.records, info: this.info } = loaded);
-    this.records.forEach((r, row) => this.rowOf.set(r.id, row));
-    this.seen = new SeenSets(dir, (id) => this.rowOf.get(id), this.rows.capacity);
+    ({
+      manifest: this.manifest,
+      info: this.rowInfo,
+      codes: this.codes,
+      file: this.file,
+      records: this.records,
+    } = loaded);
+    this.info = loaded.identity;
+    this.openedFromCache = loaded.cache;
+    // Through the field: appends and rewrites replace the row numbers.
+    this.file.checksumOf = (row) => this.rowInfo.checksum(row);
+    this.seen = new SeenSets(dir, (id) => this.records.rowOf(id), this.rowInfo.capacity);
+  }
+
+  /** How the last query went (rows given the second pass, re-scored exactly, full scan): for benchmarks. */
+  get lastSearch(): Readonly<SearchStats> {
+    return this.search.lastStats;
+  }
+
+  /** The same, summed over every query since opening. */
+  get searchTotals(): Readonly<ExactSearch['totals']> {
+    return this.search.totals;
   }
 
   static manifestPath(dir: string): string {
@@ -65,15 +96,23 @@ export class EmbeddedStore implements VectorStore {
 
   /**
    * Opens an existing store; when `expected` is given, a store of another model or dimension is refused. Opening
-   * for writing fails clearly while another process has the store open for writing (see ProcessLock).
+   * for writing fails clearly while another process has the store open for writing (see ProcessLock), and saves
+   * the search cache when it had to compute some of it.
    */
-  static async open(dir: string, expected?: StoreIdentity, access: StoreAccess = 'write'): Promise<EmbeddedStore> {
+  static async open(
+    dir: string,
+    expected?: StoreIdentity,
+    access: StoreAccess = 'write',
+    options: OpenOptions = {},
+  ): Promise<EmbeddedStore> {
     if (!(await EmbeddedStore.exists(dir))) {
       throw new VectorTuneError('no Vector Tune store here.', dir, 'Index an image folder or import embeddings first.');
     }
     const lock = access === 'write' ? ProcessLock.acquire(EmbeddedStore.lockPath(dir), lockPurpose()) : undefined;
     try {
-      const store = new EmbeddedStore(dir, await loadStore(dir, expected), lock);
+      const loaded = await loadStore(dir, expected, { search: options.search ?? true, write: lock !== undefined });
+      const store = new EmbeddedStore(dir, loaded, lock);
+      if (loaded.cacheWritten) await store.commit({});
       // A writer killed mid-write leaves temporaries and uncommitted data files (as large as the store); the
       // writer lock makes this process the only writer, so they can go now.
       if (lock) await store.removeLeftovers();
@@ -85,44 +124,48 @@ export class EmbeddedStore implements VectorStore {
   }
 
   /** Opens the store in `dir`, or creates an empty one for this model if there is none. */
-  static async openOrCreate(dir: string, identity: StoreIdentity): Promise<EmbeddedStore> {
+  static async openOrCreate(dir: string, identity: StoreIdentity, options: OpenOptions = {}): Promise<EmbeddedStore> {
     await fs.mkdir(dir, { recursive: true });
     // Held while creating, so two processes cannot both create the store; `open` then holds it for the store.
     const creating = ProcessLock.acquire(EmbeddedStore.lockPath(dir), lockPurpose());
     try {
       if (!(await EmbeddedStore.exists(dir))) await createStore(dir, identity);
-      return await EmbeddedStore.open(dir, identity);
+      return await EmbeddedStore.open(dir, identity, 'write', options);
     } finally {
       creating.release();
     }
   }
 
   async count(): Promise<number> {
-    return this.records.length;
+    return this.records.count;
   }
 
-  /** Committed metadata of every record, in row order (read-only view). */
-  allRecords(): readonly RecordMeta[] {
-    return this.records;
+  /** Committed metadata of every record, in row order (parsed on each call: for tests and small stores). */
+  allRecords(): RecordMeta[] {
+    return Array.from({ length: this.records.count }, (_, row) => this.records.meta(row));
+  }
+
+  has(id: string): boolean {
+    return this.records.rowOf(id) !== undefined;
   }
 
   getMeta(id: string): RecordMeta | undefined {
-    const row = this.rowOf.get(id);
-    return row === undefined ? undefined : this.records[row];
+    const row = this.records.rowOf(id);
+    return row === undefined ? undefined : this.records.meta(row);
   }
 
   async upsert(records: VectorRecord[]): Promise<void> {
     if (records.length === 0) return;
-    records.forEach((r) => this.validate(r));
+    records.forEach((r) => checkRecord(r, this.info, this.dir));
     const unique = new Map(records.map((r) => [r.id, r]));
-    const replaces = [...unique.keys()].some((id) => this.rowOf.has(id));
+    const replaces = [...unique.keys()].some((id) => this.records.rowOf(id) !== undefined);
     await this.mutate(() =>
       replaces ? this.rewrite([...unique.values()], new Set()) : this.append([...unique.values()]),
     );
   }
 
   async delete(ids: string[]): Promise<void> {
-    const gone = new Set(ids.filter((id) => this.rowOf.has(id)));
+    const gone = new Set(ids.filter((id) => this.records.rowOf(id) !== undefined));
     if (gone.size === 0) return;
     await this.mutate(() => this.rewrite([], gone));
   }
@@ -134,30 +177,33 @@ export class EmbeddedStore implements VectorStore {
         this.dir,
       );
     }
+    const codes = this.codes;
+    if (!codes) throw new Error('internal: this store was opened without search');
     const excluded = options.unseenBy === undefined ? undefined : await this.seen.bitmap(options.unseenBy);
     // Under the writers' queue: a rewrite swaps the rows and the file, which a search must not see half-done.
     const hits = await this.exclusive(() =>
-      exactSearch(
-        {
-          rows: this.rows,
-          file: this.file,
-          count: this.records.length,
-          w,
-          k: options.k,
-          ranking: options.ranking,
-          excluded,
-        },
-        this.lastSearch,
-      ),
+      this.search.run({
+        rows: codes,
+        info: this.rowInfo,
+        file: this.file,
+        count: this.records.count,
+        w,
+        k: options.k,
+        ranking: options.ranking,
+        excluded,
+      }),
     );
-    return hits.map(({ row, dot }) => ({ id: this.records[row].id, path: this.records[row].path, dot }));
+    return hits.map(({ row, dot }) => {
+      const { id, path } = this.records.meta(row);
+      return { id, path, dot };
+    });
   }
 
   async fetch(ids: string[]): Promise<VectorRecord[]> {
-    const found = ids.map((id) => this.rowOf.get(id)).filter((row): row is number => row !== undefined);
+    const found = ids.map((id) => this.records.rowOf(id)).filter((row): row is number => row !== undefined);
     const d = this.info.dimension;
     const vectors = this.file.readRows(found);
-    return found.map((row, i) => ({ ...this.records[row], vector: vectors.slice(i * d, (i + 1) * d) }));
+    return found.map((row, i) => ({ ...this.records.meta(row), vector: vectors.slice(i * d, (i + 1) * d) }));
   }
 
   /** A copy of row `row`'s vector. */
@@ -182,30 +228,36 @@ export class EmbeddedStore implements VectorStore {
   }
 
   async seenCount(head: string): Promise<number> {
-    return this.seen.count(head, this.records.length);
+    return this.seen.count(head, this.records.count);
   }
 
   async *ids(): AsyncIterable<string> {
-    for (const r of this.records) yield r.id;
+    for (let row = 0; row < this.records.count; row++) yield this.records.id(row);
   }
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
     this.file.close();
-    await this.rows.close();
+    await this.codes?.close();
     this.lock?.release();
   }
 
-  private validate(r: VectorRecord): void {
-    if (typeof r.id !== 'string' || r.id === '') throw new VectorTuneError('a record has an empty id.', this.dir);
-    if (r.vector.length !== this.info.dimension) {
-      throw new VectorTuneError(
-        `record "${r.id}" has a ${r.vector.length}-d vector; this store holds ${this.info.dimension}-d vectors of ${this.info.modelId}.`,
-        this.dir,
-      );
+  async fetchMeta(ids: string[]): Promise<RecordMeta[]> {
+    const out: RecordMeta[] = [];
+    for (const id of ids) {
+      const row = this.records.rowOf(id);
+      if (row !== undefined) out.push(this.records.meta(row));
     }
-    if (!allFinite(r.vector))
-      throw new VectorTuneError(`record "${r.id}" has a vector with NaN or infinite values.`, this.dir);
+    return out;
+  }
+
+  async *idsStartingWith(prefix: string): AsyncIterable<string> {
+    for await (const id of this.ids()) if (id.startsWith(prefix)) yield id;
+  }
+
+  /** Leftovers of a writer killed mid-rewrite: data files of other generations and temporary files. */
+  async removeLeftovers(): Promise<void> {
+    await removeLeftovers(this.dir, this.manifest.generation);
   }
 
   /** A write: only with the writer lock, and serialised with every other operation of this instance. */
@@ -221,29 +273,19 @@ export class EmbeddedStore implements VectorStore {
     return run;
   }
 
-  /** New ids only: append to this generation's files, then commit with the manifest. */
+  /** New ids only: written to this generation's files and search cache (embedded-append.ts), then committed. */
   private async append(added: VectorRecord[]): Promise<void> {
-    const d = this.info.dimension;
-    const start = this.records.length;
-    this.ensureCapacity(start + added.length);
-    const block = new Float32Array(added.length * d);
-    added.forEach((r, i) => block.set(r.vector, i * d));
-    const recordText = Buffer.from(encodeRecords(added), 'utf8');
-    const gen = this.manifest.generation;
-    await appendAt(storeFiles.vectors(this.dir, gen), start * d * 4, new Uint8Array(block.buffer));
-    await appendAt(storeFiles.records(this.dir, gen), this.manifest.recordsBytes, recordText);
-    await this.commit({
-      count: start + added.length,
-      recordsBytes: this.manifest.recordsBytes + recordText.byteLength,
-      vectorsCrc32: crc32(new Uint8Array(block.buffer), this.manifest.vectorsCrc32 ?? 0),
-      recordsCrc32: crc32(recordText, this.manifest.recordsCrc32 ?? 0),
-    });
+    const start = this.records.count;
+    const n = added.length;
+    const target = { dir: this.dir, dimension: this.info.dimension, manifest: this.manifest, records: this.records };
+    const { codes, recordText, change } = await writeAppend(target, added);
+    await this.commit(change);
     // Memory follows disk only after the commit, so a failed write leaves the in-memory view consistent too.
-    added.forEach((r, i) => {
-      this.rows.set(start + i, block, i * d);
-      this.records.push(pickMeta(r));
-      this.rowOf.set(r.id, start + i);
-    });
+    this.ensureCapacity(start + n);
+    this.rowInfo.set(start, codes.info, 0, n);
+    this.codes?.setBlock(start, codes, 0, n);
+    this.records.append(recordText, n);
+    this.search.invalidate();
   }
 
   /** Replacements or deletions: a whole new generation (embedded-rewrite.ts), committed, then the old one dropped. */
@@ -251,36 +293,26 @@ export class EmbeddedStore implements VectorStore {
     await this.removeLeftovers();
     const oldGen = this.manifest.generation;
     const gen = oldGen + 1;
-    const current = { dir: this.dir, dimension: this.info.dimension, rows: this.rows, file: this.file };
-    const next = await writeGeneration(
-      { ...current, records: this.records, has: (id) => this.rowOf.has(id) },
-      gen,
-      upserts,
-      deleted,
-    );
-    try {
-      await this.commit({
-        generation: gen,
-        count: next.count,
-        recordsBytes: next.recordsBytes,
-        vectorsCrc32: next.vectorsCrc32,
-        recordsCrc32: next.recordsCrc32,
-      });
-    } catch (err) {
-      await next.rows.close();
-      throw err;
-    }
+    const current = { dir: this.dir, dimension: this.info.dimension, file: this.file, records: this.records };
+    const next = await writeGeneration(current, gen, upserts, deleted);
+    await this.commit(next.change);
     this.file.close();
-    await this.rows.close();
-    await fs.rm(storeFiles.vectors(this.dir, oldGen), { force: true });
-    await fs.rm(storeFiles.records(this.dir, oldGen), { force: true });
+    await removeGeneration(this.dir, oldGen);
 
-    this.rows = next.rows;
-    this.file = new VectorFile(storeFiles.vectors(this.dir, gen), this.info.dimension);
+    const file = new VectorFile(storeFiles.vectors(this.dir, gen), this.info.dimension);
+    file.checksumOf = this.file.checksumOf;
+    this.file = file;
     this.records = next.records;
-    this.rowOf.clear();
-    next.records.forEach((r, row) => this.rowOf.set(r.id, row));
-    this.seen.forget(this.rows.capacity);
+    const capacity = Math.max(next.info.capacity, this.codes?.capacity ?? 0);
+    this.rowInfo = next.info.capacity >= capacity ? next.info : next.info.grown(capacity, next.count);
+    this.search.invalidate();
+    // The new generation's codes, read back from the cache just written (into the same memory when it fits).
+    if (this.codes && next.count > this.codes.capacity) {
+      await this.codes.close();
+      this.codes = new QuantisedRows(this.info.dimension, this.rowInfo.capacity, this.dir);
+    }
+    if (this.codes) await readCodes(this.dir, next.searchCache, this.codes);
+    this.seen.forget(this.rowInfo.capacity);
   }
 
   private async commit(change: Partial<StoreManifest>): Promise<void> {
@@ -290,26 +322,11 @@ export class EmbeddedStore implements VectorStore {
   }
 
   private ensureCapacity(rows: number): void {
-    if (rows <= this.rows.capacity) return;
-    this.rows = this.rows.grown(Math.max(rows, Math.ceil(this.rows.capacity * 1.5)), this.records.length);
-    this.seen.grow(this.rows.capacity);
-  }
-
-  /** Leftovers of a writer killed mid-rewrite: data files of other generations and temporary files. */
-  async removeLeftovers(): Promise<void> {
-    await removeLeftovers(this.dir, this.manifest.generation);
-  }
-
-  async fetchMeta(ids: string[]): Promise<RecordMeta[]> {
-    const out: RecordMeta[] = [];
-    for (const id of ids) {
-      const row = this.rowOf.get(id);
-      if (row !== undefined) out.push({ ...this.records[row] });
-    }
-    return out;
-  }
-
-  async *idsStartingWith(prefix: string): AsyncIterable<string> {
-    for (const r of this.records) if (r.id.startsWith(prefix)) yield r.id;
+    if (rows <= this.rowInfo.capacity) return;
+    const capacity = Math.max(rows, Math.ceil(this.rowInfo.capacity * 1.5));
+    const used = this.records.count;
+    this.rowInfo = this.rowInfo.grown(capacity, used);
+    this.codes = this.codes?.grown(capacity, used);
+    this.seen.grow(capacity);
   }
 }

@@ -41,6 +41,11 @@ export interface StoreManifest {
    */
   vectorsCrc32?: number;
   recordsCrc32?: number;
+  /**
+   * What opening would otherwise compute, saved beside the data files and committed with them (search-cache.ts).
+   * Optional and rebuildable: absent in stores written before it existed, and checked before use (not here).
+   */
+  searchCache?: unknown;
   createdAt: string;
   updatedAt: string;
 }

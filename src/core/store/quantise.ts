@@ -1,11 +1,19 @@
 /**
- * Int8 quantisation with a provable error bound, for the first pass of the exact search (exact-search.ts).
+ * Quantisation with provable error bounds, for the two approximate passes of the exact search (exact-search.ts).
  *
- * A row x is stored as s·q + r: s a float32 scale, q int8 in [-127, 127], r the residual. The query w is split the
- * same way into t·p + ρ (p widened to int16 for the kernel). Then
- *   x·w = s·t·(q·p) + s·(q·ρ) + r·w,   so   |x·w − s·t·(q·p)| ≤ ‖s·q‖·‖ρ‖ + ‖r‖·‖w‖   (Cauchy–Schwarz),
- * and both norms on the right are stored per row, rounded up. The search keeps every row whose bound could reach
- * the top k and re-scores those exactly in float32, so its results equal the plain scan's.
+ * A row x is stored as s·q + (s/16)·f + r₂: s a float32 scale (max |x| / 127), q int8 codes in [-127, 127], f 4-bit
+ * codes in [-8, 7] of the residual r = x − s·q, and r₂ what is left. The query w is split into t·p + ρ, p int16 in
+ * [-M, M] with M as large as the kernel's int32 sums allow (queryRange). Then, exactly,
+ *   x·w = s·t·(q·p) + (s·q)·ρ + r·w                                  (first pass: q·p for every row)
+ *   x·w = s·t·(q·p + (f·p)/16) + (s·q + (s/16)·f)·ρ + r₂·w          (second pass: f·p for the rows the first keeps)
+ * so by Cauchy–Schwarz
+ *   |x·w − s·t·(q·p)| ≤ ‖s·q‖·‖ρ‖ + ‖r‖·‖w‖
+ *   |x·w − s·t·(q·p + (f·p)/16)| ≤ (‖s·q‖ + ‖r‖ + ‖r₂‖)·‖ρ‖ + ‖r₂‖·‖w‖      (since (s/16)·f = r − r₂).
+ * The norms are stored per row, rounded up. With M in the tens of thousands the ρ terms are negligible, so the
+ * bounds are about ‖r‖·‖w‖ and ‖r₂‖·‖w‖, and ‖r₂‖ is about a sixteenth of ‖r‖: the second pass separates rows that
+ * the first cannot, such as the crowd near a trained head's decision boundary. Rows are quantised by the WebAssembly
+ * kernel (quantiser.ts); r and r₂ are measured there in float64, where they are exact: s·q has at most 31 significant
+ * bits, and x − s·q and r − (s/16)·f lie within a few bits of s's own precision.
  */
 
 /** float32 rounds to nearest (relative error < 2^-24); this margin makes the stored copy of a bound never smaller. */
@@ -13,48 +21,16 @@ export function roundUpBound(x: number): number {
   return x * (1 + 2 ** -20) + 1e-30;
 }
 
-export interface RowQuantisation {
-  scale: number;
-  /** ‖s·q‖, rounded up. */
-  quantisedNorm: number;
-  /** ‖x − s·q‖, rounded up. */
-  residualNorm: number;
-}
-
-/** Quantises `dimension` floats of `source` from `sourceOffset` into `target` at `targetOffset`. */
-export function quantiseRow(
-  source: Float32Array,
-  sourceOffset: number,
-  dimension: number,
-  target: Int8Array,
-  targetOffset: number,
-): RowQuantisation {
-  let maxAbs = 0;
-  for (let j = 0; j < dimension; j++) {
-    const a = Math.abs(source[sourceOffset + j]);
-    if (a > maxAbs) maxAbs = a;
-  }
-  // The scale is rounded to float32 before use, so the residual below is measured against the stored scale. Any
-  // q is correct (the residual is measured, not assumed); rounding x/s to nearest just makes it small.
-  const scale = Math.fround(maxAbs / 127);
-  const inverse = scale === 0 ? 0 : 1 / scale;
-  let qq = 0;
-  let rr = 0;
-  for (let j = 0; j < dimension; j++) {
-    const x = source[sourceOffset + j];
-    let q = Math.round(x * inverse);
-    if (q > 127) q = 127;
-    else if (q < -127) q = -127;
-    target[targetOffset + j] = q;
-    const r = x - scale * q; // exact in float64: x has 24 significant bits, scale·q at most 31
-    qq += q * q;
-    rr += r * r;
-  }
-  return { scale, quantisedNorm: roundUpBound(scale * Math.sqrt(qq)), residualNorm: roundUpBound(Math.sqrt(rr)) };
+/**
+ * The largest |p| of a query's int16 codes for rows of `stride` dimensions: the kernel sums up to `stride` products
+ * of |q| ≤ 127 and |p| in int32 lanes, so 127·M·stride must stay below 2^31 (M = 32,767 up to 516 dimensions).
+ */
+export function queryRange(stride: number): number {
+  return Math.min(32767, Math.floor((2 ** 31 - 1) / (127 * stride)));
 }
 
 export interface QuantisedQuery {
-  /** p, widened to int16 and zero-padded to the index's row stride. */
+  /** p, int16, zero-padded to the rows' stride. */
   values: Int16Array;
   scale: number;
   /** ‖w − t·p‖, rounded up. */
@@ -64,17 +40,18 @@ export interface QuantisedQuery {
 }
 
 export function quantiseQuery(w: Float32Array, stride: number): QuantisedQuery {
+  const range = queryRange(stride);
   let maxAbs = 0;
   let ww = 0;
   for (let j = 0; j < w.length; j++) {
     maxAbs = Math.max(maxAbs, Math.abs(w[j]));
     ww += w[j] * w[j];
   }
-  const scale = maxAbs / 127;
+  const scale = maxAbs / range;
   const values = new Int16Array(stride);
   let rr = 0;
   for (let j = 0; j < w.length; j++) {
-    const p = scale === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(w[j] / scale)));
+    const p = scale === 0 ? 0 : Math.max(-range, Math.min(range, Math.round(w[j] / scale)));
     values[j] = p;
     const r = w[j] - scale * p;
     rr += r * r;

@@ -1,8 +1,9 @@
 import * as os from 'node:os';
 import { VectorTuneError } from '../errors';
-import { instantiateKernel, KernelExports, MAX_PAGES, PAGE_BYTES } from './kernel/int8-kernel';
+import { instantiateKernel, KernelExports, MAX_PAGES, PAGE_BYTES, strideOf } from './kernel/search-kernel';
 import { ScanThreads } from './kernel/scan-threads';
-import { QuantisedQuery, quantiseRow } from './quantise';
+import type { QuantisedQuery } from './quantise';
+import type { QuantisedBlock } from './quantiser';
 
 /** Below this many rows one thread is faster than handing slices to others (a message round trip is ~0.1 ms). */
 const PARALLEL_MIN_ROWS = 32768;
@@ -13,26 +14,23 @@ const PARALLEL_MIN_ROWS = 32768;
 const MAX_SCAN_THREADS = 4;
 const ALIGN = 64;
 
+/** The two kinds of codes a row has: int8 (`stride` bytes, scanned for every query) and 4-bit (`stride / 2`). */
+export type CodeKind = 'q8' | 'q4';
+
 /**
- * The in-memory side of the embedded store: every row as int8 (¼ of float32) plus three float32s per row for the
- * error bound, in one shared WebAssembly memory that the kernel scans, on several cores for large stores. The exact
- * float32 vectors stay in the store's file and are read only for the short list (exact-search.ts).
+ * The search's codes of every row, in one shared WebAssembly memory that the kernel scans, on several cores for
+ * large stores: the int8 codes (¼ of float32) for the first pass over every row, and the 4-bit codes of their
+ * residuals (⅛) for the second pass over the few rows the first keeps (quantise.ts). The per-row scales and norms are
+ * in RowInfo; the exact float32 vectors stay in the store's file and are read only for the final short list.
  *
- * Memory layout: [query: int16 × stride][dot products: int32 × capacity][rows: int8 × stride × capacity].
+ * Memory layout: [query: int16 × stride][fine query: int16 × stride][dots: int32 × capacity]
+ * [list: int32 × capacity][fine dots: int32 × capacity][int8 codes: stride × capacity][4-bit codes: stride/2 × capacity].
  */
 export class QuantisedRows {
-  /** Row length in bytes: the dimension rounded up to the kernel's 32-byte step (padding is zero). */
   readonly stride: number;
-  readonly scale: Float32Array;
-  readonly quantisedNorm: Float32Array;
-  readonly residualNorm: Float32Array;
   private memory!: WebAssembly.Memory;
-  /** The whole memory as bytes (one view, made once: a view per row costs more than quantising it). */
-  private bytes!: Int8Array;
   private kernel!: KernelExports;
-  private queryOffset = 0;
-  private outOffset = 0;
-  private rowsOffset = 0;
+  private offsets!: Layout;
   private threads: ScanThreads | undefined;
 
   constructor(
@@ -40,48 +38,36 @@ export class QuantisedRows {
     readonly capacity: number,
     private readonly where: string,
   ) {
-    this.stride = Math.ceil(dimension / 32) * 32;
-    this.scale = new Float32Array(capacity);
-    this.quantisedNorm = new Float32Array(capacity);
-    this.residualNorm = new Float32Array(capacity);
+    this.stride = strideOf(dimension);
     this.allocate();
   }
 
-  /** The largest store this layout can hold in one wasm32 memory (about 8M rows at 512 dimensions). */
+  /** The largest store this layout can hold in one wasm32 memory (about 5.5M rows at 512 dimensions). */
   static maxRows(dimension: number): number {
-    const stride = Math.ceil(dimension / 32) * 32;
-    let rows = Math.floor((MAX_PAGES * PAGE_BYTES) / (stride + 4));
+    const stride = strideOf(dimension);
+    let rows = Math.floor((MAX_PAGES * PAGE_BYTES) / (stride * 1.5 + 12));
     while (layout(stride, rows).bytes > MAX_PAGES * PAGE_BYTES) rows--;
     return rows;
   }
 
-  /** Quantises row `row` from `source` at `offset`. */
-  set(row: number, source: Float32Array, offset: number): void {
-    const q = quantiseRow(source, offset, this.dimension, this.bytes, this.rowsOffset + row * this.stride);
-    this.scale[row] = q.scale;
-    this.quantisedNorm[row] = q.quantisedNorm;
-    this.residualNorm[row] = q.residualNorm;
+  /** Rows [row, row + n) from rows [from, from + n) of `block`. */
+  setBlock(row: number, block: QuantisedBlock, from: number, n: number): void {
+    const { stride } = this;
+    this.codes('q8', row, n).set(new Uint8Array(block.q8.buffer, block.q8.byteOffset + from * stride, n * stride));
+    this.codes('q4', row, n).set(block.q4.subarray((from * stride) / 2, ((from + n) * stride) / 2));
   }
 
-  /** Copies row `from` of `other` (same dimension) into row `to`, without quantising again. */
-  copyRow(other: QuantisedRows, from: number, to: number): void {
-    const source = new Int8Array(other.memory.buffer, other.rowsOffset + from * this.stride, this.stride);
-    new Int8Array(this.memory.buffer, this.rowsOffset + to * this.stride, this.stride).set(source);
-    this.scale[to] = other.scale[from];
-    this.quantisedNorm[to] = other.quantisedNorm[from];
-    this.residualNorm[to] = other.residualNorm[from];
+  /** The bytes of rows [row, row + n)'s codes of one kind: a view to read a file into or write one from. */
+  codes(kind: CodeKind, row: number, n: number): Uint8Array {
+    const width = kind === 'q8' ? this.stride : this.stride / 2;
+    const base = kind === 'q8' ? this.offsets.q8 : this.offsets.q4;
+    return new Uint8Array(this.memory.buffer, base + row * width, n * width);
   }
 
   /** A copy with room for at least `rows` rows, holding the first `used` rows of this one. */
   grown(rows: number, used: number): QuantisedRows {
     const bigger = new QuantisedRows(this.dimension, rows, this.where);
-    const bytes = used * this.stride;
-    new Int8Array(bigger.memory.buffer, bigger.rowsOffset, bytes).set(
-      new Int8Array(this.memory.buffer, this.rowsOffset, bytes),
-    );
-    bigger.scale.set(this.scale.subarray(0, used));
-    bigger.quantisedNorm.set(this.quantisedNorm.subarray(0, used));
-    bigger.residualNorm.set(this.residualNorm.subarray(0, used));
+    for (const kind of ['q8', 'q4'] as const) bigger.codes(kind, 0, used).set(this.codes(kind, 0, used));
     bigger.threads = this.threads; // the helper threads move over with the rows
     this.threads = undefined;
     return bigger;
@@ -89,18 +75,19 @@ export class QuantisedRows {
 
   /** Integer dot products q·p of rows [0, count) with the query; the view is valid until the next call. */
   async dots(query: QuantisedQuery, count: number): Promise<Int32Array> {
-    new Int16Array(this.memory.buffer, this.queryOffset, this.stride).set(query.values);
+    const { offsets, stride } = this;
+    new Int16Array(this.memory.buffer, offsets.query, stride).set(query.values);
     const slices = count >= PARALLEL_MIN_ROWS ? Math.min(MAX_SCAN_THREADS, os.availableParallelism()) : 1;
     const per = Math.ceil(count / slices);
     const job = (i: number) => {
       const start = Math.min(count, i * per);
       const n = Math.min(count, start + per) - start;
       return {
-        query: this.queryOffset,
-        rows: this.rowsOffset + start * this.stride,
-        out: this.outOffset + start * 4,
+        query: offsets.query,
+        rows: offsets.q8 + start * stride,
+        out: offsets.dots + start * 4,
         count: n,
-        stride: this.stride,
+        stride,
       };
     };
     if (slices > 1) {
@@ -115,7 +102,26 @@ export class QuantisedRows {
       const all = job(0);
       this.kernel.dots(all.query, all.rows, all.out, all.count, all.stride);
     }
-    return new Int32Array(this.memory.buffer, this.outOffset, count);
+    return new Int32Array(this.memory.buffer, offsets.dots, count);
+  }
+
+  /**
+   * Integer dot products f·p of the listed rows' 4-bit codes with the query (out[i] for rows[i]); the view is valid
+   * until the next call. The kernel pairs 16 bytes of codes (dimensions 2t, 2t + 1 in byte t) with 32 int16s of the
+   * query, so the query goes in de-interleaved per 32 dimensions: the even ones, then the odd ones.
+   */
+  fineDots(query: QuantisedQuery, rows: ArrayLike<number>): Int32Array {
+    const { offsets, stride } = this;
+    const fine = new Int16Array(this.memory.buffer, offsets.fineQuery, stride);
+    for (let block = 0; block < stride; block += 32) {
+      for (let t = 0; t < 16; t++) {
+        fine[block + t] = query.values[block + 2 * t];
+        fine[block + 16 + t] = query.values[block + 2 * t + 1];
+      }
+    }
+    new Int32Array(this.memory.buffer, offsets.list, rows.length).set(rows);
+    this.kernel.fineDots(offsets.fineQuery, offsets.q4, offsets.list, offsets.fineDots, rows.length, stride);
+    return new Int32Array(this.memory.buffer, offsets.fineDots, rows.length);
   }
 
   async close(): Promise<void> {
@@ -124,11 +130,8 @@ export class QuantisedRows {
   }
 
   private allocate(): void {
-    const { outOffset, rowsOffset, bytes } = layout(this.stride, this.capacity);
-    this.queryOffset = 0;
-    this.outOffset = outOffset;
-    this.rowsOffset = rowsOffset;
-    const pages = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
+    this.offsets = layout(this.stride, this.capacity);
+    const pages = Math.max(1, Math.ceil(this.offsets.bytes / PAGE_BYTES));
     if (pages > MAX_PAGES) {
       throw new VectorTuneError(
         `the embedded store holds at most ${QuantisedRows.maxRows(this.dimension).toLocaleString('en')} vectors of ${this.dimension} dimensions; ${this.capacity.toLocaleString('en')} were asked for.`,
@@ -139,13 +142,28 @@ export class QuantisedRows {
     // Shared, so helper threads scan the same bytes. It never grows in place (`grown` makes a new one).
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     this.kernel = instantiateKernel(this.memory);
-    this.bytes = new Int8Array(this.memory.buffer);
   }
 }
 
-function layout(stride: number, capacity: number): { outOffset: number; rowsOffset: number; bytes: number } {
+interface Layout {
+  query: number;
+  fineQuery: number;
+  dots: number;
+  list: number;
+  fineDots: number;
+  q8: number;
+  q4: number;
+  bytes: number;
+}
+
+function layout(stride: number, capacity: number): Layout {
   const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
-  const outOffset = align(stride * 2);
-  const rowsOffset = align(outOffset + capacity * 4);
-  return { outOffset, rowsOffset, bytes: rowsOffset + capacity * stride };
+  const query = 0;
+  const fineQuery = align(stride * 2);
+  const dots = align(fineQuery + stride * 2);
+  const list = align(dots + capacity * 4);
+  const fineDots = align(list + capacity * 4);
+  const q8 = align(fineDots + capacity * 4);
+  const q4 = align(q8 + capacity * stride);
+  return { query, fineQuery, dots, list, fineDots, q8, q4, bytes: q4 + (capacity * stride) / 2 };
 }

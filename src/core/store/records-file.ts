@@ -19,31 +19,51 @@ export function pickMeta(r: RecordMeta): RecordMeta {
 }
 
 /**
- * Reads the first `bytes` bytes (the committed part) and expects exactly `count` well-formed records, ids unique,
- * and, when the manifest has one, bytes matching `expectedCrc32`. Returns the records and the CRC-32 of those bytes.
+ * Reads the first `bytes` bytes (the committed part) of a records file meant to hold `count` records. With the
+ * manifest's CRC-32 (`expectedCrc32`), the bytes must match it: they are then what a writer of this store wrote, whole
+ * lines of well-formed records (RecordTable counts the lines and checks the ids are unique). Without one (a store
+ * written before checksums existed), every line is parsed and checked instead. Returns the bytes and their CRC-32.
  */
-export async function readRecords(
+export async function readRecordBytes(
   file: string,
   bytes: number,
   count: number,
   expectedCrc32?: number,
-): Promise<{ records: RecordMeta[]; crc32: number }> {
+): Promise<{ bytes: Buffer; crc32: number }> {
   const buf = await readPrefix(file, bytes);
-  const damaged = (what: string) =>
-    new VectorTuneError(what, file, 'The store is damaged; it is rebuildable: delete its folder and index again.');
+  const actual = crc32(buf);
+  if (expectedCrc32 === undefined) checkRecordLines(buf, file, count);
+  else if (actual !== expectedCrc32)
+    throw damagedRecords(
+      file,
+      'the records file does not match its checksum: its bytes changed after they were written.',
+    );
+  return { bytes: buf, crc32: actual };
+}
+
+function damagedRecords(file: string, what: string): VectorTuneError {
+  return new VectorTuneError(what, file, 'The store is damaged; it is rebuildable: delete its folder and index again.');
+}
+
+/** Every committed line is a well-formed record, ids unique, and there are exactly `count` of them. */
+function checkRecordLines(buf: Buffer, file: string, count: number): void {
+  const bytes = buf.length;
   // Every record ends with a newline, so the committed part does too; anything else means the counts are wrong.
   if (bytes > 0 && buf[bytes - 1] !== 0x0a)
-    throw damaged("the records file's committed part does not end at a line break.");
+    throw damagedRecords(file, "the records file's committed part does not end at a line break.");
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
-    throw damaged('the records file is not valid UTF-8.');
+    throw damagedRecords(file, 'the records file is not valid UTF-8.');
   }
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines.length !== count) {
-    throw damaged(`the records file holds ${lines.length} committed records but the manifest says ${count}.`);
+    throw damagedRecords(
+      file,
+      `the records file holds ${lines.length} committed records but the manifest says ${count}.`,
+    );
   }
   const records = lines.map((line, i) => parseRecord(line, file, i + 1));
   // Two rows under one id would make a search return one vector and a fetch the other.
@@ -51,14 +71,12 @@ export async function readRecords(
   records.forEach((r, i) => {
     const first = lineOf.get(r.id);
     if (first !== undefined)
-      throw damaged(`lines ${first + 1} and ${i + 1} of the records file both hold id ${JSON.stringify(r.id)}.`);
+      throw damagedRecords(
+        file,
+        `lines ${first + 1} and ${i + 1} of the records file both hold id ${JSON.stringify(r.id)}.`,
+      );
     lineOf.set(r.id, i);
   });
-  // Last, so the checks above name what they can; this catches well-formed but changed bytes (an id, a path).
-  const actual = crc32(buf);
-  if (expectedCrc32 !== undefined && actual !== expectedCrc32)
-    throw damaged('the records file does not match its checksum: its bytes changed after they were written.');
-  return { records, crc32: actual };
 }
 
 function parseRecord(line: string, file: string, lineNo: number): RecordMeta {

@@ -4,6 +4,7 @@ import { readManifest } from './manifest';
 import type { PineconeConnection } from './pinecone/connection';
 import { summariseIndex } from './pinecone/open-index';
 import { PineconeStore } from './pinecone/pinecone-store';
+import { refuseOtherModel } from './store-identity';
 import type { VectorStore } from './types';
 
 /**
@@ -27,6 +28,27 @@ export type StoreLocation =
 export async function openStore(location: StoreLocation, access: StoreAccess = 'write'): Promise<VectorStore> {
   if (location.kind === 'embedded') return EmbeddedStore.open(location.dir, undefined, access);
   return PineconeStore.open(location.connection);
+}
+
+/**
+ * The store already open in this process, lent to work that closes what it is given (indexing): it is checked for
+ * vectors of this model, as opening it would be, and its `close` does nothing, so its owner keeps it open. One store
+ * per process: a second open of an embedded store would hold a second copy of its codes and miss the other's writes.
+ */
+export function lendStore(store: VectorStore, identity: StoreIdentity, location: StoreLocation): VectorStore {
+  refuseOtherModel(
+    store.info,
+    identity,
+    describeLocation(location),
+    location.kind === 'embedded' ? location.dir : undefined,
+  );
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'close') return async () => undefined;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** Opens the store for vectors of this model, creating it when there is none; another model's store is refused. */

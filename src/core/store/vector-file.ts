@@ -2,17 +2,23 @@ import * as fs from 'node:fs';
 import { VectorTuneError } from '../errors';
 import { writeError } from '../fs/write-errors';
 import { crc32 } from '../util/hash';
+import { RowQuantiser } from './quantiser';
 
 /** Rows per read when streaming the whole file: 8,192 × 512-d float32 = 16 MiB. */
 const CHUNK_ROWS = 8192;
 
 /**
- * Reads rows of a store's `vectors-<gen>.f32` (row-major float32) on demand. The embedded store keeps only int8 copies
- * in memory; exact values come from here: the search's short list, `fetch`, and rewrites. Reads are synchronous and
- * small (a short list is tens of rows; the OS page cache serves them), which keeps the search free of awaits.
+ * Reads rows of a store's `vectors-<gen>.f32` (row-major float32) on demand. The embedded store keeps only quantised
+ * codes in memory; exact values come from here: the search's short list, `fetch`, and rewrites. Reads are synchronous
+ * and small (a short list is tens to thousands of rows; the OS page cache serves them), which keeps the search free of
+ * awaits. Once `checksumOf` is set, every row read is checked against the checksum recorded when it was quantised:
+ * the store opens without reading this file (its search cache holds what opening needs), so a byte changed after it
+ * was written is caught when its row is used.
  */
 export class VectorFile {
   private fd: number | undefined;
+  /** The recorded checksum of a row; unset while the store is being read to build its cache (a CRC covers that). */
+  checksumOf: ((row: number) => number) | undefined;
 
   constructor(
     readonly file: string,
@@ -25,6 +31,7 @@ export class VectorFile {
     const out = new Float32Array(rows.length * d);
     const bytes = new Uint8Array(out.buffer);
     for (let i = 0; i < rows.length; i++) this.readInto(bytes, i * d * 4, d * 4, rows[i] * d * 4);
+    this.verify(out, (i) => rows[i]);
     return out;
   }
 
@@ -32,12 +39,29 @@ export class VectorFile {
   readRange(start: number, count: number): Float32Array {
     const out = new Float32Array(count * this.dimension);
     this.readInto(new Uint8Array(out.buffer), 0, out.byteLength, start * this.dimension * 4);
+    this.verify(out, (i) => start + i);
     return out;
   }
 
-  /** The first `count` rows, a chunk at a time. */
-  *chunks(count: number, chunkRows = CHUNK_ROWS): Generator<{ start: number; vectors: Float32Array }> {
-    for (let start = 0; start < count; start += chunkRows) {
+  private verify(vectors: Float32Array, rowAt: (i: number) => number): void {
+    const expected = this.checksumOf;
+    if (!expected) return;
+    const count = vectors.length / this.dimension;
+    const actual = RowQuantiser.for(this.dimension).checksums(vectors, count);
+    for (let i = 0; i < count; i++) {
+      if (actual[i] !== expected(rowAt(i))) {
+        throw new VectorTuneError(
+          `row ${rowAt(i)} of the vectors file does not match its checksum: its bytes changed after they were written.`,
+          this.file,
+          'The store is damaged; it is rebuildable: delete its folder and index again.',
+        );
+      }
+    }
+  }
+
+  /** Rows [from, count), a chunk at a time. */
+  *chunks(count: number, from = 0, chunkRows = CHUNK_ROWS): Generator<{ start: number; vectors: Float32Array }> {
+    for (let start = from; start < count; start += chunkRows) {
       yield { start, vectors: this.readRange(start, Math.min(chunkRows, count - start)) };
     }
   }

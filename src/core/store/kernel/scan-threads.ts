@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { kernelModule } from './int8-kernel';
+import { kernelModule } from './search-kernel';
 
 /**
  * Helper threads that run the int8 kernel on slices of the rows, over the same shared WebAssembly memory: the scan
