@@ -5,6 +5,7 @@ import { maskSecrets } from '../core/util/mask-secret';
 import { CliIo, Command, commandHelp, parseCommandArgs, UsageError } from './command';
 import { copyStoreCommand } from './commands/copy-store-command';
 import { evalCommand } from './commands/eval-command';
+import { exportCommand } from './commands/export-command';
 import { importCommand } from './commands/import-command';
 import { indexCommand } from './commands/index-command';
 import { rankCommand } from './commands/rank-command';
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   tuneCommand,
   rankCommand,
   evalCommand,
+  exportCommand,
   resetSeenCommand,
   copyStoreCommand,
 ];
