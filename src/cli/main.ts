@@ -8,6 +8,7 @@ import { evalCommand } from './commands/eval-command';
 import { exportCommand } from './commands/export-command';
 import { importCommand } from './commands/import-command';
 import { indexCommand } from './commands/index-command';
+import { predictCommand } from './commands/predict-command';
 import { rankCommand } from './commands/rank-command';
 import { resetSeenCommand } from './commands/reset-seen-command';
 import { startCommand } from './commands/start-command';
@@ -21,6 +22,7 @@ const COMMANDS: Command[] = [
   rankCommand,
   evalCommand,
   exportCommand,
+  predictCommand,
   resetSeenCommand,
   copyStoreCommand,
 ];

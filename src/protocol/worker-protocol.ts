@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { IndexReport } from '../core/ingest/index-folder';
+import type { PredictReport, ThresholdChoice } from '../core/predict/predict-folder';
 import type { TrainingSettings } from '../core/head/linear-head';
 import type { BatchCandidate, RoundResult, Verdict } from '../core/tune/session';
 import type { Strategy } from '../core/tune/strategy';
@@ -95,6 +96,11 @@ export type WorkerProtocol = {
   resetSeen: [Record<string, never>, HeadSummary];
   /** Evaluates the open head on held-out data and writes its report into the head's reports/ folder. */
   evaluate: [{ source: EvaluationSource }, EvaluationSummary];
+  /**
+   * Applies committed heads (by name, in the heads folder) to a folder of images with the worker's model and
+   * writes the predictions file (.csv, .jsonl or .parquet). Reports progress; cancellable (the rows so far are written).
+   */
+  predict: [{ folder: string; heads: string[]; out: string; threshold: ThresholdChoice }, PredictReport];
   /** Releases the model and the store (before the worker is terminated). */
   dispose: [Record<string, never>, void];
 };

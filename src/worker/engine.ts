@@ -15,6 +15,7 @@ import {
 import { checkConfig, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
 import { runEvaluate } from './evaluate-request';
+import { runPredict } from './predict-request';
 import { ModelHolder } from './model-holder';
 import type { Params, Result } from '../protocol/rpc';
 import type { Handlers, RequestContext } from './request-context';
@@ -60,6 +61,7 @@ export class Engine {
       submit: (p) => this.submit(p),
       resetSeen: () => this.resetSeen(),
       evaluate: (p, context) => this.evaluate(p, context),
+      predict: (p, context) => runPredict(p, this.requireConfig(), this.models, context, this.log),
       dispose: () => this.dispose(),
     };
   }

@@ -6,13 +6,11 @@ import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { type ClipEncoder, loadClip } from '../../src/core/embed/clip';
 import { decodeImage } from '../../src/core/embed/image';
-import { rankFolder } from '../../src/core/eval/rank';
-import { readWeights } from '../../src/core/head/weights-file';
 import { listImageFiles, toPosixRelative } from '../../src/core/ingest/walk';
-import { generateClipModel } from '../../tools/generate-model/generate';
 import { cliOk } from '../helpers/cli';
 import { runPython } from '../helpers/python';
 import { REPO_ROOT } from '../helpers/temp';
+import { engineLogits, makeTrainedHeads } from '../helpers/trained-heads';
 
 /**
  * `vector-tune export` on the sample photos with the generated CLIP: heads trained by the loop, exported from
@@ -20,44 +18,21 @@ import { REPO_ROOT } from '../helpers/temp';
  * logits (rankFolder, what `rank --folder` prints) to within 1e-4; Python's onnx.checker accepts each file.
  */
 const TOLERANCE = 1e-4;
-const SAMPLES = path.join(REPO_ROOT, 'samples', 'clothing');
 
 let tmp: string;
 let ws: string;
 let modelDir: string;
 let encoder: ClipEncoder;
 /** Per image id: the engine's logit of each head. */
-const engine = new Map<string, Map<string, number>>();
+let engine: Map<string, Map<string, number>>;
 let images: string[];
 
 before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-export-'));
-  modelDir = path.join(tmp, 'model');
-  ws = path.join(tmp, 'ws');
-  await generateClipModel(modelDir);
-  await fs.cp(path.join(SAMPLES, 'images'), path.join(ws, 'images'), { recursive: true });
-  const labels = path.join(SAMPLES, 'labels.csv');
-  const model = ['--model', modelDir];
-  cliOk(ws, 'index', 'images', ...model);
-  cliOk(ws, 'start', 'hat', '--prompt', 'a photo of a hat', ...model);
-  cliOk(ws, 'start', 'skirt', '--prompt', 'a skirt', ...model);
-  const shoes = (await fs.readdir(path.join(ws, 'images', 'shoes'))).sort().slice(0, 2);
-  cliOk(ws, 'start', 'shoes', '--examples', shoes.map((f) => `images/shoes/${f}`).join(','));
-  for (const head of ['hat', 'skirt', 'shoes']) {
-    const answers = ['--answers', labels, '--label-column', 'label', '--positive', head];
-    cliOk(ws, 'tune', head, ...answers, '--rounds', '3', '--batch', '6');
-  }
-  // A report of the hat head's current weights, which the exported metadata must name.
-  cliOk(ws, 'eval', 'hat', '--folder', 'images', '--positive', 'hat', ...model);
-
+  ({ ws, modelDir } = await makeTrainedHeads(tmp));
   encoder = await loadClip(modelDir);
   images = (await listImageFiles(path.join(ws, 'images'))).images;
-  for (const head of ['hat', 'skirt', 'shoes']) {
-    const weights = await readWeights(path.join(ws, 'vectortune', 'heads', head, 'classifier.weights.json'));
-    const { ranked, skipped } = await rankFolder(weights, path.join(ws, 'images'), ws, encoder);
-    assert.equal(skipped.length, 0);
-    for (const r of ranked) engine.set(r.id, (engine.get(r.id) ?? new Map<string, number>()).set(head, r.logit));
-  }
+  engine = await engineLogits(ws, path.join(ws, 'images'), encoder);
 });
 
 after(async () => {

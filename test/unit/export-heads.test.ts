@@ -6,7 +6,8 @@ import * as ort from 'onnxruntime-node';
 import { type ClipEncoder, loadClip } from '../../src/core/embed/clip';
 import { VectorTuneError } from '../../src/core/errors';
 import { checkExportedModel } from '../../src/core/export/check-export';
-import { buildExportedModel, type HeadToExport, readHeadsToExport } from '../../src/core/export/export-heads';
+import { buildExportedModel } from '../../src/core/export/export-heads';
+import { type CommittedHead, readCommittedHeads } from '../../src/core/eval/committed-heads';
 import { lastReportOf } from '../../src/core/eval/last-report';
 import { logitsOfRaw } from '../../src/core/head/apply-head';
 import { writeWeights, type HeadWeights } from '../../src/core/head/weights-file';
@@ -37,7 +38,7 @@ after(async () => {
 
 const D = 64;
 const vector = (seed: number, scale = 1) => Array.from(randomUnitVectors(1, D, seed), (x) => x * scale);
-const exportable = (weights: HeadWeights): HeadToExport => ({ weights, weightsSha256: 'sha', lastReport: null });
+const exportable = (weights: HeadWeights): CommittedHead => ({ weights, weightsSha256: 'sha', lastReport: null });
 
 function heads(modelId: string): HeadWeights[] {
   const centreA = vector(11, 0.3);
@@ -93,10 +94,10 @@ test('heads of different models, a repeated or a missing head are refused by nam
   const dir = await tempDir(t);
   await writeWeights(path.join(dir, 'hat', 'classifier.weights.json'), weightsFor('hat', 'clip-a', vector(1)));
   await writeWeights(path.join(dir, 'cat', 'classifier.weights.json'), weightsFor('cat', 'clip-b', vector(2)));
-  await assert.rejects(readHeadsToExport(dir, ['hat', 'cat']), /"hat" and "cat" were trained on different models/);
-  await assert.rejects(readHeadsToExport(dir, ['hat', 'hat']), /"hat" is named twice/);
-  await assert.rejects(readHeadsToExport(dir, ['dog']), /dog.classifier\.weights\.json: no weights file here/);
-  const [hat] = await readHeadsToExport(dir, ['hat']);
+  await assert.rejects(readCommittedHeads(dir, ['hat', 'cat']), /"hat" and "cat" were trained on different models/);
+  await assert.rejects(readCommittedHeads(dir, ['hat', 'hat']), /"hat" is named twice/);
+  await assert.rejects(readCommittedHeads(dir, ['dog']), /dog.classifier\.weights\.json: no weights file here/);
+  const [hat] = await readCommittedHeads(dir, ['hat']);
   assert.equal(hat.weightsSha256, await sha256File(path.join(dir, 'hat', 'classifier.weights.json')));
 });
 

@@ -1,12 +1,7 @@
 import * as path from 'node:path';
 import { checkExportedModel } from '../../core/export/check-export';
-import {
-  buildExportedModel,
-  EXPORT_FROM,
-  type ExportFrom,
-  readHeadsToExport,
-  writeExportedModel,
-} from '../../core/export/export-heads';
+import { buildExportedModel, EXPORT_FROM, type ExportFrom, writeExportedModel } from '../../core/export/export-heads';
+import { readCommittedHeads } from '../../core/eval/committed-heads';
 import { modelFolderOf } from '../../core/export/vision-source';
 import { checkModelFitsHead } from '../../core/head/apply-head';
 import { defineCommand, UsageError } from '../command';
@@ -39,7 +34,7 @@ export const exportCommand = defineCommand({
     const from = v.from as ExportFrom;
     if (!EXPORT_FROM.includes(from)) throw new UsageError(`--from "${v.from}": use image or embedding.`);
     const out = path.resolve(io.cwd, v.out ?? `${names.join('+')}.onnx`);
-    const heads = await readHeadsToExport(path.resolve(io.cwd, v['heads-dir']!), names);
+    const heads = await readCommittedHeads(path.resolve(io.cwd, v['heads-dir']!), names);
     const weights = heads.map((h) => h.weights);
 
     // The heads' model is needed from images (its vision graph) and to check the export against the engine.

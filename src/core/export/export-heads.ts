@@ -9,11 +9,9 @@
 import * as fs from 'node:fs/promises';
 import { onnx } from 'onnx-proto';
 import { VectorTuneError } from '../errors';
-import { readHeadForEvaluation } from '../eval/evaluate';
-import { type LastReport, lastReportOf } from '../eval/last-report';
+import { type CommittedHead } from '../eval/committed-heads';
+import type { LastReport } from '../eval/last-report';
 import { writeFileAtomic } from '../fs/durable';
-import { headPaths } from '../head/head-folder';
-import type { HeadWeights } from '../head/weights-file';
 import { VECTOR_TUNE_VERSION } from '../version';
 import { appendHeads, LOGITS, PROBABILITIES } from './head-graph';
 import { encodeModel, GraphBuilder, IR_VERSION, metadataProps, OPSET } from './onnx-graph';
@@ -27,38 +25,6 @@ export const EMBEDDINGS_INPUT = 'embeddings';
 const VISION_OUTPUT = 'image_embeds';
 /** The oldest opset whose operators head-graph.ts's nodes mean what they say. */
 const OLDEST_VISION_OPSET = 13;
-
-/** A committed head as exported: its weights, the hash of their file, and its newest report of them. */
-export interface HeadToExport {
-  weights: HeadWeights;
-  weightsSha256: string;
-  lastReport: LastReport | null;
-}
-
-/** Reads the named heads; they must exist, be distinct, and share one model (one input for all of them). */
-export async function readHeadsToExport(headsDir: string, names: readonly string[]): Promise<HeadToExport[]> {
-  if (names.length === 0) throw new VectorTuneError('no heads were named.');
-  const repeated = names.find((n, i) => names.indexOf(n) !== i);
-  if (repeated) throw new VectorTuneError(`the head "${repeated}" is named twice.`);
-  const heads: HeadToExport[] = [];
-  for (const name of names) {
-    const paths = headPaths(headsDir, name);
-    const { weights, weightsSha256 } = await readHeadForEvaluation(paths.weights);
-    heads.push({ weights, weightsSha256, lastReport: await lastReportOf(paths.dir, weightsSha256) });
-  }
-  const [first] = heads;
-  const other = heads.find(
-    (h) => h.weights.model.id !== first.weights.model.id || h.weights.model.dimension !== first.weights.model.dimension,
-  );
-  if (other) {
-    throw new VectorTuneError(
-      `the heads "${first.weights.name}" and "${other.weights.name}" were trained on different models ("${first.weights.model.id}", ${first.weights.model.dimension}-d, and "${other.weights.model.id}", ${other.weights.model.dimension}-d): one model cannot feed both.`,
-      undefined,
-      'Export the heads of each model separately.',
-    );
-  }
-  return heads;
-}
 
 /** What an exported model says about itself: metadata_props (each value JSON) and `<file>.json`. */
 export interface ExportDescription {
@@ -89,7 +55,7 @@ export interface ExportedModel {
 
 /** Builds the model in memory. `modelFolder` (from image) is the heads' model, already checked to be theirs. */
 export async function buildExportedModel(
-  heads: readonly HeadToExport[],
+  heads: readonly CommittedHead[],
   from: ExportFrom,
   modelFolder?: string,
 ): Promise<ExportedModel> {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
+import { applyHeadsTest } from './apply-heads';
 import { hostilePanelTest } from './hostile-panel';
 import { pineconeStoreTest } from './pinecone-store';
 
@@ -222,6 +223,8 @@ suite.test('Evaluate Head measures the head on class folders, writes its report 
   assert.ok(preview);
   await vscode.window.tabGroups.close(preview);
 });
+
+applyHeadsTest(suite, () => api, until);
 
 suite.test('Reset Seen keeps labelled images seen and shows skipped ones again', async () => {
   await vscode.commands.executeCommand('vectorTune.resetSeen');
