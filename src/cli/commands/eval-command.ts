@@ -11,6 +11,7 @@ import { parseRowFilter } from '../../core/ingest/row-filter';
 import { CliIo, defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { headsOptions, modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
+import { evalAllHeads, evalAllOptions } from './eval-all';
 import { openCliStore } from '../store-context';
 
 export const evalCommand = defineCommand({
@@ -72,12 +73,16 @@ export const evalCommand = defineCommand({
       type: 'string',
       description: 'Fail (exit 1) when average precision fell by more than this against the previous report.',
     },
+    ...evalAllOptions,
   },
   examples: [
     'vector-tune eval hat --folder held-out --positive hat --min-ap 0.8 --max-drop 0.02',
     'vector-tune eval hat --npy feats.npy --csv feats.csv --where split=test --label-column label --positive hat',
+    'vector-tune eval --all --npy held-out.npy --csv held-out.csv --label-column label --min-ap 0.6 --max-drop 0.02',
   ],
-  async run(parsed, io) {
+  async run(parsed, io): Promise<number> {
+    if (parsed.values.all)
+      return evalAllHeads(parsed, io, (one, headIo): Promise<number> => evalCommand.run(one, headIo));
     const [name] = requirePositional(parsed, 1, "the head's name", 'eval');
     const v = parsed.values;
     const root = path.resolve(io.cwd, v.root!);
@@ -127,6 +132,12 @@ export const evalCommand = defineCommand({
     if (written.comparisonNote) io.out(written.comparisonNote);
     io.out(`report: ${path.relative(io.cwd, written.files.markdown)}`);
     for (const f of failures) io.err(`vector-tune eval: gate failed: ${f.message}.`);
+    io.onEvaluated?.({
+      result,
+      previous,
+      failures: failures.map((f) => f.message),
+      markdownFile: written.files.markdown,
+    });
     return failures.length > 0 ? 1 : 0;
   },
 });
