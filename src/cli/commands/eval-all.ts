@@ -6,7 +6,6 @@
  */
 import * as path from 'node:path';
 import { compareResults } from '../../core/eval/compare';
-import type { EvaluationResult } from '../../core/eval/evaluation-result';
 import { formatDelta } from '../../core/eval/report-markdown';
 import { VectorTuneError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/fs/durable';
