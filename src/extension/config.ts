@@ -16,6 +16,7 @@ export interface Settings {
   headsFolder: string;
   storeLocation: string;
   maxImagePixels: number;
+  reportThumbnails: boolean;
   store: 'embedded' | 'pinecone';
   pinecone: PineconeSettings;
 }
@@ -51,6 +52,7 @@ export function readSettings(): Settings {
     headsFolder: setting(c, 'headsFolder'),
     storeLocation: setting(c, 'storeLocation'),
     maxImagePixels: setting(c, 'maxImagePixels'),
+    reportThumbnails: setting(c, 'reportThumbnails'),
     store: setting(c, 'store'),
     pinecone: {
       index: text('pinecone.index'),

@@ -94,8 +94,11 @@ export type WorkerProtocol = {
   nextBatch: [{ headDir?: string; k: number; strategy: Strategy }, { head: HeadSummary; candidates: BatchCandidate[] }];
   submit: [{ headDir?: string; verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
   resetSeen: [Record<string, never>, HeadSummary];
-  /** Evaluates the open head on held-out data and writes its report into the head's reports/ folder. */
-  evaluate: [{ source: EvaluationSource }, EvaluationSummary];
+  /**
+   * Evaluates the open head on held-out data and writes its report into the head's reports/ folder (with small
+   * thumbnails of the listed images beside it unless `thumbnails` is false).
+   */
+  evaluate: [{ source: EvaluationSource; thumbnails?: boolean }, EvaluationSummary];
   /**
    * Applies committed heads (by name, in the heads folder) to a folder of images with the worker's model and
    * writes the predictions file (.csv, .jsonl or .parquet). Reports progress; cancellable (the rows so far are written).

@@ -187,7 +187,8 @@ export class Engine {
 
   async evaluate(params: WorkerParams<'evaluate'>, context: RequestContext): Promise<WorkerResult<'evaluate'>> {
     const session = this.requireSession();
-    return runEvaluate(params.source, session, await this.openStore(), this.requireConfig(), this.models, context);
+    const store = await this.openStore();
+    return runEvaluate(params, session, store, this.requireConfig(), this.models, context);
   }
 
   async resetSeen(): Promise<WorkerResult<'resetSeen'>> {

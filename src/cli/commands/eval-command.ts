@@ -5,6 +5,7 @@ import type { EvaluationData } from '../../core/eval/evaluation-data';
 import type { EvaluationResult } from '../../core/eval/evaluation-result';
 import { formatDelta } from '../../core/eval/report-markdown';
 import { defaultReportName, readPreviousReport, writeReport } from '../../core/eval/report';
+import { DEFAULT_THUMBNAILS_MAX_BYTES } from '../../core/eval/report-thumbnails';
 import type { TruthSpec } from '../../core/eval/truth';
 import { headPaths } from '../../core/head/head-folder';
 import { parseRowFilter } from '../../core/ingest/row-filter';
@@ -73,6 +74,15 @@ export const evalCommand = defineCommand({
       type: 'string',
       description: 'Fail (exit 1) when average precision fell by more than this against the previous report.',
     },
+    'no-thumbnails': {
+      type: 'boolean',
+      description: 'Link the listed images themselves instead of writing small thumbnails beside the report.',
+    },
+    'thumbnails-max-kb': {
+      type: 'string',
+      description: 'Size limit of the thumbnails written beside the report, in all (past it, images get none).',
+      default: String(DEFAULT_THUMBNAILS_MAX_BYTES / 1024),
+    },
     ...evalAllOptions,
   },
   examples: [
@@ -93,6 +103,7 @@ export const evalCommand = defineCommand({
       maxDrop: numberOption(v['max-drop'], 'max-drop', unit),
     };
     const listSize = numberOption(v.top, 'top', (n) => Number.isInteger(n) && n >= 0)!;
+    const thumbnailsMaxKb = numberOption(v['thumbnails-max-kb'], 'thumbnails-max-kb', (n) => n >= 0)!;
     // The committed weights file alone: CI evaluates a head without its store (git-ignored) or labels.
     const paths = headPaths(path.resolve(io.cwd, v.heads!), name);
     const head = await readHeadForEvaluation(paths.weights);
@@ -127,6 +138,7 @@ export const evalCommand = defineCommand({
     const written = await writeReport(paths.dir, result, {
       root,
       name: failures.length > 0 ? `${reportName}-failed` : reportName,
+      thumbnails: v['no-thumbnails'] ? false : 1024 * thumbnailsMaxKb,
     });
     printSummary(result, previous, io);
     if (written.comparisonNote) io.out(written.comparisonNote);
