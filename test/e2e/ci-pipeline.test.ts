@@ -8,7 +8,8 @@ import * as yaml from 'js-yaml';
 import { asMatrix, readNpy, writeNpy } from '../../src/core/io/npy';
 import { readCsv, toCsv } from '../../src/core/io/csv';
 import { cliOk } from '../helpers/cli';
-import { REPO_ROOT, sharedData } from '../helpers/temp';
+import { CLOTHING_HEADS_CSV, CLOTHING_HEADS_NPY, trainClothingHeads } from '../helpers/clothing-heads';
+import { REPO_ROOT } from '../helpers/temp';
 
 /**
  * The example pipeline (examples/ci/guard-heads.sh) run as CI would run it, on a temporary git repository:
@@ -18,8 +19,7 @@ import { REPO_ROOT, sharedData } from '../helpers/temp';
  */
 const SCRIPT = path.join(REPO_ROOT, 'examples', 'ci', 'guard-heads.sh');
 const WORKFLOW = path.join(REPO_ROOT, 'examples', 'ci', 'github-actions.yml');
-const NPY = sharedData('embeddings', 'clothing-mobilenetv2.npy');
-const CSV = sharedData('embeddings', 'clothing-mobilenetv2.csv');
+const [NPY, CSV] = [CLOTHING_HEADS_NPY, CLOTHING_HEADS_CSV];
 const SETTINGS = {
   HELDOUT_NPY: 'heldout/embeddings.npy',
   HELDOUT_CSV: 'heldout/embeddings.csv',
@@ -84,41 +84,7 @@ before(async () => {
   );
 
   // Two heads trained by the loop, in a workspace of their own (the store is never committed).
-  cliOk(
-    training,
-    'import',
-    NPY,
-    '--csv',
-    CSV,
-    '--model-id',
-    'nsfwjs-mobilenetv2',
-    '--where',
-    'split=train',
-    '--centre',
-  );
-  const lines = (await fs.readFile(CSV, 'utf8')).split('\n');
-  for (const head of ['hat', 'skirt']) {
-    const examples = lines
-      .filter((l) => l.endsWith(`,train,${head}`))
-      .slice(0, 3)
-      .map((l) => l.split(',')[1]);
-    cliOk(training, 'start', head, '--examples', examples.join(','));
-    cliOk(
-      training,
-      'tune',
-      head,
-      '--answers',
-      CSV,
-      '--label-column',
-      'label',
-      '--positive',
-      head,
-      '--rounds',
-      '6',
-      '--batch',
-      '10',
-    );
-  }
+  await trainClothingHeads((...args) => cliOk(training, ...args), ['hat', 'skirt'], 6);
   await copyHeads();
   git('init', '-q', '-b', 'main');
   git('config', 'user.email', 'ci@example.invalid');

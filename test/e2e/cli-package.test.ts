@@ -4,7 +4,8 @@ import * as fs from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { REPO_ROOT, sharedData, tempDir } from '../helpers/temp';
+import { CLOTHING_HEADS_CSV, CLOTHING_HEADS_NPY, trainClothingHeads } from '../helpers/clothing-heads';
+import { REPO_ROOT, tempDir } from '../helpers/temp';
 
 /**
  * The CLI's npm package (packages/cli, built by `node esbuild.js`) as a team's pipeline gets it: `npm pack`, then
@@ -70,31 +71,9 @@ test('npm pack, install offline into an empty project, and npx vector-tune runs 
 
   const npx = (...args: string[]) => run('npx', ['--no-install', 'vector-tune', ...args], project);
   assert.equal(npx('--version').trim(), packed.version);
-  const npy = sharedData('embeddings', 'clothing-mobilenetv2.npy');
-  const csv = sharedData('embeddings', 'clothing-mobilenetv2.csv');
-  npx('import', npy, '--csv', csv, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre');
-  const hats = (await fs.readFile(csv, 'utf8'))
-    .split('\n')
-    .filter((l) => l.endsWith(',train,hat'))
-    .slice(0, 3);
-  npx('start', 'hat', '--examples', hats.map((l) => l.split(',')[1]).join(','));
-  npx('tune', 'hat', '--answers', csv, '--label-column', 'label', '--positive', 'hat', '--rounds', '3');
-  const evaluated = npx(
-    'eval',
-    'hat',
-    '--npy',
-    npy,
-    '--csv',
-    csv,
-    '--where',
-    'split=test',
-    '--label-column',
-    'label',
-    '--positive',
-    'hat',
-    '--min-ap',
-    '0.05',
-  );
+  await trainClothingHeads(npx, ['hat'], 3);
+  const heldOut = ['--npy', CLOTHING_HEADS_NPY, '--csv', CLOTHING_HEADS_CSV, '--where', 'split=test'];
+  const evaluated = npx('eval', 'hat', ...heldOut, '--label-column', 'label', '--positive', 'hat', '--min-ap', '0.05');
   assert.match(evaluated, /average precision +0\.\d{4}/);
   assert.match(evaluated, /^report: vectortune\/heads\/hat\/reports\/eval-clothing-mobilenetv2-split-test-hat\.md$/m);
 });

@@ -4,14 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { cli, cliOk } from '../helpers/cli';
-import { sharedData } from '../helpers/temp';
+import { CLOTHING_HEADS_CSV, CLOTHING_HEADS_NPY, trainClothingHeads } from '../helpers/clothing-heads';
 
 /**
  * `vector-tune eval --all` on the real clothing features: two heads trained by the loop (hat, skirt), each
  * evaluated on the held-out split with its own name as the positive class; one summary; gates fail by head.
  */
-const NPY = sharedData('embeddings', 'clothing-mobilenetv2.npy');
-const CSV = sharedData('embeddings', 'clothing-mobilenetv2.csv');
+const [NPY, CSV] = [CLOTHING_HEADS_NPY, CLOTHING_HEADS_CSV];
 const HELD_OUT = ['--npy', NPY, '--csv', CSV, '--where', 'split=test', '--label-column', 'label'];
 
 let tmp: string;
@@ -22,29 +21,8 @@ before(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'vt-eval-all-'));
   ws = path.join(tmp, 'ws');
   await fs.mkdir(ws);
-  cliOk(ws, 'import', NPY, '--csv', CSV, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre');
-  const rows = (await fs.readFile(CSV, 'utf8')).split('\n');
+  await trainClothingHeads((...args) => cliOk(ws, ...args), ['hat', 'skirt'], 5);
   for (const head of ['hat', 'skirt']) {
-    const examples = rows
-      .filter((l) => l.endsWith(`,train,${head}`))
-      .slice(0, 3)
-      .map((l) => l.split(',')[1]);
-    cliOk(ws, 'start', head, '--examples', examples.join(','));
-    cliOk(
-      ws,
-      'tune',
-      head,
-      '--answers',
-      CSV,
-      '--label-column',
-      'label',
-      '--positive',
-      head,
-      '--rounds',
-      '5',
-      '--batch',
-      '10',
-    );
     // The single-head path, whose figures --all must repeat.
     const one = cliOk(ws, 'eval', head, ...HELD_OUT, '--positive', head, '--report-name', 'single');
     ap[head] = Number(/^ {2}average precision +(\S+)/m.exec(one)![1]);

@@ -40,6 +40,19 @@ after(async () => {
 
 type Row = Record<string, string | number | boolean>;
 
+/** vector-tune predict of these heads on the photos into `out`, with the generated model unless told otherwise. */
+const predict = (heads: string, out: string, ...more: string[]) =>
+  cli(ws, [
+    'predict',
+    '--heads',
+    heads,
+    '--folder',
+    'images',
+    '--out',
+    out,
+    ...(more.length ? more : ['--model', modelDir]),
+  ]);
+
 /** Checks every row against the engine: logit, probability, decision; returns the largest logit difference. */
 function checkRows(rows: Row[], thresholds: Record<string, number>): number {
   assert.equal(rows.length, engine.size, 'one row per readable image');
@@ -62,17 +75,7 @@ function checkRows(rows: Row[], thresholds: Record<string, number>): number {
 }
 
 test('CSV: a row per readable image with each head, the broken file listed, the run not stopped', () => {
-  const r = cli(ws, [
-    'predict',
-    '--heads',
-    'hat,skirt',
-    '--folder',
-    'images',
-    '--out',
-    'out/predictions.csv',
-    '--model',
-    modelDir,
-  ]);
+  const r = predict('hat,skirt', 'out/predictions.csv');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /failed images\/hat\/broken\.jpg: not an image/);
   assert.match(r.stdout, /predicted 48 of 49 images with hat, skirt -> out\/predictions\.csv \(1 failed/);
@@ -93,20 +96,9 @@ test('CSV: a row per readable image with each head, the broken file listed, the 
 });
 
 test("JSON Lines at the best-F1 threshold of the head's last report", async () => {
-  const stdout = cliOk(
-    ws,
-    'predict',
-    '--heads',
-    'hat',
-    '--folder',
-    'images',
-    '--out',
-    'p.jsonl',
-    '--threshold',
-    'best-f1',
-    '--model',
-    modelDir,
-  );
+  const run = predict('hat', 'p.jsonl', '--threshold', 'best-f1', '--model', modelDir);
+  assert.equal(run.status, 0, run.stderr);
+  const stdout = run.stdout;
   assert.match(
     stdout,
     new RegExp(`hat: positive above ${bestF1.toFixed(4).replace('.', '\\.')} \\(best F1 of report eval-images-hat\\)`),
@@ -138,29 +130,17 @@ test('Parquet, read back with hyparquet', async () => {
 });
 
 test('refused before the model loads: best-f1 without a report, an unknown format; usage errors exit 2', () => {
-  const noReport = cli(ws, [
-    'predict',
-    '--heads',
-    'hat,skirt',
-    '--folder',
-    'images',
-    '--out',
-    'x.csv',
-    '--threshold',
-    'best-f1',
-    '--model',
-    modelDir,
-  ]);
+  const noReport = predict('hat,skirt', 'x.csv', '--threshold', 'best-f1', '--model', modelDir);
   assert.equal(noReport.status, 1);
   assert.match(
     noReport.stderr,
     /the head "skirt" has no report of its current weights with a best-F1 threshold\. Evaluate it/,
   );
   assert.doesNotMatch(noReport.stderr, /^model:/m, 'the model was not loaded');
-  const format = cli(ws, ['predict', '--heads', 'hat', '--folder', 'images', '--out', 'x.xlsx']);
+  const format = predict('hat', 'x.xlsx', '--offline');
   assert.equal(format.status, 1);
   assert.match(format.stderr, /x\.xlsx: the predictions file must end in \.csv, \.jsonl or \.parquet/);
-  const wrongModel = cli(ws, [
+  const missingFolder = cli(ws, [
     'predict',
     '--heads',
     'hat',
@@ -171,7 +151,8 @@ test('refused before the model loads: best-f1 without a report, an unknown forma
     '--model',
     modelDir,
   ]);
-  assert.match(wrongModel.stderr, /nowhere: no such folder to predict/);
+  assert.equal(missingFolder.status, 1);
+  assert.match(missingFolder.stderr, /nowhere: no such folder to predict/);
   for (const args of [
     ['--folder', 'images', '--out', 'x.csv'],
     ['--heads', 'hat', '--out', 'x.csv'],

@@ -4,6 +4,7 @@ import { listHeadNames } from '../../core/head/head-folder';
 import type { PredictReport, ThresholdChoice } from '../../core/predict/predict-folder';
 import type { Ctx } from '../ctx';
 import { UserFacingError } from '../ctx';
+import { pickFolder } from '../pick-folder';
 import { withCancellableProgress } from '../progress';
 
 /** What the command can be given instead of asking (tests, other extensions, keybindings with arguments). */
@@ -21,7 +22,8 @@ export interface ApplyHeadsArgs {
  */
 export async function applyHeadsToFolder(ctx: Ctx, uri?: vscode.Uri, given?: ApplyHeadsArgs): Promise<void> {
   const root = ctx.root();
-  const folder = uri?.fsPath ?? (await pickFolder(root));
+  const folder =
+    uri?.fsPath ?? (await pickFolder(root, 'Apply Heads', 'Vector Tune: folder of images to apply heads to'));
   if (!folder) return;
   const heads = given?.heads ?? (await pickHeads(ctx));
   if (!heads?.length) return;
@@ -55,18 +57,6 @@ export async function applyHeadsToFolder(ctx: Ctx, uri?: vscode.Uri, given?: App
     .then((choice) => {
       if (choice === 'Show Log') ctx.log.show();
     });
-}
-
-async function pickFolder(root: string): Promise<string | undefined> {
-  const picked = await vscode.window.showOpenDialog({
-    canSelectFolders: true,
-    canSelectFiles: false,
-    canSelectMany: false,
-    defaultUri: vscode.Uri.file(root),
-    openLabel: 'Apply Heads',
-    title: 'Vector Tune: folder of images to apply heads to',
-  });
-  return picked?.[0]?.fsPath;
 }
 
 async function pickHeads(ctx: Ctx): Promise<string[] | undefined> {
