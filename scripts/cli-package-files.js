@@ -62,7 +62,8 @@ function shrinkwrap(root, pkg) {
   while (queue.length > 0) {
     const at = queue.pop();
     if (packages[at]) continue;
-    const { dev, devOptional, peer, ...entry } = lock.packages[at];
+    // The root's dev flags do not apply to the published package's tree, where every entry is a runtime one.
+    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = lock.packages[at];
     packages[at] = entry;
     const wanted = { ...entry.dependencies, ...entry.optionalDependencies };
     for (const name of Object.keys(wanted)) {
