@@ -3,6 +3,7 @@ import type { Ctx } from './ctx';
 import type { EvaluationSource } from '../protocol/worker-protocol';
 import { applyHeadsToFolder, type ApplyHeadsArgs } from './commands/apply-heads';
 import { evaluateHead } from './commands/evaluate-head';
+import { exportHeads, type ExportHeadsArgs } from './commands/export-heads';
 import { indexFolder } from './commands/index-folder';
 import { newHeadFromPrompt, newHeadFromSelection } from './commands/new-head';
 import { openHead } from './commands/open-head';
@@ -41,6 +42,7 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
         // From the Explorer the second argument is the selection, not options.
         applyHeadsToFolder(ctx, uri, Array.isArray(args) ? undefined : args),
     ],
+    'vectorTune.exportHeads': ['exporting heads', (args?: ExportHeadsArgs) => exportHeads(ctx, args)],
     'vectorTune.resetSeen': ['resetting seen', () => resetSeen(ctx, panel)],
     'vectorTune.showLog': ['showing the log', () => ctx.log.show()],
     'vectorTune.selectModel': ['selecting the model', () => selectModel(ctx)],

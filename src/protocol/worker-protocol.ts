@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import type { ExportFrom } from '../core/export/export-heads';
+import type { ExportSummary } from '../core/export/export-to-file';
 import type { IndexReport } from '../core/ingest/index-folder';
 import type { PredictReport, ThresholdChoice } from '../core/predict/predict-folder';
 import type { TrainingSettings } from '../core/head/linear-head';
@@ -104,6 +106,11 @@ export type WorkerProtocol = {
    * writes the predictions file (.csv, .jsonl or .parquet). Reports progress; cancellable (the rows so far are written).
    */
   predict: [{ folder: string; heads: string[]; out: string; threshold: ThresholdChoice }, PredictReport];
+  /**
+   * Writes committed heads (by name, in the heads folder) as one ONNX model `out` (and `out`.json), from images
+   * through the worker's model (which must be the heads') or from embeddings; checked against the engine first.
+   */
+  exportHeads: [{ heads: string[]; from: ExportFrom; out: string }, ExportSummary];
   /** Releases the model and the store (before the worker is terminated). */
   dispose: [Record<string, never>, void];
 };

@@ -16,6 +16,7 @@ import { checkConfig, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
 import { runEvaluate } from './evaluate-request';
 import { runPredict } from './predict-request';
+import { runExport } from './export-request';
 import { ModelHolder } from './model-holder';
 import type { Params, Result } from '../protocol/rpc';
 import type { Handlers, RequestContext } from './request-context';
@@ -62,6 +63,7 @@ export class Engine {
       resetSeen: () => this.resetSeen(),
       evaluate: (p, context) => this.evaluate(p, context),
       predict: (p, context) => runPredict(p, this.requireConfig(), this.models, context, this.log),
+      exportHeads: (p, context) => runExport(p, this.requireConfig(), this.models, context, this.log),
       dispose: () => this.dispose(),
     };
   }

@@ -1,9 +1,8 @@
 import * as path from 'node:path';
-import { checkExportedModel } from '../../core/export/check-export';
-import { buildExportedModel, EXPORT_FROM, type ExportFrom, writeExportedModel } from '../../core/export/export-heads';
+import { EXPORT_FROM, type ExportFrom } from '../../core/export/export-heads';
+import { exportHeadsToFile, exportSize } from '../../core/export/export-to-file';
 import { readCommittedHeads } from '../../core/eval/committed-heads';
 import { modelFolderOf } from '../../core/export/vision-source';
-import { checkModelFitsHead } from '../../core/head/apply-head';
 import { defineCommand, UsageError } from '../command';
 import { headListOptions, headNames, modelOptions } from '../common-options';
 import { cliModelRef, loadModelForCli } from '../model-loader';
@@ -40,22 +39,19 @@ export const exportCommand = defineCommand({
     // The heads' model is needed from images (its vision graph) and to check the export against the engine.
     const encoder = from === 'image' ? await loadModelForCli(v, io, weights[0].model.id) : undefined;
     try {
-      if (encoder) checkModelFitsHead(weights[0], encoder);
       const modelFolder = encoder
         ? modelFolderOf(cliModelRef(v, io, weights[0].model.id), v['model-cache'])
         : undefined;
-      const exported = await buildExportedModel(heads, from, modelFolder);
-      const check = await checkExportedModel(exported.bytes, weights, from, encoder);
-      const written = await writeExportedModel(out, exported);
-      const { input, outputs } = exported.description;
+      const written = await exportHeadsToFile({ heads, from, out, encoder, modelFolder });
+      const { input, outputs } = written.description;
       io.out(
-        `wrote ${path.relative(io.cwd, written.model)} (${megabytes(exported.bytes.length)}): ${input.name} [${input.shape.join(', ')}] -> ${outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ')}`,
+        `wrote ${path.relative(io.cwd, written.model)} (${exportSize(written.bytes)}): ${input.name} [${input.shape.join(', ')}] -> ${outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ')}`,
       );
       io.out(`  columns: ${names.join(', ')}`);
-      io.out(`  ONNX IR ${exported.description.onnx.irVersion}, opset ${exported.description.onnx.opset}`);
-      if (exported.description.preprocessing) io.out(`  preprocessing: ${exported.description.preprocessing.summary}`);
+      io.out(`  ONNX IR ${written.description.onnx.irVersion}, opset ${written.description.onnx.opset}`);
+      if (written.description.preprocessing) io.out(`  preprocessing: ${written.description.preprocessing.summary}`);
       io.out(
-        `  checked against Vector Tune on ${check.inputs} inputs: largest logit difference ${check.maxLogitDifference.toExponential(1)}`,
+        `  checked against Vector Tune on ${written.check.inputs} inputs: largest logit difference ${written.check.maxLogitDifference.toExponential(1)}`,
       );
       io.out(`  description: ${path.relative(io.cwd, written.json)}`);
       return 0;
@@ -64,7 +60,3 @@ export const exportCommand = defineCommand({
     }
   },
 });
-
-function megabytes(bytes: number): string {
-  return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
-}

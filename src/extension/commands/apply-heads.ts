@@ -1,10 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listHeadNames } from '../../core/head/head-folder';
 import type { PredictReport, ThresholdChoice } from '../../core/predict/predict-folder';
 import type { Ctx } from '../ctx';
-import { UserFacingError } from '../ctx';
 import { pickFolder } from '../pick-folder';
+import { pickHeads } from '../pick-heads';
 import { withCancellableProgress } from '../progress';
 
 /** What the command can be given instead of asking (tests, other extensions, keybindings with arguments). */
@@ -25,7 +24,7 @@ export async function applyHeadsToFolder(ctx: Ctx, uri?: vscode.Uri, given?: App
   const folder =
     uri?.fsPath ?? (await pickFolder(root, 'Apply Heads', 'Vector Tune: folder of images to apply heads to'));
   if (!folder) return;
-  const heads = given?.heads ?? (await pickHeads(ctx));
+  const heads = given?.heads ?? (await pickHeads(ctx, 'Vector Tune: heads to apply (one column each)'));
   if (!heads?.length) return;
   const threshold = given ? (given.threshold ?? 'zero') : await pickThreshold();
   if (!threshold) return;
@@ -57,20 +56,6 @@ export async function applyHeadsToFolder(ctx: Ctx, uri?: vscode.Uri, given?: App
     .then((choice) => {
       if (choice === 'Show Log') ctx.log.show();
     });
-}
-
-async function pickHeads(ctx: Ctx): Promise<string[] | undefined> {
-  const headsDir = ctx.engineConfig().headsDir;
-  const names = await listHeadNames(headsDir);
-  if (names.length === 0)
-    throw new UserFacingError(
-      `There are no heads in ${headsDir} yet: start one first (Vector Tune: New Head from Prompt...).`,
-    );
-  const picked = await vscode.window.showQuickPick(
-    names.map((name) => ({ label: name, picked: name === ctx.head?.name })),
-    { canPickMany: true, title: 'Vector Tune: heads to apply (one column each)' },
-  );
-  return picked?.map((p) => p.label);
 }
 
 async function pickThreshold(): Promise<ThresholdChoice | undefined> {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
 import { applyHeadsTest } from './apply-heads';
+import { exportHeadsTest } from './export-heads';
 import { hostilePanelTest } from './hostile-panel';
 import { pineconeStoreTest } from './pinecone-store';
 
@@ -225,6 +226,7 @@ suite.test('Evaluate Head measures the head on class folders, writes its report 
 });
 
 applyHeadsTest(suite, () => api, until);
+exportHeadsTest(suite, () => api, until);
 
 suite.test('Reset Seen keeps labelled images seen and shows skipped ones again', async () => {
   await vscode.commands.executeCommand('vectorTune.resetSeen');
