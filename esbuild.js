@@ -17,11 +17,18 @@ const entries = [
   ['src/webview/main.ts', 'dist/webview.js', 'browser'],
   ['tools/generate-model/main.ts', 'dist/generate-model.js', 'node'],
   ['test/vscode/suite/index.ts', 'dist/test/vscode-suite.js', 'node'],
+  // The npm package of the command line (packages/cli): its runtime dependencies are installed beside it.
+  ['src/cli/main.ts', 'packages/cli/dist/cli.js', 'cli-package'],
 ];
 
 function options([src, out, platform]) {
   const common = { entryPoints: [src], outfile: out, bundle: true, sourcemap: true, logLevel: 'warning' };
   if (platform === 'browser') return { ...common, platform: 'browser', format: 'iife', target: 'es2022' };
+  if (platform === 'cli-package') {
+    // The package declares these as dependencies; the Pinecone SDK too, so npm can dedupe and patch it.
+    const packaged = [...external, '@pinecone-database/pinecone'];
+    return { ...common, sourcemap: false, platform: 'node', format: 'cjs', target: 'node20', external: packaged };
+  }
   return { ...common, platform: 'node', format: 'cjs', target: 'node20', external };
 }
 
@@ -36,6 +43,7 @@ async function main() {
   }
   await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
+  require('./scripts/cli-package-files.js').writeCliPackageFiles(__dirname);
 }
 
 main().catch((err) => {

@@ -22,6 +22,7 @@ export default tseslint.config(
       'demo-workspace/**',
       '.cache/**',
       '.vectortune/**',
+      'packages/cli/dist/**',
     ],
   },
   js.configs.recommended,

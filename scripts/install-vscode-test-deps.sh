@@ -15,23 +15,8 @@ START=$SECONDS
 log() { printf '[install-vscode-test-deps] %s\n' "$*"; }
 
 # --- 1. Debian packages, only those missing --------------------------------------------------
-APT_PACKAGES=(chromium build-essential python3 pkg-config libkrb5-dev ripgrep)
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
-    missing+=("$p")
-  fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  log "apt-get installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-  log "Debian packages already present"
-fi
+bash "$ROOT/scripts/apt-install-missing.sh" --tag install-vscode-test-deps \
+  chromium build-essential python3 pkg-config libkrb5-dev ripgrep
 [ -x /usr/bin/chromium ] || { log "ERROR: /usr/bin/chromium missing after apt-get"; exit 1; }
 command -v rg >/dev/null || { log "ERROR: rg missing after apt-get"; exit 1; }
 

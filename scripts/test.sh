@@ -12,6 +12,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 # Chromium and code-server for the browser and VS Code suites (idempotent; apt-get only what is missing).
 bash scripts/install-vscode-test-deps.sh
+# NumPy and ONNX for Debian's python3: the README's Python snippet and exported models are checked from Python.
+bash scripts/install-python-deps.sh
 
 npx tsc --noEmit -p .
 npx tsc --noEmit -p src/webview

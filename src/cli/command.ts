@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { VectorTuneError } from '../core/errors';
+import type { EvaluationResult } from '../core/eval/evaluation-result';
 
 /** One CLI subcommand: its options are declared once and drive both parsing and `--help`. */
 export interface OptionSpec {
@@ -43,6 +44,17 @@ export interface CliIo {
   err(line: string): void;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** `eval --all` hears here what eval made of each head (commands/eval-all.ts). */
+  onEvaluated?(evaluation: HeadEvaluation): void;
+}
+
+/** What eval made of one head, as `eval --all` hears it (commands/eval-all.ts). */
+export interface HeadEvaluation {
+  result: EvaluationResult;
+  previous: EvaluationResult | null;
+  /** The gates it failed, each in a sentence; empty when it passed. */
+  failures: string[];
+  markdownFile: string;
 }
 
 /**

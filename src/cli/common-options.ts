@@ -52,6 +52,34 @@ export const headsOptions = {
   },
 } satisfies Record<string, OptionSpec>;
 
+/**
+ * For commands that take several heads at once (export, predict): `--heads` names them, so the heads folder
+ * that other commands call `--heads` is `--heads-dir` here.
+ */
+export const headListOptions = {
+  heads: {
+    type: 'string',
+    description: 'The heads, by name, comma-separated (one output column each, in this order).',
+  },
+  'heads-dir': {
+    type: 'string',
+    description: headsOptions.heads.description,
+    default: DEFAULT_HEADS_DIR,
+  },
+} satisfies Record<string, OptionSpec>;
+
+/** The head names of --heads: at least one, none empty. */
+export function headNames(value: string | undefined, command: string): string[] {
+  const names = (value ?? '').split(',').map((n) => n.trim());
+  if (names.some((n) => n === ''))
+    throw new UsageError(
+      '--heads needs the names of one or more heads, comma-separated (e.g. --heads hat,skirt).',
+      undefined,
+      `See: vector-tune ${command} --help`,
+    );
+  return names;
+}
+
 export const modelOptions = {
   model: {
     type: 'string',

@@ -2,11 +2,14 @@
 import * as os from 'node:os';
 import { describeError, VectorTuneError } from '../core/errors';
 import { maskSecrets } from '../core/util/mask-secret';
+import { VECTOR_TUNE_VERSION } from '../core/version';
 import { CliIo, Command, commandHelp, parseCommandArgs, UsageError } from './command';
 import { copyStoreCommand } from './commands/copy-store-command';
 import { evalCommand } from './commands/eval-command';
+import { exportCommand } from './commands/export-command';
 import { importCommand } from './commands/import-command';
 import { indexCommand } from './commands/index-command';
+import { predictCommand } from './commands/predict-command';
 import { rankCommand } from './commands/rank-command';
 import { resetSeenCommand } from './commands/reset-seen-command';
 import { startCommand } from './commands/start-command';
@@ -19,6 +22,8 @@ const COMMANDS: Command[] = [
   tuneCommand,
   rankCommand,
   evalCommand,
+  exportCommand,
+  predictCommand,
   resetSeenCommand,
   copyStoreCommand,
 ];
@@ -33,7 +38,7 @@ function usage(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary.split('. ')[0].replace(/\.$/, '')}.`),
     '',
-    'Run "vector-tune <command> --help" for a command\'s options.',
+    'Run "vector-tune <command> --help" for a command\'s options, "vector-tune --version" for the version.',
   ].join('\n');
 }
 
@@ -46,6 +51,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(VECTOR_TUNE_VERSION);
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {

@@ -5,6 +5,13 @@ import { intraOpThreads, withThreadDefaults } from '../core/embed/threads';
 import { modelRef, modelRunOptions } from './common-options';
 import type { CliIo } from './command';
 
+/** The model reference of --model (or its defaults), a relative folder resolved against the working folder. */
+export function cliModelRef(values: { model?: string }, io: CliIo, fallback?: string): string {
+  const ref = modelRef(values.model, io.env, fallback);
+  const looksLikePath = ref.startsWith('.') || path.isAbsolute(ref);
+  return looksLikePath ? path.resolve(io.cwd, ref) : ref;
+}
+
 /** Loads CLIP for a CLI command. transformers.js is imported only by the commands that need a model. */
 export async function loadModelForCli(
   values: {
@@ -20,10 +27,8 @@ export async function loadModelForCli(
 ): Promise<ClipEncoder> {
   const run = modelRunOptions(values, fallback?.precision); // a usage error shows before the model loads
   const { loadClip } = await import('../core/embed/clip');
-  const ref = modelRef(values.model, io.env, fallback?.modelId);
-  const looksLikePath = ref.startsWith('.') || path.isAbsolute(ref);
   const threads = run.threads === undefined ? undefined : intraOpThreads(run.threads);
-  const encoder = await loadClip(looksLikePath ? path.resolve(io.cwd, ref) : ref, {
+  const encoder = await loadClip(cliModelRef(values, io, fallback?.modelId), {
     cacheDir: values['model-cache'],
     allowDownload: !values.offline,
     dtype: run.precision,

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import type { EvaluationSource } from '../protocol/worker-protocol';
+import { applyHeadsToFolder, type ApplyHeadsArgs } from './commands/apply-heads';
 import { evaluateHead } from './commands/evaluate-head';
+import { exportHeads, type ExportHeadsArgs } from './commands/export-heads';
 import { indexFolder } from './commands/index-folder';
 import { newHeadFromPrompt, newHeadFromSelection } from './commands/new-head';
 import { openHead } from './commands/open-head';
@@ -34,6 +36,13 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
     'vectorTune.nextBatch': ['finding the next batch', () => panel.nextBatch()],
     'vectorTune.showPanel': ['opening the panel', () => panel.show()],
     'vectorTune.evaluateHead': ['evaluating the head', (source?: EvaluationSource) => evaluateHead(ctx, source)],
+    'vectorTune.applyHeads': [
+      'applying heads',
+      (uri?: vscode.Uri, args?: ApplyHeadsArgs | vscode.Uri[]) =>
+        // From the Explorer the second argument is the selection, not options.
+        applyHeadsToFolder(ctx, uri, Array.isArray(args) ? undefined : args),
+    ],
+    'vectorTune.exportHeads': ['exporting heads', (args?: ExportHeadsArgs) => exportHeads(ctx, args)],
     'vectorTune.resetSeen': ['resetting seen', () => resetSeen(ctx, panel)],
     'vectorTune.showLog': ['showing the log', () => ctx.log.show()],
     'vectorTune.selectModel': ['selecting the model', () => selectModel(ctx)],

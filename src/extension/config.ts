@@ -23,6 +23,7 @@ export interface Settings {
   device: Device;
   /** null: half the cores. */
   threads: number | null;
+  reportThumbnails: boolean;
   store: 'embedded' | 'pinecone';
   pinecone: PineconeSettings;
 }
@@ -61,6 +62,7 @@ export function readSettings(): Settings {
     precision: setting(c, 'precision'),
     device: setting(c, 'device'),
     threads: setting(c, 'threads'),
+    reportThumbnails: setting(c, 'reportThumbnails'),
     store: setting(c, 'store'),
     pinecone: {
       index: text('pinecone.index'),

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ExportSummary } from '../core/export/export-to-file';
 import type { IndexReport } from '../core/ingest/index-folder';
+import type { PredictReport } from '../core/predict/predict-folder';
 import type { Method, Params, Result } from '../protocol/rpc';
 import {
   type EngineConfig,
@@ -40,11 +42,13 @@ export class Ctx implements vscode.Disposable {
   private configured: EngineConfig | undefined;
   head: HeadSummary | undefined;
   storeCount: number | undefined;
-  /** The last indexing report, evaluation and error shown, for the status and for tests. */
+  /** The last indexing report, evaluation, prediction, export and error shown, for the status and for tests. */
   lastIndexReport: IndexReport | undefined;
   lastProgressMessage: string | undefined;
   lastError: string | undefined;
   lastEvaluation: EvaluationSummary | undefined;
+  lastPrediction: PredictReport | undefined;
+  lastExport: ExportSummary | undefined;
   private readonly headListeners = new Set<() => void>();
 
   constructor(readonly extension: vscode.ExtensionContext) {}

@@ -1,7 +1,10 @@
 import * as path from 'node:path';
 import type { Device } from '../core/embed/device';
 import type { ModelPrecision } from '../core/embed/precision';
+import type { ExportFrom } from '../core/export/export-heads';
+import type { ExportSummary } from '../core/export/export-to-file';
 import type { IndexReport } from '../core/ingest/index-folder';
+import type { PredictReport, ThresholdChoice } from '../core/predict/predict-folder';
 import type { TrainingSettings } from '../core/head/linear-head';
 import type { BatchCandidate, RoundResult, Verdict } from '../core/tune/session';
 import type { Strategy } from '../core/tune/strategy';
@@ -107,8 +110,21 @@ export type WorkerProtocol = {
   nextBatch: [{ headDir?: string; k: number; strategy: Strategy }, { head: HeadSummary; candidates: BatchCandidate[] }];
   submit: [{ headDir?: string; verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
   resetSeen: [Record<string, never>, HeadSummary];
-  /** Evaluates the open head on held-out data and writes its report into the head's reports/ folder. */
-  evaluate: [{ source: EvaluationSource }, EvaluationSummary];
+  /**
+   * Evaluates the open head on held-out data and writes its report into the head's reports/ folder (with small
+   * thumbnails of the listed images beside it unless `thumbnails` is false).
+   */
+  evaluate: [{ source: EvaluationSource; thumbnails?: boolean }, EvaluationSummary];
+  /**
+   * Applies committed heads (by name, in the heads folder) to a folder of images with the worker's model and
+   * writes the predictions file (.csv, .jsonl or .parquet). Reports progress; cancellable (the rows so far are written).
+   */
+  predict: [{ folder: string; heads: string[]; out: string; threshold: ThresholdChoice }, PredictReport];
+  /**
+   * Writes committed heads (by name, in the heads folder) as one ONNX model `out` (and `out`.json), from images
+   * through the worker's model (which must be the heads') or from embeddings; checked against the engine first.
+   */
+  exportHeads: [{ heads: string[]; from: ExportFrom; out: string }, ExportSummary];
   /** Releases the model and the store (before the worker is terminated). */
   dispose: [Record<string, never>, void];
 };

@@ -20,6 +20,8 @@ import { checkConfig, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
 import { runEvaluate } from './evaluate-request';
 import type { ModelCallGate } from './model-call-gate';
+import { runPredict } from './predict-request';
+import { runExport } from './export-request';
 import { ModelHolder } from './model-holder';
 import type { Params, Result } from '../protocol/rpc';
 import type { Handlers, RequestContext } from './request-context';
@@ -70,6 +72,8 @@ export class Engine {
       submit: (p) => this.submit(p),
       resetSeen: () => this.resetSeen(),
       evaluate: (p, context) => this.evaluate(p, context),
+      predict: (p, context) => runPredict(p, this.requireConfig(), this.models, context, this.log),
+      exportHeads: (p, context) => runExport(p, this.requireConfig(), this.models, context, this.log),
       dispose: () => this.dispose(),
     };
   }
@@ -203,7 +207,8 @@ export class Engine {
 
   async evaluate(params: WorkerParams<'evaluate'>, context: RequestContext): Promise<WorkerResult<'evaluate'>> {
     const session = this.requireSession();
-    return runEvaluate(params.source, session, await this.openStore(), this.requireConfig(), this.models, context);
+    const store = await this.openStore();
+    return runEvaluate(params, session, store, this.requireConfig(), this.models, context);
   }
 
   async resetSeen(): Promise<WorkerResult<'resetSeen'>> {

@@ -14,7 +14,7 @@ import type { RequestContext } from './request-context';
  * with the worker's model, not stored), measure against the truth, and write the report beside the head.
  */
 export async function runEvaluate(
-  source: EvaluationSource,
+  { source, thumbnails }: { source: EvaluationSource; thumbnails?: boolean },
   session: TuningSession,
   store: VectorStore,
   config: EngineConfig,
@@ -53,7 +53,10 @@ export async function runEvaluate(
     signal: context.signal,
     onProgress: (p) => context.progress(p),
   });
-  const written = await writeReport(session.paths.dir, result, { root });
+  const written = await writeReport(session.paths.dir, result, {
+    root,
+    thumbnails: thumbnails === false ? false : undefined,
+  });
   const m = result.metrics;
   return {
     markdownFile: written.files.markdown,

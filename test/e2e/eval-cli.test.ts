@@ -111,6 +111,7 @@ test('eval on the held-out split: the AP rank prints, a report naming the head, 
   assert.deepEqual((await fs.readdir(reports)).sort(), [
     `${REPORT}-pr.svg`,
     `${REPORT}-scores.svg`,
+    `${REPORT}-thumbs`,
     `${REPORT}.json`,
     `${REPORT}.md`,
   ]);
@@ -196,7 +197,7 @@ before(async () => {
   await generateClipModel(modelDir);
 });
 
-test('eval on a folder of class sub-folders (generated CLIP model): counts, and thumbnails of the real photos', async (t) => {
+test('eval on a folder of class sub-folders (generated CLIP model): counts, and thumbnails linking the real photos', async (t) => {
   const ws = await tempDir(t);
   const counts = { hat: 12, dress: 15, shoes: 15 };
   for (const [cls, n] of Object.entries(counts)) {
@@ -226,12 +227,16 @@ test('eval on a folder of class sub-folders (generated CLIP model): counts, and 
   assert.equal(c.tp + c.fp + c.tn + c.fn, 42);
 
   const md = await fs.readFile(path.join(reports, 'eval-held-out-hat.md'), 'utf8');
-  const thumbnails = [...md.matchAll(/<img src="([^"]+)" width="96"/g)].map((m) => decodeURIComponent(m[1]));
-  assert.equal(thumbnails.length, json.falsePositives.length + json.falseNegatives.length);
-  assert.ok(thumbnails.length > 0);
-  for (const link of thumbnails) {
-    assert.match(link, /^\.\.\/\.\.\/\.\.\/\.\.\/held-out\/(hat|dress|shoes)\/[^/]+\.jpg$/);
-    assert.ok((await fs.stat(path.resolve(reports, link))).isFile(), link);
+  // Each listed photo: its thumbnail (written beside the report), linking the photo itself.
+  const rows = [...md.matchAll(/<a href="([^"]+)"><img src="([^"]+)" width="96"/g)].map((m) =>
+    m.slice(1).map(decodeURIComponent),
+  );
+  assert.equal(rows.length, json.falsePositives.length + json.falseNegatives.length);
+  assert.ok(rows.length > 0);
+  for (const [photo, thumbnail] of rows) {
+    assert.match(photo, /^\.\.\/\.\.\/\.\.\/\.\.\/held-out\/(hat|dress|shoes)\/[^/]+\.jpg$/);
+    assert.match(thumbnail, /^eval-held-out-hat-thumbs\/[0-9a-f]{16}\.jpg$/);
+    for (const link of [photo, thumbnail]) assert.ok((await fs.stat(path.resolve(reports, link))).isFile(), link);
   }
 
   // The store holds the same images embedded by the same model: the same figures, without re-embedding.

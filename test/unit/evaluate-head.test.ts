@@ -7,9 +7,9 @@ import { evaluateHead, EvaluatedHead } from '../../src/core/eval/evaluate';
 import type { EvaluationProgress } from '../../src/core/eval/evaluation-data';
 import { averagePrecision } from '../../src/core/eval/metrics';
 import { rankRawEmbeddings } from '../../src/core/eval/rank';
-import { HeadWeights, validateWeights } from '../../src/core/head/weights-file';
 import { column, readCsv } from '../../src/core/io/csv';
 import { CLOTHING_CSV as CSV, CLOTHING_NPY as NPY, loadClothingFeatures } from '../helpers/clothing-features';
+import { weightsFor } from '../helpers/head-weights';
 import { REPO_ROOT, tempDir } from '../helpers/temp';
 
 /**
@@ -17,35 +17,6 @@ import { REPO_ROOT, tempDir } from '../helpers/temp';
  * the train split (mean hat direction minus the mean direction), evaluated on the test split.
  */
 const TEST_SPLIT = [{ column: 'split', value: 'test' }];
-
-function weightsFor(name: string, modelId: string, w: number[], b = 0): HeadWeights {
-  const now = '2025-01-01T00:00:00.000Z';
-  return validateWeights(
-    {
-      format: 'vector-tune-head',
-      version: 1,
-      name,
-      model: { id: modelId, dimension: w.length },
-      preprocessing: { centre: null, normalise: 'l2' },
-      w,
-      b,
-      training: {
-        learningRate: 0.5,
-        stepsPerBatch: 20,
-        batchSize: 16,
-        l2: 0.001,
-        seed: 1,
-        loss: 'bce-with-logits',
-        target: '(score + 1) / 2',
-      },
-      start: { kind: 'examples', ids: ['x'], w, b },
-      labels: { file: 'labels.jsonl', count: 7, rounds: 2, sha256: '' },
-      createdAt: now,
-      updatedAt: now,
-    },
-    'test',
-  );
-}
 
 let cached: EvaluatedHead | undefined;
 async function hatHead(): Promise<EvaluatedHead> {

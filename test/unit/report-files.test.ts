@@ -107,7 +107,7 @@ async function evaluateOnTestSplit(head: EvaluatedHead, root: string): Promise<E
   });
 }
 
-test('a report on real data: four files, every link resolves, well-formed SVGs, no temporary files left', async (t) => {
+test('a report on real data: four files and the thumbnails, every link resolves, well-formed SVGs, no temporary files left', async (t) => {
   const ws = await tempDir(t);
   const headsDir = path.join(ws, 'vectortune', 'heads');
   const head = await commitHead(headsDir, 3, -0.2);
@@ -122,6 +122,7 @@ test('a report on real data: four files, every link resolves, well-formed SVGs, 
   assert.deepEqual((await fs.readdir(reports)).sort(), [
     `${name}-pr.svg`,
     `${name}-scores.svg`,
+    `${name}-thumbs`,
     `${name}.json`,
     `${name}.md`,
   ]);
@@ -148,7 +149,7 @@ test('a report on real data: four files, every link resolves, well-formed SVGs, 
     'this head makes both kinds of error',
   );
 
-  // Every thumbnail links the real photo, by a path relative to the report.
+  // Every thumbnail (beside the report) links the real photo, by paths relative to the report.
   const links = await assertLinksResolve(written.files.markdown);
   const photos = links.filter((l) => l.endsWith('.jpg'));
   assert.equal(
@@ -156,8 +157,14 @@ test('a report on real data: four files, every link resolves, well-formed SVGs, 
     2 * (result.falsePositives.length + result.falseNegatives.length),
     'each thumbnail: <a href> and <img src>',
   );
-  assert.ok(photos.every((l) => l.startsWith('../')));
-  assert.ok(md.includes(`<img src="${photos[0]}" width="96"`));
+  const hrefs = [...md.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
+  const srcs = [...md.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(hrefs.length > 0 && hrefs.every((l) => l.startsWith('../')), 'the link: the photo itself');
+  assert.ok(
+    srcs.length === hrefs.length && srcs.every((l) => l.startsWith(`${name}-thumbs/`)),
+    'the image: its thumbnail',
+  );
+  assert.ok(md.includes(`<img src="${srcs[0]}" width="96"`));
 
   const pr = await fs.readFile(written.files.prSvg!, 'utf8');
   checkXml(pr);
@@ -255,6 +262,7 @@ test('odd file names link correctly; no truth gives a ranked list and no PR char
   assert.match(written.comparisonNote!, /not valid JSON/);
   assert.deepEqual((await fs.readdir(path.join(headDir, 'reports'))).sort(), [
     'eval-photos-scores.svg',
+    'eval-photos-thumbs',
     'eval-photos.json',
     'eval-photos.md',
   ]);
@@ -264,7 +272,8 @@ test('odd file names link correctly; no truth gives a ranked list and no PR char
   assert.match(md, /## Top 4/);
   assert.ok(md.includes('my%20hat%20%281%29.jpg') && md.includes('hat%20%232.jpg') && md.includes('a%7Cb.jpg'));
   const links = await assertLinksResolve(written.files.markdown);
-  assert.equal(links.filter((l) => l.includes('new batch/')).length, 6, 'three photos, each as link and image');
+  assert.equal(links.filter((l) => l.includes('new batch/')).length, 3, 'three photos, each linked');
+  assert.equal(links.filter((l) => l.startsWith('eval-photos-thumbs/')).length, 3, 'and shown as a thumbnail');
   const rows = md.split('\n').filter((l) => l.startsWith('| ') && l.includes('.jpg'));
   assert.equal(rows.length, 4);
   for (const row of rows) assert.equal(row.replace(/\\\|/g, '').split('|').length, 5, `three cells: ${row}`);

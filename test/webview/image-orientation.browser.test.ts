@@ -16,6 +16,7 @@ import type { Locator, Page } from '../../tools/vscode-test/node_modules/playwri
 import { loadClip } from '../../src/core/embed/clip';
 import { evaluateHead, readHeadForEvaluation } from '../../src/core/eval/evaluate';
 import { writeReport } from '../../src/core/eval/report';
+import { THUMBNAIL_EDGE } from '../../src/core/eval/report-thumbnails';
 import { readWeights, writeWeights } from '../../src/core/head/weights-file';
 import type { CandidateView, ToPanel } from '../../src/protocol/webview-protocol';
 import { generateClipModel } from '../../tools/generate-model/generate';
@@ -190,7 +191,10 @@ test('the report: thumbnails of a real evaluation report show every EXIF orienta
         const name = /alt="photos\/(o\d\.jpg)"/.exec(tag)![1];
         const img = browser.locator(`img[alt="photos/${name}"]`);
         const shown = await loaded(img);
-        assert.deepEqual([shown.width, shown.height], [upright.width, upright.height], `${name}: upright size`);
+        // The report's thumbnail (written beside it) is the upright photo, shrunk to fit THUMBNAIL_EDGE.
+        const scale = Math.min(1, THUMBNAIL_EDGE / Math.max(upright.width, upright.height));
+        const expected = [Math.round(upright.width * scale), Math.round(upright.height * scale)];
+        assert.deepEqual([shown.width, shown.height], expected, `${name}: upright size`);
         assert.ok((await shownError(browser, img)) <= TOLERANCE, `report thumbnail ${name} is not upright`);
       }
     } finally {

@@ -6,7 +6,7 @@
  * (random weights with CLIP's own tiny init would make every embedding nearly the same vector); biases get a
  * small std so that they exist and are non-zero without dominating; LayerNorms start at scale 1, bias 0.
  */
-import { GraphBuilder } from './onnx-builder';
+import { GraphBuilder } from '../../src/core/export/onnx-graph';
 import { randomTensor } from './prng';
 
 const BIAS_STD = 0.02;

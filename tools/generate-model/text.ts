@@ -6,7 +6,7 @@
  * argmax of input_ids per row (<|endoftext|> = 49407 is the largest id; with the pad token also 49407,
  * ONNX ArgMax returns the first occurrence, which is the real end token).
  */
-import { GraphBuilder } from './onnx-builder';
+import { GraphBuilder } from '../../src/core/export/onnx-graph';
 import { encoderLayer, layerNorm, MASK_VALUE, TowerContext } from './layers';
 import { randomTensor } from './prng';
 import { ClipModelShape, CLIP_VOCAB_SIZE } from './shape';

@@ -2,7 +2,7 @@
  * The vision tower: a ViT as in CLIPVisionModelWithProjection.
  * pixel_values [batch, 3, S, S] -> image_embeds [batch, projection_dim] (not normalised, as CLIP's export).
  */
-import { GraphBuilder } from './onnx-builder';
+import { GraphBuilder } from '../../src/core/export/onnx-graph';
 import { encoderLayer, layerNorm, TowerContext } from './layers';
 import { randomTensor } from './prng';
 import { ClipModelShape } from './shape';

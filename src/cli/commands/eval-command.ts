@@ -5,12 +5,14 @@ import type { EvaluationData } from '../../core/eval/evaluation-data';
 import type { EvaluationResult } from '../../core/eval/evaluation-result';
 import { formatDelta } from '../../core/eval/report-markdown';
 import { defaultReportName, readPreviousReport, writeReport } from '../../core/eval/report';
+import { DEFAULT_THUMBNAILS_MAX_BYTES } from '../../core/eval/report-thumbnails';
 import type { TruthSpec } from '../../core/eval/truth';
 import { headPaths } from '../../core/head/head-folder';
 import { parseRowFilter } from '../../core/ingest/row-filter';
 import { CliIo, defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { headsOptions, modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
+import { evalAllHeads, evalAllOptions } from './eval-all';
 import { openCliStore } from '../store-context';
 
 export const evalCommand = defineCommand({
@@ -72,12 +74,25 @@ export const evalCommand = defineCommand({
       type: 'string',
       description: 'Fail (exit 1) when average precision fell by more than this against the previous report.',
     },
+    'no-thumbnails': {
+      type: 'boolean',
+      description: 'Link the listed images themselves instead of writing small thumbnails beside the report.',
+    },
+    'thumbnails-max-kb': {
+      type: 'string',
+      description: 'Size limit of the thumbnails written beside the report, in all (past it, images get none).',
+      default: String(DEFAULT_THUMBNAILS_MAX_BYTES / 1024),
+    },
+    ...evalAllOptions,
   },
   examples: [
     'vector-tune eval hat --folder held-out --positive hat --min-ap 0.8 --max-drop 0.02',
     'vector-tune eval hat --npy feats.npy --csv feats.csv --where split=test --label-column label --positive hat',
+    'vector-tune eval --all --npy held-out.npy --csv held-out.csv --label-column label --min-ap 0.6 --max-drop 0.02',
   ],
-  async run(parsed, io) {
+  async run(parsed, io): Promise<number> {
+    if (parsed.values.all)
+      return evalAllHeads(parsed, io, (one, headIo): Promise<number> => evalCommand.run(one, headIo));
     const [name] = requirePositional(parsed, 1, "the head's name", 'eval');
     const v = parsed.values;
     const root = path.resolve(io.cwd, v.root!);
@@ -88,6 +103,7 @@ export const evalCommand = defineCommand({
       maxDrop: numberOption(v['max-drop'], 'max-drop', unit),
     };
     const listSize = numberOption(v.top, 'top', (n) => Number.isInteger(n) && n >= 0)!;
+    const thumbnailsMaxKb = numberOption(v['thumbnails-max-kb'], 'thumbnails-max-kb', (n) => n >= 0)!;
     // The committed weights file alone: CI evaluates a head without its store (git-ignored) or labels.
     const paths = headPaths(path.resolve(io.cwd, v.heads!), name);
     const head = await readHeadForEvaluation(paths.weights);
@@ -122,11 +138,18 @@ export const evalCommand = defineCommand({
     const written = await writeReport(paths.dir, result, {
       root,
       name: failures.length > 0 ? `${reportName}-failed` : reportName,
+      thumbnails: v['no-thumbnails'] ? false : 1024 * thumbnailsMaxKb,
     });
     printSummary(result, previous, io);
     if (written.comparisonNote) io.out(written.comparisonNote);
     io.out(`report: ${path.relative(io.cwd, written.files.markdown)}`);
     for (const f of failures) io.err(`vector-tune eval: gate failed: ${f.message}.`);
+    io.onEvaluated?.({
+      result,
+      previous,
+      failures: failures.map((f) => f.message),
+      markdownFile: written.files.markdown,
+    });
     return failures.length > 0 ? 1 : 0;
   },
 });

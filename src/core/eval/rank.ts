@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { logitsOfRaw } from '../head/apply-head';
+import { checkModelFitsHead, logitsOfRaw } from '../head/apply-head';
 import { checkWeightsMatchStore, HeadWeights } from '../head/weights-file';
 import { column, readCsv } from '../io/csv';
 import { asMatrix, readNpy } from '../io/npy';
@@ -112,13 +112,7 @@ export async function rankFolder(
   embedder: ImageEmbedder,
   options: RankFolderOptions = {},
 ): Promise<FolderRanking> {
-  if (embedder.modelId !== weights.model.id || embedder.dimension !== weights.model.dimension) {
-    throw new VectorTuneError(
-      `the head "${weights.name}" was trained on ${weights.model.dimension}-d embeddings of "${weights.model.id}", not ${embedder.dimension}-d embeddings of "${embedder.modelId}".`,
-      undefined,
-      'Pass --model with the model the head was trained on.',
-    );
-  }
+  checkModelFitsHead(weights, embedder);
   const { images } = await listImageFiles(folder);
   const result: FolderRanking = { ranked: [], skipped: [] };
   for await (const batch of embedFiles(images, (f) => f, embedder, options)) {

@@ -12,9 +12,18 @@ export interface MarkdownLinks {
   scoresSvg: string;
   /** Link from the report to a record's image, or null when there is no image file to link. */
   image(record: ListedRecord): string | null;
+  /** Link to its thumbnail beside the report (report-thumbnails.ts), or null: then the image itself is shown. */
+  thumbnail(record: ListedRecord): string | null;
+  /** Listed images left without a thumbnail by the thumbnails' size limit. */
+  thumbnailsOverLimit: number;
 }
 
 const THUMBNAIL_WIDTH = 96;
+
+/** The records the report lists with their images: the errors when there is truth, else the top ranked. */
+export function shownRecords(r: EvaluationResult): ListedRecord[] {
+  return r.metrics ? [...r.falsePositives, ...r.falseNegatives] : r.top;
+}
 
 export function renderMarkdown(doc: ReportDocument, links: MarkdownLinks): string {
   const r = doc;
@@ -51,6 +60,12 @@ export function renderMarkdown(doc: ReportDocument, links: MarkdownLinks): strin
     );
   } else {
     lines.push(...recordSection(`Top ${r.top.length}`, 'the records the head scores highest', r.top, links));
+  }
+  if (links.thumbnailsOverLimit > 0) {
+    lines.push(
+      `_${links.thumbnailsOverLimit} listed images have no thumbnail: the thumbnails' size limit was reached._`,
+      '',
+    );
   }
   if (r.data.skipped.length > 0) {
     lines.push(
@@ -133,12 +148,16 @@ function confusionTable(r: EvaluationResult): string[] {
 function recordSection(title: string, what: string, records: ListedRecord[], links: MarkdownLinks): string[] {
   const out = [`## ${title}`, '', `${what[0].toUpperCase()}${what.slice(1)}.`, ''];
   if (records.length === 0) return [...out, 'None.', ''];
-  const withImages = records.some((rec) => links.image(rec) !== null);
+  const shown = (rec: ListedRecord) => links.thumbnail(rec) ?? links.image(rec);
+  const withImages = records.some((rec) => shown(rec) !== null);
   out.push(withImages ? '| | record | logit |' : '| record | logit |', withImages ? '|---|---|---:|' : '|---|---:|');
   for (const rec of records) {
-    const link = links.image(rec);
-    const thumb = link
-      ? `<a href="${attr(href(link))}"><img src="${attr(href(link))}" width="${THUMBNAIL_WIDTH}" alt="${attr(rec.id)}"></a>`
+    const src = shown(rec);
+    // The thumbnail links to the image itself where there is one (it opens in the preview, or in the
+    // repository when the image is committed).
+    const target = links.image(rec) ?? src;
+    const thumb = src
+      ? `<a href="${attr(href(target!))}"><img src="${attr(href(src))}" width="${THUMBNAIL_WIDTH}" alt="${attr(rec.id)}"></a>`
       : '';
     const name = `\`${code(rec.id)}\``;
     out.push(withImages ? `| ${thumb} | ${name} | ${rec.logit.toFixed(4)} |` : `| ${name} | ${rec.logit.toFixed(4)} |`);

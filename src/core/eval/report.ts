@@ -6,7 +6,13 @@ import { headPathsIn } from '../head/head-folder';
 import { type Comparison, compareResults, type ReportDocument } from './compare';
 import { EvaluationResult, ListedRecord, REPORT_FORMAT, REPORT_FORMAT_VERSION } from './evaluation-result';
 import { prCurveSvg } from './pr-chart';
-import { renderMarkdown } from './report-markdown';
+import { renderMarkdown, shownRecords } from './report-markdown';
+import {
+  DEFAULT_THUMBNAILS_MAX_BYTES,
+  removeThumbnailsExcept,
+  thumbnailsFolder,
+  writeThumbnails,
+} from './report-thumbnails';
 import { scoreHistogramSvg } from './score-chart';
 
 /**
@@ -21,11 +27,16 @@ export interface ReportOptions {
   root: string;
   /** File name stem; by default `defaultReportName(result)`. */
   name?: string;
+  /**
+   * Thumbnails of the listed images beside the report (report-thumbnails.ts), at most this many bytes in all
+   * (default DEFAULT_THUMBNAILS_MAX_BYTES); false: none, the report links the images themselves.
+   */
+  thumbnails?: number | false;
 }
 
 export interface WrittenReport {
   name: string;
-  files: { markdown: string; json: string; prSvg: string | null; scoresSvg: string };
+  files: { markdown: string; json: string; prSvg: string | null; scoresSvg: string; thumbnails: string | null };
   /** The report this one replaced, as read before writing (null on a first run). */
   previous: EvaluationResult | null;
   comparison: Comparison | null;
@@ -84,22 +95,28 @@ export async function writeReport(
   const pr = prCurveSvg(result);
   if (pr) await writeFileAtomic(files.prSvg, pr);
   await writeFileAtomic(files.scoresSvg, scoreHistogramSvg(result));
-  const images = await imageLinks(
-    [...result.top, ...result.falsePositives, ...result.falseNegatives],
-    options.root,
-    dir,
-  );
+  const listed = shownRecords(result);
+  const images = await imageLinks(listed, options.root, dir);
+  const thumbs =
+    options.thumbnails === false
+      ? null
+      : await writeThumbnails(listed, options.root, dir, name, options.thumbnails ?? DEFAULT_THUMBNAILS_MAX_BYTES);
   const markdown = renderMarkdown(doc, {
     prSvg: pr ? path.basename(files.prSvg) : null,
     scoresSvg: path.basename(files.scoresSvg),
     image: (r) => (r.path !== undefined ? (images.get(r.path) ?? null) : null),
+    thumbnail: (r) => (r.path !== undefined ? (thumbs?.links.get(r.path) ?? null) : null),
+    thumbnailsOverLimit: thumbs?.overLimit ?? 0,
   });
   await writeFileAtomic(files.markdown, markdown);
   // The JSON last: it is the next run's baseline, so it only changes once the rest of the report is written.
   await writeFileAtomic(files.json, JSON.stringify(doc, null, 1) + '\n');
+  // Thumbnails the previous report showed and this one does not: removed only now that nothing links them.
+  const thumbsDir = thumbnailsFolder(dir, name);
+  await removeThumbnailsExcept(thumbsDir, new Set([...(thumbs?.links.values() ?? [])].map((l) => path.basename(l))));
   return {
     name,
-    files: { ...files, prSvg: pr ? files.prSvg : null },
+    files: { ...files, prSvg: pr ? files.prSvg : null, thumbnails: thumbs && thumbs.links.size > 0 ? thumbsDir : null },
     previous,
     comparison: doc.comparison,
     comparisonNote: doc.comparisonNote,

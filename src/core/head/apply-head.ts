@@ -1,4 +1,20 @@
+import { VectorTuneError } from '../errors';
 import type { HeadWeights } from './weights-file';
+
+/** Refuses a model other than the head's own: its embeddings would be meaningless to the head's w. */
+export function checkModelFitsHead(
+  weights: HeadWeights,
+  model: { modelId: string; dimension: number },
+  hint = 'Pass --model with the model the head was trained on.',
+): void {
+  if (model.modelId !== weights.model.id || model.dimension !== weights.model.dimension) {
+    throw new VectorTuneError(
+      `the head "${weights.name}" was trained on ${weights.model.dimension}-d embeddings of "${weights.model.id}", not ${model.dimension}-d embeddings of "${model.modelId}".`,
+      undefined,
+      hint,
+    );
+  }
+}
 
 /**
  * Logits of a committed head on raw embeddings (as a model or an .npy file gives them): the head's own

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
 import { LABELS_FILE_NAME } from '../tune/labels-file';
@@ -39,4 +40,21 @@ export function headPathsIn(dir: string): HeadPaths {
     labels: path.join(dir, LABELS_FILE_NAME),
     reports: path.join(dir, 'reports'),
   };
+}
+
+/** The heads in `headsDir`: its sub-folders that hold a weights file, by name. None when the folder is absent. */
+export async function listHeadNames(headsDir: string): Promise<string[]> {
+  const entries = await fs.readdir(headsDir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  const names: string[] = [];
+  for (const e of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const has = await fs.stat(headPathsIn(path.join(headsDir, e.name)).weights).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (has) names.push(e.name);
+  }
+  return names;
 }

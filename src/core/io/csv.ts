@@ -187,11 +187,16 @@ export function columnIndex(header: string[], name: string, file: string): numbe
 
 /** Formats a table as CSV with LF line ends, quoting only where needed; parseCsv reads it back unchanged. */
 export function toCsv(header: string[], rows: string[][]): string {
+  return csvRows([header, ...rows]);
+}
+
+/** Lines of CSV (each ending in LF), to append below a header written before. */
+export function csvRows(rows: string[][]): string {
   // A leading BOM would be stripped on reading, so a field starting with one is quoted too.
   const field = (f: string): string =>
     /[",\r\n]/.test(f) || f.startsWith('\uFEFF') ? `"${f.replaceAll('"', '""')}"` : f;
   // A lone empty field would be a blank line, which parseCsv skips.
   const line = (fields: string[]): string =>
     fields.length === 1 && fields[0] === '' ? '""' : fields.map(field).join(',');
-  return [header, ...rows].map(line).join('\n') + '\n';
+  return rows.map((r) => `${line(r)}\n`).join('');
 }

@@ -19,7 +19,7 @@ export async function evaluateHead(ctx: Ctx, given?: EvaluationSource): Promise<
   const summary = await withCancellableProgress(`Vector Tune: evaluating "${head.name}"`, (progress) =>
     ctx.request(
       'evaluate',
-      { source },
+      { source, thumbnails: ctx.settings.reportThumbnails },
       { signal: progress.signal, onProgress: (p) => progress.report(p.done, p.total, p.message) },
     ),
   );

@@ -3,12 +3,13 @@ import * as vscode from 'vscode';
 import { isInside } from '../../core/fs/inside';
 import type { Ctx } from '../ctx';
 import { UserFacingError } from '../ctx';
+import { pickFolder } from '../pick-folder';
 import { withCancellableProgress } from '../progress';
 
 /** `Vector Tune: Index Folder...` (palette, or Explorer context menu on a folder). */
 export async function indexFolder(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const root = ctx.root();
-  const folder = uri?.fsPath ?? (await pickFolder(root));
+  const folder = uri?.fsPath ?? (await pickFolder(root, 'Index', 'Vector Tune: folder of images to index'));
   if (!folder) return;
   if (!isInside(folder, root))
     throw new UserFacingError(
@@ -57,16 +58,4 @@ export async function indexFolder(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
       if (choice === 'Show Log') ctx.log.show();
       if (choice === 'New Head from Prompt...') void vscode.commands.executeCommand('vectorTune.newHeadFromPrompt');
     });
-}
-
-async function pickFolder(root: string): Promise<string | undefined> {
-  const picked = await vscode.window.showOpenDialog({
-    canSelectFolders: true,
-    canSelectFiles: false,
-    canSelectMany: false,
-    defaultUri: vscode.Uri.file(root),
-    openLabel: 'Index',
-    title: 'Vector Tune: folder of images to index',
-  });
-  return picked?.[0]?.fsPath;
 }

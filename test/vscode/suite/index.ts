@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
 import { createSuite, driver, type TestContext } from './harness';
+import { applyHeadsTest } from './apply-heads';
+import { exportHeadsTest } from './export-heads';
 import { hostilePanelTest } from './hostile-panel';
 import { pineconeStoreTest } from './pinecone-store';
 import { runSettingsTest } from './run-settings';
@@ -214,6 +216,9 @@ suite.test('Evaluate Head measures the head on class folders, writes its report 
   assert.ok(preview);
   await vscode.window.tabGroups.close(preview);
 });
+
+applyHeadsTest(suite, () => api, until);
+exportHeadsTest(suite, () => api, until);
 
 suite.test('Reset Seen keeps labelled images seen and shows skipped ones again', async () => {
   await vscode.commands.executeCommand('vectorTune.resetSeen');

@@ -1,9 +1,10 @@
 /**
- * A minimal ONNX graph builder on top of onnx-proto's generated protobuf classes.
+ * A minimal ONNX graph builder on top of onnx-proto's generated protobuf classes: the generated test models
+ * (tools/generate-model) are built with it, and `vector-tune export` extends a model's vision graph with it.
  *
- * Only what the two CLIP towers need: float32/int64 initialisers stored as raw_data (so an 87M-element weight
- * is one Float32Array copy, never a JS number array), nodes with int/ints/float attributes, and graph inputs
- * and outputs whose dimensions are numbers or symbolic names (for the dynamic batch and sequence axes).
+ * Only what those need: float32/int64 initialisers stored as raw_data (so an 87M-element weight is one
+ * Float32Array copy, never a JS number array), nodes with int/ints/float attributes, and graph inputs and
+ * outputs whose dimensions are numbers or symbolic names (for the dynamic batch and sequence axes).
  */
 import { onnx } from 'onnx-proto';
 
@@ -51,10 +52,30 @@ export class GraphBuilder {
   private readonly initializers: onnx.ITensorProto[] = [];
   private readonly inputs: onnx.IValueInfoProto[] = [];
   private readonly outputs: onnx.IValueInfoProto[] = [];
+  private readonly valueInfo: onnx.IValueInfoProto[] = [];
   private readonly usedNames = new Set<string>();
   private counter = 0;
 
-  constructor(private readonly graphName: string) {}
+  /**
+   * A new graph, or one that goes on from `base` (a decoded model's graph): its nodes, weights, inputs and
+   * outputs are kept, and every name in it is taken, so fresh() never collides with one.
+   */
+  constructor(
+    private readonly graphName: string,
+    base?: onnx.IGraphProto,
+  ) {
+    if (!base) return;
+    this.nodes.push(...(base.node ?? []));
+    this.initializers.push(...(base.initializer ?? []));
+    this.inputs.push(...(base.input ?? []));
+    this.outputs.push(...(base.output ?? []));
+    this.valueInfo.push(...(base.valueInfo ?? []));
+    for (const named of [...this.initializers, ...this.inputs, ...this.outputs, ...this.valueInfo])
+      if (named.name) this.usedNames.add(named.name);
+    for (const node of this.nodes) {
+      for (const name of [...(node.input ?? []), ...(node.output ?? []), node.name ?? '']) this.usedNames.add(name);
+    }
+  }
 
   /** A fresh tensor name; the prefix keeps the graph readable in Netron when debugging. */
   fresh(prefix: string): string {
@@ -73,6 +94,18 @@ export class GraphBuilder {
 
   output(name: string, type: ElemType, dims: Dim[]): void {
     this.outputs.push(valueInfo(name, type, dims));
+  }
+
+  /** Stops offering a graph output (the node that makes it stays, when other nodes read it). */
+  removeOutput(name: string): void {
+    const at = this.outputs.findIndex((o) => o.name === name);
+    if (at < 0) throw new Error(`the graph has no output called ${name}`);
+    this.outputs.splice(at, 1);
+  }
+
+  /** Does the graph hold a tensor of this name (input, output, weight or node output)? */
+  has(name: string): boolean {
+    return this.usedNames.has(name);
   }
 
   /** A float32 initialiser (weights). */
@@ -119,22 +152,52 @@ export class GraphBuilder {
     return outputs;
   }
 
-  /** Serialises the model. Deterministic: the same calls in the same order give the same bytes. */
-  encode(docString: string): Uint8Array {
-    const model: onnx.IModelProto = {
+  /** The graph as built so far. */
+  graph(): onnx.IGraphProto {
+    return {
+      name: this.graphName,
+      node: this.nodes,
+      initializer: this.initializers,
+      input: this.inputs,
+      output: this.outputs,
+      ...(this.valueInfo.length > 0 ? { valueInfo: this.valueInfo } : {}),
+    };
+  }
+
+  /**
+   * Serialises a new model of this graph (IR 8, opset 17). Deterministic: the same calls in the same order give
+   * the same bytes.
+   */
+  encode(
+    docString: string,
+    producer: Producer = GENERATED_MODEL_PRODUCER,
+    metadata: Record<string, string> = {},
+  ): Uint8Array {
+    return encodeModel({
       irVersion: IR_VERSION,
-      producerName: 'vector-tune generate-model',
-      producerVersion: '1',
+      producerName: producer.name,
+      producerVersion: producer.version,
       docString,
       opsetImport: [{ domain: '', version: OPSET }],
-      graph: {
-        name: this.graphName,
-        node: this.nodes,
-        initializer: this.initializers,
-        input: this.inputs,
-        output: this.outputs,
-      },
-    };
-    return onnx.ModelProto.encode(model).finish();
+      graph: this.graph(),
+      ...metadataProps(metadata),
+    });
   }
+}
+
+export interface Producer {
+  name: string;
+  version: string;
+}
+
+const GENERATED_MODEL_PRODUCER: Producer = { name: 'vector-tune generate-model', version: '1' };
+
+export function encodeModel(model: onnx.IModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** ONNX's free-form key/value metadata (metadata_props); left out when empty, so older models keep their bytes. */
+export function metadataProps(metadata: Record<string, string>): Pick<onnx.IModelProto, 'metadataProps'> {
+  const entries = Object.entries(metadata);
+  return entries.length > 0 ? { metadataProps: entries.map(([key, value]) => ({ key, value })) } : {};
 }
