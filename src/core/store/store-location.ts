@@ -4,6 +4,7 @@ import { readManifest } from './manifest';
 import type { PineconeConnection } from './pinecone/connection';
 import { summariseIndex } from './pinecone/open-index';
 import { PineconeStore } from './pinecone/pinecone-store';
+import { precisionError } from './precision-check';
 import { refuseOtherModel } from './store-identity';
 import type { VectorStore } from './types';
 
@@ -32,7 +33,7 @@ export async function openStore(location: StoreLocation, access: StoreAccess = '
 
 /**
  * The store already open in this process, lent to work that closes what it is given (indexing): it is checked for
- * vectors of this model, as opening it would be, and its `close` does nothing, so its owner keeps it open. One store
+ * vectors of this model and precision, as opening it would be, and its `close` does nothing, so its owner keeps it open. One store
  * per process: a second open of an embedded store would hold a second copy of its codes and miss the other's writes.
  */
 export function lendStore(store: VectorStore, identity: StoreIdentity, location: StoreLocation): VectorStore {
@@ -42,6 +43,14 @@ export function lendStore(store: VectorStore, identity: StoreIdentity, location:
     describeLocation(location),
     location.kind === 'embedded' ? location.dir : undefined,
   );
+  // As opening would: vectors of another precision lie near the stored ones but not on them.
+  const mixed = precisionError(
+    `${describeLocation(location)} cannot take these vectors`,
+    store.info,
+    identity,
+    location.kind === 'embedded' ? location.dir : undefined,
+  );
+  if (mixed) throw mixed;
   return new Proxy(store, {
     get(target, property) {
       if (property === 'close') return async () => undefined;
