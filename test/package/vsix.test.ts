@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { extensionFiles } from '../../tools/package/extension-files';
 import { onnxruntimeFolder, SUITE_TARGET, SUITE_VSIX, TARGETS, vsixPath } from '../../tools/package/targets';
 import { binaryPlatform, Vsix } from '../../tools/package/vsix-reader';
 import { REPO_ROOT } from '../helpers/temp';
@@ -25,6 +26,10 @@ for (const target of TARGETS) {
 
     const manifest = vsix.read('extension.vsixmanifest').toString('utf8');
     assert.match(manifest, new RegExp(`TargetPlatform="${target.name}"`), 'the marketplace sees its platform');
+
+    const bundles = extensionFiles(REPO_ROOT).filter((f) => f.startsWith('dist/'));
+    assert.ok(bundles.includes('dist/decode-thread.js'), 'the decode threads the worker starts are whitelisted');
+    for (const bundle of bundles) assert.ok(names.includes(`extension/${bundle}`), `${bundle} is in the package`);
 
     const onnx = `extension/${onnxruntimeFolder(target)}`;
     const ownSharp = target.sharp.map((p) => `extension/node_modules/@img/${p}/`);

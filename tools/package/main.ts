@@ -14,20 +14,11 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { extensionFiles } from './extension-files';
 import { onnxruntimeFolder, SUITE_TARGET, SUITE_VSIX, type Target, TARGETS, vsixPath } from './targets';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const STAGING = path.join(REPO, '.cache', 'package');
-/** What the .vsix holds besides node_modules (the .vscodeignore whitelist picks from these). */
-const EXTENSION_FILES = [
-  'README.md',
-  'LICENSE',
-  'dist/extension.js',
-  'dist/worker.js',
-  'dist/webview.js',
-  'dist/cli.js',
-  'media',
-];
 const REPO_ONNXRUNTIME_LINE = '!node_modules/onnxruntime-node/bin/napi-v6/linux/x64/**';
 
 function log(line: string): void {
@@ -82,7 +73,7 @@ function installModules(target: Target, dir: string): void {
 }
 
 function stageExtension(target: Target, dir: string): void {
-  for (const file of EXTENSION_FILES) {
+  for (const file of extensionFiles(REPO)) {
     const from = path.join(REPO, file);
     if (!fs.existsSync(from)) throw new Error(`${from} is missing: run "node esbuild.js" first`);
     fs.rmSync(path.join(dir, file), { recursive: true, force: true });
