@@ -5,6 +5,7 @@ import { DEFAULT_TRAINING, LinearHead, scoreToTarget, sigmoid, TrainingSettings 
 import { checkWeightsMatchStore, HeadWeights, readWeights, writeWeights } from '../head/weights-file';
 import type { VectorStore } from '../store/types';
 import { fileExists, removeDeadWritersTemporaries } from '../fs/durable';
+import { ensureHeadGitattributes } from '../head/head-gitattributes';
 import { sha256 } from '../util/hash';
 import { appendLabels, Label, LABELS_FILE_NAME, labelsFileSize, LabelsRead, readLabels } from './labels-file';
 import { changeLine, currentLabels } from './label-history';
@@ -61,6 +62,7 @@ export class TuningSession {
     }
     await fs.mkdir(paths.dir, { recursive: true });
     await removeDeadWritersTemporaries(paths.dir);
+    await ensureHeadGitattributes(paths.dir);
     await fs.rm(paths.labels, { force: true });
     const now = new Date().toISOString();
     const weights = buildWeights(options.name, options.store, start, settings, now);
@@ -97,7 +99,7 @@ export class TuningSession {
     const session = new TuningSession(paths, store, weights, head, read.labels, read, markers);
     if (weights.labels.count !== read.labels.length || weights.labels.sha256 !== read.sha256) {
       const missing = await session.retrainFromLabels();
-      repairs.push(`retrained from ${read.labels.length} labels (the weights recorded ${weights.labels.count}).`);
+      repairs.push(`retrained from ${session.labelCount} labels (the weights recorded ${weights.labels.count}).`);
       if (missing.length > 0)
         repairs.push(`${missing.length} labelled record(s) are no longer in the store and were left out.`);
     }
