@@ -7,6 +7,7 @@ import { exportHeads, type ExportHeadsArgs } from './commands/export-heads';
 import { indexFolder } from './commands/index-folder';
 import { newHeadFromPrompt, newHeadFromSelection } from './commands/new-head';
 import { openHead } from './commands/open-head';
+import { rebuildHead } from './commands/rebuild-head';
 import { clearPineconeApiKey, setPineconeApiKey } from './commands/pinecone-key';
 import { selectModel } from './commands/select-model';
 import type { PanelController } from './panel/panel-controller';
@@ -44,6 +45,7 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
     ],
     'vectorTune.exportHeads': ['exporting heads', (args?: ExportHeadsArgs) => exportHeads(ctx, args)],
     'vectorTune.resetSeen': ['resetting seen', () => resetSeen(ctx, panel)],
+    'vectorTune.rebuildHead': ['rebuilding the head', (uri?: vscode.Uri) => rebuildHead(ctx, uri)],
     'vectorTune.showLog': ['showing the log', () => ctx.log.show()],
     'vectorTune.selectModel': ['selecting the model', () => selectModel(ctx)],
     'vectorTune.setPineconeApiKey': ['storing the Pinecone API key', () => setPineconeApiKey(ctx)],

@@ -17,6 +17,7 @@ import type { HeadSummary } from '../../protocol/worker-protocol';
 import type { Ctx } from '../ctx';
 import { makeNonce, renderPanelHtml } from './panel-html';
 import { BatchStore, PendingBatch } from './batch-store';
+import { LabelsWatcher } from './labels-watcher';
 
 export const PANEL_VIEW_TYPE = 'vectorTune.scoringPanel';
 
@@ -37,8 +38,17 @@ export class PanelController implements vscode.Disposable {
   /** Every message the panel sent that failed validation (for the log and the tests). */
   readonly rejected: string[] = [];
 
+  /** The open head's labels.jsonl, watched while the panel is open. */
+  readonly labelsWatcher: LabelsWatcher;
+
   constructor(private readonly ctx: Ctx) {
     this.batches = new BatchStore(ctx.extension.workspaceState);
+    // After an outside change the batch on screen stays (its images are still unseen); its header is refreshed.
+    this.labelsWatcher = new LabelsWatcher(ctx, () => this.refresh());
+    this.disposables.push(
+      this.labelsWatcher,
+      ctx.onHeadChanged(() => this.panel && this.labelsWatcher.watch()),
+    );
   }
 
   get visiblePanel(): vscode.WebviewPanel | undefined {
@@ -109,12 +119,17 @@ export class PanelController implements vscode.Disposable {
       message: `Finding the next ${this.ctx.settings.batchSize} images for "${head.name}"...`,
     });
     try {
-      const { head: fresh, candidates } = await this.ctx.request('nextBatch', {
+      const {
+        head: fresh,
+        candidates,
+        notes,
+      } = await this.ctx.request('nextBatch', {
         headDir: path.dirname(head.weightsFile),
         k: this.ctx.settings.batchSize,
         strategy: this.ctx.settings.strategy,
       });
       this.ctx.setHead(fresh);
+      this.labelsWatcher.tell(fresh.name, notes ?? []);
       if (candidates.length === 0) {
         this.post(fresh.storeCount === 0 ? { kind: 'empty-store' } : { kind: 'all-seen', head: this.headView(fresh) });
         return;
@@ -135,6 +150,7 @@ export class PanelController implements vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
+    this.labelsWatcher.watch();
     panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'icon.svg');
     const nonce = makeNonce();
     const asUri = (...p: string[]) =>
@@ -150,6 +166,7 @@ export class PanelController implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
       panel.onDidDispose(() => {
         this.panel = undefined;
+        this.labelsWatcher.stop();
       }),
     );
   }
@@ -223,6 +240,7 @@ export class PanelController implements vscode.Disposable {
       this.ctx.log.info(
         `head "${fresh.name}" round ${result.round}: ${result.labelCount} labels, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}`,
       );
+      this.labelsWatcher.tell(fresh.name, result.notes ?? []);
       this.send({ kind: 'response', id: requestId, ok: true, result: summary });
       this.ctx.setHead(fresh);
       await this.query(fresh);
