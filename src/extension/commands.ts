@@ -36,6 +36,7 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
     'vectorTune.openHead': ['opening a head', (uri?: vscode.Uri) => openHead(ctx, uri)],
     'vectorTune.nextBatch': ['finding the next batch', () => panel.nextBatch()],
     'vectorTune.showPanel': ['opening the panel', () => panel.show()],
+    'vectorTune.showLabelled': ['showing the labelled images', () => panel.showLabelled()],
     'vectorTune.evaluateHead': ['evaluating the head', (source?: EvaluationSource) => evaluateHead(ctx, source)],
     'vectorTune.applyHeads': [
       'applying heads',

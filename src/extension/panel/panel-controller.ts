@@ -18,6 +18,9 @@ import type { Ctx } from '../ctx';
 import { makeNonce, renderPanelHtml } from './panel-html';
 import { BatchStore, PendingBatch } from './batch-store';
 import { LabelsWatcher } from './labels-watcher';
+import { LabelledPanel } from './labelled-panel';
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export const PANEL_VIEW_TYPE = 'vectorTune.scoringPanel';
 
@@ -40,11 +43,19 @@ export class PanelController implements vscode.Disposable {
 
   /** The open head's labels.jsonl, watched while the panel is open. */
   readonly labelsWatcher: LabelsWatcher;
+  /** The Labelled view (review, relabel, remove, undo across rounds). */
+  readonly labelled: LabelledPanel;
 
   constructor(private readonly ctx: Ctx) {
     this.batches = new BatchStore(ctx.extension.workspaceState);
     // After an outside change the batch on screen stays (its images are still unseen); its header is refreshed.
-    this.labelsWatcher = new LabelsWatcher(ctx, () => this.refresh());
+    this.labelsWatcher = new LabelsWatcher(ctx, () => (this.labelled.showing ? this.labelled.show() : this.refresh()));
+    this.labelled = new LabelledPanel(ctx, {
+      post: (state) => this.post(state),
+      headView: (head) => this.headView(head),
+      srcOf: (relative) => this.srcOf(relative),
+      fail: (doing, err) => this.post({ kind: 'error', message: `${doing}: ${errorText(err)}`, action: 'showLog' }),
+    });
     this.disposables.push(
       this.labelsWatcher,
       ctx.onHeadChanged(() => this.panel && this.labelsWatcher.watch()),
@@ -200,6 +211,13 @@ export class PanelController implements vscode.Disposable {
       case 'runAction':
         await vscode.commands.executeCommand(`vectorTune.${message.action}`);
         return;
+      case 'changeLabel':
+        if (!(await this.labelled.change(message.id, message.score)))
+          this.rejected.push('a label change for an image the Labelled view does not show');
+        return;
+      case 'undoLabels':
+        await this.labelled.undoLast();
+        return;
     }
   }
 
@@ -230,6 +248,10 @@ export class PanelController implements vscode.Disposable {
     try {
       const { head: fresh, result } = await this.ctx.request('submit', { headDir: pending.headDir, verdicts });
       await this.batches.set(undefined);
+      this.labelled.undo.forHead(pending.headDir).roundSubmitted(
+        result.round,
+        verdicts.filter((v) => v.score !== null).map((v) => v.id),
+      );
       const summary: SubmitResult = {
         round: result.round,
         labelCount: result.labelCount,
@@ -252,7 +274,7 @@ export class PanelController implements vscode.Disposable {
   }
 
   private batchState(pending: PendingBatch, head: HeadSummary): PanelState {
-    this.ensureRoots(pending.candidates);
+    this.ensureRoots(pending.candidates.map((c) => c.path));
     return {
       kind: 'batch',
       batchId: pending.batchId,
@@ -312,9 +334,9 @@ export class PanelController implements vscode.Disposable {
 
   private roots = new Set<string>();
 
-  private ensureRoots(candidates: BatchCandidate[]): void {
-    const needed = candidates
-      .map((c) => c.path && this.safeFile(c.path))
+  private ensureRoots(paths: (string | undefined)[]): void {
+    const needed = paths
+      .map((p) => p && this.safeFile(p))
       .filter((f): f is string => !!f)
       .map((f) => path.dirname(f));
     const before = this.roots.size;
@@ -322,7 +344,23 @@ export class PanelController implements vscode.Disposable {
     if (this.panel && this.roots.size !== before) this.panel.webview.options = this.webviewOptions([...this.roots]);
   }
 
+  /** Opens the panel (if needed) on the Labelled view of the open head. */
+  async showLabelled(): Promise<void> {
+    if (!this.panel) await this.show();
+    else this.panel.reveal();
+    if (this.ctx.head) await this.labelled.show();
+  }
+
+  /** A webview URI for a workspace file ('' for none), its folder allowed as a resource root. */
+  private srcOf(relative: string | undefined): string {
+    const file = relative ? this.safeFile(relative) : undefined;
+    if (!file || !this.panel) return '';
+    this.ensureRoots([relative]);
+    return this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
+  }
+
   private post(state: PanelState): void {
+    if (state.kind !== 'labelled' && state.kind !== 'loading') this.labelled.hidden();
     this.state = state;
     this.send({ kind: 'state', state });
   }

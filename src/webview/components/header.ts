@@ -2,6 +2,7 @@ import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/
 import { append, h, icon, kbd, setAttr, setText } from '../dom';
 import { candidatesOf, canEdit, headSummary, type PanelModel, scoreOf, unscoredCount } from '../state';
 import { setScoreData } from './score-controls';
+import { actionButton } from './states';
 
 /** Small numbers in fixed notation, tiny ones in exponent form, so "w moved 0.000" never hides a change. */
 export function formatMetric(x: number): string {
@@ -73,7 +74,7 @@ export class Header {
         h('div', { class: 'title' }, this.name, this.strategy),
         h('div', { class: 'actions' }, this.undoButton, this.restButton, this.submitButton),
       ),
-      h('div', { class: 'topbar-row secondary' }, this.stats, this.lastRound),
+      h('div', { class: 'topbar-row secondary' }, this.stats, this.lastRound, actionButton('showLabelled', true)),
       h(
         'div',
         { class: 'topbar-row progress-row' },
