@@ -105,8 +105,8 @@ test('labels lists, relabels and removes; rebuild rewrites the weights; conflict
   assert.deepEqual(
     after.slice(before.length).map((l) => fields(JSON.parse(l))),
     [
-      { id: worst[5], score: -Number(worst[1]), round: Number(worst[0]), removed: undefined, by: 'rev@x' },
-      { id: second[5], score: 0, round: Number(second[0]), removed: true, by: 'rev@x' },
+      { id: worst[5], score: -Number(worst[1]), round: 4, removed: undefined, by: 'rev@x' },
+      { id: second[5], score: 0, round: 4, removed: true, by: 'rev@x' },
     ],
   );
   await check('after labels --set and --remove');

@@ -101,11 +101,11 @@ test('relabel and removal append lines, retrain, and a removed image may be offe
   const [relabel, removal] = after.slice(before.length).map((l) => JSON.parse(l));
   assert.deepEqual(
     { id: relabel.id, score: relabel.score, round: relabel.round, by: relabel.by },
-    { id: a.id, score: -a.score, round: 1, by: 'ann@example.com' },
+    { id: a.id, score: -a.score, round: 3, by: 'ann@example.com' },
   );
   assert.deepEqual(
     { id: removal.id, score: removal.score, removed: removal.removed, round: removal.round },
-    { id: b.id, score: 0, removed: true, round: 1 },
+    { id: b.id, score: 0, removed: true, round: 3 },
   );
   await assertWeightsReplayLabels(session.paths.dir, store, 'after a relabel and a removal');
   const offered = await session.nextBatch(300, 'top');

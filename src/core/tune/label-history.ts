@@ -2,9 +2,10 @@ import type { Label } from './labels-file';
 
 /**
  * labels.jsonl is append-only: a changed score or a removal is a new line, and the latest line for a record wins.
- * A relabel or removal keeps the round of the label it changes, so replaying the file trains every round on the
- * score the record has now (as if it had been given that score from the start), and the file's history of what
- * was scored when, and by whom, stays reviewable in a diff.
+ * A change is a round of its own (the next round number): the head takes one round of training over every label
+ * as it now stands, as after a batch. So a relabel costs one round, not a replay of every round (a full replay of
+ * 100 rounds at 1,000 labels took 19-61 s on the loaded 2-core machine), the weights stay a replay of the file, and
+ * its history of what was scored when, and by whom, stays reviewable in a diff.
  */
 
 /** Each record's current label (the latest line for its id), without the records whose latest line removes them. */
@@ -19,10 +20,11 @@ export function currentLabels(labels: readonly Label[]): Map<string, Label> {
 export function changeLine(
   current: Label,
   change: { score: number } | { removed: true },
+  round: number,
   time: string,
   by: string | undefined,
 ): Label {
-  const line: Label = { id: current.id, score: 0, round: current.round, time };
+  const line: Label = { id: current.id, score: 0, round, time };
   if (current.path !== undefined) line.path = current.path;
   if ('removed' in change) line.removed = true;
   else line.score = change.score;

@@ -217,8 +217,8 @@ export class TuningSession {
   }
 
   /**
-   * Changes or removes labels: one appended line each (labels.jsonl stays append-only), then the head is rebuilt
-   * from a replay of the file. A removed record is unmarked seen, so it may be offered again; a record labelled
+   * Changes or removes labels: one appended line each (labels.jsonl stays append-only), as a round of their own
+   * (label-history.ts): the head trains one round on the labels as they now stand. A removed record is unmarked seen, so it may be offered again; a record labelled
    * again (an undone removal) is marked. A change to a record with no label history is refused.
    */
   async changeLabels(changes: LabelChange[]): Promise<{ labelCount: number; notes: string[] }> {
@@ -236,11 +236,20 @@ export class TuningSession {
       );
     changes.forEach((c) => c.score !== null && scoreToTarget(c.score)); // refused before anything is written
     const time = new Date().toISOString();
+    const round = this.nextRound;
     const lines = changes.map((c) =>
-      changeLine(latest.get(c.id)!, c.score === null ? { removed: true } : { score: c.score }, time, this.annotator),
+      changeLine(
+        latest.get(c.id)!,
+        c.score === null ? { removed: true } : { score: c.score },
+        round,
+        time,
+        this.annotator,
+      ),
     );
     await this.appendToFile(lines);
-    await this.retrainFromLabels();
+    await fetchLabelVectors(this.store, this.labels, this.vectorCache);
+    trainRound(this.head, this.labels, round, this.vectorCache, this.settings);
+    await this.saveWeights();
     await this.markers.unmark(changes.filter((c) => c.score === null).map((c) => c.id));
     await this.markers.mark(changes.filter((c) => c.score !== null).map((c) => c.id));
     return { labelCount: this.labelCount, notes };
