@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
+import { formatProgress, ProgressTracker } from '../../core/tune/progress';
 import { isStrategy } from '../../core/tune/strategy';
 import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { annotatorFrom, annotatorOptions, headsOptions, pineconeOptions, storeOptions } from '../common-options';
@@ -47,7 +48,9 @@ export const tuneCommand = defineCommand({
     });
     const { session, close } = await openHead(v, name, io);
     session.annotator = annotatorFrom(v, io.cwd);
+    const progress = new ProgressTracker();
     try {
+      await progress.start(session);
       for (let i = 0; i < rounds; i++) {
         // labels.jsonl may have changed between rounds (an editor, git): the batch comes from the head it makes.
         for (const note of await session.syncWithDisk()) io.err(note);
@@ -61,9 +64,10 @@ export const tuneCommand = defineCommand({
         for (const note of result.notes ?? []) io.err(note);
         const positives = verdicts.filter((x) => (x.score ?? 0) > 0).length;
         const unanswered = verdicts.filter((x) => x.score === null).length;
+        const figures = formatProgress(await progress.after(session, result.round, verdicts));
         io.out(
           `round ${result.round}: ${positives}/${candidates.length} positive${unanswered ? `, ${unanswered} without an answer (skipped)` : ''}, ` +
-            `labels ${result.labelCount}, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}`,
+            `labels ${result.labelCount}, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}; ${figures}`,
         );
       }
       return 0;
