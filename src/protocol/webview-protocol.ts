@@ -36,6 +36,16 @@ export interface HeadView {
   seenCount: number;
   strategy: StrategyName;
   lastRound?: { round: number; loss: number; moved: number };
+  progress?: ProgressView;
+}
+
+/** How tuning goes: labels so far, and per round of this session the batch's hits and the top-100 churn. */
+export interface ProgressView {
+  positives: number;
+  negatives: number;
+  rounds: { round: number; hits: number; shown: number; churn: number | null }[];
+  /** No new positive in 3 rounds and the top 100 stable: the panel suggests boundary, or evaluating and stopping. */
+  settled: boolean;
 }
 
 /** One labelled image in the Labelled view: its label, and what the current head makes of it. */

@@ -8,6 +8,7 @@ import type { PredictReport, ThresholdChoice } from '../core/predict/predict-fol
 import type { TrainingSettings } from '../core/head/linear-head';
 import type { AnnotatorChoice } from '../core/tune/annotator';
 import type { LabelledOrder, LabelledRecord } from '../core/tune/labelled-view';
+import type { RoundProgress } from '../core/tune/progress';
 import type { BatchCandidate, LabelChange, RoundResult, Verdict } from '../core/tune/session';
 import type { Strategy } from '../core/tune/strategy';
 import type { CancelMessage, ProgressMessage, RequestMessage, ResponseMessage } from './rpc';
@@ -90,6 +91,11 @@ export interface HeadSummary {
   modelId: string;
   storeCount: number;
   seenCount: number;
+  /** Current labels scored above and below 0. */
+  positives: number;
+  negatives: number;
+  /** The rounds submitted since the head was opened, with their hits and top-100 churn (progress.ts). */
+  rounds: RoundProgress[];
 }
 
 export type HeadStart =

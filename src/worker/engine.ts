@@ -5,6 +5,7 @@ import type { VectorStore } from '../core/store/types';
 import { TuningSession } from '../core/tune/session';
 import { resolveAnnotator } from '../core/tune/annotator';
 import { labelledRecords } from '../core/tune/labelled-view';
+import { labelTally, ProgressTracker } from '../core/tune/progress';
 import { rebuildHead } from '../core/tune/rebuild';
 import { startSpecFor } from './start-spec';
 import type { ProcessLock } from '../core/fs/process-lock';
@@ -49,6 +50,8 @@ export class Engine {
   private headLock?: { dir: string; lock: ProcessLock };
   /** Who labels, as configured (`by` on label lines). */
   private annotator?: string;
+  /** The open head's figures per round since it was opened (hits, top-100 churn). */
+  private progress = new ProgressTracker();
 
   constructor(
     private readonly log: WorkerLog,
@@ -141,6 +144,7 @@ export class Engine {
     );
     this.session = session;
     this.unfinished = undefined;
+    this.progress = new ProgressTracker();
     this.log('info', `Started head "${session.name}" from ${start.kind} in ${session.paths.dir}.`);
     return this.summary(session);
   }
@@ -153,6 +157,7 @@ export class Engine {
     session.annotator = this.annotator;
     this.session = session;
     this.unfinished = undefined; // its labels are on disk; opening the head repaired the rest
+    this.progress = new ProgressTracker();
     for (const note of repairs) this.log('warn', `Repaired head "${session.name}": ${note}`);
     return { head: await this.summary(session), repairs };
   }
@@ -187,6 +192,7 @@ export class Engine {
     // An outside change is taken before the round, so the check below sees only what this round recorded.
     const notes = await this.synced(session);
     const labelsBefore = session.labelLines;
+    if (this.progress.rounds.length === 0) await this.progress.start(session); // the top 100 before the first round
     const unfinished: UnfinishedRound = {
       headDir: session.paths.dir,
       verdicts: params.verdicts,
@@ -195,6 +201,7 @@ export class Engine {
     };
     try {
       const result = await session.submit(params.verdicts);
+      if (session.labelLines > labelsBefore) await this.progress.after(session, result.round, params.verdicts);
       const allNotes = [...notes, ...(result.notes ?? [])];
       return {
         head: await this.summary(session),
@@ -357,6 +364,8 @@ export class Engine {
       storeCount: await session.store.count(),
       // What the head marked (seen-markers.ts): reading the store's markers would cost a pass over the collection.
       seenCount: session.markers.count,
+      ...labelTally(session.allLabels),
+      rounds: [...this.progress.rounds],
     };
   }
 }

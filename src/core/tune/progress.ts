@@ -1,4 +1,5 @@
 import { currentLabels } from './label-history';
+import type { Label } from './labels-file';
 import type { TuningSession, Verdict } from './session';
 
 /** How many of the head's best-ranked records are compared round to round. */
@@ -41,7 +42,6 @@ export class ProgressTracker {
     const now = await top(session);
     const churn = this.previousTop ? [...now].filter((id) => !this.previousTop!.has(id)).length / TOP_N : null;
     this.previousTop = now;
-    const labels = [...currentLabels(session.allLabels).values()];
     const recent = [...this.history.slice(-(SETTLE_ROUNDS - 1))];
     const hits = verdicts.filter((v) => (v.score ?? 0) > 0).length;
     const quiet = [...recent.map((r) => r.hits), hits];
@@ -49,8 +49,7 @@ export class ProgressTracker {
       round,
       hits,
       shown: verdicts.length,
-      positives: labels.filter((l) => l.score > 0).length,
-      negatives: labels.filter((l) => l.score < 0).length,
+      ...labelTally(session.allLabels),
       churn,
       settled: quiet.length >= SETTLE_ROUNDS && quiet.every((h) => h === 0) && churn !== null && churn <= STABLE_CHURN,
     };
@@ -61,6 +60,12 @@ export class ProgressTracker {
   get rounds(): readonly RoundProgress[] {
     return this.history;
   }
+}
+
+/** Current labels scored above 0 and below 0. */
+export function labelTally(labels: readonly Label[]): { positives: number; negatives: number } {
+  const current = [...currentLabels(labels).values()];
+  return { positives: current.filter((l) => l.score > 0).length, negatives: current.filter((l) => l.score < 0).length };
 }
 
 /** One line per round, as `vector-tune tune` prints it. */

@@ -292,6 +292,12 @@ export class PanelController implements vscode.Disposable {
       seenCount: head.seenCount,
       strategy: this.ctx.settings.strategy,
       lastRound: this.lastRound?.head === head.name ? this.lastRound.round : undefined,
+      progress: {
+        positives: head.positives,
+        negatives: head.negatives,
+        rounds: head.rounds.map(({ round, hits, shown, churn }) => ({ round, hits, shown, churn })),
+        settled: head.rounds.at(-1)?.settled ?? false,
+      },
     };
   }
 
