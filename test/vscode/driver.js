@@ -246,7 +246,7 @@ module.exports = {
 
   /**
    * Drives the Labelled view like a person: each given step in this order: `sort` and `scoreFilter` pick an option,
-   * `path` types a filter, `setScore` ({row, value}) picks a row's score, `remove` (row) and `undo` and `back` click,
+   * `path` types a filter, `setScore` ({id, value}) picks an image's score, `remove` (id) and `undo` and `back` click,
    * `screenshot` names a screenshot. Returns the rows shown before any change reached the extension: id and score.
    */
   async labelled(ctx, args) {
@@ -259,12 +259,10 @@ module.exports = {
       els.map((e) => ({ id: e.getAttribute('data-id'), score: Number(e.getAttribute('data-score')) })),
     );
     if (args.screenshot) await ctx.screenshot(args.screenshot);
+    const row = (id) => frame.locator(`[data-testid=labelled-row][data-id=${JSON.stringify(id)}]`);
     if (args.setScore)
-      await rows
-        .nth(args.setScore.row)
-        .locator('[data-testid=labelled-score]')
-        .selectOption(String(args.setScore.value));
-    if (args.remove !== undefined) await rows.nth(args.remove).locator('[data-testid=labelled-remove]').click();
+      await row(args.setScore.id).locator('[data-testid=labelled-score]').selectOption(String(args.setScore.value));
+    if (args.remove !== undefined) await row(args.remove).locator('[data-testid=labelled-remove]').click();
     if (args.undo) await frame.locator('[data-testid=labelled-undo]').click();
     if (args.back) await frame.locator('[data-testid=labelled-back]').click();
     return shown;

@@ -82,12 +82,12 @@ export function labelsLifeTests(suite: Suite, api: () => VectorTuneApi, until: U
       // Relabel the most contradicted image, then remove the next one.
       const [worst, next] = byDisagreement;
       const linesBefore = (await lines()).length;
-      await driver.call('labelled', { setScore: { row: 0, value: -worst.score || 1 } });
+      await driver.call('labelled', { setScore: { id: worst.id, value: -worst.score || 1 } });
       await until(
         'the relabel in the view',
         () => labelled()?.records.find((r) => r.id === worst.id)?.score === (-worst.score || 1),
       );
-      await driver.call('labelled', { remove: 1 });
+      await driver.call('labelled', { remove: next.id });
       await until('the removal in the view', () => labelled() && !labelled()!.records.some((r) => r.id === next.id));
       const appended = (await lines()).slice(linesBefore).map((l) => JSON.parse(l));
       assert.deepEqual(
