@@ -36,7 +36,8 @@ export class LabelledPanel {
     const head = this.ctx.head;
     if (!head) return;
     const headDir = path.dirname(head.weightsFile);
-    this.host.post({ kind: 'loading', message: `Reading the labels of "${head.name}"...` });
+    // A refresh after a change keeps the view on screen (with its filters and sort) until the new one arrives.
+    if (!this.showing) this.host.post({ kind: 'loading', message: `Reading the labels of "${head.name}"...` });
     try {
       const { head: fresh, records } = await this.ctx.request('labelled', { headDir, order: 'round' });
       this.ctx.setHead(fresh);

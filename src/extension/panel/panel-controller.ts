@@ -176,6 +176,8 @@ export class PanelController implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
       panel.onDidDispose(() => {
+        // A panel disposed after another was attached (a window reload's restore) leaves the new one alone.
+        if (this.panel !== panel) return;
         this.panel = undefined;
         this.labelsWatcher.stop();
       }),
