@@ -1,9 +1,12 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 
 /** Changes land in bursts (git writes, an editor saves twice): one sync after the burst. */
 const SETTLE_MS = 300;
+/** How often the file is stat'ed as well: VS Code's watcher missed outside writes in the web workbench (code-server). */
+const POLL_MS = 1000;
 
 /**
  * Watches the open head's labels.jsonl while the scoring panel is open: an outside change (an edit, a checkout,
@@ -12,6 +15,7 @@ const SETTLE_MS = 300;
  */
 export class LabelsWatcher implements vscode.Disposable {
   private watcher: vscode.FileSystemWatcher | undefined;
+  private polled: string | undefined;
   private watchedDir: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Every note the user was shown, for the tests. */
@@ -37,11 +41,16 @@ export class LabelsWatcher implements vscode.Disposable {
     this.watcher.onDidChange(changed);
     this.watcher.onDidCreate(changed);
     this.watcher.onDidDelete(changed);
+    // A stat a second as well (size and mtime; a replaced file too): cheap, and it does not depend on the watcher.
+    this.polled = path.join(dir, 'labels.jsonl');
+    fs.watchFile(this.polled, { interval: POLL_MS, persistent: false }, changed);
   }
 
   stop(): void {
     this.watcher?.dispose();
     this.watcher = undefined;
+    if (this.polled) fs.unwatchFile(this.polled);
+    this.polled = undefined;
     this.watchedDir = undefined;
     clearTimeout(this.timer);
   }

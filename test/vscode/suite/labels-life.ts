@@ -87,13 +87,12 @@ export function labelsLifeTests(suite: Suite, api: () => VectorTuneApi, until: U
         'the relabel in the view',
         () => labelled()?.records.find((r) => r.id === worst.id)?.score === (-worst.score || 1),
       );
-      const afterRelabel = await driver.call<{ id: string }[]>('labelled', {});
-      const resorted = [...labelled()!.records].sort((a, b) => b.disagreement - a.disagreement).map((r) => r.id);
-      assert.deepEqual(
-        afterRelabel.map((r) => r.id),
-        resorted,
-        'the view keeps its sort through the refresh',
-      );
+      // The DOM follows the extension's state a moment later: poll it.
+      const resorted = () => [...labelled()!.records].sort((a, b) => b.disagreement - a.disagreement).map((r) => r.id);
+      await until('the view to keep its sort through the refresh', async () => {
+        const rows = await driver.call<{ id: string }[]>('labelled', {});
+        return JSON.stringify(rows.map((r) => r.id)) === JSON.stringify(resorted());
+      });
       await driver.call('labelled', { remove: next.id });
       await until('the removal in the view', () => labelled() && !labelled()!.records.some((r) => r.id === next.id));
       const appended = (await lines()).slice(linesBefore).map((l) => JSON.parse(l));
