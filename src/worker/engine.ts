@@ -155,9 +155,10 @@ export class Engine {
     const headDir = path.resolve(config.workspaceRoot, params.headDir);
     const { session, repairs } = await this.holdingHead(headDir, () => TuningSession.open(headDir, store));
     session.annotator = this.annotator;
+    // The same head opened again (a window reload) keeps its rounds' figures; another head starts afresh.
+    if (this.session?.paths.dir !== session.paths.dir) this.progress = new ProgressTracker();
     this.session = session;
     this.unfinished = undefined; // its labels are on disk; opening the head repaired the rest
-    this.progress = new ProgressTracker();
     for (const note of repairs) this.log('warn', `Repaired head "${session.name}": ${note}`);
     return { head: await this.summary(session), repairs };
   }

@@ -237,6 +237,15 @@ module.exports = {
     throw new Error('no webview host frame holds the scoring panel');
   },
 
+  /** Text of an element of the batch screen (args.selector), and how many of args.count it holds. */
+  async batchText(ctx, args) {
+    const frame = await batchFrame(ctx);
+    const el = frame.locator(args.selector).first();
+    const count = args.count ? await el.locator(args.count).count() : 0;
+    if (args.screenshot) await ctx.screenshot(args.screenshot);
+    return { text: (await el.textContent({ timeout: 10_000 })) ?? '', count };
+  },
+
   /** Clicks an element of the batch screen (args.selector), as a person would. */
   async clickInBatch(ctx, args) {
     const frame = await batchFrame(ctx);

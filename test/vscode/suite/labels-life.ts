@@ -25,6 +25,36 @@ export function labelsLifeTests(suite: Suite, api: () => VectorTuneApi, until: U
     api().panel.currentState.kind === 'labelled' ? (api().panel.currentState as Labelled) : undefined;
 
   suite.test(
+    "the header shows positives, negatives, the last batch's hits and a chart over the rounds",
+    async (t: TestContext) => {
+      if (!driver.available()) t.skip('needs the page driver', driver.NO_DRIVER);
+      await vscode.commands.executeCommand('vectorTune.showPanel');
+      const state = await until('a batch', () =>
+        api().panel.currentState.kind === 'batch' ? api().panel.currentState : undefined,
+      );
+      const progress = (state as Extract<PanelState, { kind: 'batch' }>).head.progress!;
+      const labels = (await lines()).map((l) => JSON.parse(l));
+      assert.equal(progress.positives, labels.filter((l) => l.score > 0).length);
+      assert.equal(progress.negatives, labels.filter((l) => l.score < 0).length);
+      assert.equal(progress.rounds.length, 1, 'the round submitted in the scoring test');
+      const [round] = progress.rounds;
+      assert.equal(round.hits, labels.filter((l) => l.round === round.round && l.score > 0).length);
+      assert.equal(round.shown, 8);
+      const shown = await driver.call<{ text: string; count: number }>('batchText', {
+        selector: '[data-testid=progress]',
+        count: 'rect.hits-bar',
+        screenshot: 'panel-progress',
+      });
+      assert.match(
+        shown.text,
+        new RegExp(`${progress.positives} positive · ${progress.negatives} negative · last batch ${round.hits} of 8`),
+      );
+      assert.equal(shown.count, 1, 'one bar per round');
+    },
+    { timeoutMs: TIMEOUT_MS },
+  );
+
+  suite.test(
     'an outside edit of labels.jsonl while the panel is open retrains the head and says so once',
     async (t: TestContext) => {
       if (!driver.available()) t.skip('needs the page driver', driver.NO_DRIVER);
