@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { resolveInside } from '../../core/fs/inside';
 import type { BatchCandidate } from '../../core/tune/session';
 import type {
   CandidateView,
@@ -18,6 +17,7 @@ import type { Ctx } from '../ctx';
 import { makeNonce, renderPanelHtml } from './panel-html';
 import { BatchStore, PendingBatch } from './batch-store';
 import { LabelsWatcher } from './labels-watcher';
+import { PanelResources } from './panel-resources';
 import { LabelledPanel } from './labelled-panel';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -40,6 +40,7 @@ export class PanelController implements vscode.Disposable {
   private readonly submitted = new Set<string>();
   /** Every message the panel sent that failed validation (for the log and the tests). */
   readonly rejected: string[] = [];
+  private readonly resources: PanelResources;
 
   /** The open head's labels.jsonl, watched while the panel is open. */
   readonly labelsWatcher: LabelsWatcher;
@@ -48,12 +49,13 @@ export class PanelController implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx) {
     this.batches = new BatchStore(ctx.extension.workspaceState);
+    this.resources = new PanelResources(ctx, () => this.panel);
     // After an outside change the batch on screen stays (its images are still unseen); its header is refreshed.
     this.labelsWatcher = new LabelsWatcher(ctx, () => (this.labelled.showing ? this.labelled.show() : this.refresh()));
     this.labelled = new LabelledPanel(ctx, {
       post: (state) => this.post(state),
       headView: (head) => this.headView(head),
-      srcOf: (relative) => this.srcOf(relative),
+      srcOf: (relative) => this.resources.src(relative),
       fail: (doing, err) => this.post({ kind: 'error', message: `${doing}: ${errorText(err)}`, action: 'showLog' }),
     });
     this.disposables.push(
@@ -77,7 +79,7 @@ export class PanelController implements vscode.Disposable {
         PANEL_VIEW_TYPE,
         'Vector Tune',
         vscode.ViewColumn.Active,
-        this.webviewOptions([...this.roots]),
+        this.resources.options(),
       );
       this.attach(panel);
     } else {
@@ -88,7 +90,7 @@ export class PanelController implements vscode.Disposable {
 
   /** Called by the serializer after a window reload: the panel comes back with its batch. */
   async restore(panel: vscode.WebviewPanel): Promise<void> {
-    panel.webview.options = this.webviewOptions([...this.roots]);
+    panel.webview.options = this.resources.options();
     this.attach(panel);
     await this.refresh();
   }
@@ -100,7 +102,7 @@ export class PanelController implements vscode.Disposable {
         PANEL_VIEW_TYPE,
         'Vector Tune',
         vscode.ViewColumn.Active,
-        this.webviewOptions([...this.roots]),
+        this.resources.options(),
       );
       this.attach(panel);
     }
@@ -276,7 +278,7 @@ export class PanelController implements vscode.Disposable {
   }
 
   private batchState(pending: PendingBatch, head: HeadSummary): PanelState {
-    this.ensureRoots(pending.candidates.map((c) => c.path));
+    this.resources.allow(pending.candidates.map((c) => c.path));
     return {
       kind: 'batch',
       batchId: pending.batchId,
@@ -304,52 +306,20 @@ export class PanelController implements vscode.Disposable {
   }
 
   private view(c: BatchCandidate): CandidateView {
-    const file = c.path ? this.safeFile(c.path) : undefined;
     return {
       id: c.id,
       name: path.basename(c.path ?? c.id),
-      src: file && this.panel ? this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString() : '',
+      src: this.resources.src(c.path),
       logit: c.logit,
       probability: c.probability,
     };
-  }
-
-  /** A record's file, only if it really lies inside the workspace: a crafted store cannot make us serve other files. */
-  private safeFile(relative: string): string | undefined {
-    return resolveInside(this.ctx.root(), relative);
   }
 
   private fileOf(id: string): string | undefined {
     const head = this.ctx.head;
     const pending = head && this.batches.get(path.dirname(head.weightsFile));
     const candidate = pending?.candidates.find((c) => c.id === id);
-    return candidate?.path ? this.safeFile(candidate.path) : undefined;
-  }
-
-  /** Resource roots: the extension's media and bundles, and the folders of the images on screen. */
-  private webviewOptions(folders: string[] = []): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    const ext = this.ctx.extension.extensionUri;
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [
-        vscode.Uri.joinPath(ext, 'media'),
-        vscode.Uri.joinPath(ext, 'dist'),
-        ...folders.map((f) => vscode.Uri.file(f)),
-      ],
-    };
-  }
-
-  private roots = new Set<string>();
-
-  private ensureRoots(paths: (string | undefined)[]): void {
-    const needed = paths
-      .map((p) => p && this.safeFile(p))
-      .filter((f): f is string => !!f)
-      .map((f) => path.dirname(f));
-    const before = this.roots.size;
-    for (const dir of needed) this.roots.add(dir);
-    if (this.panel && this.roots.size !== before) this.panel.webview.options = this.webviewOptions([...this.roots]);
+    return candidate?.path ? this.resources.safeFile(candidate.path) : undefined;
   }
 
   /** Opens the panel (if needed) on the Labelled view of the open head. */
@@ -357,14 +327,6 @@ export class PanelController implements vscode.Disposable {
     if (!this.panel) await this.show();
     else this.panel.reveal();
     if (this.ctx.head) await this.labelled.show();
-  }
-
-  /** A webview URI for a workspace file ('' for none), its folder allowed as a resource root. */
-  private srcOf(relative: string | undefined): string {
-    const file = relative ? this.safeFile(relative) : undefined;
-    if (!file || !this.panel) return '';
-    this.ensureRoots([relative]);
-    return this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
   }
 
   private post(state: PanelState): void {
