@@ -4,8 +4,9 @@ import { lendStore, openOrCreateStore, openStore, storeSummary } from '../core/s
 import type { VectorStore } from '../core/store/types';
 import { TuningSession } from '../core/tune/session';
 import { resolveAnnotator } from '../core/tune/annotator';
-import { labelledRecords } from '../core/tune/labelled-view';
-import { labelTally, ProgressTracker } from '../core/tune/progress';
+import { ProgressTracker } from '../core/tune/progress';
+import { headSummary } from './head-summary';
+import { changeLabelsOf, labelledOf, takeOutsideChange } from './label-requests';
 import { rebuildHead } from '../core/tune/rebuild';
 import { startSpecFor } from './start-spec';
 import type { ProcessLock } from '../core/fs/process-lock';
@@ -173,7 +174,7 @@ export class Engine {
     if (typeof strategy !== 'string' || !isStrategy(strategy))
       throw new VectorTuneError(`unknown strategy ${JSON.stringify(strategy)}; use top, boundary or mixed.`);
     if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
-    const notes = await this.synced(session); // the batch comes from the head labels.jsonl makes
+    const notes = await takeOutsideChange(session, this.log); // the batch comes from the head labels.jsonl makes
     const candidates = await session.nextBatch(params.k, params.strategy);
     return { head: await this.summary(session), candidates, ...(notes.length > 0 ? { notes } : {}) };
   }
@@ -191,7 +192,7 @@ export class Engine {
       session = finished.session;
     }
     // An outside change is taken before the round, so the check below sees only what this round recorded.
-    const notes = await this.synced(session);
+    const notes = await takeOutsideChange(session, this.log);
     const labelsBefore = session.labelLines;
     if (this.progress.rounds.length === 0) await this.progress.start(session); // the top 100 before the first round
     const unfinished: UnfinishedRound = {
@@ -243,30 +244,20 @@ export class Engine {
   async syncLabels(params: WorkerParams<'syncLabels'>): Promise<WorkerResult<'syncLabels'>> {
     let session = this.requireSession(params.headDir);
     if (this.unfinished) session = (await this.finishUnfinished()).session;
-    const notes = await this.synced(session);
+    const notes = await takeOutsideChange(session, this.log);
     return { head: await this.summary(session), notes };
   }
 
   async labelled(params: WorkerParams<'labelled'>): Promise<WorkerResult<'labelled'>> {
     const session = this.requireSession(params.headDir);
-    const order: unknown = params.order;
-    if (order !== 'round' && order !== 'disagreement')
-      throw new VectorTuneError(`unknown order ${JSON.stringify(order)}; use round or disagreement.`);
-    await this.synced(session);
-    return { head: await this.summary(session), records: await labelledRecords(session, order) };
+    const records = await labelledOf(session, params.order, this.log);
+    return { head: await this.summary(session), records };
   }
 
   async changeLabels(params: WorkerParams<'changeLabels'>): Promise<WorkerResult<'changeLabels'>> {
     let session = this.requireSession(params.headDir);
     if (this.unfinished) session = (await this.finishUnfinished()).session;
-    const started = performance.now();
-    const { notes } = await session.changeLabels(params.changes);
-    const ms = performance.now() - started;
-    const removed = params.changes.filter((c) => c.score === null).length;
-    this.log(
-      'info',
-      `Head "${session.name}": changed ${params.changes.length - removed}, removed ${removed} label(s); retrained from ${session.labelCount} labels in ${ms.toFixed(0)} ms.`,
-    );
+    const { notes, ms } = await changeLabelsOf(session, params.changes, this.log);
     return { head: await this.summary(session), notes, ms };
   }
 
@@ -280,13 +271,6 @@ export class Engine {
     this.log('info', `Rebuilt head "${session.name}" from ${session.labelCount} labels.`);
     for (const note of notes) this.log('info', `Rebuilt head "${session.name}": ${note}`);
     return { head: await this.summary(session), notes };
-  }
-
-  /** Takes an outside change of the head's labels.jsonl (session.syncWithDisk) and logs what it found. */
-  private async synced(session: TuningSession): Promise<string[]> {
-    const notes = await session.syncWithDisk();
-    for (const note of notes) this.log('warn', `Head "${session.name}": ${note}`);
-    return notes;
   }
 
   async dispose(): Promise<void> {
@@ -354,19 +338,7 @@ export class Engine {
     this.headLock = undefined;
   }
 
-  private async summary(session: TuningSession): Promise<HeadSummary> {
-    return {
-      name: session.name,
-      weightsFile: session.paths.weights,
-      labelsFile: session.paths.labels,
-      labelCount: session.labelCount,
-      nextRound: session.nextRound,
-      modelId: session.currentWeights.model.id,
-      storeCount: await session.store.count(),
-      // What the head marked (seen-markers.ts): reading the store's markers would cost a pass over the collection.
-      seenCount: session.markers.count,
-      ...labelTally(session.allLabels),
-      rounds: [...this.progress.rounds],
-    };
+  private summary(session: TuningSession): Promise<HeadSummary> {
+    return headSummary(session, this.progress.rounds);
   }
 }
