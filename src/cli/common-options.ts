@@ -8,6 +8,7 @@ import { DEVICES, type Device, isDevice } from '../core/embed/device';
 import { DEFAULT_PRECISION, isModelPrecision, MODEL_PRECISIONS, type ModelPrecision } from '../core/embed/precision';
 import { isThreadCount } from '../core/embed/threads';
 import { numberOption, OptionSpec, UsageError } from './command';
+import { resolveAnnotator } from '../core/tune/annotator';
 
 /** Options several commands share, declared once so their names, defaults and help never drift apart. */
 export const storeOptions = {
@@ -173,4 +174,19 @@ export function modelRef(value: string | undefined, env: NodeJS.ProcessEnv, fall
 function defaultModelCache(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'vector-tune', 'models');
+}
+
+/** Who labels: recorded as `by` on the label lines a command writes (the extension's vectorTune.annotator). */
+export const annotatorOptions = {
+  by: {
+    type: 'string',
+    description: 'Record this annotator on new label lines (default: git user.email here, else the OS user).',
+  },
+  'no-by': { type: 'boolean', description: 'Record no annotator on new label lines.' },
+} satisfies Record<string, OptionSpec>;
+
+/** The annotator the annotator options choose, resolved in the command's folder (its git repository). */
+export function annotatorFrom(values: { by?: string; 'no-by'?: boolean }, cwd: string): string | undefined {
+  if (values['no-by'] && values.by !== undefined) throw new UsageError('--by and --no-by exclude each other.');
+  return resolveAnnotator({ record: !values['no-by'], name: values.by }, cwd);
 }

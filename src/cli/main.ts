@@ -10,7 +10,9 @@ import { exportCommand } from './commands/export-command';
 import { importCommand } from './commands/import-command';
 import { indexCommand } from './commands/index-command';
 import { predictCommand } from './commands/predict-command';
+import { labelsCommand } from './commands/labels-command';
 import { rankCommand } from './commands/rank-command';
+import { rebuildCommand } from './commands/rebuild-command';
 import { resetSeenCommand } from './commands/reset-seen-command';
 import { startCommand } from './commands/start-command';
 import { tuneCommand } from './commands/tune-command';
@@ -20,6 +22,8 @@ const COMMANDS: Command[] = [
   importCommand,
   startCommand,
   tuneCommand,
+  labelsCommand,
+  rebuildCommand,
   rankCommand,
   evalCommand,
   exportCommand,

@@ -7,6 +7,7 @@ import { exportHeads, type ExportHeadsArgs } from './commands/export-heads';
 import { indexFolder } from './commands/index-folder';
 import { newHeadFromPrompt, newHeadFromSelection } from './commands/new-head';
 import { openHead } from './commands/open-head';
+import { rebuildHead } from './commands/rebuild-head';
 import { clearPineconeApiKey, setPineconeApiKey } from './commands/pinecone-key';
 import { selectModel } from './commands/select-model';
 import type { PanelController } from './panel/panel-controller';
@@ -35,6 +36,7 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
     'vectorTune.openHead': ['opening a head', (uri?: vscode.Uri) => openHead(ctx, uri)],
     'vectorTune.nextBatch': ['finding the next batch', () => panel.nextBatch()],
     'vectorTune.showPanel': ['opening the panel', () => panel.show()],
+    'vectorTune.showLabelled': ['showing the labelled images', () => panel.showLabelled()],
     'vectorTune.evaluateHead': ['evaluating the head', (source?: EvaluationSource) => evaluateHead(ctx, source)],
     'vectorTune.applyHeads': [
       'applying heads',
@@ -44,6 +46,7 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
     ],
     'vectorTune.exportHeads': ['exporting heads', (args?: ExportHeadsArgs) => exportHeads(ctx, args)],
     'vectorTune.resetSeen': ['resetting seen', () => resetSeen(ctx, panel)],
+    'vectorTune.rebuildHead': ['rebuilding the head', (uri?: vscode.Uri) => rebuildHead(ctx, uri)],
     'vectorTune.showLog': ['showing the log', () => ctx.log.show()],
     'vectorTune.selectModel': ['selecting the model', () => selectModel(ctx)],
     'vectorTune.setPineconeApiKey': ['storing the Pinecone API key', () => setPineconeApiKey(ctx)],

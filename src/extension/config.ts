@@ -26,6 +26,9 @@ export interface Settings {
   reportThumbnails: boolean;
   store: 'embedded' | 'pinecone';
   pinecone: PineconeSettings;
+  /** Empty: git's user.email in the workspace, else the OS user. */
+  annotator: string;
+  recordAnnotator: boolean;
 }
 
 /**
@@ -64,6 +67,8 @@ export function readSettings(): Settings {
     threads: setting(c, 'threads'),
     reportThumbnails: setting(c, 'reportThumbnails'),
     store: setting(c, 'store'),
+    annotator: text('annotator'),
+    recordAnnotator: setting(c, 'recordAnnotator'),
     pinecone: {
       index: text('pinecone.index'),
       cloud: text('pinecone.cloud'),
@@ -122,6 +127,7 @@ export function engineConfig(settings: Settings, root: string, modelCacheDir: st
       threads: settings.threads,
     },
     training: { ...DEFAULT_TRAINING, learningRate: settings.learningRate, stepsPerBatch: settings.stepsPerBatch },
+    annotator: { record: settings.recordAnnotator, ...(settings.annotator ? { name: settings.annotator } : {}) },
   };
 }
 

@@ -15,6 +15,7 @@ export const PANEL_ACTIONS = [
   'resetSeen',
   'nextBatch',
   'showLog',
+  'showLabelled',
 ] as const;
 export type PanelAction = (typeof PANEL_ACTIONS)[number];
 
@@ -35,6 +36,33 @@ export interface HeadView {
   seenCount: number;
   strategy: StrategyName;
   lastRound?: { round: number; loss: number; moved: number };
+  progress?: ProgressView;
+}
+
+/** How tuning goes: labels so far, and per round of this session the batch's hits and the top-100 churn. */
+export interface ProgressView {
+  positives: number;
+  negatives: number;
+  rounds: { round: number; hits: number; shown: number; churn: number | null }[];
+  /** No new positive in 3 rounds and the top 100 stable: the panel suggests boundary, or evaluating and stopping. */
+  settled: boolean;
+}
+
+/** One labelled image in the Labelled view: its label, and what the current head makes of it. */
+export interface LabelledView {
+  id: string;
+  name: string;
+  /** Workspace-relative path (filtered on); empty when the record has none. */
+  path: string;
+  /** A webview resource URI of the image, or '' when it is not a workspace file. */
+  src: string;
+  score: number;
+  round: number;
+  by?: string;
+  /** The head's probability; null when the store no longer holds the record. */
+  probability: number | null;
+  /** |target - probability|: how much the head contradicts the label (0..1). */
+  disagreement: number;
 }
 
 export type PanelState =
@@ -49,6 +77,8 @@ export type PanelState =
   | { kind: 'empty-store' }
   | { kind: 'no-head'; storeCount: number }
   | { kind: 'all-seen'; head: HeadView }
+  /** The head's labels for review; `undo` describes what Undo would revert (changes and rounds of this session). */
+  | { kind: 'labelled'; head: HeadView; records: LabelledView[]; undo: string | null }
   | { kind: 'error'; message: string; action?: PanelAction };
 
 export interface ScoreEntry {
@@ -75,7 +105,11 @@ export type PanelNotification =
   /** Unsubmitted scores, persisted by the extension so a window reload restores them. */
   | { kind: 'notify'; method: 'draft'; batchId: string; scores: Record<string, number | null> }
   | { kind: 'notify'; method: 'openImage'; id: string }
-  | { kind: 'notify'; method: 'runAction'; action: PanelAction };
+  | { kind: 'notify'; method: 'runAction'; action: PanelAction }
+  /** In the Labelled view: a new score for a labelled image, or null to remove its label. */
+  | { kind: 'notify'; method: 'changeLabel'; id: string; score: number | null }
+  /** In the Labelled view: revert the last label change or submitted round of this session. */
+  | { kind: 'notify'; method: 'undoLabels' };
 
 export type FromPanel = RequestMessage<PanelRequests> | PanelNotification;
 export type ToPanel = { kind: 'state'; state: PanelState } | ResponseMessage<PanelRequests>;
@@ -121,6 +155,15 @@ export function parseWebviewMessage(raw: unknown): FromPanel {
     case 'runAction':
       if (!(PANEL_ACTIONS as readonly unknown[]).includes(m.action)) throw new ProtocolError('unknown panel action');
       return { kind: 'notify', method: 'runAction', action: m.action as PanelAction };
+    case 'changeLabel':
+      return {
+        kind: 'notify',
+        method: 'changeLabel',
+        id: checkString(m.id, 'id', LIMITS.maxIdLength),
+        score: checkScore(m.score),
+      };
+    case 'undoLabels':
+      return { kind: 'notify', method: 'undoLabels' };
     default:
       throw new ProtocolError(`unknown notification ${JSON.stringify(String(m.method)).slice(0, 64)}`);
   }

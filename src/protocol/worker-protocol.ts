@@ -6,7 +6,10 @@ import type { ExportSummary } from '../core/export/export-to-file';
 import type { IndexReport } from '../core/ingest/index-folder';
 import type { PredictReport, ThresholdChoice } from '../core/predict/predict-folder';
 import type { TrainingSettings } from '../core/head/linear-head';
-import type { BatchCandidate, RoundResult, Verdict } from '../core/tune/session';
+import type { AnnotatorChoice } from '../core/tune/annotator';
+import type { LabelledOrder, LabelledRecord } from '../core/tune/labelled-view';
+import type { RoundProgress } from '../core/tune/progress';
+import type { BatchCandidate, LabelChange, RoundResult, Verdict } from '../core/tune/session';
 import type { Strategy } from '../core/tune/strategy';
 import type { CancelMessage, ProgressMessage, RequestMessage, ResponseMessage } from './rpc';
 
@@ -25,6 +28,8 @@ export interface EngineConfig {
   training: TrainingSettings;
   /** When set, the store is this Pinecone index instead of the embedded store in `storeDir`. */
   pinecone?: PineconeConfig;
+  /** Who labels (`by` on label lines; vectorTune.annotator, vectorTune.recordAnnotator); absent: not recorded. */
+  annotator?: AnnotatorChoice;
 }
 
 export interface ModelConfig {
@@ -86,6 +91,11 @@ export interface HeadSummary {
   modelId: string;
   storeCount: number;
   seenCount: number;
+  /** Current labels scored above and below 0. */
+  positives: number;
+  negatives: number;
+  /** The rounds submitted since the head was opened, with their hits and top-100 churn (progress.ts). */
+  rounds: RoundProgress[];
 }
 
 export type HeadStart =
@@ -107,9 +117,23 @@ export type WorkerProtocol = {
    * `headDir` names the head the caller means (the extension always sends it): the worker refuses if another
    * head is open by the time the request runs. Without it, the open head is meant.
    */
-  nextBatch: [{ headDir?: string; k: number; strategy: Strategy }, { head: HeadSummary; candidates: BatchCandidate[] }];
+  nextBatch: [
+    { headDir?: string; k: number; strategy: Strategy },
+    { head: HeadSummary; candidates: BatchCandidate[]; notes?: string[] },
+  ];
   submit: [{ headDir?: string; verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
   resetSeen: [Record<string, never>, HeadSummary];
+  /**
+   * Takes an outside change of the open head's labels.jsonl (an edit, a checkout): retrains from a replay of the
+   * file. `notes` says what happened (empty when the file had not changed), for the user to be told once.
+   */
+  syncLabels: [{ headDir: string }, { head: HeadSummary; notes: string[] }];
+  /** The open head's labels with its view of each (the Labelled view). */
+  labelled: [{ headDir: string; order: LabelledOrder }, { head: HeadSummary; records: LabelledRecord[] }];
+  /** Relabels or removes (score null) labelled records: appended lines, then the head is retrained. */
+  changeLabels: [{ headDir: string; changes: LabelChange[] }, { head: HeadSummary; notes: string[]; ms: number }];
+  /** Rewrites the head's weights from its start point and labels (resolving a merge conflict in its files) and opens it. */
+  rebuildHead: [{ headDir: string }, { head: HeadSummary; notes: string[] }];
   /**
    * Evaluates the open head on held-out data and writes its report into the head's reports/ folder (with small
    * thumbnails of the listed images beside it unless `thumbnails` is false).

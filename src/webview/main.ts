@@ -18,7 +18,11 @@ if (!root) throw new Error('#app is missing from the panel HTML');
 
 const api = new PanelApi((state) => dispatch({ type: 'receiveState', state }));
 let model: PanelModel = fromPersisted(api.getState());
-const view = new PanelView(root, (columns) => dispatch({ type: 'setColumns', columns }));
+const view = new PanelView(
+  root,
+  (columns) => dispatch({ type: 'setColumns', columns }),
+  (message) => api.notify(message),
+);
 view.render(model, null);
 
 function dispatch(action: Action): void {

@@ -1,4 +1,5 @@
-import type { PanelState } from '../protocol/webview-protocol';
+import type { PanelNotification, PanelState } from '../protocol/webview-protocol';
+import { LabelledScreen } from './components/labelled-view';
 import { Grid } from './components/grid';
 import { Header } from './components/header';
 import { buildHelp, hintLine } from './components/help';
@@ -26,12 +27,15 @@ export class PanelView {
   private readonly help = buildHelp();
   private readonly announcer = h('div', { class: 'sr-only', 'aria-live': 'polite', 'data-testid': 'announcer' });
   private batch: BatchScreen | null = null;
+  private labelled: LabelledScreen | null = null;
   private shownState: PanelState | null = null;
   private readonly headerObserver: ResizeObserver;
 
   constructor(
     root: HTMLElement,
     private readonly onColumns: (columns: number) => void,
+    /** What the Labelled view sends (label changes, undo). */
+    private readonly onLabelled: (message: PanelNotification) => void,
   ) {
     root.replaceChildren(this.screen, this.viewer.el, this.help, this.announcer);
     root.removeAttribute('aria-busy');
@@ -92,6 +96,14 @@ export class PanelView {
       return false;
     }
     this.dropBatch();
+    if (state.kind === 'labelled') {
+      // One screen while it stays up, so its filters and sort survive the refresh after each change.
+      this.labelled ??= new LabelledScreen(this.onLabelled);
+      this.labelled.update(state);
+      if (this.screen.firstChild !== this.labelled.el) this.screen.replaceChildren(this.labelled.el);
+      return true;
+    }
+    this.labelled = null;
     this.screen.replaceChildren(renderMessageState(state));
     return true;
   }

@@ -1,21 +1,19 @@
 import * as path from 'node:path';
 import { VectorTuneError } from '../core/errors';
-import { describeLocation, lendStore, openOrCreateStore, openStore, storeSummary } from '../core/store/store-location';
-import { precisionError } from '../core/store/precision-check';
+import { lendStore, openOrCreateStore, openStore, storeSummary } from '../core/store/store-location';
 import type { VectorStore } from '../core/store/types';
-import type { StartSpec } from '../core/tune/start';
 import { TuningSession } from '../core/tune/session';
+import { resolveAnnotator } from '../core/tune/annotator';
+import { ProgressTracker } from '../core/tune/progress';
+import { headSummary } from './head-summary';
+import { changeLabelsOf, labelledOf, takeOutsideChange } from './label-requests';
+import { rebuildHead } from '../core/tune/rebuild';
+import { startSpecFor } from './start-spec';
 import type { ProcessLock } from '../core/fs/process-lock';
 import { headPaths } from '../core/head/head-folder';
 import { lockHead } from '../core/head/head-lock';
 import { isStrategy } from '../core/tune/strategy';
-import {
-  type EngineConfig,
-  locationChanged,
-  type HeadStart,
-  type HeadSummary,
-  type WorkerProtocol,
-} from '../protocol/worker-protocol';
+import { type EngineConfig, locationChanged, type HeadSummary, type WorkerProtocol } from '../protocol/worker-protocol';
 import { checkConfig, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
 import { runEvaluate } from './evaluate-request';
@@ -51,6 +49,10 @@ export class Engine {
   private unfinished?: UnfinishedRound;
   /** The writer lock of the open head's folder, held while it is open. */
   private headLock?: { dir: string; lock: ProcessLock };
+  /** Who labels, as configured (`by` on label lines). */
+  private annotator?: string;
+  /** The open head's figures per round since it was opened (hits, top-100 churn). */
+  private progress = new ProgressTracker();
 
   constructor(
     private readonly log: WorkerLog,
@@ -71,6 +73,10 @@ export class Engine {
       nextBatch: (p) => this.nextBatch(p),
       submit: (p) => this.submit(p),
       resetSeen: () => this.resetSeen(),
+      syncLabels: (p) => this.syncLabels(p),
+      labelled: (p) => this.labelled(p),
+      changeLabels: (p) => this.changeLabels(p),
+      rebuildHead: (p) => this.rebuildHead(p),
       evaluate: (p, context) => this.evaluate(p, context),
       predict: (p, context) => runPredict(p, this.requireConfig(), this.models, context, this.log),
       exportHeads: (p, context) => runExport(p, this.requireConfig(), this.models, context, this.log),
@@ -82,6 +88,9 @@ export class Engine {
     checkConfig(next);
     const previous = this.config;
     this.config = next;
+    // A changed annotator setting applies to the open head's next lines.
+    this.annotator = next.annotator ? resolveAnnotator(next.annotator, next.workspaceRoot) : undefined;
+    if (this.session) this.session.annotator = this.annotator;
     if (locationChanged(previous, next)) {
       await this.closeStore();
       this.releaseHead();
@@ -122,7 +131,7 @@ export class Engine {
   async startHead(params: WorkerParams<'startHead'>): Promise<WorkerResult<'startHead'>> {
     const config = this.requireConfig();
     const store = await this.openStore();
-    const start = await this.startSpec(params.start, store, config);
+    const start = await startSpecFor(params.start, store, config, this.models);
     const session = await this.holdingHead(headPaths(config.headsDir, params.name).dir, () =>
       TuningSession.create({
         headsDir: config.headsDir,
@@ -131,10 +140,12 @@ export class Engine {
         start,
         settings: config.training,
         overwrite: params.overwrite,
+        annotator: this.annotator,
       }),
     );
     this.session = session;
     this.unfinished = undefined;
+    this.progress = new ProgressTracker();
     this.log('info', `Started head "${session.name}" from ${start.kind} in ${session.paths.dir}.`);
     return this.summary(session);
   }
@@ -144,6 +155,9 @@ export class Engine {
     const store = await this.openStore();
     const headDir = path.resolve(config.workspaceRoot, params.headDir);
     const { session, repairs } = await this.holdingHead(headDir, () => TuningSession.open(headDir, store));
+    session.annotator = this.annotator;
+    // The same head opened again (a window reload) keeps its rounds' figures; another head starts afresh.
+    if (this.session?.paths.dir !== session.paths.dir) this.progress = new ProgressTracker();
     this.session = session;
     this.unfinished = undefined; // its labels are on disk; opening the head repaired the rest
     for (const note of repairs) this.log('warn', `Repaired head "${session.name}": ${note}`);
@@ -160,8 +174,9 @@ export class Engine {
     if (typeof strategy !== 'string' || !isStrategy(strategy))
       throw new VectorTuneError(`unknown strategy ${JSON.stringify(strategy)}; use top, boundary or mixed.`);
     if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
+    const notes = await takeOutsideChange(session, this.log); // the batch comes from the head labels.jsonl makes
     const candidates = await session.nextBatch(params.k, params.strategy);
-    return { head: await this.summary(session), candidates };
+    return { head: await this.summary(session), candidates, ...(notes.length > 0 ? { notes } : {}) };
   }
 
   /**
@@ -176,7 +191,10 @@ export class Engine {
         return { head: await this.summary(finished.session), result: finished.result };
       session = finished.session;
     }
-    const labelsBefore = session.labelCount;
+    // An outside change is taken before the round, so the check below sees only what this round recorded.
+    const notes = await takeOutsideChange(session, this.log);
+    const labelsBefore = session.labelLines;
+    if (this.progress.rounds.length === 0) await this.progress.start(session); // the top 100 before the first round
     const unfinished: UnfinishedRound = {
       headDir: session.paths.dir,
       verdicts: params.verdicts,
@@ -185,9 +203,14 @@ export class Engine {
     };
     try {
       const result = await session.submit(params.verdicts);
-      return { head: await this.summary(session), result };
+      if (session.labelLines > labelsBefore) await this.progress.after(session, result.round, params.verdicts);
+      const allNotes = [...notes, ...(result.notes ?? [])];
+      return {
+        head: await this.summary(session),
+        result: { ...result, ...(allNotes.length ? { notes: allNotes } : {}) },
+      };
     } catch (err) {
-      if (session.labelCount === labelsBefore) throw err; // nothing was recorded: submitting again is a fresh round
+      if (session.labelLines === labelsBefore) throw err; // nothing was recorded: submitting again is a fresh round
       this.unfinished = unfinished;
       throw roundNotFinished(err, unfinished, session.paths.labels);
     }
@@ -216,6 +239,38 @@ export class Engine {
     if (this.unfinished) session = (await this.finishUnfinished()).session;
     await session.resetSeen();
     return this.summary(session);
+  }
+
+  async syncLabels(params: WorkerParams<'syncLabels'>): Promise<WorkerResult<'syncLabels'>> {
+    let session = this.requireSession(params.headDir);
+    if (this.unfinished) session = (await this.finishUnfinished()).session;
+    const notes = await takeOutsideChange(session, this.log);
+    return { head: await this.summary(session), notes };
+  }
+
+  async labelled(params: WorkerParams<'labelled'>): Promise<WorkerResult<'labelled'>> {
+    const session = this.requireSession(params.headDir);
+    const records = await labelledOf(session, params.order, this.log);
+    return { head: await this.summary(session), records };
+  }
+
+  async changeLabels(params: WorkerParams<'changeLabels'>): Promise<WorkerResult<'changeLabels'>> {
+    let session = this.requireSession(params.headDir);
+    if (this.unfinished) session = (await this.finishUnfinished()).session;
+    const { notes, ms } = await changeLabelsOf(session, params.changes, this.log);
+    return { head: await this.summary(session), notes, ms };
+  }
+
+  async rebuildHead(params: WorkerParams<'rebuildHead'>): Promise<WorkerResult<'rebuildHead'>> {
+    const store = await this.openStore();
+    const headDir = path.resolve(this.requireConfig().workspaceRoot, params.headDir);
+    const { session, notes } = await this.holdingHead(headDir, () => rebuildHead(headDir, store));
+    session.annotator = this.annotator;
+    this.session = session;
+    this.unfinished = undefined;
+    this.log('info', `Rebuilt head "${session.name}" from ${session.labelCount} labels.`);
+    for (const note of notes) this.log('info', `Rebuilt head "${session.name}": ${note}`);
+    return { head: await this.summary(session), notes };
   }
 
   async dispose(): Promise<void> {
@@ -283,47 +338,7 @@ export class Engine {
     this.headLock = undefined;
   }
 
-  private async startSpec(start: HeadStart, store: VectorStore, config: EngineConfig): Promise<StartSpec> {
-    if (start.kind === 'examples') return { kind: 'examples', ids: start.ids };
-    if (start.kind === 'weights') return { kind: 'weights', file: path.resolve(config.workspaceRoot, start.file) };
-    const prompt = start.prompt.trim();
-    if (!prompt)
-      throw new VectorTuneError(
-        'the prompt is empty.',
-        undefined,
-        'Describe what the head should find, e.g. "a red hat".',
-      );
-    const encoder = await this.models.encoder(config);
-    const location = storeLocation(config);
-    if (encoder.modelId !== store.info.modelId) {
-      throw new VectorTuneError(
-        `${describeLocation(location)} holds embeddings of "${store.info.modelId}", but the prompt would be embedded by "${encoder.modelId}".`,
-        location.kind === 'embedded' ? location.dir : undefined,
-        'Set the Vector Tune model to the one the store was indexed with, or index again with this model into another store.',
-      );
-    }
-    const mixed = precisionError(
-      `a prompt cannot start a head on ${describeLocation(location)}`,
-      store.info,
-      encoder,
-      location.kind === 'embedded' ? location.dir : undefined,
-    );
-    if (mixed) throw mixed;
-    const [vector] = await encoder.embedTexts([prompt]);
-    return { kind: 'prompt', prompt, vector };
-  }
-
-  private async summary(session: TuningSession): Promise<HeadSummary> {
-    return {
-      name: session.name,
-      weightsFile: session.paths.weights,
-      labelsFile: session.paths.labels,
-      labelCount: session.labelCount,
-      nextRound: session.nextRound,
-      modelId: session.currentWeights.model.id,
-      storeCount: await session.store.count(),
-      // What the head marked (seen-markers.ts): reading the store's markers would cost a pass over the collection.
-      seenCount: session.markers.count,
-    };
+  private summary(session: TuningSession): Promise<HeadSummary> {
+    return headSummary(session, this.progress.rounds);
   }
 }

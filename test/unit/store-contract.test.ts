@@ -91,6 +91,24 @@ function storeContract(name: string, make: Factory): void {
       assert.ok(!(await ids('b')).includes('r4'));
     });
 
+    test('unmark: those records of that head only match unseen again (a removed label)', async (t) => {
+      const store = await make(t);
+      const all = records(30, 5);
+      await store.upsert(all);
+      for (const head of ['a', 'b']) await store.prepareMarker(head);
+      await store.markSeen('a', ['r1', 'r2', 'r3']);
+      await store.markSeen('b', ['r2']);
+      await store.unmarkSeen('a', ['r2', 'missing']);
+      assert.equal(await store.seenCount('a'), 2);
+      assert.equal(await store.seenCount('b'), 1, 'another head keeps its mark');
+      const unseen = (await store.query(all[2].vector, { k: 30, ranking: { kind: 'top' }, unseenBy: 'a' })).map(
+        (c) => c.id,
+      );
+      assert.ok(unseen.includes('r2') && !unseen.includes('r1') && !unseen.includes('r3'));
+      await store.markSeen('a', ['r2']);
+      assert.equal(await store.seenCount('a'), 3, 'marked again after the unmark');
+    });
+
     test('reset covers a collection larger than one page of ids', async (t) => {
       const store = await make(t);
       const all = records(230, 3);

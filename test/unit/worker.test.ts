@@ -172,6 +172,9 @@ describe('the engine worker, through WorkerClient', () => {
         modelId: GENERATED_MODEL_ID,
         storeCount: PHOTO_COUNT,
         seenCount: 0,
+        positives: 0,
+        negatives: 0,
+        rounds: [],
       },
     );
     hatsLabels = head.labelsFile;

@@ -10,7 +10,11 @@ const card = (i) => `[data-testid=card-${i}]`;
  * webviews (a Markdown preview) may be open too, so the panel is found by its content, not its position.
  */
 async function batchFrame(ctx, timeoutMs = 20_000) {
-  const ready = '[data-testid=state-batch]:not(.stale)';
+  return panelFrame(ctx, '[data-testid=state-batch]:not(.stale)', 'a batch', timeoutMs);
+}
+
+/** The scoring panel's document once it shows `ready` (a selector); `what` names it in the error. */
+async function panelFrame(ctx, ready, what, timeoutMs = 20_000) {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await ctx.page.waitForTimeout(100)) {
     const count = await ctx.page.locator('iframe.webview').count();
     for (let index = count - 1; index >= 0; index--) {
@@ -24,7 +28,7 @@ async function batchFrame(ctx, timeoutMs = 20_000) {
         return frame;
     }
   }
-  throw new Error(`the scoring panel did not show a batch within ${timeoutMs / 1000} s${await unloadedWebviews(ctx)}`);
+  throw new Error(`the scoring panel did not show ${what} within ${timeoutMs / 1000} s${await unloadedWebviews(ctx)}`);
 }
 
 /**
@@ -231,6 +235,46 @@ module.exports = {
       }, args);
     }
     throw new Error('no webview host frame holds the scoring panel');
+  },
+
+  /** Text of an element of the batch screen (args.selector), and how many of args.count it holds. */
+  async batchText(ctx, args) {
+    const frame = await batchFrame(ctx);
+    const el = frame.locator(args.selector).first();
+    const count = args.count ? await el.locator(args.count).count() : 0;
+    if (args.screenshot) await ctx.screenshot(args.screenshot);
+    return { text: (await el.textContent({ timeout: 10_000 })) ?? '', count };
+  },
+
+  /** Clicks an element of the batch screen (args.selector), as a person would. */
+  async clickInBatch(ctx, args) {
+    const frame = await batchFrame(ctx);
+    await frame.locator(args.selector).first().click({ timeout: 10_000 });
+    return true;
+  },
+
+  /**
+   * Drives the Labelled view like a person: each given step in this order: `sort` and `scoreFilter` pick an option,
+   * `path` types a filter, `setScore` ({id, value}) picks an image's score, `remove` (id) and `undo` and `back` click,
+   * `screenshot` names a screenshot. Returns the rows shown before any change reached the extension: id and score.
+   */
+  async labelled(ctx, args) {
+    const frame = await panelFrame(ctx, '[data-testid=state-labelled]', 'the Labelled view');
+    const rows = frame.locator('[data-testid=labelled-row]');
+    if (args.sort) await frame.locator('[data-testid=labelled-order]').selectOption(args.sort);
+    if (args.scoreFilter) await frame.locator('[data-testid=labelled-score-filter]').selectOption(args.scoreFilter);
+    if (args.path !== undefined) await frame.locator('[data-testid=labelled-path-filter]').fill(args.path);
+    const shown = await rows.evaluateAll((els) =>
+      els.map((e) => ({ id: e.getAttribute('data-id'), score: Number(e.getAttribute('data-score')) })),
+    );
+    if (args.screenshot) await ctx.screenshot(args.screenshot);
+    const row = (id) => frame.locator(`[data-testid=labelled-row][data-id=${JSON.stringify(id)}]`);
+    if (args.setScore)
+      await row(args.setScore.id).locator('[data-testid=labelled-score]').selectOption(String(args.setScore.value));
+    if (args.remove !== undefined) await row(args.remove).locator('[data-testid=labelled-remove]').click();
+    if (args.undo) await frame.locator('[data-testid=labelled-undo]').click();
+    if (args.back) await frame.locator('[data-testid=labelled-back]').click();
+    return shown;
   },
 
   /** The score a card shows (null when unscored). */

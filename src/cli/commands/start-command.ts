@@ -9,6 +9,8 @@ import type { StartSpec } from '../../core/tune/start';
 import { TuningSession } from '../../core/tune/session';
 import { CliIo, defineCommand, requirePositional, UsageError } from '../command';
 import {
+  annotatorFrom,
+  annotatorOptions,
   headsOptions,
   modelOptions,
   pineconeOptions,
@@ -28,6 +30,7 @@ export const startCommand = defineCommand({
     ...storeOptions,
     ...pineconeOptions,
     ...headsOptions,
+    ...annotatorOptions,
     ...modelOptions,
     ...trainingOptions,
     prompt: { type: 'string', description: 'Text describing the positives, e.g. "dogs at dog shows".' },
@@ -59,6 +62,7 @@ export const startCommand = defineCommand({
         start,
         settings,
         overwrite: v.force,
+        annotator: annotatorFrom(v, io.cwd),
       });
       io.out(
         `started head "${name}" from ${start.kind} (${session.labelCount} labels) -> ${path.relative(io.cwd, session.paths.weights)}`,

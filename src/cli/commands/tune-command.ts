@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
+import { formatProgress, ProgressTracker } from '../../core/tune/progress';
 import { isStrategy } from '../../core/tune/strategy';
 import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
-import { headsOptions, pineconeOptions, storeOptions } from '../common-options';
+import { annotatorFrom, annotatorOptions, headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';
 
 export const tuneCommand = defineCommand({
@@ -15,6 +16,7 @@ export const tuneCommand = defineCommand({
     ...storeOptions,
     ...pineconeOptions,
     ...headsOptions,
+    ...annotatorOptions,
     answers: { type: 'string', description: 'CSV with the known answers.' },
     'id-column': { type: 'string', description: 'Answers column matching record ids.', default: 'path' },
     'label-column': { type: 'string', description: 'Answers column with class labels (with --positive).' },
@@ -45,8 +47,13 @@ export const tuneCommand = defineCommand({
       scoreColumn: v['score-column'],
     });
     const { session, close } = await openHead(v, name, io);
+    session.annotator = annotatorFrom(v, io.cwd);
+    const progress = new ProgressTracker();
     try {
+      await progress.start(session);
       for (let i = 0; i < rounds; i++) {
+        // labels.jsonl may have changed between rounds (an editor, git): the batch comes from the head it makes.
+        for (const note of await session.syncWithDisk()) io.err(note);
         const candidates = await session.nextBatch(batch, v.strategy);
         if (candidates.length === 0) {
           io.out('every record has been seen by this head; stopping (vector-tune reset-seen shows them again).');
@@ -54,11 +61,13 @@ export const tuneCommand = defineCommand({
         }
         const verdicts = candidates.map((c) => ({ id: c.id, score: answers.get(c.id) ?? null }));
         const result = await session.submit(verdicts);
+        for (const note of result.notes ?? []) io.err(note);
         const positives = verdicts.filter((x) => (x.score ?? 0) > 0).length;
         const unanswered = verdicts.filter((x) => x.score === null).length;
+        const figures = formatProgress(await progress.after(session, result.round, verdicts));
         io.out(
           `round ${result.round}: ${positives}/${candidates.length} positive${unanswered ? `, ${unanswered} without an answer (skipped)` : ''}, ` +
-            `labels ${result.labelCount}, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}`,
+            `labels ${result.labelCount}, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}; ${figures}`,
         );
       }
       return 0;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
+import { conflictError, firstConflictLine } from '../fs/conflict-markers';
 import { writeFileAtomic } from '../fs/durable';
 import type { TrainingSettings } from './linear-head';
 import { type CheckedWeights, WEIGHTS_FORMAT, WEIGHTS_VERSION, weightsProblem } from './weights-schema';
@@ -50,6 +51,13 @@ export async function readWeights(file: string): Promise<HeadWeights> {
       code === 'ENOENT' ? 'Start a head first (vector-tune start).' : undefined,
     );
   }
+  const conflict = firstConflictLine(text);
+  if (conflict !== null) throw conflictError(file, conflict);
+  return parseWeightsText(text, file);
+}
+
+/** A weights file's text, checked (readWeights without the reading; rebuild hands it one side of a conflict). */
+export function parseWeightsText(text: string, file: string): HeadWeights {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -215,6 +215,10 @@ export class EmbeddedStore implements VectorStore {
     await this.mutate(() => this.seen.mark(head, ids));
   }
 
+  async unmarkSeen(head: string, ids: string[]): Promise<void> {
+    await this.mutate(() => this.seen.unmark(head, ids));
+  }
+
   /** Nothing to write: a head's seen set is a bitmap, where an unmarked row is unseen. */
   async prepareMarker(): Promise<void> {}
 

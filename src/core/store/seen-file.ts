@@ -48,6 +48,12 @@ export async function appendSeen(file: string, ids: string[]): Promise<void> {
   await appendDurable(file, prefix + ids.map((id) => JSON.stringify(id) + '\n').join(''));
 }
 
+/** Replaces the file's ids with `ids` (atomically: a kill leaves the old list or the new one). */
+export async function writeSeen(file: string, ids: string[]): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, ids.map((id) => JSON.stringify(id) + '\n').join(''));
+}
+
 export async function clearSeen(file: string): Promise<void> {
   await writeFileAtomic(file, '');
 }

@@ -1,4 +1,4 @@
-import { appendSeen, clearSeen, readSeen, seenFile } from './seen-file';
+import { appendSeen, clearSeen, readSeen, seenFile, writeSeen } from './seen-file';
 
 /**
  * Every head's seen set of an embedded store, in memory as one byte per row (read from `seen/<head>.txt` on first
@@ -42,6 +42,21 @@ export class SeenSets {
       fresh.map(([id]) => id),
     );
     for (const [, row] of fresh) bitmap[row] = 1;
+  }
+
+  /** Rewrites the head's file without `ids` (rare: a label removed), then unmarks them in memory. */
+  async unmark(head: string, ids: string[]): Promise<void> {
+    const bitmap = await this.bitmap(head);
+    const gone = new Set(ids);
+    const file = seenFile(this.dir, head);
+    await writeSeen(
+      file,
+      (await readSeen(file)).filter((id) => !gone.has(id)),
+    );
+    for (const id of ids) {
+      const row = this.rowOf(id);
+      if (row !== undefined) bitmap[row] = 0;
+    }
   }
 
   async reset(head: string): Promise<void> {

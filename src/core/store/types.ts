@@ -85,6 +85,8 @@ export interface VectorStore {
    */
   prepareMarker(head: string): Promise<void>;
   markSeen(head: string, ids: string[]): Promise<void>;
+  /** Unmarks these records (a removed label: its image may be offered again). Unknown ids are ignored. */
+  unmarkSeen(head: string, ids: string[]): Promise<void>;
   resetSeen(head: string): Promise<void>;
   seenCount(head: string): Promise<number>;
   ids(): AsyncIterable<string>;

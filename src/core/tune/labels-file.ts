@@ -3,6 +3,7 @@ import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
 import { writeFileAtomic } from '../fs/durable';
 import { sha256 } from '../util/hash';
+import { conflictError, firstConflictLine } from '../fs/conflict-markers';
 
 /**
  * `labels.jsonl`: every score the user gave, saved (fsync) before it is used, one JSON object per line. It is
@@ -19,12 +20,21 @@ export interface Label {
   round: number;
   /** ISO time the score was given. */
   time: string;
+  /**
+   * A removal: the record has no label from this line on (until labelled again). The line keeps a score of 0
+   * so that versions before removals existed still read the file (they take it as an undecided score).
+   */
+  removed?: true;
+  /** Who gave the score (git user.email or the OS user); absent when not recorded. */
+  by?: string;
 }
 
 export interface LabelsRead {
   labels: Label[];
   /** sha256 of the bytes the labels were read from (what the weights file records). */
   sha256: string;
+  /** The file's size in bytes (0 when it does not exist): with sha256, what a session compares to notice an outside change. */
+  size: number;
   /** A last line cut short by a crash: it was never acknowledged, so it is reported and ignored. */
   tornTail: string | null;
   /** Its length in bytes (what to cut before the next append). */
@@ -35,6 +45,16 @@ export interface LabelsRead {
 
 export async function readLabels(file: string): Promise<LabelsRead> {
   return parseLabels(await readLabelsBytes(file), file);
+}
+
+/** The labels file's size in bytes, 0 when it does not exist: the cheap first check for an outside change. */
+export async function labelsFileSize(file: string): Promise<number> {
+  try {
+    return (await fs.stat(file)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw new VectorTuneError(`cannot read the labels file (${(err as NodeJS.ErrnoException).code}).`, file);
+  }
 }
 
 /** The file's bytes; none when it does not exist yet (a head without labels). */
@@ -48,6 +68,8 @@ async function readLabelsBytes(file: string): Promise<Buffer> {
 }
 
 function parseLabels(bytes: Buffer, file: string): LabelsRead {
+  const size = bytes.length;
+  checkNoConflictMarkers(bytes, file);
   // Split on the last newline byte, not in decoded text: a kill can cut a multi-byte character in half.
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const end = Math.max(bytes.lastIndexOf(0x0a) + 1, bom);
@@ -58,7 +80,7 @@ function parseLabels(bytes: Buffer, file: string): LabelsRead {
     .map(({ line, lineNo }) => parseLabel(line, file, lineNo));
   const tail = bytes.subarray(end).toString('utf8');
   if (tail.trim() === '') {
-    return { labels, sha256: sha256(bytes), tornTail: null, tornBytes: 0, missingNewline: false };
+    return { labels, sha256: sha256(bytes), size, tornTail: null, tornBytes: 0, missingNewline: false };
   }
   // A kill mid-append leaves a line that is not JSON. A last line that is JSON is complete but for its
   // newline (a hand edit), and is checked like any other: an invalid one is an error, never dropped as torn.
@@ -66,6 +88,7 @@ function parseLabels(bytes: Buffer, file: string): LabelsRead {
     return {
       labels,
       sha256: sha256(bytes.subarray(0, end)),
+      size,
       tornTail: tail,
       tornBytes: bytes.length - end,
       missingNewline: false,
@@ -73,6 +96,7 @@ function parseLabels(bytes: Buffer, file: string): LabelsRead {
   return {
     labels: [...labels, parseLabel(tail, file, lines.length)],
     sha256: sha256(bytes),
+    size,
     tornTail: null,
     tornBytes: 0,
     missingNewline: true,
@@ -122,14 +146,20 @@ export function parseLabel(line: string, file: string, lineNo: number): Label {
     new VectorTuneError(`line ${lineNo} of the labels file: ${what}.`, file, 'Fix or remove that line.');
   if (!raw || typeof raw !== 'object') throw bad('expected a JSON object');
   if (typeof raw.id !== 'string' || raw.id === '') throw bad('"id" must be a non-empty string');
-  if (typeof raw.score !== 'number' || !(raw.score >= -1 && raw.score <= 1))
-    throw bad('"score" must be a number from -1 to +1');
+  if (raw.removed !== undefined && raw.removed !== true) throw bad('"removed" must be true when present');
+  // A hand-written removal may leave the score out; written ones carry 0 for older readers.
+  const score: unknown = raw.removed && raw.score === undefined ? 0 : raw.score;
+  if (typeof score !== 'number' || !(score >= -1 && score <= 1)) throw bad('"score" must be a number from -1 to +1');
   if (!Number.isSafeInteger(raw.round) || raw.round < 0) throw bad('"round" must be a non-negative integer');
   if (raw.path !== undefined && typeof raw.path !== 'string') throw bad('"path" must be a string');
   // Only informational, so a script's epoch number is kept as text; an object or array is damage.
   const time: unknown = raw.time ?? '';
   if (typeof time !== 'string' && typeof time !== 'number') throw bad('"time" must be a string');
-  return { id: raw.id, path: raw.path, score: raw.score, round: raw.round, time: String(time) };
+  if (raw.by !== undefined && typeof raw.by !== 'string') throw bad('"by" must be a string');
+  const label: Label = { id: raw.id, path: raw.path, score, round: raw.round, time: String(time) };
+  if (raw.removed) label.removed = true;
+  if (raw.by !== undefined) label.by = raw.by;
+  return label;
 }
 
 /**
@@ -139,8 +169,7 @@ export function parseLabel(line: string, file: string, lineNo: number): Label {
  * O(labels) per round, a few hundred kilobytes at most. A fragment torn by an older appending writer is cut
  * (it was never acknowledged to anyone); a complete last label that only lacks its newline is kept.
  */
-export async function appendLabels(file: string, labels: Label[]): Promise<void> {
-  if (labels.length === 0) return;
+export async function appendLabels(file: string, labels: Label[]): Promise<LabelsRead> {
   const old = await readLabelsBytes(file);
   const { tornBytes, missingNewline } = parseLabels(old, file);
   const kept = old.subarray(0, old.length - tornBytes);
@@ -148,5 +177,16 @@ export async function appendLabels(file: string, labels: Label[]): Promise<void>
     (missingNewline ? '\n' : '') + labels.map((l) => JSON.stringify(l) + '\n').join(''),
     'utf8',
   );
-  await writeFileAtomic(file, Buffer.concat([kept, added]));
+  const bytes = Buffer.concat([kept, added]);
+  if (labels.length > 0) await writeFileAtomic(file, bytes);
+  // What was written, read back from the bytes themselves: the caller's labels then match the file exactly,
+  // even when the file had changed on disk since the caller last read it.
+  return parseLabels(labels.length > 0 ? bytes : old, file);
+}
+
+/** A merge left the file conflicted: refused with what to run, never read as a damaged JSON line. */
+function checkNoConflictMarkers(bytes: Buffer, file: string): void {
+  if (bytes.indexOf('<<<<<<<') < 0) return;
+  const line = firstConflictLine(bytes.toString('utf8'));
+  if (line !== null) throw conflictError(file, line);
 }

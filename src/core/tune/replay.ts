@@ -6,13 +6,15 @@ import type { Label } from './labels-file';
 /**
  * The one training rule, used both live and when rebuilding a head from its labels: after round r, the head
  * takes its SGD passes over every label given up to and including round r (the latest score per record wins,
- * so a re-scored record counts once). Same start, labels and settings => the same weights, bit for bit.
+ * so a re-scored record counts once, and a removed one not at all). Same start, labels and settings => the same
+ * weights, bit for bit.
  */
 export function examplesUpTo(labels: Label[], round: number, vectors: Map<string, Float32Array>): Example[] {
   const latest = new Map<string, Label>();
   for (const l of labels) if (l.round <= round) latest.set(l.id, l);
   const examples: Example[] = [];
   for (const l of latest.values()) {
+    if (l.removed) continue;
     const x = vectors.get(l.id);
     if (x) examples.push({ x, target: scoreToTarget(l.score) });
   }

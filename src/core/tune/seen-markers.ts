@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { headIdOf } from '../head/head-id';
 import { ensureHeadLocalDir } from '../head/head-local';
 import type { HeadWeights } from '../head/weights-file';
-import { appendSeen, clearSeen, readSeen } from '../store/seen-file';
+import { appendSeen, clearSeen, readSeen, writeSeen } from '../store/seen-file';
 import type { VectorStore } from '../store/types';
 import { sha256 } from '../util/hash';
 
@@ -58,6 +58,15 @@ export class SeenMarkers {
     const fresh = [...new Set(ids)].filter((id) => !this.marked.has(id));
     await appendSeen(this.file, fresh);
     for (const id of fresh) this.marked.add(id);
+  }
+
+  /** Unmarks records (removed labels) in the store and in this workspace's record, so they may be offered again. */
+  async unmark(ids: string[]): Promise<void> {
+    const gone = new Set(ids.filter((id) => this.marked.has(id)));
+    if (gone.size === 0) return;
+    await this.store.unmarkSeen(this.key, [...gone]);
+    for (const id of gone) this.marked.delete(id);
+    await writeSeen(this.file, [...this.marked]);
   }
 
   /** Forgets every mark, then marks `keep` (the labelled records) again. */

@@ -2,54 +2,24 @@ import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
 import { headPaths, headPathsIn, HeadPaths } from '../head/head-folder';
 import { DEFAULT_TRAINING, LinearHead, scoreToTarget, sigmoid, TrainingSettings } from '../head/linear-head';
-import {
-  checkWeightsMatchStore,
-  HeadWeights,
-  readWeights,
-  StartPoint,
-  WEIGHTS_FORMAT,
-  WEIGHTS_VERSION,
-  writeWeights,
-} from '../head/weights-file';
+import { checkWeightsMatchStore, HeadWeights, readWeights, writeWeights } from '../head/weights-file';
 import type { VectorStore } from '../store/types';
 import { fileExists, removeDeadWritersTemporaries } from '../fs/durable';
-import { appendLabels, Label, LABELS_FILE_NAME, readLabels } from './labels-file';
+import { ensureHeadGitattributes } from '../head/head-gitattributes';
+import { sha256 } from '../util/hash';
+import { appendLabels, Label, LABELS_FILE_NAME, labelsFileSize, LabelsRead, readLabels } from './labels-file';
+import { changeLine, currentLabels } from './label-history';
+import { buildWeights } from './new-head-weights';
 import { examplesUpTo, fetchLabelVectors, replay, trainRound } from './replay';
-import { resolveStart, StartSpec } from './start';
-import { selectCandidates, Strategy } from './strategy';
+import { resolveStart } from './start';
+import type { Strategy } from './strategy';
+import { selectCandidates } from './strategy';
 import { SeenMarkers } from './seen-markers';
-import { newHeadId } from '../head/head-id';
+import type { BatchCandidate, CreateOptions, LabelChange, RoundResult, Verdict } from './session-types';
 
-export interface BatchCandidate {
-  id: string;
-  path?: string;
-  /** The head's current logit `w·x + b` and its probability. */
-  logit: number;
-  probability: number;
-}
+export type { BatchCandidate, CreateOptions, LabelChange, RoundResult, Verdict } from './session-types';
 
-/** A user's verdict on one shown record: a score from -1 to +1, or null to skip it (seen, not labelled). */
-export interface Verdict {
-  id: string;
-  score: number | null;
-}
-
-export interface RoundResult {
-  round: number;
-  labelCount: number;
-  loss: number;
-  moved: number;
-}
-
-export interface CreateOptions {
-  headsDir: string;
-  name: string;
-  store: VectorStore;
-  start: StartSpec;
-  settings?: Partial<TrainingSettings>;
-  /** Replace an existing head of that name (its labels are discarded). */
-  overwrite?: boolean;
-}
+const EMPTY_FILE = { size: 0, sha256: sha256(Buffer.alloc(0)) };
 
 /**
  * A head being tuned: query -> show -> score -> train -> mark seen. Each submit appends the scores to the
@@ -65,6 +35,8 @@ export class TuningSession {
     private weights: HeadWeights,
     readonly head: LinearHead,
     private labels: Label[],
+    /** The labels file as `labels` were read from it or written: what an outside change is noticed against. */
+    private held: { size: number; sha256: string },
     /** The head's seen markers in the store (keyed by the head's id) and what this workspace marked. */
     readonly markers: SeenMarkers,
   ) {}
@@ -90,18 +62,20 @@ export class TuningSession {
     }
     await fs.mkdir(paths.dir, { recursive: true });
     await removeDeadWritersTemporaries(paths.dir);
+    await ensureHeadGitattributes(paths.dir);
     await fs.rm(paths.labels, { force: true });
     const now = new Date().toISOString();
     const weights = buildWeights(options.name, options.store, start, settings, now);
     // A new head has a new id, so a fresh marker: nothing to reset in the store (seen-markers.ts).
     const markers = await SeenMarkers.open(options.store, paths.dir, weights, true);
     const head = LinearHead.fromStart(start.w, start.b);
-    const session = new TuningSession(paths, options.store, weights, head, [], markers);
+    const session = new TuningSession(paths, options.store, weights, head, [], EMPTY_FILE, markers);
+    session.annotator = options.annotator;
     // The examples are the user's first positives: labelled (round 0) and never shown again. Marked after the
     // weights are written, as in a round: a kill before that leaves no marks under an id no file records.
     const examples = start.kind === 'examples' ? start.ids : [];
     if (examples.length > 0)
-      await session.recordLabels(examples.map((id): Label => ({ id, score: 1, round: 0, time: now })));
+      await session.recordLabels(examples.map((id): Label => session.signed({ id, score: 1, round: 0, time: now })));
     await session.saveWeights();
     await markers.mark(examples);
     return session;
@@ -122,22 +96,58 @@ export class TuningSession {
       repairs.push(`ignored an unfinished last line in ${LABELS_FILE_NAME} (written when a process was killed).`);
     const markers = await SeenMarkers.open(store, paths.dir, weights);
     const head = LinearHead.fromStart(weights.w, weights.b);
-    const session = new TuningSession(paths, store, weights, head, read.labels, markers);
+    const session = new TuningSession(paths, store, weights, head, read.labels, read, markers);
     if (weights.labels.count !== read.labels.length || weights.labels.sha256 !== read.sha256) {
       const missing = await session.retrainFromLabels();
-      repairs.push(`retrained from ${read.labels.length} labels (the weights recorded ${weights.labels.count}).`);
+      repairs.push(`retrained from ${session.labelCount} labels (the weights recorded ${weights.labels.count}).`);
       if (missing.length > 0)
         repairs.push(`${missing.length} labelled record(s) are no longer in the store and were left out.`);
     }
-    await markers.markUnmarked(read.labels.map((l) => l.id));
+    await markers.markUnmarked([...currentLabels(read.labels).keys()]);
     return { session, repairs };
+  }
+
+  /** Who labels in this session (`by` on the lines it writes); undefined: not recorded. */
+  annotator?: string;
+
+  /**
+   * labels.jsonl is the truth: if it changed on disk since this session read or wrote it (an edit, a checkout, a
+   * merge, another tool), the session takes the file's labels and retrains the head from a replay of them. Cheap
+   * when nothing changed (a stat, and a hash when the size is the same). Returns what to tell the user, once.
+   */
+  async syncWithDisk(): Promise<string[]> {
+    const size = await labelsFileSize(this.paths.labels);
+    if (size === this.held.size) {
+      const read = await readLabels(this.paths.labels);
+      if (read.sha256 === this.held.sha256) return [];
+      return this.takeLabels(read);
+    }
+    return this.takeLabels(await readLabels(this.paths.labels));
+  }
+
+  private async takeLabels(read: LabelsRead): Promise<string[]> {
+    this.labels = read.labels;
+    this.held = read;
+    const missing = await this.retrainFromLabels();
+    const current = [...currentLabels(this.labels).keys()];
+    await this.markers.markUnmarked(current);
+    const notes = [`${LABELS_FILE_NAME} changed on disk: retrained from ${current.length} labels.`];
+    if (missing.length > 0)
+      notes.push(`${missing.length} labelled record(s) are no longer in the store and were left out.`);
+    return notes;
   }
 
   get name(): string {
     return this.weights.name;
   }
 
+  /** Records labelled now (removed ones left out, a relabelled one counted once). */
   get labelCount(): number {
+    return currentLabels(this.labels).size;
+  }
+
+  /** Lines in labels.jsonl: grows with every score, relabel and removal written. */
+  get labelLines(): number {
     return this.labels.length;
   }
 
@@ -175,6 +185,7 @@ export class TuningSession {
   }
 
   async submit(verdicts: Verdict[]): Promise<RoundResult> {
+    const notes = await this.syncWithDisk();
     const round = this.nextRound;
     const known = new Set((await this.store.fetch(verdicts.map((v) => v.id))).map((r) => r.id));
     const unknown = verdicts.filter((v) => !known.has(v.id));
@@ -194,20 +205,59 @@ export class TuningSession {
       await this.markers.mark(verdicts.map((v) => v.id));
       await fetchLabelVectors(this.store, this.labels, this.vectorCache);
       const loss = this.head.loss(examplesUpTo(this.labels, Infinity, this.vectorCache), this.settings.l2);
-      return { round: round - 1, labelCount: this.labels.length, loss, moved: 0 };
+      return { round: round - 1, labelCount: this.labelCount, loss, moved: 0, ...notesOf(notes) };
     }
-    const fresh = scored.map((v): Label => ({ id: v.id, score: v.score, round, time }));
+    const fresh = scored.map((v): Label => this.signed({ id: v.id, score: v.score, round, time }));
     await this.recordLabels(fresh);
     await fetchLabelVectors(this.store, this.labels, this.vectorCache);
     const result = trainRound(this.head, this.labels, round, this.vectorCache, this.settings);
     await this.saveWeights();
     await this.markers.mark(verdicts.map((v) => v.id));
-    return { round, labelCount: this.labels.length, ...result };
+    return { round, labelCount: this.labelCount, ...result, ...notesOf(notes) };
+  }
+
+  /**
+   * Changes or removes labels: one appended line each (labels.jsonl stays append-only), as a round of their own
+   * (label-history.ts): the head trains one round on the labels as they now stand. A removed record is unmarked seen, so it may be offered again; a record labelled
+   * again (an undone removal) is marked. A change to a record with no label history is refused.
+   */
+  async changeLabels(changes: LabelChange[]): Promise<{ labelCount: number; notes: string[] }> {
+    const notes = await this.syncWithDisk();
+    const latest = new Map(this.labels.map((l) => [l.id, l]));
+    const unknown = changes.filter((c) => !latest.has(c.id));
+    if (unknown.length > 0)
+      throw new VectorTuneError(
+        `cannot change the label of ${unknown
+          .slice(0, 3)
+          .map((c) => `"${c.id}"`)
+          .join(', ')}: the head has never labelled it.`,
+        this.paths.labels,
+        'Score it in a batch instead.',
+      );
+    changes.forEach((c) => c.score !== null && scoreToTarget(c.score)); // refused before anything is written
+    const time = new Date().toISOString();
+    const round = this.nextRound;
+    const lines = changes.map((c) =>
+      changeLine(
+        latest.get(c.id)!,
+        c.score === null ? { removed: true } : { score: c.score },
+        round,
+        time,
+        this.annotator,
+      ),
+    );
+    await this.appendToFile(lines);
+    await fetchLabelVectors(this.store, this.labels, this.vectorCache);
+    trainRound(this.head, this.labels, round, this.vectorCache, this.settings);
+    await this.saveWeights();
+    await this.markers.unmark(changes.filter((c) => c.score === null).map((c) => c.id));
+    await this.markers.mark(changes.filter((c) => c.score !== null).map((c) => c.id));
+    return { labelCount: this.labelCount, notes };
   }
 
   async resetSeen(): Promise<void> {
     // Labelled records stay seen: showing them again would only invite a second, conflicting score.
-    await this.markers.reset(this.labels.map((l) => l.id));
+    await this.markers.reset([...currentLabels(this.labels).keys()]);
   }
 
   /** Rebuilds w and b from the start point and every label; returns labelled ids missing from the store. */
@@ -224,13 +274,31 @@ export class TuningSession {
     // Paths are looked up from the store so the labels file is readable on its own in a review.
     const metas = await this.store.fetch(fresh.map((l) => l.id));
     const pathOf = new Map(metas.map((m) => [m.id, m.path]));
-    const withPaths = fresh.map((l) => (pathOf.get(l.id) ? { ...l, path: pathOf.get(l.id) } : l));
-    await appendLabels(this.paths.labels, withPaths);
-    this.labels.push(...withPaths);
+    // path goes before time and by, so a line reads id, path, score, round, time, by.
+    const withPaths = fresh.map(({ id, score, round, time, by }): Label => {
+      const path = pathOf.get(id);
+      return { id, ...(path ? { path } : {}), score, round, time, ...(by !== undefined ? { by } : {}) };
+    });
+    await this.appendToFile(withPaths);
+  }
+
+  /**
+   * Appends lines; the session's labels become what the file then holds (read back from the written bytes), so
+   * they match the file even if it changed on disk a moment before.
+   */
+  private async appendToFile(lines: Label[]): Promise<void> {
+    const written = await appendLabels(this.paths.labels, lines);
+    this.labels = written.labels;
+    this.held = written;
+  }
+
+  /** A label line with who gave it, when the session records that. */
+  private signed(label: Label): Label {
+    return this.annotator === undefined ? label : { ...label, by: this.annotator };
   }
 
   private async saveWeights(): Promise<void> {
-    const { sha256 } = await readLabels(this.paths.labels);
+    const { sha256 } = this.held;
     this.weights = {
       ...this.weights,
       w: Array.from(this.head.w),
@@ -242,26 +310,6 @@ export class TuningSession {
   }
 }
 
-function buildWeights(
-  name: string,
-  store: VectorStore,
-  start: StartPoint,
-  settings: TrainingSettings,
-  now: string,
-): HeadWeights {
-  return {
-    format: WEIGHTS_FORMAT,
-    version: WEIGHTS_VERSION,
-    name,
-    id: newHeadId(),
-    model: { id: store.info.modelId, dimension: store.info.dimension },
-    preprocessing: { centre: store.info.centringMean ? Array.from(store.info.centringMean) : null, normalise: 'l2' },
-    w: start.w,
-    b: start.b,
-    training: { ...settings, loss: 'bce-with-logits', target: '(score + 1) / 2' },
-    start,
-    labels: { file: LABELS_FILE_NAME, count: 0, rounds: 0, sha256: '' },
-    createdAt: now,
-    updatedAt: now,
-  };
+function notesOf(notes: string[]): { notes?: string[] } {
+  return notes.length > 0 ? { notes } : {};
 }

@@ -16,7 +16,7 @@ export async function openHead(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   await vscode.commands.executeCommand('vectorTune.nextBatch');
 }
 
-async function pickWeights(ctx: Ctx): Promise<string | undefined> {
+export async function pickWeights(ctx: Ctx): Promise<string | undefined> {
   const headsDir = ctx.engineConfig().headsDir;
   const names = await fs.readdir(headsDir).catch(() => [] as string[]);
   const heads: string[] = [];

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { resolveInside } from '../../core/fs/inside';
 import type { BatchCandidate } from '../../core/tune/session';
 import type {
   CandidateView,
@@ -17,6 +16,11 @@ import type { HeadSummary } from '../../protocol/worker-protocol';
 import type { Ctx } from '../ctx';
 import { makeNonce, renderPanelHtml } from './panel-html';
 import { BatchStore, PendingBatch } from './batch-store';
+import { LabelsWatcher } from './labels-watcher';
+import { PanelResources } from './panel-resources';
+import { LabelledPanel } from './labelled-panel';
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export const PANEL_VIEW_TYPE = 'vectorTune.scoringPanel';
 
@@ -36,9 +40,28 @@ export class PanelController implements vscode.Disposable {
   private readonly submitted = new Set<string>();
   /** Every message the panel sent that failed validation (for the log and the tests). */
   readonly rejected: string[] = [];
+  private readonly resources: PanelResources;
+
+  /** The open head's labels.jsonl, watched while the panel is open. */
+  readonly labelsWatcher: LabelsWatcher;
+  /** The Labelled view (review, relabel, remove, undo across rounds). */
+  readonly labelled: LabelledPanel;
 
   constructor(private readonly ctx: Ctx) {
     this.batches = new BatchStore(ctx.extension.workspaceState);
+    this.resources = new PanelResources(ctx, () => this.panel);
+    // After an outside change the batch on screen stays (its images are still unseen); its header is refreshed.
+    this.labelsWatcher = new LabelsWatcher(ctx, () => (this.labelled.showing ? this.labelled.show() : this.refresh()));
+    this.labelled = new LabelledPanel(ctx, {
+      post: (state) => this.post(state),
+      headView: (head) => this.headView(head),
+      srcOf: (relative) => this.resources.src(relative),
+      fail: (doing, err) => this.post({ kind: 'error', message: `${doing}: ${errorText(err)}`, action: 'showLog' }),
+    });
+    this.disposables.push(
+      this.labelsWatcher,
+      ctx.onHeadChanged(() => this.panel && this.labelsWatcher.watch()),
+    );
   }
 
   get visiblePanel(): vscode.WebviewPanel | undefined {
@@ -56,7 +79,7 @@ export class PanelController implements vscode.Disposable {
         PANEL_VIEW_TYPE,
         'Vector Tune',
         vscode.ViewColumn.Active,
-        this.webviewOptions([...this.roots]),
+        this.resources.options(),
       );
       this.attach(panel);
     } else {
@@ -67,7 +90,7 @@ export class PanelController implements vscode.Disposable {
 
   /** Called by the serializer after a window reload: the panel comes back with its batch. */
   async restore(panel: vscode.WebviewPanel): Promise<void> {
-    panel.webview.options = this.webviewOptions([...this.roots]);
+    panel.webview.options = this.resources.options();
     this.attach(panel);
     await this.refresh();
   }
@@ -79,7 +102,7 @@ export class PanelController implements vscode.Disposable {
         PANEL_VIEW_TYPE,
         'Vector Tune',
         vscode.ViewColumn.Active,
-        this.webviewOptions([...this.roots]),
+        this.resources.options(),
       );
       this.attach(panel);
     }
@@ -109,12 +132,17 @@ export class PanelController implements vscode.Disposable {
       message: `Finding the next ${this.ctx.settings.batchSize} images for "${head.name}"...`,
     });
     try {
-      const { head: fresh, candidates } = await this.ctx.request('nextBatch', {
+      const {
+        head: fresh,
+        candidates,
+        notes,
+      } = await this.ctx.request('nextBatch', {
         headDir: path.dirname(head.weightsFile),
         k: this.ctx.settings.batchSize,
         strategy: this.ctx.settings.strategy,
       });
       this.ctx.setHead(fresh);
+      this.labelsWatcher.tell(fresh.name, notes ?? []);
       if (candidates.length === 0) {
         this.post(fresh.storeCount === 0 ? { kind: 'empty-store' } : { kind: 'all-seen', head: this.headView(fresh) });
         return;
@@ -135,6 +163,7 @@ export class PanelController implements vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
+    this.labelsWatcher.watch();
     panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'icon.svg');
     const nonce = makeNonce();
     const asUri = (...p: string[]) =>
@@ -149,7 +178,10 @@ export class PanelController implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
       panel.onDidDispose(() => {
+        // A panel disposed after another was attached (a window reload's restore) leaves the new one alone.
+        if (this.panel !== panel) return;
         this.panel = undefined;
+        this.labelsWatcher.stop();
       }),
     );
   }
@@ -183,6 +215,13 @@ export class PanelController implements vscode.Disposable {
       case 'runAction':
         await vscode.commands.executeCommand(`vectorTune.${message.action}`);
         return;
+      case 'changeLabel':
+        if (!(await this.labelled.change(message.id, message.score)))
+          this.rejected.push('a label change for an image the Labelled view does not show');
+        return;
+      case 'undoLabels':
+        await this.labelled.undoLast();
+        return;
     }
   }
 
@@ -213,6 +252,10 @@ export class PanelController implements vscode.Disposable {
     try {
       const { head: fresh, result } = await this.ctx.request('submit', { headDir: pending.headDir, verdicts });
       await this.batches.set(undefined);
+      this.labelled.undo.forHead(pending.headDir).roundSubmitted(
+        result.round,
+        verdicts.filter((v) => v.score !== null).map((v) => v.id),
+      );
       const summary: SubmitResult = {
         round: result.round,
         labelCount: result.labelCount,
@@ -223,6 +266,7 @@ export class PanelController implements vscode.Disposable {
       this.ctx.log.info(
         `head "${fresh.name}" round ${result.round}: ${result.labelCount} labels, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}`,
       );
+      this.labelsWatcher.tell(fresh.name, result.notes ?? []);
       this.send({ kind: 'response', id: requestId, ok: true, result: summary });
       this.ctx.setHead(fresh);
       await this.query(fresh);
@@ -234,7 +278,7 @@ export class PanelController implements vscode.Disposable {
   }
 
   private batchState(pending: PendingBatch, head: HeadSummary): PanelState {
-    this.ensureRoots(pending.candidates);
+    this.resources.allow(pending.candidates.map((c) => c.path));
     return {
       kind: 'batch',
       batchId: pending.batchId,
@@ -252,59 +296,41 @@ export class PanelController implements vscode.Disposable {
       seenCount: head.seenCount,
       strategy: this.ctx.settings.strategy,
       lastRound: this.lastRound?.head === head.name ? this.lastRound.round : undefined,
+      progress: {
+        positives: head.positives,
+        negatives: head.negatives,
+        rounds: head.rounds.map(({ round, hits, shown, churn }) => ({ round, hits, shown, churn })),
+        settled: head.rounds.at(-1)?.settled ?? false,
+      },
     };
   }
 
   private view(c: BatchCandidate): CandidateView {
-    const file = c.path ? this.safeFile(c.path) : undefined;
     return {
       id: c.id,
       name: path.basename(c.path ?? c.id),
-      src: file && this.panel ? this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString() : '',
+      src: this.resources.src(c.path),
       logit: c.logit,
       probability: c.probability,
     };
-  }
-
-  /** A record's file, only if it really lies inside the workspace: a crafted store cannot make us serve other files. */
-  private safeFile(relative: string): string | undefined {
-    return resolveInside(this.ctx.root(), relative);
   }
 
   private fileOf(id: string): string | undefined {
     const head = this.ctx.head;
     const pending = head && this.batches.get(path.dirname(head.weightsFile));
     const candidate = pending?.candidates.find((c) => c.id === id);
-    return candidate?.path ? this.safeFile(candidate.path) : undefined;
+    return candidate?.path ? this.resources.safeFile(candidate.path) : undefined;
   }
 
-  /** Resource roots: the extension's media and bundles, and the folders of the images on screen. */
-  private webviewOptions(folders: string[] = []): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    const ext = this.ctx.extension.extensionUri;
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [
-        vscode.Uri.joinPath(ext, 'media'),
-        vscode.Uri.joinPath(ext, 'dist'),
-        ...folders.map((f) => vscode.Uri.file(f)),
-      ],
-    };
-  }
-
-  private roots = new Set<string>();
-
-  private ensureRoots(candidates: BatchCandidate[]): void {
-    const needed = candidates
-      .map((c) => c.path && this.safeFile(c.path))
-      .filter((f): f is string => !!f)
-      .map((f) => path.dirname(f));
-    const before = this.roots.size;
-    for (const dir of needed) this.roots.add(dir);
-    if (this.panel && this.roots.size !== before) this.panel.webview.options = this.webviewOptions([...this.roots]);
+  /** Opens the panel (if needed) on the Labelled view of the open head. */
+  async showLabelled(): Promise<void> {
+    if (!this.panel) await this.show();
+    else this.panel.reveal();
+    if (this.ctx.head) await this.labelled.show();
   }
 
   private post(state: PanelState): void {
+    if (state.kind !== 'labelled' && state.kind !== 'loading') this.labelled.hidden();
     this.state = state;
     this.send({ kind: 'state', state });
   }

@@ -2,6 +2,8 @@ import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/
 import { append, h, icon, kbd, setAttr, setText } from '../dom';
 import { candidatesOf, canEdit, headSummary, type PanelModel, scoreOf, unscoredCount } from '../state';
 import { setScoreData } from './score-controls';
+import { actionButton } from './states';
+import { ProgressLine } from './progress-chart';
 
 /** Small numbers in fixed notation, tiny ones in exponent form, so "w moved 0.000" never hides a change. */
 export function formatMetric(x: number): string {
@@ -39,6 +41,7 @@ export class Header {
   private readonly submitButton: VscodeButton;
   private readonly submitLabel = h('span', { class: 'submit-label' });
   private last = '';
+  private readonly progress = new ProgressLine();
 
   constructor() {
     this.undoButton = button(
@@ -73,7 +76,8 @@ export class Header {
         h('div', { class: 'title' }, this.name, this.strategy),
         h('div', { class: 'actions' }, this.undoButton, this.restButton, this.submitButton),
       ),
-      h('div', { class: 'topbar-row secondary' }, this.stats, this.lastRound),
+      h('div', { class: 'topbar-row secondary' }, this.stats, this.lastRound, actionButton('showLabelled', true)),
+      this.progress.el,
       h(
         'div',
         { class: 'topbar-row progress-row' },
@@ -122,6 +126,7 @@ export class Header {
       const { head, labelCount, lastRound } = summary;
       setText(this.name, head.name);
       setText(this.strategy, `${head.strategy} strategy`);
+      this.progress.update(head.progress);
       this.stats.replaceChildren(
         stat(labelCount, labelCount === 1 ? 'label' : 'labels'),
         stat(head.storeCount, 'images'),

@@ -9,6 +9,7 @@ export const ACTION_LABELS: Record<PanelAction, string> = {
   resetSeen: 'Reset Seen',
   nextBatch: 'Next Batch',
   showLog: 'Show Log',
+  showLabelled: 'Labelled Images',
 };
 
 /** A button that asks the extension to run a palette command; main.ts turns the click into `runAction`. */
@@ -24,7 +25,7 @@ export function actionButton(action: PanelAction, secondary = false): HTMLElemen
  * Every state but `batch`, laid out like VS Code's welcome views: an icon, a title, one short explanation
  * and the buttons that get the user out of it.
  */
-export function renderMessageState(state: Exclude<PanelState, { kind: 'batch' }>): HTMLElement {
+export function renderMessageState(state: Exclude<PanelState, { kind: 'batch' | 'labelled' }>): HTMLElement {
   switch (state.kind) {
     case 'loading':
       return screen(

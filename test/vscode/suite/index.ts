@@ -13,6 +13,7 @@ import { createSuite, driver, type TestContext } from './harness';
 import { applyHeadsTest } from './apply-heads';
 import { exportHeadsTest } from './export-heads';
 import { hostilePanelTest } from './hostile-panel';
+import { labelsLifeTests } from './labels-life';
 import { pineconeStoreTest } from './pinecone-store';
 import { runSettingsTest } from './run-settings';
 
@@ -179,6 +180,7 @@ suite.test(
 );
 
 hostilePanelTest(suite, () => api, until);
+labelsLifeTests(suite, () => api, until);
 
 suite.test('Evaluate Head measures the head on class folders, writes its report and opens the preview', async () => {
   const head = api.ctx.head!;

@@ -213,6 +213,12 @@ export class PineconeStore implements VectorStore {
     await this.parallel([...new Set(ids)], (id) => this.setMetadata(id, { [key]: true }));
   }
 
+  /** `false` again by id, as `prepare` writes it: the records match "unseen" once more. */
+  async unmarkSeen(head: string, ids: string[]): Promise<void> {
+    const key = seenField(head);
+    await this.parallel([...new Set(ids)], (id) => this.setMetadata(id, { [key]: false }));
+  }
+
   async prepareMarker(head: string): Promise<void> {
     await this.markers.prepare(head);
   }
