@@ -174,6 +174,9 @@ export class Ctx implements vscode.Disposable {
     await this.restartWorker();
   }
 
+  /** How many workers this window started (Restart Worker starts one more; for tests). */
+  workerStarts = 0;
+
   /** Whether a worker is running (the views ask the store only of a running one, or when they are opened). */
   get workerRunning(): boolean {
     return this.worker !== undefined;
@@ -194,6 +197,7 @@ export class Ctx implements vscode.Disposable {
     if (!this.worker) {
       const workerPath = path.join(this.extension.extensionPath, 'dist', 'worker.js');
       this.worker = new WorkerClient(workerPath, (level, message) => this.log[level](message));
+      this.workerStarts++;
     }
     const config = await this.workerConfig();
     const previous = this.configured;

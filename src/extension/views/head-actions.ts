@@ -54,7 +54,7 @@ async function switchTo(ctx: Ctx, panel: PanelController, head: HeadOverview, fr
   const { head: opened, repairs } = await ctx.request('openHead', { headDir: head.dir });
   for (const note of repairs) ctx.log.warn(`head "${opened.name}": ${note}`);
   ctx.setHead(opened);
-  if (fromClick && panel.visiblePanel) await panel.nextBatch();
+  if (fromClick && panel.visiblePanel) await panel.nextBatch({ preserveFocus: true });
 }
 
 async function openFile(file: string): Promise<void> {

@@ -78,7 +78,6 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadsTreeNode>, vscode
     item.description = head.problem
       ? 'cannot be read'
       : [
-          open ? 'open' : '',
           `${head.labels} labels (${head.positives} positive)`,
           `${head.rounds} round${head.rounds === 1 ? '' : 's'}`,
           last ? `AP ${formatAp(last)}` : '',
