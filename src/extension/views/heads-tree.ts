@@ -78,9 +78,10 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadsTreeNode>, vscode
     item.description = head.problem
       ? 'cannot be read'
       : [
+          // The last report's AP first: in a narrow side bar the end of the line is cut off.
+          last ? `AP ${formatAp(last)}` : '',
           `${head.labels} labels (${head.positives} positive)`,
           `${head.rounds} round${head.rounds === 1 ? '' : 's'}`,
-          last ? `AP ${formatAp(last)}` : '',
         ]
           .filter(Boolean)
           .join(' · ');

@@ -60,7 +60,9 @@ export function sidebarTests(suite: Suite, api: () => VectorTuneApi, until: Unti
       const row = rows.find((r) => r.startsWith('Head hat:'))!;
       assert.match(
         row,
-        new RegExp(`${hat.labels} labels \\(${hat.positives} positive\\) · \\d+ rounds? · AP \\d\\.\\d{3}`),
+        new RegExp(
+          `^Head hat: AP \\d\\.\\d{3}( \\([+\u2212]\\d\\.\\d{3}\\))? · ${hat.labels} labels \\(${hat.positives} positive\\) · ${hat.rounds} rounds?$`,
+        ),
       );
 
       await driver.call('treeRow', { label: 'Head hat:' });
