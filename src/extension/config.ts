@@ -103,6 +103,12 @@ export class Config implements vscode.Disposable {
 
 const SECTION = 'vectorTune';
 
+/** Whether the settings that make the worker load the model again differ. */
+export function modelSettingsChanged(before: Settings, after: Settings): boolean {
+  const key = (s: Settings) => JSON.stringify([s.model, s.precision, s.device, s.threads, s.allowModelDownload]);
+  return key(before) !== key(after);
+}
+
 function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration(SECTION);
   const text = (key: string) => setting<string>(c, key).trim();

@@ -15,6 +15,7 @@ import {
 import {
   Config,
   engineConfig,
+  modelSettingsChanged,
   modelSettingsProblem,
   PINECONE_KEY_SECRET,
   pineconeConfig,
@@ -22,7 +23,7 @@ import {
   type SettingsChange,
   workspaceRoot,
 } from './config';
-import { type Remedy, showErrorWithRemedies } from './remedies';
+import { type Remedy, remediesFor, showErrorWithRemedies, UserFacingError } from './remedies';
 import { createLog } from './log';
 import { StatusBar } from './status-bar';
 import { EngineError, WorkerClient } from './worker-client';
@@ -31,21 +32,7 @@ const OPEN_HEAD_KEY = 'vectorTune.openHeadDir';
 
 export type StoreInfo = Result<WorkerProtocol, 'storeInfo'>;
 
-/** Settings whose change makes the worker load the model again. */
-function modelChanged(before: Settings, after: Settings): boolean {
-  const key = (s: Settings) => JSON.stringify([s.model, s.precision, s.device, s.threads, s.allowModelDownload]);
-  return key(before) !== key(after);
-}
-
-/** A failure the user can fix, shown as is, with the buttons that fix it (no "Show Log" noise). */
-export class UserFacingError extends Error {
-  constructor(
-    message: string,
-    readonly remedies: Remedy[] = [],
-  ) {
-    super(message);
-  }
-}
+export { UserFacingError } from './remedies';
 
 /**
  * The extension's shared state: log, settings, status bar, the worker that runs the engine, and the open
@@ -100,7 +87,7 @@ export class Ctx implements vscode.Disposable {
     if (change.reachesWorker && this.worker) {
       try {
         await this.engine();
-        if (modelChanged(change.previous, this.settings))
+        if (modelSettingsChanged(change.previous, this.settings))
           vscode.window.setStatusBarMessage(
             'Vector Tune: model settings changed; the model reloads when next used.',
             8000,
@@ -292,12 +279,7 @@ export class Ctx implements vscode.Disposable {
     const message = err instanceof Error ? err.message : String(err);
     this.log.error(`${doing}: ${err instanceof Error && !userError ? (err.stack ?? message) : message}`);
     this.lastError = message;
-    const remedies: Remedy[] =
-      err instanceof UserFacingError
-        ? [...err.remedies, 'Show Log']
-        : err instanceof EngineError && err.topic === 'model'
-          ? ['Select Model...', 'Open Settings', 'Show Log']
-          : ['Show Log'];
+    const remedies = remediesFor(err);
     this.lastErrorRemedies = remedies;
     void showErrorWithRemedies(userError ? message : `Vector Tune: ${doing} failed: ${message}`, remedies, this.log);
   }

@@ -1,7 +1,25 @@
 import * as vscode from 'vscode';
+import { EngineError } from './worker-client';
 
 /** The buttons an error can carry, each a way out of it. */
 export type Remedy = 'Select Model...' | 'Open Settings' | 'Set Pinecone API Key' | 'Show Log';
+
+/** A failure the user can fix, shown as is, with the buttons that fix it (no "Show Log" noise). */
+export class UserFacingError extends Error {
+  constructor(
+    message: string,
+    readonly remedies: Remedy[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The buttons an error gets: its own remedies (a model that cannot be loaded: choose another), and the log. */
+export function remediesFor(err: unknown): Remedy[] {
+  if (err instanceof UserFacingError) return [...err.remedies, 'Show Log'];
+  if (err instanceof EngineError && err.topic === 'model') return ['Select Model...', 'Open Settings', 'Show Log'];
+  return ['Show Log'];
+}
 
 /** What each button does: a command of Vector Tune or of VS Code. */
 const REMEDY_COMMANDS: Record<Exclude<Remedy, 'Show Log'>, [command: string, ...args: unknown[]]> = {

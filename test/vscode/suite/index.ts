@@ -15,7 +15,7 @@ import { exportHeadsTest } from './export-heads';
 import { hostilePanelTest } from './hostile-panel';
 import { pineconeStoreTest } from './pinecone-store';
 import { runSettingsTest } from './run-settings';
-import { sidebarTests } from './sidebar';
+import { deleteHeadTest, sidebarTests } from './sidebar';
 
 const EXTENSION_ID = 'vector-tune.vector-tune';
 const suite = createSuite('Vector Tune in VS Code');
@@ -313,6 +313,8 @@ suite.test('a malformed weights file gives an error message, not a crash', async
     assert.match(await driver.call('statusBarText'), new RegExp(`${openBefore}: \\d+ labels`));
   }
 });
+
+deleteHeadTest(suite, () => api, until);
 
 runSettingsTest(suite, () => api);
 

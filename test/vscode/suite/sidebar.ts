@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
 import { driver, type Suite, type TestContext, type Until } from './harness';
@@ -90,6 +91,7 @@ export function sidebarTests(suite: Suite, api: () => VectorTuneApi, until: Unti
       await vscode.commands.executeCommand('notifications.clearAll');
       await vscode.commands.executeCommand('vectorTune.store.focus'); // both views open in the shot
       await vscode.commands.executeCommand('vectorTune.heads.focus');
+      await api().views.headsView.reveal(api().views.heads.nodeOf('hat')!, { expand: true }); // its reports show
       await screenshotsInThemes('sidebar');
     },
     { timeoutMs: SCREENSHOT_TEST_MS },
@@ -167,4 +169,25 @@ export function sidebarTests(suite: Suite, api: () => VectorTuneApi, until: Unti
     },
     { timeoutMs: SCREENSHOT_TEST_MS },
   );
+}
+
+/**
+ * Deleting a head from the Heads view asks first, in a modal dialog. VS Code refuses modal dialogs to extensions
+ * under test ("DialogService: refused to show dialog in tests"), so what can be checked here is that no answer
+ * means no deletion: the command fails with that refusal and every file of the head is still there.
+ */
+export function deleteHeadTest(suite: Suite, api: () => VectorTuneApi, until: Until): void {
+  suite.test('Delete Head deletes nothing without a confirmation', async () => {
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const dir = path.join(root, 'vectortune', 'heads', 'broken'); // left by the malformed-weights test
+    const files = await fs.readdir(dir, { recursive: true });
+    const node = await until('the broken head in the view', async () => {
+      await api().views.heads.getChildren();
+      return api().views.heads.nodeOf('broken');
+    });
+    assert.ok(node.head.problem, 'listed with its problem');
+    await vscode.commands.executeCommand('vectorTune.heads.delete', node);
+    assert.match(api().ctx.lastError ?? '', /refused to show dialog in tests. Contents: Delete head "broken"\?/);
+    assert.deepEqual(await fs.readdir(dir, { recursive: true }), files, 'every file is still there');
+  });
 }
