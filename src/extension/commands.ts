@@ -16,14 +16,17 @@ import type { PanelController } from './panel/panel-controller';
  * A handler of any parameters: VS Code passes a command whatever its caller gave (nothing from the palette, the
  * clicked resources from a menu, anything from executeCommand), unchecked, and each handler declares what it takes.
  */
-type Handler = (...args: never[]) => Promise<void> | void;
+export type Handler = (...args: never[]) => Promise<void> | void;
+
+/** Commands by id, each with what it is doing (for its error message) and its handler. */
+export type CommandTable = Record<string, [doing: string, handler: Handler]>;
 
 /**
  * Every palette command, by id (the ids and titles are declared in package.json). Each handler runs with
  * the shared error handling: user errors are shown as they are, anything else is logged with its stack.
  */
 export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Disposable[] {
-  const commands: Record<string, [doing: string, handler: Handler]> = {
+  const commands: CommandTable = {
     'vectorTune.indexFolder': ['indexing', (uri?: vscode.Uri) => indexFolder(ctx, uri)],
     'vectorTune.newHeadFromPrompt': [
       'starting a head',
@@ -48,10 +51,16 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
     'vectorTune.resetSeen': ['resetting seen', () => resetSeen(ctx, panel)],
     'vectorTune.rebuildHead': ['rebuilding the head', (uri?: vscode.Uri) => rebuildHead(ctx, uri)],
     'vectorTune.showLog': ['showing the log', () => ctx.log.show()],
-    'vectorTune.selectModel': ['selecting the model', () => selectModel(ctx)],
+    'vectorTune.restartWorker': ['restarting the worker', () => restartWorker(ctx)],
+    'vectorTune.selectModel': ['selecting the model', (model?: string) => selectModel(ctx, model)],
     'vectorTune.setPineconeApiKey': ['storing the Pinecone API key', () => setPineconeApiKey(ctx)],
     'vectorTune.clearPineconeApiKey': ['removing the Pinecone API key', () => clearPineconeApiKey(ctx)],
   };
+  return registerTable(ctx, commands);
+}
+
+/** Registers each command of the table with the shared error handling. */
+export function registerTable(ctx: Ctx, commands: CommandTable): vscode.Disposable[] {
   return Object.entries(commands).map(([id, [doing, handler]]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
@@ -74,4 +83,13 @@ async function resetSeen(ctx: Ctx, panel: PanelController): Promise<void> {
     `Head "${head.name}": seen reset; ${head.seenCount} labelled images stay seen.`,
   );
   if (panel.visiblePanel) await panel.nextBatch();
+}
+
+/** `Vector Tune: Restart Worker`: a new worker, configured, with the open head reopened. */
+async function restartWorker(ctx: Ctx): Promise<void> {
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Vector Tune: restarting the worker...' },
+    () => ctx.restartWorker(),
+  );
+  vscode.window.setStatusBarMessage('Vector Tune: worker restarted.', 5000);
 }

@@ -49,8 +49,71 @@ export interface PineconeSettings {
   controllerHost: string;
 }
 
-export function readSettings(): Settings {
-  const c = vscode.workspace.getConfiguration('vectorTune');
+/** The keys of `vectorTune.*` a change of which the worker must hear about (everything engineConfig reads). */
+const WORKER_KEYS = [
+  'model',
+  'allowModelDownload',
+  'learningRate',
+  'stepsPerBatch',
+  'headsFolder',
+  'storeLocation',
+  'precision',
+  'device',
+  'threads',
+  'store',
+  'pinecone',
+] as const;
+
+/** What changed in a `vectorTune.*` settings change. */
+export interface SettingsChange {
+  previous: Settings;
+  /** A setting the worker's configuration is made from changed: it is sent the new one. */
+  reachesWorker: boolean;
+}
+
+/**
+ * The settings, read once and again whenever VS Code reports that a `vectorTune.*` setting changed (the event
+ * fires before `WorkspaceConfiguration.update` resolves, so a caller that awaits an update reads the new value).
+ * Defaults live only in package.json: VS Code fills them in.
+ */
+export class Config implements vscode.Disposable {
+  private current = readSettings();
+  private readonly changed = new vscode.EventEmitter<SettingsChange>();
+  /** Fires after `settings` holds the new values. */
+  readonly onDidChange = this.changed.event;
+  private readonly listener = vscode.workspace.onDidChangeConfiguration((e) => {
+    if (!e.affectsConfiguration(SECTION)) return;
+    const previous = this.current;
+    this.current = readSettings();
+    const reachesWorker = WORKER_KEYS.some((key) => e.affectsConfiguration(`${SECTION}.${key}`));
+    this.changed.fire({ previous, reachesWorker });
+  });
+
+  get settings(): Settings {
+    return this.current;
+  }
+
+  /** What VS Code falls back to for a setting: the default package.json declares. */
+  static defaultOf<T>(key: string): T | undefined {
+    return vscode.workspace.getConfiguration(SECTION).inspect<T>(key)?.defaultValue;
+  }
+
+  dispose(): void {
+    this.listener.dispose();
+    this.changed.dispose();
+  }
+}
+
+const SECTION = 'vectorTune';
+
+/** Whether the settings that make the worker load the model again differ. */
+export function modelSettingsChanged(before: Settings, after: Settings): boolean {
+  const key = (s: Settings) => JSON.stringify([s.model, s.precision, s.device, s.threads, s.allowModelDownload]);
+  return key(before) !== key(after);
+}
+
+function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION);
   const text = (key: string) => setting<string>(c, key).trim();
   return {
     model: setting(c, 'model'),
@@ -144,6 +207,14 @@ export function pineconeConfig(
       missing:
         'vectorTune.store is "pinecone" but vectorTune.pinecone.index is empty: set the name of the Pinecone index to use (it is created when absent).',
     };
+  for (const [key, value] of [
+    ['cloud', settings.cloud],
+    ['region', settings.region],
+  ] as const)
+    if (!value)
+      return {
+        missing: `vectorTune.pinecone.${key} is empty: give the ${key} of the Pinecone serverless index (reset the setting for its default).`,
+      };
   if (!apiKey)
     return {
       missing:
@@ -151,8 +222,8 @@ export function pineconeConfig(
     };
   return {
     indexName: settings.index,
-    cloud: settings.cloud || 'aws',
-    region: settings.region || 'us-east-1',
+    cloud: settings.cloud,
+    region: settings.region,
     ...(settings.host ? { host: settings.host } : {}),
     ...(settings.controllerHost ? { controllerHostUrl: settings.controllerHost } : {}),
     apiKey,

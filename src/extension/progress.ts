@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
+import { type ProgressUpdate, timeLeftReporter } from './progress-text';
 
 export interface ProgressReporter {
-  report(done: number, total: number, message: string): void;
+  /** Shows the worker's message (with the time left, once known) and the bar; returns the text shown. */
+  report(update: ProgressUpdate): string;
   signal: AbortSignal;
 }
 
@@ -19,12 +21,15 @@ export function withCancellableProgress<T>(
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
       let reported = 0;
+      const text = timeLeftReporter();
       return work({
         signal: controller.signal,
-        report(done, total, message) {
-          const percent = total > 0 ? (100 * done) / total : 0;
+        report(update) {
+          const percent = update.total > 0 ? (100 * update.done) / update.total : 0;
+          const message = text(update);
           progress.report({ message, increment: Math.max(0, percent - reported) });
           reported = Math.max(reported, percent);
+          return message;
         },
       });
     },

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { Method, Params, Result } from '../protocol/rpc';
+import type { Method, Params, Result, RpcError } from '../protocol/rpc';
 import {
   type EngineConfig,
   locationChanged,
@@ -51,6 +51,8 @@ export class EngineError extends Error {
   constructor(
     message: string,
     readonly userError: boolean,
+    /** What the failure is about, when its remedy is a known place (RpcError's topic). */
+    readonly topic?: RpcError['topic'],
   ) {
     super(message);
     this.name = 'EngineError';
@@ -284,7 +286,7 @@ export class WorkerClient {
       return;
     }
     if (message.ok) return pending.settle({ ok: true, result: message.result });
-    const error = new EngineError(message.error.message, message.error.userError);
+    const error = new EngineError(message.error.message, message.error.userError, message.error.topic);
     pending.settle({ ok: false, error: pending.cancelled ? abortError(pending.method, error) : error });
   }
 

@@ -21,6 +21,11 @@ export interface RequestMessage<P extends Protocol, M extends Method<P> = Method
 export interface RpcError {
   message: string;
   userError: boolean;
+  /**
+   * What the failure is about, when the user's remedy is a known place: `model`, the model could not be loaded
+   * (choose another model, or allow the download). The extension offers that remedy as a button.
+   */
+  topic?: 'model';
 }
 
 export type ResponseMessage<P extends Protocol, M extends Method<P> = Method<P>> =

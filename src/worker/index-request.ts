@@ -49,7 +49,7 @@ export async function runIndex(
       context.progress({ done: p.done, total: p.total, message: describeProgress(p, models.describeRun(embedder)) }),
   });
   log('info', describeReport(params.folder, report));
-  for (const s of report.skipped) log('info', `  skipped ${s.path}: ${s.reason}`);
+  for (const s of report.skipped) log('warn', `Skipped ${s.path}: ${s.reason}`);
   return report;
 }
 

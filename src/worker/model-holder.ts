@@ -1,8 +1,10 @@
 import type { ClipEncoder } from '../core/embed/clip';
+import { VectorTuneError } from '../core/errors';
 import type { EngineConfig } from '../protocol/worker-protocol';
 import { ModelCallGate } from './model-call-gate';
 import { modelKey, resolveModelRef } from './engine-config';
 import { applyThreadSettings, chooseThreadSettings, withThreadDefaults } from './native-threads';
+import { ModelUnavailableError } from './worker-errors';
 import type { WorkerLog } from './worker-log';
 
 /**
@@ -73,16 +75,20 @@ export class ModelHolder {
     );
     // Imported here, not at the top: transformers.js and onnxruntime load only when a model is needed.
     const { loadClip } = await import('../core/embed/clip');
-    const encoder = await this.gate.run(() =>
-      loadClip(ref, {
-        cacheDir: config.model.cacheDir,
-        allowDownload: config.model.allowDownload,
-        sessionOptions: withThreadDefaults(undefined, threads.onnxThreads) as Record<string, unknown>,
-        dtype: precision,
-        device,
-        log: (line) => this.log('warn', line),
-      }),
-    );
+    const encoder = await this.gate
+      .run(() =>
+        loadClip(ref, {
+          cacheDir: config.model.cacheDir,
+          allowDownload: config.model.allowDownload,
+          sessionOptions: withThreadDefaults(undefined, threads.onnxThreads) as Record<string, unknown>,
+          dtype: precision,
+          device,
+          log: (line) => this.log('warn', line),
+        }),
+      )
+      .catch((err: unknown) => {
+        throw err instanceof VectorTuneError ? new ModelUnavailableError(ref, err) : err;
+      });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     this.log(
       'info',

@@ -32,3 +32,20 @@ export function noOpenHead(): VectorTuneError {
     'Start a head first: Vector Tune: New Head from Prompt... (or open an existing one).',
   );
 }
+
+/**
+ * The configured model could not be loaded (not cached while downloads are off, a failed download, a folder
+ * without the model's files). Its message leads with the problem and the remedy; the file concerned (often deep
+ * in the model cache) comes last, where it informs without hiding what to do.
+ */
+export class ModelUnavailableError extends VectorTuneError {
+  constructor(ref: string, cause: VectorTuneError) {
+    super(`Vector Tune could not load the model ${ref}: ${lowerFirst(cause.problem)}`, undefined, cause.hint);
+    this.name = 'ModelUnavailableError';
+    if (cause.file) this.message = `${this.message} (${cause.file})`;
+  }
+}
+
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text;
+}

@@ -69,7 +69,98 @@ async function press(ctx, keys) {
   for (const key of keys) await ctx.page.keyboard.press(key);
 }
 
+/** A row of a tree in the side bar, by the start of its accessible label ("Head hat:", "Head hat, open:"). */
+function treeRow(ctx, label) {
+  return ctx.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${label}"]`).first();
+}
+
 module.exports = {
+  /**
+   * Clicks a side bar tree row as a person would: `button` 'left' (the item's command) or 'right' (its context
+   * menu, then `menuItem` in it).
+   */
+  async treeRow(ctx, args) {
+    const row = treeRow(ctx, args.label);
+    await row.waitFor({ timeout: 10_000 });
+    await row.click({ button: args.button || 'left' });
+    if (args.menuItem) {
+      await ctx.page.locator('.monaco-menu').first().waitFor({ state: 'visible', timeout: 5_000 });
+      const item = ctx.page
+        .locator('.monaco-menu .action-item .action-label')
+        .filter({ hasText: new RegExp(`^${args.menuItem}$`) })
+        .first();
+      await item.waitFor({ timeout: 5_000 });
+      // Pointing at an item focuses it; Enter then runs it. (A playwright click on the item, right after the menu
+      // showed, did not run it in code-server 4.100.3.)
+      await item.hover();
+      await ctx.page.waitForTimeout(250);
+      if (args.screenshot) await ctx.screenshot(args.screenshot);
+      await ctx.page.keyboard.press('Enter');
+      await ctx.page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 });
+    }
+    return true;
+  },
+
+  /** The accessible labels of the side bar's tree rows (what a screen reader reads), once one starting with `waitFor` shows. */
+  async treeRows(ctx, args) {
+    if (args && args.waitFor) await treeRow(ctx, args.waitFor).waitFor({ timeout: 10_000 });
+    return ctx.page
+      .locator('.part.sidebar .monaco-list-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') || ''));
+  },
+
+  /** A screenshot at the given window size (900 x 700 for the docs), then the harness's own size again. */
+  async screenshotAt(ctx, args) {
+    const before = ctx.page.viewportSize();
+    await ctx.page.setViewportSize({ width: args.width, height: args.height });
+    await ctx.page.waitForTimeout(600); // the workbench lays itself out again
+    try {
+      return await ctx.screenshot(args.name);
+    } finally {
+      if (before) await ctx.page.setViewportSize(before);
+    }
+  },
+
+  /** Clicks the button `button` of the notification that says `contains` (a regex source). */
+  async notificationButton(ctx, args) {
+    const toast = ctx.page
+      .locator('.notification-toast, .notifications-center')
+      .filter({ hasText: new RegExp(args.contains) })
+      .first();
+    await toast.waitFor({ timeout: 10_000 });
+    await toast.locator('.monaco-button').filter({ hasText: args.button }).first().click();
+    return true;
+  },
+
+  /** The title of the quick input once one shows; then closes it with Escape when `dismiss` is set. */
+  async quickInputTitle(ctx, args) {
+    const title = ctx.page.locator('.quick-input-widget .quick-input-title');
+    await title.filter({ hasText: /\S/ }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    const text = await title.first().innerText();
+    if (args && args.dismiss) await ctx.page.keyboard.press('Escape');
+    return text;
+  },
+
+  /**
+   * The walkthrough page: its text once `waitFor` shows in it; `step` expands that step (by its title), and
+   * `button` clicks a button of the expanded step (by its label).
+   */
+  async walkthrough(ctx, args) {
+    const page = ctx.page.locator('.gettingStartedContainer').first();
+    await page.filter({ hasText: args.waitFor }).waitFor({ timeout: 15_000 });
+    if (args.step) {
+      await page.locator('.getting-started-step').filter({ hasText: args.step }).first().click();
+      await ctx.page.waitForTimeout(300);
+    }
+    if (args.button) {
+      const button = page
+        .locator('.getting-started-step.expanded .monaco-button, .getting-started-step.expanded a')
+        .filter({ hasText: args.button });
+      await button.first().click();
+    }
+    return page.innerText();
+  },
+
   /** Text of the notification toasts, once one matching `contains` (a regex source) shows, if given. */
   async notificationsText(ctx, args) {
     // A toast, or the notification centre when it is open (toasts collapse when several are showing).

@@ -50,3 +50,17 @@ export async function removeGeneration(dir: string, generation: number): Promise
 export function lockPurpose(): string {
   return path.basename(process.argv[1] ?? process.execPath);
 }
+
+/**
+ * A new store's folder ignores itself in git: it is rebuilt from the images (and can be large), so "commit all"
+ * must not commit it, nor its `writer.lock`. Written before the lock file; one the user already put there is kept.
+ */
+export const STORE_GITIGNORE = '# Vector Tune store: rebuilt from the images, not committed.\n*\n';
+
+export async function ignoreInGit(dir: string): Promise<void> {
+  await fs
+    .writeFile(path.join(dir, '.gitignore'), STORE_GITIGNORE, { flag: 'wx' })
+    .catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+}

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
 import { fileExists } from '../fs/durable';
 import { ProcessLock } from '../fs/process-lock';
-import { lockPurpose, removeGeneration, removeLeftovers, storeFiles } from './embedded-files';
+import { ignoreInGit, lockPurpose, removeGeneration, removeLeftovers, storeFiles } from './embedded-files';
 import { writeAppend } from './embedded-append';
 import { createStore, loadStore, type LoadedStore } from './embedded-load';
 import { writeGeneration } from './embedded-rewrite';
@@ -126,6 +126,7 @@ export class EmbeddedStore implements VectorStore {
   /** Opens the store in `dir`, or creates an empty one for this model if there is none. */
   static async openOrCreate(dir: string, identity: StoreIdentity, options: OpenOptions = {}): Promise<EmbeddedStore> {
     await fs.mkdir(dir, { recursive: true });
+    if (!(await EmbeddedStore.exists(dir))) await ignoreInGit(dir);
     // Held while creating, so two processes cannot both create the store; `open` then holds it for the store.
     const creating = ProcessLock.acquire(EmbeddedStore.lockPath(dir), lockPurpose());
     try {

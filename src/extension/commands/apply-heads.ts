@@ -38,7 +38,7 @@ export async function applyHeadsToFolder(ctx: Ctx, uri?: vscode.Uri, given?: App
       ctx.request(
         'predict',
         { folder, heads, out, threshold },
-        { signal: progress.signal, onProgress: (p) => progress.report(p.done, p.total, p.message) },
+        { signal: progress.signal, onProgress: (p) => progress.report(p) },
       ),
   );
   ctx.lastPrediction = report;

@@ -20,7 +20,7 @@ export async function evaluateHead(ctx: Ctx, given?: EvaluationSource): Promise<
     ctx.request(
       'evaluate',
       { source, thumbnails: ctx.settings.reportThumbnails },
-      { signal: progress.signal, onProgress: (p) => progress.report(p.done, p.total, p.message) },
+      { signal: progress.signal, onProgress: (p) => progress.report(p) },
     ),
   );
   const ap = summary.averagePrecision === null ? 'n/a' : summary.averagePrecision.toFixed(3);

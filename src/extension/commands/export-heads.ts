@@ -32,7 +32,7 @@ export async function exportHeads(ctx: Ctx, given?: ExportHeadsArgs): Promise<vo
     ctx.request(
       'exportHeads',
       { heads, from, out },
-      { signal: progress.signal, onProgress: (p) => progress.report(p.done, p.total, p.message) },
+      { signal: progress.signal, onProgress: (p) => progress.report(p) },
     ),
   );
   ctx.lastExport = summary;

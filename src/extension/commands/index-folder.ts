@@ -15,34 +15,21 @@ export async function indexFolder(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
     throw new UserFacingError(
       `${folder} is outside the workspace folder ${root}; Vector Tune indexes folders of the open workspace.`,
     );
-  const started = Date.now();
   const report = await withCancellableProgress(
     `Vector Tune: indexing ${path.relative(root, folder) || path.basename(folder)}`,
-    async (progress) => {
-      progress.report(0, 1, 'loading the model...');
-      return ctx.request(
+    (progress) =>
+      ctx.request(
         'index',
         { folder, batchSize: 8, maxPixels: ctx.settings.maxImagePixels },
         {
           signal: progress.signal,
-          onProgress: (p) => {
-            const seconds = (Date.now() - started) / 1000;
-            const rate = p.done / Math.max(seconds, 1e-3);
-            const eta = rate > 0 ? Math.round((p.total - p.done) / rate) : 0;
-            // The worker's message names the count, its images/s and how the model runs (precision, device, threads).
-            const message = p.total > 0 ? `${p.message}, about ${eta} s left` : p.message;
-            ctx.lastProgressMessage = message;
-            progress.report(p.done, p.total, message);
-          },
+          // The worker says what it does: loading the model, looking for changes, then the count, its images/s
+          // and how the model runs (precision, device, threads).
+          onProgress: (p) => (ctx.lastProgressMessage = progress.report(p)),
         },
-      );
-    },
+      ),
   );
-  ctx.log.info(
-    `indexed ${folder}: ${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.removed} removed, ` +
-      `${report.skipped.length} skipped, ${report.seconds.toFixed(1)} s${report.cancelled ? ' (cancelled: run it again to resume)' : ''}`,
-  );
-  for (const s of report.skipped) ctx.log.warn(`skipped ${s.path}: ${s.reason}`);
+  // The worker wrote the summary and each skipped file to the log; they are not repeated here.
   await ctx.refreshStore();
   const skipped = report.skipped.length ? ` ${report.skipped.length} file(s) skipped (see the log).` : '';
   const message = `${report.cancelled ? 'Indexing cancelled' : 'Indexed'}: ${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.removed} removed.${skipped}`;

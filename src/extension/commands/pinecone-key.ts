@@ -23,7 +23,7 @@ export async function setPineconeApiKey(ctx: Ctx): Promise<void> {
   void vscode.window.showInformationMessage(`Vector Tune: Pinecone API key saved.${hint}`);
 }
 
-/** `Vector Tune: Clear Pinecone API Key`: removes it from SecretStorage. */
+/** `Vector Tune: Remove Pinecone API Key` (command id clearPineconeApiKey): removes it from SecretStorage. */
 export async function clearPineconeApiKey(ctx: Ctx): Promise<void> {
   const had = (await ctx.extension.secrets.get(PINECONE_KEY_SECRET)) !== undefined;
   await ctx.extension.secrets.delete(PINECONE_KEY_SECRET);

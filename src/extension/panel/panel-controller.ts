@@ -95,8 +95,11 @@ export class PanelController implements vscode.Disposable {
     await this.refresh();
   }
 
-  /** Shows the pending batch if there is one, else queries the next batch (or the state explaining why not). */
-  async nextBatch(): Promise<void> {
+  /**
+   * Shows the pending batch if there is one, else queries the next batch (or the state explaining why not).
+   * `preserveFocus`: the focus stays where it is (a click on a head in the Heads view keeps the view focused).
+   */
+  async nextBatch(options: { preserveFocus?: boolean } = {}): Promise<void> {
     if (!this.panel) {
       const panel = vscode.window.createWebviewPanel(
         PANEL_VIEW_TYPE,
@@ -106,7 +109,7 @@ export class PanelController implements vscode.Disposable {
       );
       this.attach(panel);
     }
-    this.panel!.reveal();
+    this.panel!.reveal(undefined, options.preserveFocus);
     await this.refresh(true);
   }
 

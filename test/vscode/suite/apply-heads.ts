@@ -18,11 +18,12 @@ export function applyHeadsTest(suite: Suite, api: () => VectorTuneApi, until: Un
   suite.test('Apply Heads to Folder writes a row per photo with each head and opens the file', async () => {
     const manifest = vscode.extensions.getExtension('vector-tune.vector-tune')!.packageJSON.contributes;
     assert.ok(
-      manifest.menus['explorer/context'].some(
-        (m: { command: string; when: string }) =>
-          m.command === 'vectorTune.applyHeads' && m.when === 'explorerResourceIsFolder',
-      ),
-      "on the Explorer's folder menu",
+      manifest.menus['explorer/context'].some((m: { submenu?: string }) => m.submenu === 'vectorTune.explorer') &&
+        manifest.menus['vectorTune.explorer'].some(
+          (m: { command: string; when: string }) =>
+            m.command === 'vectorTune.applyHeads' && m.when === 'explorerResourceIsFolder',
+        ),
+      "on the Explorer's folder menu, in its Vector Tune submenu",
     );
     const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     const heads = api().ctx.head ? [api().ctx.head!.name] : [];

@@ -16,6 +16,7 @@ import { hostilePanelTest } from './hostile-panel';
 import { labelsLifeTests } from './labels-life';
 import { pineconeStoreTest } from './pinecone-store';
 import { runSettingsTest } from './run-settings';
+import { deleteHeadTest, sidebarTests } from './sidebar';
 
 const EXTENSION_ID = 'vector-tune.vector-tune';
 const suite = createSuite('Vector Tune in VS Code');
@@ -255,25 +256,37 @@ suite.test('New Head from Selected Images (Explorer) starts a head from those im
   assert.equal(shown.head.lastRound, undefined, "the previous head's last round is not shown for this one");
 });
 
-suite.test('an uncached hub model while offline gives a message that says how to point at a folder', async () => {
-  const config = vscode.workspace.getConfiguration('vectorTune');
-  const before = config.get<string>('model');
-  try {
-    await config.update('model', 'nobody/not-cached-clip', vscode.ConfigurationTarget.Workspace);
-    await fs.writeFile(
-      path.join(root(), 'images', 'hat', 'new-photo.jpg'),
-      await fs.readFile(path.join(root(), 'images', 'broken.jpg')),
-    );
-    await vscode.commands.executeCommand('vectorTune.indexFolder', vscode.Uri.file(path.join(root(), 'images')));
-    assert.match(
-      api.ctx.lastError ?? '',
-      /nobody\/not-cached-clip.*not in the model cache.*downloading is turned off.*local folder/s,
-    );
-  } finally {
-    await config.update('model', before, vscode.ConfigurationTarget.Workspace);
-    await fs.rm(path.join(root(), 'images', 'hat', 'new-photo.jpg'), { force: true });
-  }
-});
+sidebarTests(suite, () => api, until);
+
+suite.test(
+  'an uncached hub model while offline: the message leads with the problem; its Select Model... button works',
+  async () => {
+    const config = vscode.workspace.getConfiguration('vectorTune');
+    const before = config.get<string>('model');
+    try {
+      await config.update('model', 'nobody/not-cached-clip', vscode.ConfigurationTarget.Workspace);
+      await fs.writeFile(
+        path.join(root(), 'images', 'hat', 'new-photo.jpg'),
+        await fs.readFile(path.join(root(), 'images', 'broken.jpg')),
+      );
+      await vscode.commands.executeCommand('vectorTune.indexFolder', vscode.Uri.file(path.join(root(), 'images')));
+      assert.match(
+        api.ctx.lastError ?? '',
+        /nobody\/not-cached-clip.*not in the model cache.*downloading is turned off.*local folder/s,
+      );
+      assert.match(api.ctx.lastError ?? '', /^Vector Tune could not load the model nobody\/not-cached-clip: /);
+      assert.deepEqual(api.ctx.lastErrorRemedies, ['Select Model...', 'Open Settings', 'Show Log']);
+      if (driver.available()) {
+        await driver.call('notificationButton', { contains: 'could not load the model', button: 'Select Model...' });
+        const title: string = await driver.call('quickInputTitle', { dismiss: true });
+        assert.match(title, /Vector Tune: select model \(now: nobody\/not-cached-clip\)/);
+      }
+    } finally {
+      await config.update('model', before, vscode.ConfigurationTarget.Workspace);
+      await fs.rm(path.join(root(), 'images', 'hat', 'new-photo.jpg'), { force: true });
+    }
+  },
+);
 
 suite.test('a malformed weights file gives an error message, not a crash', async () => {
   const openBefore = api.ctx.head?.name;
@@ -302,6 +315,8 @@ suite.test('a malformed weights file gives an error message, not a crash', async
     assert.match(await driver.call('statusBarText'), new RegExp(`${openBefore}: \\d+ labels`));
   }
 });
+
+deleteHeadTest(suite, () => api, until);
 
 runSettingsTest(suite, () => api);
 

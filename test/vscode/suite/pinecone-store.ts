@@ -92,7 +92,7 @@ export function pineconeStoreTest(suite: Suite, api: () => VectorTuneApi, until:
       assert.equal(
         await ctx.extension.secrets.get('vectorTune.pinecone.apiKey'),
         undefined,
-        'Clear Pinecone API Key removed it',
+        'Remove Pinecone API Key removed it',
       );
     },
   );
