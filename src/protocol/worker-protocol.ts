@@ -7,6 +7,7 @@ import type { IndexReport } from '../core/ingest/index-folder';
 import type { PredictReport, ThresholdChoice } from '../core/predict/predict-folder';
 import type { TrainingSettings } from '../core/head/linear-head';
 import type { BatchCandidate, RoundResult, Verdict } from '../core/tune/session';
+import type { SearchQuery } from '../core/tune/search';
 import type { Strategy } from '../core/tune/strategy';
 import type { CancelMessage, ProgressMessage, RequestMessage, ResponseMessage } from './rpc';
 
@@ -108,6 +109,14 @@ export type WorkerProtocol = {
    * head is open by the time the request runs. Without it, the open head is meant.
    */
   nextBatch: [{ headDir?: string; k: number; strategy: Strategy }, { head: HeadSummary; candidates: BatchCandidate[] }];
+  /**
+   * A batch the user asked for: the `k` unseen records nearest a text query (CLIP's text encoder) or one record's
+   * vector ("more like this"), each with the open head's logit. Submitted like any batch (`submit`).
+   */
+  searchBatch: [
+    { headDir?: string; k: number; query: SearchQuery },
+    { head: HeadSummary; candidates: BatchCandidate[] },
+  ];
   submit: [{ headDir?: string; verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
   resetSeen: [Record<string, never>, HeadSummary];
   /**

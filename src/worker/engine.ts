@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { VectorTuneError } from '../core/errors';
-import { describeLocation, lendStore, openOrCreateStore, openStore, storeSummary } from '../core/store/store-location';
-import { precisionError } from '../core/store/precision-check';
+import { lendStore, openOrCreateStore, openStore, storeSummary } from '../core/store/store-location';
 import type { VectorStore } from '../core/store/types';
 import type { StartSpec } from '../core/tune/start';
 import { TuningSession } from '../core/tune/session';
@@ -22,6 +21,8 @@ import { runEvaluate } from './evaluate-request';
 import type { ModelCallGate } from './model-call-gate';
 import { runPredict } from './predict-request';
 import { runExport } from './export-request';
+import { runSearch } from './search-request';
+import { embedTextFor } from './text-query';
 import { ModelHolder } from './model-holder';
 import type { Params, Result } from '../protocol/rpc';
 import type { Handlers, RequestContext } from './request-context';
@@ -35,6 +36,11 @@ type WorkerResult<M extends keyof WorkerProtocol> = Result<WorkerProtocol, M>;
 
 /** Largest batch the panel can ask for: a scan is cheap, but a batch is shown as images in one panel. */
 const MAX_BATCH = 500;
+
+function checkBatchSize(k: number): void {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_BATCH)
+    throw new VectorTuneError(`the batch size must be a whole number from 1 to ${MAX_BATCH}, got ${k}.`);
+}
 
 /**
  * The engine as the worker holds it: the configuration, the CLIP encoder (shared by indexing and prompts),
@@ -69,6 +75,7 @@ export class Engine {
       startHead: (p) => this.startHead(p),
       openHead: (p) => this.openHead(p),
       nextBatch: (p) => this.nextBatch(p),
+      searchBatch: (p) => this.searchBatch(p),
       submit: (p) => this.submit(p),
       resetSeen: () => this.resetSeen(),
       evaluate: (p, context) => this.evaluate(p, context),
@@ -152,15 +159,22 @@ export class Engine {
 
   async nextBatch(params: WorkerParams<'nextBatch'>): Promise<WorkerResult<'nextBatch'>> {
     let session = this.requireSession(params.headDir);
-    if (!Number.isInteger(params.k) || params.k < 1 || params.k > MAX_BATCH) {
-      throw new VectorTuneError(`the batch size must be a whole number from 1 to ${MAX_BATCH}, got ${params.k}.`);
-    }
+    checkBatchSize(params.k);
     // The panel is untrusted: check what arrived, whatever its declared type.
     const strategy: unknown = params.strategy;
     if (typeof strategy !== 'string' || !isStrategy(strategy))
       throw new VectorTuneError(`unknown strategy ${JSON.stringify(strategy)}; use top, boundary or mixed.`);
     if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
     const candidates = await session.nextBatch(params.k, params.strategy);
+    return { head: await this.summary(session), candidates };
+  }
+
+  /** A batch from a text query or "more like this" (search-request.ts), shown and scored like the head's own. */
+  async searchBatch(params: WorkerParams<'searchBatch'>): Promise<WorkerResult<'searchBatch'>> {
+    let session = this.requireSession(params.headDir);
+    checkBatchSize(params.k);
+    if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
+    const candidates = await runSearch(params.query, params.k, session, this.requireConfig(), this.models);
     return { head: await this.summary(session), candidates };
   }
 
@@ -293,23 +307,13 @@ export class Engine {
         undefined,
         'Describe what the head should find, e.g. "a red hat".',
       );
-    const encoder = await this.models.encoder(config);
-    const location = storeLocation(config);
-    if (encoder.modelId !== store.info.modelId) {
-      throw new VectorTuneError(
-        `${describeLocation(location)} holds embeddings of "${store.info.modelId}", but the prompt would be embedded by "${encoder.modelId}".`,
-        location.kind === 'embedded' ? location.dir : undefined,
-        'Set the Vector Tune model to the one the store was indexed with, or index again with this model into another store.',
-      );
-    }
-    const mixed = precisionError(
-      `a prompt cannot start a head on ${describeLocation(location)}`,
-      store.info,
-      encoder,
-      location.kind === 'embedded' ? location.dir : undefined,
+    const vector = await embedTextFor(
+      prompt,
+      { noun: 'the prompt', refused: 'a prompt cannot start a head' },
+      store,
+      config,
+      this.models,
     );
-    if (mixed) throw mixed;
-    const [vector] = await encoder.embedTexts([prompt]);
     return { kind: 'prompt', prompt, vector };
   }
 
