@@ -50,6 +50,7 @@ export class Ctx implements vscode.Disposable {
   lastPrediction: PredictReport | undefined;
   lastExport: ExportSummary | undefined;
   private readonly headListeners = new Set<() => void>();
+  private readonly storeListeners = new Set<() => void>();
 
   constructor(readonly extension: vscode.ExtensionContext) {}
 
@@ -146,8 +147,16 @@ export class Ctx implements vscode.Disposable {
 
   async refreshStore(): Promise<void> {
     const info = await this.request('storeInfo', {});
+    const changed = info?.count !== this.storeCount;
     this.storeCount = info?.count;
     this.statusBar.show(this.head, this.storeCount, this.remoteStore());
+    if (changed) for (const listener of this.storeListeners) listener();
+  }
+
+  /** Called when the store's size changes (indexing finished), so views showing it refresh. */
+  onStoreChanged(listener: () => void): vscode.Disposable {
+    this.storeListeners.add(listener);
+    return new vscode.Disposable(() => this.storeListeners.delete(listener));
   }
 
   /** Reopens the head that was open before the window reloaded, if its folder still exists. */

@@ -1,12 +1,10 @@
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { resolveInside } from '../../core/fs/inside';
-import type { BatchCandidate } from '../../core/tune/session';
 import type {
-  CandidateView,
   FromPanel,
   HeadView,
+  PanelSearch,
   PanelState,
   ScoreEntry,
   SubmitResult,
@@ -17,6 +15,9 @@ import type { HeadSummary } from '../../protocol/worker-protocol';
 import type { Ctx } from '../ctx';
 import { makeNonce, renderPanelHtml } from './panel-html';
 import { BatchStore, PendingBatch } from './batch-store';
+import { BatchOptions } from './batch-options';
+import { PanelResources } from './panel-resources';
+import { answerSearch } from './panel-search';
 
 export const PANEL_VIEW_TYPE = 'vectorTune.scoringPanel';
 
@@ -31,6 +32,9 @@ export class PanelController implements vscode.Disposable {
   /** The last submitted round, shown in the header only while that head is open. */
   private lastRound: { head: string; round: NonNullable<HeadView['lastRound']> } | undefined;
   private readonly batches: BatchStore;
+  /** Strategy and batch size: the settings, or what the panel's header chose (batch-options.ts). */
+  private readonly options: BatchOptions;
+  private readonly resources: PanelResources;
   private readonly disposables: vscode.Disposable[] = [];
   /** Batches submitted (or being submitted) in this session: each is trained on once. */
   private readonly submitted = new Set<string>();
@@ -39,6 +43,19 @@ export class PanelController implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx) {
     this.batches = new BatchStore(ctx.extension.workspaceState);
+    this.resources = new PanelResources(ctx.extension.extensionUri, () => ctx.root());
+    this.options = new BatchOptions(
+      ctx.extension.workspaceState,
+      () => ctx.settings,
+      () => void this.optionsChanged(),
+    );
+    this.disposables.push(
+      this.options,
+      // Indexing finished (or the store emptied): a panel saying "No images indexed yet" must not stay stale.
+      ctx.onStoreChanged(() => {
+        if (this.panel && ['empty-store', 'no-head', 'all-seen'].includes(this.state.kind)) void this.refresh(true);
+      }),
+    );
   }
 
   get visiblePanel(): vscode.WebviewPanel | undefined {
@@ -51,40 +68,33 @@ export class PanelController implements vscode.Disposable {
 
   /** Opens the panel (or reveals it) and shows the pending batch or the state that fits. */
   async show(): Promise<void> {
-    if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(
-        PANEL_VIEW_TYPE,
-        'Vector Tune',
-        vscode.ViewColumn.Active,
-        this.webviewOptions([...this.roots]),
-      );
-      this.attach(panel);
-    } else {
-      this.panel.reveal();
-    }
+    this.open();
     await this.refresh();
   }
 
   /** Called by the serializer after a window reload: the panel comes back with its batch. */
   async restore(panel: vscode.WebviewPanel): Promise<void> {
-    panel.webview.options = this.webviewOptions([...this.roots]);
+    panel.webview.options = this.resources.options();
     this.attach(panel);
     await this.refresh();
   }
 
   /** Shows the pending batch if there is one, else queries the next batch (or the state explaining why not). */
   async nextBatch(): Promise<void> {
-    if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(
-        PANEL_VIEW_TYPE,
-        'Vector Tune',
-        vscode.ViewColumn.Active,
-        this.webviewOptions([...this.roots]),
-      );
-      this.attach(panel);
-    }
-    this.panel!.reveal();
+    this.open();
     await this.refresh(true);
+  }
+
+  /** Creates the panel, or reveals the one there is. */
+  private open(): void {
+    if (this.panel) return this.panel.reveal();
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'Vector Tune',
+      vscode.ViewColumn.Active,
+      this.resources.options(),
+    );
+    this.attach(panel);
   }
 
   private async refresh(queryIfNone = false): Promise<void> {
@@ -106,13 +116,13 @@ export class PanelController implements vscode.Disposable {
   private async query(head: HeadSummary): Promise<void> {
     this.post({
       kind: 'loading',
-      message: `Finding the next ${this.ctx.settings.batchSize} images for "${head.name}"...`,
+      message: `Finding the next ${this.options.batchSize} images for "${head.name}"...`,
     });
     try {
       const { head: fresh, candidates } = await this.ctx.request('nextBatch', {
         headDir: path.dirname(head.weightsFile),
-        k: this.ctx.settings.batchSize,
-        strategy: this.ctx.settings.strategy,
+        k: this.options.batchSize,
+        strategy: this.options.strategy,
       });
       this.ctx.setHead(fresh);
       if (candidates.length === 0) {
@@ -165,7 +175,8 @@ export class PanelController implements vscode.Disposable {
       return;
     }
     if (message.kind === 'request') {
-      await this.submit(message.id, message.params.batchId, message.params.scores);
+      if (message.method === 'search') await this.search(message.id, message.params.query);
+      else await this.submit(message.id, message.params.batchId, message.params.scores);
       return;
     }
     switch (message.method) {
@@ -183,6 +194,45 @@ export class PanelController implements vscode.Disposable {
       case 'runAction':
         await vscode.commands.executeCommand(`vectorTune.${message.action}`);
         return;
+      case 'revealImage': {
+        const file = this.fileOf(message.id);
+        if (file) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file));
+        return;
+      }
+      case 'batchOptions':
+        if (await this.options.set({ strategy: message.strategy, batchSize: message.batchSize }))
+          await this.optionsChanged();
+        return;
+    }
+  }
+
+  private async search(requestId: number, query: PanelSearch): Promise<void> {
+    const host = {
+      ctx: this.ctx,
+      batches: this.batches,
+      batchSize: this.options.batchSize,
+      state: this.state,
+      post: (state: PanelState) => this.post(state),
+      showBatch: (pending: PendingBatch, head: HeadSummary) => this.post(this.batchState(pending, head)),
+    };
+    this.send(await answerSearch(host, requestId, query, this.rejected));
+  }
+
+  /**
+   * A new strategy or batch size: a head batch nobody has scored yet is asked for again with it (its images were
+   * not marked seen, so nothing is lost); otherwise the header shows the choice and the next batch follows it.
+   */
+  private async optionsChanged(): Promise<void> {
+    const head = this.ctx.head;
+    if (!this.panel || !head) return;
+    const pending = this.batches.get(path.dirname(head.weightsFile));
+    if (!pending) return;
+    const untouched = !pending.source && Object.values(pending.draft).every((s) => s === null);
+    if (untouched) {
+      await this.batches.set(undefined);
+      await this.query(head);
+    } else {
+      this.post(this.batchState(pending, head));
     }
   }
 
@@ -234,13 +284,14 @@ export class PanelController implements vscode.Disposable {
   }
 
   private batchState(pending: PendingBatch, head: HeadSummary): PanelState {
-    this.ensureRoots(pending.candidates);
+    this.resources.ensureRoots(pending.candidates, this.panel);
     return {
       kind: 'batch',
       batchId: pending.batchId,
       head: this.headView(head),
-      candidates: pending.candidates.map((c) => this.view(c)),
+      candidates: pending.candidates.map((c) => this.resources.view(c, this.panel)),
       draft: pending.draft,
+      ...(pending.source ? { source: pending.source } : {}),
     };
   }
 
@@ -250,58 +301,18 @@ export class PanelController implements vscode.Disposable {
       labelCount: head.labelCount,
       storeCount: head.storeCount,
       seenCount: head.seenCount,
-      strategy: this.ctx.settings.strategy,
+      strategy: this.options.strategy,
+      batchSize: this.options.batchSize,
+      overridden: this.options.overridden,
       lastRound: this.lastRound?.head === head.name ? this.lastRound.round : undefined,
     };
-  }
-
-  private view(c: BatchCandidate): CandidateView {
-    const file = c.path ? this.safeFile(c.path) : undefined;
-    return {
-      id: c.id,
-      name: path.basename(c.path ?? c.id),
-      src: file && this.panel ? this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString() : '',
-      logit: c.logit,
-      probability: c.probability,
-    };
-  }
-
-  /** A record's file, only if it really lies inside the workspace: a crafted store cannot make us serve other files. */
-  private safeFile(relative: string): string | undefined {
-    return resolveInside(this.ctx.root(), relative);
   }
 
   private fileOf(id: string): string | undefined {
     const head = this.ctx.head;
     const pending = head && this.batches.get(path.dirname(head.weightsFile));
     const candidate = pending?.candidates.find((c) => c.id === id);
-    return candidate?.path ? this.safeFile(candidate.path) : undefined;
-  }
-
-  /** Resource roots: the extension's media and bundles, and the folders of the images on screen. */
-  private webviewOptions(folders: string[] = []): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    const ext = this.ctx.extension.extensionUri;
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [
-        vscode.Uri.joinPath(ext, 'media'),
-        vscode.Uri.joinPath(ext, 'dist'),
-        ...folders.map((f) => vscode.Uri.file(f)),
-      ],
-    };
-  }
-
-  private roots = new Set<string>();
-
-  private ensureRoots(candidates: BatchCandidate[]): void {
-    const needed = candidates
-      .map((c) => c.path && this.safeFile(c.path))
-      .filter((f): f is string => !!f)
-      .map((f) => path.dirname(f));
-    const before = this.roots.size;
-    for (const dir of needed) this.roots.add(dir);
-    if (this.panel && this.roots.size !== before) this.panel.webview.options = this.webviewOptions([...this.roots]);
+    return candidate?.path ? this.resources.safeFile(candidate.path) : undefined;
   }
 
   private post(state: PanelState): void {
