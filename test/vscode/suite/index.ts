@@ -13,6 +13,7 @@ import { createSuite, driver, type TestContext } from './harness';
 import { applyHeadsTest } from './apply-heads';
 import { exportHeadsTest } from './export-heads';
 import { hostilePanelTest } from './hostile-panel';
+import { lookPanelTest, storeRefreshTest } from './look-panel';
 import { pineconeStoreTest } from './pinecone-store';
 import { runSettingsTest } from './run-settings';
 
@@ -179,6 +180,7 @@ suite.test(
 );
 
 hostilePanelTest(suite, () => api, until);
+lookPanelTest(suite, () => api, until);
 
 suite.test('Evaluate Head measures the head on class folders, writes its report and opens the preview', async () => {
   const head = api.ctx.head!;
@@ -301,6 +303,7 @@ suite.test('a malformed weights file gives an error message, not a crash', async
   }
 });
 
+storeRefreshTest(suite, () => api, until);
 runSettingsTest(suite, () => api);
 
 // Last: it switches the store to Pinecone and back.
