@@ -259,6 +259,13 @@ module.exports = {
     return true;
   },
 
+  /** Chooses `value` in the panel's select `testid` (strategy-select, batch-size-select), as a person would. */
+  async selectOption(ctx, args) {
+    const frame = await batchFrame(ctx);
+    await frame.locator(`[data-testid=${args.testid}]`).selectOption(String(args.value));
+    return true;
+  },
+
   /** Clicks "More like this" on card `index`. */
   async moreLikeThis(ctx, args) {
     const frame = await batchFrame(ctx);

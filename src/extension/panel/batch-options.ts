@@ -55,7 +55,9 @@ export class BatchOptions implements vscode.Disposable {
   /** Records the panel's choice; returns whether anything changed. */
   async set(choice: Override): Promise<boolean> {
     const before = [this.strategy, this.batchSize];
-    await this.state.update(KEY, { ...this.override, ...choice });
+    // Only what was chosen: an absent field keeps the earlier choice (spread as undefined, it would drop it).
+    const chosen = Object.fromEntries(Object.entries(choice).filter(([, v]) => v !== undefined));
+    await this.state.update(KEY, { ...this.override, ...chosen });
     return before[0] !== this.strategy || before[1] !== this.batchSize;
   }
 

@@ -13,7 +13,7 @@ import { createSuite, driver, type TestContext } from './harness';
 import { applyHeadsTest } from './apply-heads';
 import { exportHeadsTest } from './export-heads';
 import { hostilePanelTest } from './hostile-panel';
-import { lookPanelTest, storeRefreshTest } from './look-panel';
+import { batchOptionsTest, lookPanelTest, storeRefreshTest } from './look-panel';
 import { pineconeStoreTest } from './pinecone-store';
 import { runSettingsTest } from './run-settings';
 
@@ -181,6 +181,7 @@ suite.test(
 
 hostilePanelTest(suite, () => api, until);
 lookPanelTest(suite, () => api, until);
+batchOptionsTest(suite, () => api, until);
 
 suite.test('Evaluate Head measures the head on class folders, writes its report and opens the preview', async () => {
   const head = api.ctx.head!;

@@ -145,3 +145,55 @@ export function storeRefreshTest(suite: Suite, api: () => VectorTuneApi, until: 
     { timeoutMs: TIMEOUT_MS },
   );
 }
+
+/**
+ * Strategy and batch size chosen in the panel's header: an unscored batch is asked for again with them at once,
+ * nothing is written to the settings, and changing the setting itself applies the setting again.
+ */
+export function batchOptionsTest(suite: Suite, api: () => VectorTuneApi, until: Until): void {
+  suite.test(
+    'strategy and batch size from the header re-query an unscored batch, write no setting, and yield to the setting',
+    async (t: TestContext) => {
+      if (!driver.available()) t.skip('needs the page driver', driver.NO_DRIVER);
+      const batch = () =>
+        api().panel.currentState.kind === 'batch' ? (api().panel.currentState as BatchState) : undefined;
+      const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+      const settingsFile = path.join(root, '.vscode', 'settings.json');
+      const settingsBefore = await fs.readFile(settingsFile, 'utf8');
+      const config = () => vscode.workspace.getConfiguration('vectorTune');
+      await vscode.commands.executeCommand('vectorTune.nextBatch');
+      const before = await until('an unscored batch of the head', () =>
+        batch() && !batch()!.source && batch()!.candidates.length === 8 ? batch() : undefined,
+      );
+      assert.equal(before.head.strategy, config().get('strategy'));
+      try {
+        await driver.call('selectOption', { testid: 'strategy-select', value: 'boundary' });
+        const boundary = await until('the batch asked for again with boundary', () =>
+          batch()?.head.strategy === 'boundary' && batch()!.batchId !== before.batchId ? batch() : undefined,
+        );
+        assert.equal(boundary.head.overridden, true);
+        await driver.call('selectOption', { testid: 'batch-size-select', value: '4' });
+        const four = await until('a batch of 4', () => (batch()?.candidates.length === 4 ? batch() : undefined));
+        assert.deepEqual([four.head.strategy, four.head.batchSize], ['boundary', 4]);
+        assert.match(await driver.call('panelText', { selector: '[data-testid=batch-source]' }), /boundary strategy/);
+        assert.equal(await fs.readFile(settingsFile, 'utf8'), settingsBefore, 'no setting was written');
+        // Changing the setting itself: it applies again (the panel's batch size stays the panel's).
+        await config().update('strategy', 'mixed', vscode.ConfigurationTarget.Workspace);
+        const mixed = await until('the setting to win', () =>
+          batch()?.head.strategy === 'mixed' ? batch() : undefined,
+        );
+        assert.deepEqual([mixed.head.batchSize, mixed.head.overridden], [4, true]);
+        await config().update('batchSize', 6, vscode.ConfigurationTarget.Workspace);
+        const back = await until('the batch size setting to win', () =>
+          batch()?.candidates.length === 6 ? batch() : undefined,
+        );
+        assert.deepEqual([back.head.strategy, back.head.batchSize, back.head.overridden], ['mixed', 6, false]);
+      } finally {
+        await config().update('strategy', undefined, vscode.ConfigurationTarget.Workspace);
+        await config().update('batchSize', 8, vscode.ConfigurationTarget.Workspace);
+      }
+      await until('the batch size of the suite again', () => (batch()?.candidates.length === 8 ? batch() : undefined));
+    },
+    { timeoutMs: TIMEOUT_MS },
+  );
+}
