@@ -234,11 +234,17 @@ export class Ctx implements vscode.Disposable {
   /** The store's size and model, from the worker (started if need be); the status bar and the views follow. */
   async refreshStore(): Promise<StoreInfo> {
     const info = await this.request('storeInfo', {});
+    // Only when something changed: the panel refreshes on it, and its refresh asks the store again.
+    const changed =
+      this.storeInfo === undefined ||
+      this.storeProblem !== undefined ||
+      info?.count !== this.storeInfo?.count ||
+      info?.modelId !== this.storeInfo?.modelId;
     this.storeInfo = info;
     this.storeProblem = undefined;
     this.storeCount = info?.count;
     this.statusBar.show(this.head, this.storeCount, this.remoteStore());
-    this.storeChanged.fire();
+    if (changed) this.storeChanged.fire();
     return info;
   }
 

@@ -23,6 +23,10 @@ export interface CandidateView {
   id: string;
   /** File name, for the caption and alt text. */
   name: string;
+  /** The folder it is in, relative to the workspace (POSIX, '' at the root); absent for records without a file. */
+  folder?: string;
+  /** The file's full path, shown on hover. */
+  fullPath?: string;
   /** A webview resource URI (asWebviewUri) of the image. */
   src: string;
   logit: number;
@@ -35,6 +39,10 @@ export interface HeadView {
   storeCount: number;
   seenCount: number;
   strategy: StrategyName;
+  /** Images per batch, as the next batch will ask for. */
+  batchSize?: number;
+  /** True when strategy and batch size come from the panel's own choice rather than the settings. */
+  overridden?: boolean;
   lastRound?: { round: number; loss: number; moved: number };
   progress?: ProgressView;
 }
@@ -73,6 +81,8 @@ export type PanelState =
       head: HeadView;
       candidates: CandidateView[];
       draft: Record<string, number | null>;
+      /** What the batch came from when the user searched; absent: the head's own next batch. */
+      source?: BatchSource;
     }
   | { kind: 'empty-store' }
   | { kind: 'no-head'; storeCount: number }
@@ -80,6 +90,15 @@ export type PanelState =
   /** The head's labels for review; `undo` describes what Undo would revert (changes and rounds of this session). */
   | { kind: 'labelled'; head: HeadView; records: LabelledView[]; undo: string | null }
   | { kind: 'error'; message: string; action?: PanelAction };
+
+/** A search the panel asks for: a text query, or "more like this" of an image in the batch on screen. */
+export type PanelSearch = { kind: 'text'; text: string } | { kind: 'similar'; id: string };
+
+/** Where a searched batch came from, for the header; `name` is the image's file name. */
+export type BatchSource = { kind: 'text'; text: string } | { kind: 'similar'; id: string; name: string };
+
+/** Batch sizes the panel offers. */
+export const BATCH_SIZES = [4, 6, 8, 12, 16, 24, 32, 48] as const;
 
 export interface ScoreEntry {
   id: string;
@@ -97,6 +116,8 @@ export interface SubmitResult {
 /** Requests the panel makes and awaits. */
 export type PanelRequests = {
   submit: [{ batchId: string; scores: ScoreEntry[] }, SubmitResult];
+  /** Replaces the batch on screen with a searched one (refused while it has unsubmitted scores). */
+  search: [{ query: PanelSearch }, { count: number }];
 };
 
 /** Fire-and-forget notifications from the panel. */
@@ -109,13 +130,25 @@ export type PanelNotification =
   /** In the Labelled view: a new score for a labelled image, or null to remove its label. */
   | { kind: 'notify'; method: 'changeLabel'; id: string; score: number | null }
   /** In the Labelled view: revert the last label change or submitted round of this session. */
-  | { kind: 'notify'; method: 'undoLabels' };
+  | { kind: 'notify'; method: 'undoLabels' }
+  /** Shows an image of the batch in the Explorer. */
+  | { kind: 'notify'; method: 'revealImage'; id: string }
+  /** The panel's choice of strategy and batch size for the next batches (either may be absent). */
+  | { kind: 'notify'; method: 'batchOptions'; strategy?: StrategyName; batchSize?: number };
 
-export type FromPanel = RequestMessage<PanelRequests> | PanelNotification;
+/** One request type per method, so `method` narrows `params`. */
+export type PanelRequest = { [M in keyof PanelRequests]: RequestMessage<PanelRequests, M> }[keyof PanelRequests];
+export type FromPanel = PanelRequest | PanelNotification;
 export type ToPanel = { kind: 'state'; state: PanelState } | ResponseMessage<PanelRequests>;
 
 /** Bounds on what the panel may send: a batch is at most a few hundred images. */
-export const LIMITS = { maxScores: 1000, maxIdLength: 4096, maxBatchIdLength: 128 } as const;
+export const LIMITS = {
+  maxScores: 1000,
+  maxIdLength: 4096,
+  maxBatchIdLength: 128,
+  maxQueryLength: 1000,
+  maxBatchSize: 200,
+} as const;
 
 export class ProtocolError extends Error {}
 
@@ -125,10 +158,12 @@ export function parseWebviewMessage(raw: unknown): FromPanel {
   if (!m || typeof m !== 'object' || Array.isArray(m)) throw new ProtocolError('message is not an object');
   if (m.kind === 'request') {
     if (!Number.isSafeInteger(m.id)) throw new ProtocolError('request id must be an integer');
+    const p = m.params as Record<string, unknown>;
+    if (!p || typeof p !== 'object') throw new ProtocolError(`${String(m.method).slice(0, 64)} needs params`);
+    if (m.method === 'search')
+      return { kind: 'request', id: m.id as number, method: 'search', params: { query: checkSearch(p.query) } };
     if (m.method !== 'submit')
       throw new ProtocolError(`unknown request method ${JSON.stringify(String(m.method)).slice(0, 64)}`);
-    const p = m.params as Record<string, unknown>;
-    if (!p || typeof p !== 'object') throw new ProtocolError('submit needs params');
     const batchId = checkString(p.batchId, 'batchId', LIMITS.maxBatchIdLength);
     if (!Array.isArray(p.scores) || p.scores.length > LIMITS.maxScores)
       throw new ProtocolError(`scores must be an array of at most ${LIMITS.maxScores}`);
@@ -164,9 +199,40 @@ export function parseWebviewMessage(raw: unknown): FromPanel {
       };
     case 'undoLabels':
       return { kind: 'notify', method: 'undoLabels' };
+    case 'revealImage':
+      return { kind: 'notify', method: 'revealImage', id: checkString(m.id, 'id', LIMITS.maxIdLength) };
+    case 'batchOptions': {
+      const out: PanelNotification = { kind: 'notify', method: 'batchOptions' };
+      if (m.strategy !== undefined) {
+        if (!(STRATEGY_NAMES as readonly unknown[]).includes(m.strategy)) throw new ProtocolError('unknown strategy');
+        out.strategy = m.strategy as StrategyName;
+      }
+      if (m.batchSize !== undefined) {
+        if (
+          !Number.isInteger(m.batchSize) ||
+          (m.batchSize as number) < 1 ||
+          (m.batchSize as number) > LIMITS.maxBatchSize
+        )
+          throw new ProtocolError(`batchSize must be a whole number from 1 to ${LIMITS.maxBatchSize}`);
+        out.batchSize = m.batchSize as number;
+      }
+      return out;
+    }
     default:
       throw new ProtocolError(`unknown notification ${JSON.stringify(String(m.method)).slice(0, 64)}`);
   }
+}
+
+function checkSearch(raw: unknown): PanelSearch {
+  const q = raw as Record<string, unknown>;
+  if (!q || typeof q !== 'object') throw new ProtocolError('search needs a query object');
+  if (q.kind === 'text') {
+    const text = checkString(q.text, 'search text', LIMITS.maxQueryLength);
+    if (!text.trim()) throw new ProtocolError('search text is blank');
+    return { kind: 'text', text };
+  }
+  if (q.kind === 'similar') return { kind: 'similar', id: checkString(q.id, 'id', LIMITS.maxIdLength) };
+  throw new ProtocolError('a search query is {kind: "text", text} or {kind: "similar", id}');
 }
 
 function checkScoreEntry(raw: unknown): ScoreEntry {

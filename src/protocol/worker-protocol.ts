@@ -10,6 +10,7 @@ import type { AnnotatorChoice } from '../core/tune/annotator';
 import type { LabelledOrder, LabelledRecord } from '../core/tune/labelled-view';
 import type { RoundProgress } from '../core/tune/progress';
 import type { BatchCandidate, LabelChange, RoundResult, Verdict } from '../core/tune/session';
+import type { SearchQuery } from '../core/tune/search';
 import type { Strategy } from '../core/tune/strategy';
 import type { CancelMessage, ProgressMessage, RequestMessage, ResponseMessage } from './rpc';
 
@@ -120,6 +121,14 @@ export type WorkerProtocol = {
   nextBatch: [
     { headDir?: string; k: number; strategy: Strategy },
     { head: HeadSummary; candidates: BatchCandidate[]; notes?: string[] },
+  ];
+  /**
+   * A batch the user asked for: the `k` unseen records nearest a text query (CLIP's text encoder) or one record's
+   * vector ("more like this"), each with the open head's logit. Submitted like any batch (`submit`).
+   */
+  searchBatch: [
+    { headDir?: string; k: number; query: SearchQuery },
+    { head: HeadSummary; candidates: BatchCandidate[] },
   ];
   submit: [{ headDir?: string; verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
   resetSeen: [Record<string, never>, HeadSummary];

@@ -1,5 +1,12 @@
 import type { Method, Params, Result, RpcError } from '../protocol/rpc';
-import type { FromPanel, PanelNotification, PanelRequests, PanelState, ToPanel } from '../protocol/webview-protocol';
+import type {
+  FromPanel,
+  PanelNotification,
+  PanelRequest,
+  PanelRequests,
+  PanelState,
+  ToPanel,
+} from '../protocol/webview-protocol';
 
 /** The object VS Code injects into webviews; acquireVsCodeApi may be called once per page. */
 interface VsCodeApi {
@@ -54,7 +61,7 @@ export class PanelApi {
         reject(new RequestError(`No answer from the extension after ${Math.round(this.timeoutMs / 1000)} s.`, false));
       }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.post({ kind: 'request', id, method, params });
+      this.post({ kind: 'request', id, method, params } as PanelRequest);
     });
   }
 

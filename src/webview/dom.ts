@@ -52,6 +52,8 @@ const ICONS = {
   image: 'M2 3h12v10H2zM2 11l3.5-3.5 3 3L11 8l3 3M10.5 6.2a.7.7 0 100-.01',
   warning: 'M8 2l6.5 11.5h-13zM8 6.5v3.5M8 11.8v.2',
   folder: 'M1.5 3.5h4.5l1.5 1.5h7v8h-13z',
+  search: 'M7 2.5a4.5 4.5 0 110 9 4.5 4.5 0 010-9zM10.3 10.3l3.5 3.5',
+  similar: 'M2 2.5h5v5H2zM9 8.5h5v5H9zM9.5 3.5h3.5M11.2 1.8v3.4M3 12h3.5',
   sparkle: 'M8 1.5v4M8 10.5v4M1.5 8h4M10.5 8h4M4 4l1.5 1.5M10.5 10.5L12 12M12 4l-1.5 1.5M5.5 10.5L4 12',
 } as const;
 export type IconName = keyof typeof ICONS;

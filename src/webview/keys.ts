@@ -61,6 +61,8 @@ export function keyToAction(key: string, mods: KeyModifiers = {}, target: KeyTar
       return { type: 'escape' };
     case '?':
       return { type: 'toggleHelp' };
+    case '/':
+      return { type: 'focusSearch' };
   }
   if (key in KEY_SCORES) return { type: 'setScore', score: KEY_SCORES[key], advance: true };
   // Letters: Shift+O (key "O") opens the image in an editor; the rest are lower-case only, so Caps Lock
@@ -74,6 +76,8 @@ export function keyToAction(key: string, mods: KeyModifiers = {}, target: KeyTar
       return { type: 'undo' };
     case 'o':
       return { type: 'toggleViewer' };
+    case 'm':
+      return { type: 'moreLikeThis' };
   }
   return null;
 }

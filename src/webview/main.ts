@@ -1,8 +1,17 @@
 import './elements';
-import { PANEL_ACTIONS, type PanelAction } from '../protocol/webview-protocol';
+import { PANEL_ACTIONS, type PanelAction, type PanelSearch, type StrategyName } from '../protocol/webview-protocol';
 import { PanelApi, RequestError } from './api';
 import { fromPersisted, toPersisted } from './persist';
-import { type Action, candidatesOf, canSubmit, type Command, type PanelModel, reduce, submitEntries } from './state';
+import {
+  type Action,
+  candidatesOf,
+  canSubmit,
+  type Command,
+  type PanelModel,
+  reduce,
+  submitEntries,
+  type ThumbSize,
+} from './state';
 import { keyToAction, type KeyTarget } from './keys';
 import { PanelView } from './view';
 
@@ -84,8 +93,34 @@ async function submit(): Promise<void> {
   }
 }
 
+/**
+ * A search replaces the batch on screen, so it waits until this batch's scores are submitted or cleared (the
+ * extension refuses too). The extension shows "loading" and then the searched batch; a failure is a notice.
+ */
+async function search(query: PanelSearch): Promise<void> {
+  const scored = Object.keys(model.scores).length;
+  if (scored > 0) {
+    const message = `This batch has ${scored} unsubmitted score${scored === 1 ? '' : 's'}: submit them (Enter) or clear them (0) first, since a search replaces the batch on screen.`;
+    return dispatch({ type: 'showNotice', notice: { message, userError: true } });
+  }
+  try {
+    await api.request('search', { query });
+  } catch (err) {
+    const userError = err instanceof RequestError && err.userError;
+    dispatch({ type: 'showNotice', notice: { message: err instanceof Error ? err.message : String(err), userError } });
+  }
+}
+
 function run(command: Command): void {
   switch (command.type) {
+    case 'moreLikeThis': {
+      const c = candidatesOf(model)[model.focus];
+      if (c && canSubmit(model)) void search({ kind: 'similar', id: c.id });
+      return;
+    }
+    case 'focusSearch':
+      view.focusSearch();
+      return;
     case 'submit':
       void submit();
       return;
@@ -111,7 +146,8 @@ function targetKind(target: EventTarget | null): KeyTarget {
   if (!el || !el.tagName) return 'none';
   const tag = el.tagName.toLowerCase();
   if (tag === 'input') return (el as HTMLInputElement).type === 'range' ? 'range' : 'text';
-  if (tag === 'textarea' || el.isContentEditable) return 'text';
+  // A select keeps its arrows and letters, as a text field does.
+  if (tag === 'textarea' || tag === 'select' || el.isContentEditable) return 'text';
   if (tag === 'button' || tag === 'vscode-button' || el.getAttribute('role') === 'button') return 'button';
   return 'none';
 }
@@ -127,6 +163,8 @@ document.addEventListener('keydown', (e) => {
   // Inside the help dialog only its own keys count; anything else would act on the page behind it.
   if (model.overlay === 'help' && command.type !== 'toggleHelp' && command.type !== 'escape') return;
   e.preventDefault();
+  // Escape in the look bar (the search box, a select) goes back to the images.
+  if (command.type === 'escape' && (e.target as Element | null)?.closest?.('.look-bar')) view.focusGrid(model.focus);
   run(command);
 });
 
@@ -167,6 +205,16 @@ root.addEventListener('click', (e) => {
       return run({ type: 'openInEditor' });
     case 'run':
       return runAction(el.dataset.action);
+    case 'more-like':
+      dispatch({ type: 'focus', index });
+      return run({ type: 'moreLikeThis' });
+    case 'reveal': {
+      const c = candidatesOf(model)[index];
+      if (c) api.notify({ kind: 'notify', method: 'revealImage', id: c.id });
+      return;
+    }
+    case 'thumb-size':
+      return dispatch({ type: 'setThumbSize', size: el.dataset.size as ThumbSize });
     default:
       return; // a data-cmd this listener does not handle: nothing to do
   }
@@ -179,6 +227,23 @@ root.addEventListener('input', (e) => {
   const index = Number(el.dataset.index);
   const id = candidatesOf(model)[index]?.id;
   dispatch({ type: 'setScore', score: Number(el.value), index, coalesce: `slide:${id}` });
+});
+
+// The look bar: the search form and the strategy / batch size selects.
+root.addEventListener('submit', (e) => {
+  const form = e.target as HTMLFormElement;
+  if (form.dataset?.cmd !== 'search') return;
+  e.preventDefault();
+  const text = form.querySelector('input')?.value.trim() ?? '';
+  if (text) void search({ kind: 'text', text });
+});
+
+root.addEventListener('change', (e) => {
+  const el = e.target as HTMLSelectElement;
+  if (el.dataset?.cmd === 'strategy')
+    api.notify({ kind: 'notify', method: 'batchOptions', strategy: el.value as StrategyName });
+  else if (el.dataset?.cmd === 'batch-size')
+    api.notify({ kind: 'notify', method: 'batchOptions', batchSize: Number(el.value) });
 });
 
 // Clicking or tabbing into a card makes it the focused one.

@@ -1,5 +1,5 @@
 import type { PanelState, SubmitResult } from '../protocol/webview-protocol';
-import { initialModel, MAX_UNDO, type PanelModel, type UndoStep } from './state';
+import { initialModel, MAX_UNDO, type PanelModel, THUMB_SIZES, type ThumbSize, type UndoStep } from './state';
 
 /**
  * What the panel keeps in `vscode.setState`: VS Code destroys a hidden webview (the panel does not retain
@@ -17,6 +17,8 @@ export interface Persisted {
   undo: UndoStep[];
   focus: number;
   lastResult: SubmitResult | null;
+  /** Absent in what older panels saved: medium. */
+  thumbSize?: ThumbSize;
 }
 
 export function toPersisted(model: PanelModel): Persisted {
@@ -32,6 +34,7 @@ export function toPersisted(model: PanelModel): Persisted {
     undo: [...model.undo],
     focus: model.focus,
     lastResult: model.lastResult,
+    thumbSize: model.thumbSize,
   };
 }
 
@@ -55,6 +58,7 @@ export function fromPersisted(raw: unknown): PanelModel {
     undo,
     focus,
     lastResult: p.lastResult ?? null,
+    thumbSize: (THUMB_SIZES as readonly unknown[]).includes(p.thumbSize) ? (p.thumbSize as ThumbSize) : 'medium',
   };
 }
 

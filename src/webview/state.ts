@@ -16,6 +16,9 @@ export const SCORE_STEP = 0.25;
 export const MAX_UNDO = 200;
 
 export type Overlay = 'none' | 'viewer' | 'help';
+/** Thumbnail sizes of the grid, smallest first (the look bar's control; persisted with the panel's state). */
+export const THUMB_SIZES = ['small', 'medium', 'large'] as const;
+export type ThumbSize = (typeof THUMB_SIZES)[number];
 export type Direction = 'left' | 'right' | 'up' | 'down' | 'first' | 'last' | 'next' | 'prev';
 
 /** One undoable edit: the previous score (null = unscored) of every id it changed, and where focus was. */
@@ -48,6 +51,7 @@ export interface PanelModel {
   lastResult: SubmitResult | null;
   notice: Notice | null;
   overlay: Overlay;
+  thumbSize: ThumbSize;
 }
 
 export type Action =
@@ -65,13 +69,21 @@ export type Action =
   | { type: 'submitDone'; batchId: string; result: SubmitResult }
   | { type: 'submitFailed'; batchId: string; notice: Notice }
   | { type: 'dismissNotice' }
+  | { type: 'showNotice'; notice: Notice }
+  | { type: 'setThumbSize'; size: ThumbSize }
   | { type: 'setOverlay'; overlay: Overlay }
   | { type: 'toggleViewer' }
   | { type: 'toggleHelp' }
   | { type: 'escape' };
 
 /** What a key can ask for: a model action, or an effect main.ts performs (it talks to the extension). */
-export type Command = Action | { type: 'submit' } | { type: 'openInEditor' };
+export type Command =
+  | Action
+  | { type: 'submit' }
+  | { type: 'openInEditor' }
+  /** "More like this" of the focused image, and moving the focus to the search box: effects main.ts performs. */
+  | { type: 'moreLikeThis' }
+  | { type: 'focusSearch' };
 
 export function initialModel(state: PanelState = { kind: 'loading', message: 'Loading...' }): PanelModel {
   return {
@@ -86,6 +98,7 @@ export function initialModel(state: PanelState = { kind: 'loading', message: 'Lo
     lastResult: null,
     notice: null,
     overlay: 'none',
+    thumbSize: 'medium',
   };
 }
 
@@ -190,6 +203,12 @@ export function reduce(model: PanelModel, action: Action): PanelModel {
       return { ...model, inFlight: false, notice: action.notice };
     case 'dismissNotice':
       return model.notice ? { ...model, notice: null } : model;
+    case 'showNotice':
+      return { ...model, notice: action.notice };
+    case 'setThumbSize':
+      return (THUMB_SIZES as readonly string[]).includes(action.size) && action.size !== model.thumbSize
+        ? { ...model, thumbSize: action.size }
+        : model;
     case 'setOverlay':
       if (action.overlay === 'viewer' && candidatesOf(model).length === 0) return model;
       return action.overlay === model.overlay ? model : { ...model, overlay: action.overlay };

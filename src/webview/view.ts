@@ -2,6 +2,7 @@ import type { PanelNotification, PanelState } from '../protocol/webview-protocol
 import { LabelledScreen } from './components/labelled-view';
 import { Grid } from './components/grid';
 import { Header } from './components/header';
+import { LookBar } from './components/look-bar';
 import { buildHelp, hintLine } from './components/help';
 import { spokenScore } from './components/score-controls';
 import { renderMessageState } from './components/states';
@@ -13,6 +14,7 @@ import { candidatesOf, type PanelModel, scoreOf } from './state';
 interface BatchScreen {
   key: string;
   header: Header;
+  look: LookBar;
   grid: Grid;
   main: HTMLElement;
 }
@@ -48,9 +50,12 @@ export class PanelView {
 
   render(model: PanelModel, prev: PanelModel | null): void {
     const rebuilt = this.ensureScreen(model);
+    document.documentElement.dataset.thumb = model.thumbSize;
     if (this.batch && model.state.kind === 'batch') {
       this.batch.header.update(model);
+      this.batch.look.update(model);
       this.batch.grid.update(model);
+      if (prev && prev.thumbSize !== model.thumbSize) this.batch.grid.remeasure();
     }
     this.viewer.update(model);
     this.help.hidden = model.overlay !== 'help';
@@ -61,6 +66,18 @@ export class PanelView {
     const focusMoved = !prev || prev.focus !== model.focus || prev.overlay !== model.overlay;
     if (this.batch && model.overlay === 'none' && (rebuilt || focusMoved)) this.batch.grid.focusCard(model.focus);
     if (prev && !rebuilt) this.announce(model, prev);
+  }
+
+  /** Moves the focus to the search box (the `/` key); false when no batch is on screen. */
+  focusSearch(): boolean {
+    if (!this.batch) return false;
+    this.batch.look.focusSearch();
+    return true;
+  }
+
+  /** Back from the look bar to the grid (Escape in the search box). */
+  focusGrid(index: number): void {
+    this.batch?.grid.focusCard(index);
   }
 
   /** True when the screen was rebuilt. */
@@ -77,15 +94,17 @@ export class PanelView {
       }
       this.dropBatch();
       const header = new Header();
+      const look = new LookBar();
       const grid = new Grid(state.candidates, this.onColumns);
       const main = h(
         'main',
         { class: 'batch', 'data-testid': 'state-batch', 'aria-label': 'Scoring' },
         header.el,
+        look.el,
         hintLine(),
         grid.el,
       );
-      this.batch = { key, header, grid, main };
+      this.batch = { key, header, look, grid, main };
       this.headerObserver.observe(header.el);
       this.screen.replaceChildren(main);
       return true;

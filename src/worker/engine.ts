@@ -20,6 +20,8 @@ import { runEvaluate } from './evaluate-request';
 import type { ModelCallGate } from './model-call-gate';
 import { runPredict } from './predict-request';
 import { runExport } from './export-request';
+import { runSearch } from './search-request';
+import { embedTextFor } from './text-query';
 import { ModelHolder } from './model-holder';
 import type { Params, Result } from '../protocol/rpc';
 import type { Handlers, RequestContext } from './request-context';
@@ -33,6 +35,11 @@ type WorkerResult<M extends keyof WorkerProtocol> = Result<WorkerProtocol, M>;
 
 /** Largest batch the panel can ask for: a scan is cheap, but a batch is shown as images in one panel. */
 const MAX_BATCH = 500;
+
+function checkBatchSize(k: number): void {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_BATCH)
+    throw new VectorTuneError(`the batch size must be a whole number from 1 to ${MAX_BATCH}, got ${k}.`);
+}
 
 /**
  * The engine as the worker holds it: the configuration, the CLIP encoder (shared by indexing and prompts),
@@ -71,6 +78,7 @@ export class Engine {
       startHead: (p) => this.startHead(p),
       openHead: (p) => this.openHead(p),
       nextBatch: (p) => this.nextBatch(p),
+      searchBatch: (p) => this.searchBatch(p),
       submit: (p) => this.submit(p),
       resetSeen: () => this.resetSeen(),
       syncLabels: (p) => this.syncLabels(p),
@@ -166,9 +174,7 @@ export class Engine {
 
   async nextBatch(params: WorkerParams<'nextBatch'>): Promise<WorkerResult<'nextBatch'>> {
     let session = this.requireSession(params.headDir);
-    if (!Number.isInteger(params.k) || params.k < 1 || params.k > MAX_BATCH) {
-      throw new VectorTuneError(`the batch size must be a whole number from 1 to ${MAX_BATCH}, got ${params.k}.`);
-    }
+    checkBatchSize(params.k);
     // The panel is untrusted: check what arrived, whatever its declared type.
     const strategy: unknown = params.strategy;
     if (typeof strategy !== 'string' || !isStrategy(strategy))
@@ -177,6 +183,15 @@ export class Engine {
     const notes = await takeOutsideChange(session, this.log); // the batch comes from the head labels.jsonl makes
     const candidates = await session.nextBatch(params.k, params.strategy);
     return { head: await this.summary(session), candidates, ...(notes.length > 0 ? { notes } : {}) };
+  }
+
+  /** A batch from a text query or "more like this" (search-request.ts), shown and scored like the head's own. */
+  async searchBatch(params: WorkerParams<'searchBatch'>): Promise<WorkerResult<'searchBatch'>> {
+    let session = this.requireSession(params.headDir);
+    checkBatchSize(params.k);
+    if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
+    const candidates = await runSearch(params.query, params.k, session, this.requireConfig(), this.models);
+    return { head: await this.summary(session), candidates };
   }
 
   /**

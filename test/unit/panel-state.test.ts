@@ -299,3 +299,22 @@ test('every action is a no-op before any batch arrives', () => {
   ];
   for (const a of actions) assert.equal(reduce(m, a), m, a.type);
 });
+
+test('thumbnail size: a known size sets it and persists; junk is ignored or restores as medium', () => {
+  const m = run(start(), { type: 'setThumbSize', size: 'large' });
+  assert.equal(m.thumbSize, 'large');
+  assert.equal(run(m, { type: 'setThumbSize', size: 'huge' as never }), m, 'an unknown size changes nothing');
+  assert.equal(fromPersisted(JSON.parse(JSON.stringify(toPersisted(m)))).thumbSize, 'large');
+  assert.equal(fromPersisted({ ...toPersisted(m), thumbSize: 'huge' }).thumbSize, 'medium');
+  const { thumbSize: _, ...older } = toPersisted(m);
+  assert.equal(fromPersisted(older).thumbSize, 'medium', 'what a panel saved before the control existed');
+});
+
+test('keyToAction: m asks for more like the focused image, / goes to the search box; text fields keep them', () => {
+  assert.deepEqual(keyToAction('m'), { type: 'moreLikeThis' });
+  assert.deepEqual(keyToAction('/'), { type: 'focusSearch' });
+  assert.equal(keyToAction('M', { shift: true }), null, 'lower-case only, as the other letters');
+  assert.equal(keyToAction('m', {}, 'text'), null);
+  assert.equal(keyToAction('/', {}, 'text'), null);
+  assert.deepEqual(keyToAction('Escape', {}, 'text'), { type: 'escape' });
+});

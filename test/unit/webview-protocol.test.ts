@@ -38,6 +38,28 @@ test('valid panel messages parse to exactly what was sent', () => {
   );
 });
 
+test('search, reveal and batch options parse to exactly what was sent, extra fields dropped', () => {
+  const text = { kind: 'request', id: 3, method: 'search', params: { query: { kind: 'text', text: 'a red hat' } } };
+  assert.deepEqual(parseWebviewMessage(text), text);
+  const similar = { kind: 'request', id: 4, method: 'search', params: { query: { kind: 'similar', id: 'img/a.jpg' } } };
+  assert.deepEqual(parseWebviewMessage(similar), similar);
+  assert.deepEqual(parseWebviewMessage({ kind: 'notify', method: 'revealImage', id: 'img/a.jpg', x: 1 }), {
+    kind: 'notify',
+    method: 'revealImage',
+    id: 'img/a.jpg',
+  });
+  assert.deepEqual(parseWebviewMessage({ kind: 'notify', method: 'batchOptions', strategy: 'boundary' }), {
+    kind: 'notify',
+    method: 'batchOptions',
+    strategy: 'boundary',
+  });
+  assert.deepEqual(parseWebviewMessage({ kind: 'notify', method: 'batchOptions', batchSize: 24, evil: true }), {
+    kind: 'notify',
+    method: 'batchOptions',
+    batchSize: 24,
+  });
+});
+
 test('malformed and hostile panel messages are rejected with a reason', () => {
   const hostile: [unknown, RegExp][] = [
     [null, /not an object/],
@@ -76,6 +98,19 @@ test('malformed and hostile panel messages are rejected with a reason', () => {
     [{ kind: 'notify', method: 'runAction', action: 'workbench.action.terminal.new' }, /unknown panel action/],
     [{ kind: 'notify', method: 'draft', batchId: 'b', scores: { a: 5 } }, /from -1 to \+1/],
     [{ kind: 'notify', method: '__proto__' }, /unknown notification/],
+    [{ kind: 'request', id: 1, method: 'search', params: { query: { kind: 'text', text: '   ' } } }, /blank/],
+    [
+      { kind: 'request', id: 1, method: 'search', params: { query: { kind: 'text', text: 'x'.repeat(1001) } } },
+      /at most 1000/,
+    ],
+    [{ kind: 'request', id: 1, method: 'search', params: { query: { kind: 'shell', text: 'ls' } } }, /a search query/],
+    [{ kind: 'request', id: 1, method: 'search', params: { query: { kind: 'similar', id: 7 } } }, /id must be/],
+    [{ kind: 'request', id: 1, method: 'search', params: {} }, /query object/],
+    [{ kind: 'notify', method: 'revealImage', id: '' }, /id must be/],
+    [{ kind: 'notify', method: 'batchOptions', strategy: 'random' }, /unknown strategy/],
+    [{ kind: 'notify', method: 'batchOptions', batchSize: 0 }, /from 1 to 200/],
+    [{ kind: 'notify', method: 'batchOptions', batchSize: 2.5 }, /from 1 to 200/],
+    [{ kind: 'notify', method: 'batchOptions', batchSize: 201 }, /from 1 to 200/],
   ];
   for (const [message, reason] of hostile) {
     assert.throws(

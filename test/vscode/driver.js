@@ -368,6 +368,66 @@ module.exports = {
     return shown;
   },
 
+  /** Waits until a webview shows the panel's message state `kind` (empty-store, no-head, ...); returns its text. */
+  async panelMessageState(ctx, args) {
+    const selector = `[data-testid=state-${args.kind}]`;
+    for (
+      const deadline = Date.now() + (args.timeoutMs || 20_000);
+      Date.now() < deadline;
+      await ctx.page.waitForTimeout(100)
+    ) {
+      const count = await ctx.page.locator('iframe.webview').count();
+      for (let index = count - 1; index >= 0; index--) {
+        const state = ctx.webview({ index }).locator(selector);
+        if (await state.isVisible().catch(() => false)) return state.innerText();
+      }
+    }
+    throw new Error(`no webview showed ${selector}${await unloadedWebviews(ctx)}`);
+  },
+
+  /** Types `text` into the panel's search box and presses Enter, as a person searching would. */
+  async search(ctx, args) {
+    const frame = await batchFrame(ctx);
+    const input = frame.locator('[data-testid=search-input]');
+    await input.fill(args.text);
+    await input.press('Enter');
+    return true;
+  },
+
+  /** Chooses `value` in the panel's select `testid` (strategy-select, batch-size-select), as a person would. */
+  async selectOption(ctx, args) {
+    const frame = await batchFrame(ctx);
+    await frame.locator(`[data-testid=${args.testid}]`).selectOption(String(args.value));
+    return true;
+  },
+
+  /** Clicks "More like this" on card `index`. */
+  async moreLikeThis(ctx, args) {
+    const frame = await batchFrame(ctx);
+    await frame.locator(`[data-testid=more-like-${args.index}]`).click();
+    return true;
+  },
+
+  /** The text of the first element matching `selector` in the batch screen; with `contains`, once it contains that. */
+  async panelText(ctx, args) {
+    const frame = await batchFrame(ctx);
+    const el = frame.locator(args.selector).first();
+    if (args.contains) await el.filter({ hasText: args.contains }).waitFor({ timeout: 10_000 });
+    return el.innerText();
+  },
+
+  /** Takes a screenshot of the workbench once the batch screen is up and its images decoded. */
+  async panelScreenshot(ctx, args) {
+    const frame = await batchFrame(ctx);
+    await frame
+      .locator('img')
+      .evaluateAll((imgs) =>
+        Promise.all(imgs.map((img) => (img.complete ? null : new Promise((r) => img.addEventListener('load', r))))),
+      );
+    await ctx.screenshot(args.name);
+    return true;
+  },
+
   /** The score a card shows (null when unscored). */
   async cardScore(ctx, args) {
     const frame = await batchFrame(ctx);

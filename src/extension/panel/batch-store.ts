@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { BatchCandidate } from '../../core/tune/session';
+import type { BatchSource } from '../../protocol/webview-protocol';
 
 /**
  * The batch on screen, persisted in workspace state until it is submitted, with the user's unsubmitted
@@ -11,6 +12,8 @@ export interface PendingBatch {
   batchId: string;
   candidates: BatchCandidate[];
   draft: Record<string, number | null>;
+  /** A searched batch's query; absent: the head's own next batch. */
+  source?: BatchSource;
 }
 
 const KEY = 'vectorTune.pendingBatch';

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { BatchCandidate } from '../../core/tune/session';
 import type {
-  CandidateView,
   FromPanel,
   HeadView,
+  PanelSearch,
   PanelState,
   ScoreEntry,
   SubmitResult,
@@ -16,9 +16,11 @@ import type { HeadSummary } from '../../protocol/worker-protocol';
 import type { Ctx } from '../ctx';
 import { makeNonce, renderPanelHtml } from './panel-html';
 import { BatchStore, PendingBatch } from './batch-store';
+import { BatchOptions } from './batch-options';
+import { LabelledPanel } from './labelled-panel';
 import { LabelsWatcher } from './labels-watcher';
 import { PanelResources } from './panel-resources';
-import { LabelledPanel } from './labelled-panel';
+import { answerSearch } from './panel-search';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -35,12 +37,14 @@ export class PanelController implements vscode.Disposable {
   /** The last submitted round, shown in the header only while that head is open. */
   private lastRound: { head: string; round: NonNullable<HeadView['lastRound']> } | undefined;
   private readonly batches: BatchStore;
+  /** Strategy and batch size: the settings, or what the panel's header chose (batch-options.ts). */
+  private readonly options: BatchOptions;
+  private readonly resources: PanelResources;
   private readonly disposables: vscode.Disposable[] = [];
   /** Batches submitted (or being submitted) in this session: each is trained on once. */
   private readonly submitted = new Set<string>();
   /** Every message the panel sent that failed validation (for the log and the tests). */
   readonly rejected: string[] = [];
-  private readonly resources: PanelResources;
 
   /** The open head's labels.jsonl, watched while the panel is open. */
   readonly labelsWatcher: LabelsWatcher;
@@ -58,9 +62,19 @@ export class PanelController implements vscode.Disposable {
       srcOf: (relative) => this.resources.src(relative),
       fail: (doing, err) => this.post({ kind: 'error', message: `${doing}: ${errorText(err)}`, action: 'showLog' }),
     });
+    this.options = new BatchOptions(
+      ctx.extension.workspaceState,
+      () => ctx.settings,
+      () => void this.optionsChanged(),
+    );
     this.disposables.push(
       this.labelsWatcher,
       ctx.onHeadChanged(() => this.panel && this.labelsWatcher.watch()),
+      this.options,
+      // Indexing finished (or the store emptied): a panel saying "No images indexed yet" must not stay stale.
+      ctx.onStoreChanged(() => {
+        if (this.panel && ['empty-store', 'no-head', 'all-seen'].includes(this.state.kind)) void this.refresh(true);
+      }),
     );
   }
 
@@ -74,17 +88,7 @@ export class PanelController implements vscode.Disposable {
 
   /** Opens the panel (or reveals it) and shows the pending batch or the state that fits. */
   async show(): Promise<void> {
-    if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(
-        PANEL_VIEW_TYPE,
-        'Vector Tune',
-        vscode.ViewColumn.Active,
-        this.resources.options(),
-      );
-      this.attach(panel);
-    } else {
-      this.panel.reveal();
-    }
+    this.open();
     await this.refresh();
   }
 
@@ -100,17 +104,20 @@ export class PanelController implements vscode.Disposable {
    * `preserveFocus`: the focus stays where it is (a click on a head in the Heads view keeps the view focused).
    */
   async nextBatch(options: { preserveFocus?: boolean } = {}): Promise<void> {
-    if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(
-        PANEL_VIEW_TYPE,
-        'Vector Tune',
-        vscode.ViewColumn.Active,
-        this.resources.options(),
-      );
-      this.attach(panel);
-    }
-    this.panel!.reveal(undefined, options.preserveFocus);
+    this.open(options.preserveFocus);
     await this.refresh(true);
+  }
+
+  /** Creates the panel, or reveals the one there is. */
+  private open(preserveFocus?: boolean): void {
+    if (this.panel) return this.panel.reveal(undefined, preserveFocus);
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'Vector Tune',
+      vscode.ViewColumn.Active,
+      this.resources.options(),
+    );
+    this.attach(panel);
   }
 
   private async refresh(queryIfNone = false): Promise<void> {
@@ -132,7 +139,7 @@ export class PanelController implements vscode.Disposable {
   private async query(head: HeadSummary): Promise<void> {
     this.post({
       kind: 'loading',
-      message: `Finding the next ${this.ctx.settings.batchSize} images for "${head.name}"...`,
+      message: `Finding the next ${this.options.batchSize} images for "${head.name}"...`,
     });
     try {
       const {
@@ -141,8 +148,8 @@ export class PanelController implements vscode.Disposable {
         notes,
       } = await this.ctx.request('nextBatch', {
         headDir: path.dirname(head.weightsFile),
-        k: this.ctx.settings.batchSize,
-        strategy: this.ctx.settings.strategy,
+        k: this.options.batchSize,
+        strategy: this.options.strategy,
       });
       this.ctx.setHead(fresh);
       this.labelsWatcher.tell(fresh.name, notes ?? []);
@@ -200,7 +207,8 @@ export class PanelController implements vscode.Disposable {
       return;
     }
     if (message.kind === 'request') {
-      await this.submit(message.id, message.params.batchId, message.params.scores);
+      if (message.method === 'search') await this.search(message.id, message.params.query);
+      else await this.submit(message.id, message.params.batchId, message.params.scores);
       return;
     }
     switch (message.method) {
@@ -225,6 +233,45 @@ export class PanelController implements vscode.Disposable {
       case 'undoLabels':
         await this.labelled.undoLast();
         return;
+      case 'revealImage': {
+        const file = this.fileOf(message.id);
+        if (file) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file));
+        return;
+      }
+      case 'batchOptions':
+        if (await this.options.set({ strategy: message.strategy, batchSize: message.batchSize }))
+          await this.optionsChanged();
+        return;
+    }
+  }
+
+  private async search(requestId: number, query: PanelSearch): Promise<void> {
+    const host = {
+      ctx: this.ctx,
+      batches: this.batches,
+      batchSize: this.options.batchSize,
+      state: this.state,
+      post: (state: PanelState) => this.post(state),
+      showBatch: (pending: PendingBatch, head: HeadSummary) => this.post(this.batchState(pending, head)),
+    };
+    this.send(await answerSearch(host, requestId, query, this.rejected));
+  }
+
+  /**
+   * A new strategy or batch size: a head batch nobody has scored yet is asked for again with it (its images were
+   * not marked seen, so nothing is lost); otherwise the header shows the choice and the next batch follows it.
+   */
+  private async optionsChanged(): Promise<void> {
+    const head = this.ctx.head;
+    if (!this.panel || !head) return;
+    const pending = this.batches.get(path.dirname(head.weightsFile));
+    if (!pending) return;
+    const untouched = !pending.source && Object.values(pending.draft).every((s) => s === null);
+    if (untouched) {
+      await this.batches.set(undefined);
+      await this.query(head);
+    } else {
+      this.post(this.batchState(pending, head));
     }
   }
 
@@ -286,8 +333,9 @@ export class PanelController implements vscode.Disposable {
       kind: 'batch',
       batchId: pending.batchId,
       head: this.headView(head),
-      candidates: pending.candidates.map((c) => this.view(c)),
+      candidates: pending.candidates.map((c) => this.resources.view(c)),
       draft: pending.draft,
+      ...(pending.source ? { source: pending.source } : {}),
     };
   }
 
@@ -297,7 +345,9 @@ export class PanelController implements vscode.Disposable {
       labelCount: head.labelCount,
       storeCount: head.storeCount,
       seenCount: head.seenCount,
-      strategy: this.ctx.settings.strategy,
+      strategy: this.options.strategy,
+      batchSize: this.options.batchSize,
+      overridden: this.options.overridden,
       lastRound: this.lastRound?.head === head.name ? this.lastRound.round : undefined,
       progress: {
         positives: head.positives,
@@ -305,16 +355,6 @@ export class PanelController implements vscode.Disposable {
         rounds: head.rounds.map(({ round, hits, shown, churn }) => ({ round, hits, shown, churn })),
         settled: head.rounds.at(-1)?.settled ?? false,
       },
-    };
-  }
-
-  private view(c: BatchCandidate): CandidateView {
-    return {
-      id: c.id,
-      name: path.basename(c.path ?? c.id),
-      src: this.resources.src(c.path),
-      logit: c.logit,
-      probability: c.probability,
     };
   }
 

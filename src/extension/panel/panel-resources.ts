@@ -1,11 +1,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveInside } from '../../core/fs/inside';
+import type { BatchCandidate } from '../../core/tune/session';
+import type { CandidateView } from '../../protocol/webview-protocol';
 import type { Ctx } from '../ctx';
 
 /**
- * What the scoring panel's webview may load: the extension's media and bundles, and the folders of the workspace
- * images it shows (added as images are shown). Every image path is resolved inside the workspace first.
+ * What the panel's webview may load and how a record is shown in it: the resource roots (the extension's media and
+ * bundles, and the folders of the workspace images it shows, added as images are shown) and each candidate's view
+ * (file name, folder, full path and webview URI). Only files that really lie inside the workspace are served: a
+ * crafted store cannot make the panel show other files.
  */
 export class PanelResources {
   private readonly roots = new Set<string>();
@@ -29,7 +33,7 @@ export class PanelResources {
     };
   }
 
-  /** A record's file, only if it really lies inside the workspace: a crafted store cannot make us serve other files. */
+  /** A record's file, only if it really lies inside the workspace. */
   safeFile(relative: string): string | undefined {
     return resolveInside(this.ctx.root(), relative);
   }
@@ -53,5 +57,20 @@ export class PanelResources {
     if (!file || !panel) return '';
     this.allow([relative]);
     return panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
+  }
+
+  /** A batch candidate as the panel shows it: name, folder, full path on hover, image URI and the head's score. */
+  view(c: BatchCandidate): CandidateView {
+    const file = c.path ? this.safeFile(c.path) : undefined;
+    const folder = c.path ? path.posix.dirname(c.path) : undefined;
+    return {
+      id: c.id,
+      name: path.basename(c.path ?? c.id),
+      ...(folder !== undefined ? { folder: folder === '.' ? '' : folder } : {}),
+      ...(file ? { fullPath: file } : {}),
+      src: this.src(c.path),
+      logit: c.logit,
+      probability: c.probability,
+    };
   }
 }

@@ -2,6 +2,7 @@ import type { CandidateView } from '../../protocol/webview-protocol';
 import { h, icon, setText } from '../dom';
 import { formatScore } from '../state';
 import { QuickScores, ScoreSlider, setScoreData, spokenScore } from './score-controls';
+import { CardPlace } from './card-place';
 
 export interface CardView {
   score: number | null;
@@ -26,6 +27,7 @@ export class Card {
   private readonly quick: QuickScores;
   private readonly slider: ScoreSlider;
   private readonly chip: HTMLElement;
+  private readonly place: CardPlace;
   private last: CardView | null = null;
 
   constructor(
@@ -54,7 +56,13 @@ export class Card {
       h('span', { class: 'prob-track', 'aria-hidden': 'true' }, fill),
       h('span', { class: 'prob-value' }, formatProbability(probability)),
     );
-    const meta = h('div', { class: 'meta' }, h('span', { class: 'name', title: name }, name), prob);
+    const meta = h(
+      'div',
+      { class: 'meta' },
+      h('span', { class: 'name', title: candidate.fullPath ?? name }, name),
+      prob,
+    );
+    this.place = new CardPlace(index, candidate);
 
     this.quick = new QuickScores(index, name);
     this.slider = new ScoreSlider(index, name);
@@ -71,7 +79,7 @@ export class Card {
         'data-id': candidate.id,
       },
       thumb,
-      h('div', { class: 'card-body' }, meta, this.quick.el, this.slider.el),
+      h('div', { class: 'card-body' }, meta, this.place.el, this.quick.el, this.slider.el),
     );
   }
 
@@ -93,6 +101,7 @@ export class Card {
     // Roving tab stops: only the focused card's controls are in the tab order, so Tab leaves the grid.
     this.quick.update(score, editable, focused);
     this.slider.update(score, editable, focused);
+    this.place.update(editable, focused);
   }
 }
 

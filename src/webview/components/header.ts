@@ -1,6 +1,7 @@
 import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/vscode-button.js';
 import { append, h, icon, kbd, setAttr, setText } from '../dom';
 import { candidatesOf, canEdit, headSummary, type PanelModel, scoreOf, unscoredCount } from '../state';
+import { sourceLabel } from './look-bar';
 import { setScoreData } from './score-controls';
 import { actionButton } from './states';
 import { ProgressLine } from './progress-chart';
@@ -20,10 +21,8 @@ const count = (n: number) => n.toLocaleString();
 export class Header {
   readonly el: HTMLElement;
   private readonly name = h('h1', { class: 'head-name', 'data-testid': 'head-name' });
-  private readonly strategy = h('span', {
-    class: 'chip',
-    title: 'How candidates are chosen: top (highest w\u00b7x), boundary (nearest the decision boundary) or mixed',
-  });
+  /** Where the batch came from: the strategy of the head's own batch, or the search that made it. */
+  private readonly strategy = h('span', { class: 'chip', 'data-testid': 'batch-source' });
   private readonly stats = h('div', { class: 'stats', 'data-testid': 'stats' });
   private readonly lastRound = h('span', { class: 'last-round', 'data-testid': 'last-round' });
   private readonly pips = h('div', { class: 'pips', 'aria-hidden': 'true' });
@@ -125,7 +124,9 @@ export class Header {
     if (summary) {
       const { head, labelCount, lastRound } = summary;
       setText(this.name, head.name);
-      setText(this.strategy, `${head.strategy} strategy`);
+      const source = sourceLabel(model.state.kind === 'batch' ? model.state.source : undefined, head);
+      setText(this.strategy, source.text);
+      this.strategy.title = source.title;
       this.progress.update(head.progress);
       this.stats.replaceChildren(
         stat(labelCount, labelCount === 1 ? 'label' : 'labels'),

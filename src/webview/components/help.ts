@@ -11,6 +11,8 @@ export const SHORTCUTS: { keys: string[]; what: string }[] = [
   { keys: ['Enter'], what: 'Submit: train on the scores, then show the next batch' },
   { keys: ['Space', 'O'], what: 'View the image larger; Escape closes' },
   { keys: ['Shift', 'O'], what: 'Open the image in an editor tab' },
+  { keys: ['M'], what: 'More like this: a batch of the unseen images nearest the focused one' },
+  { keys: ['/'], what: 'Search the images by text (Enter searches, Escape goes back to the images)' },
   { keys: ['Home', 'End'], what: 'First or last image' },
   { keys: ['?'], what: 'Show or hide this list' },
 ];

@@ -14,6 +14,7 @@ import { applyHeadsTest } from './apply-heads';
 import { exportHeadsTest } from './export-heads';
 import { hostilePanelTest } from './hostile-panel';
 import { labelsLifeTests } from './labels-life';
+import { batchOptionsTest, lookPanelTest, storeRefreshTest } from './look-panel';
 import { pineconeStoreTest } from './pinecone-store';
 import { runSettingsTest } from './run-settings';
 import { deleteHeadTest, sidebarTests } from './sidebar';
@@ -182,6 +183,8 @@ suite.test(
 
 hostilePanelTest(suite, () => api, until);
 labelsLifeTests(suite, () => api, until);
+lookPanelTest(suite, () => api, until);
+batchOptionsTest(suite, () => api, until);
 
 suite.test('Evaluate Head measures the head on class folders, writes its report and opens the preview', async () => {
   const head = api.ctx.head!;
@@ -318,6 +321,7 @@ suite.test('a malformed weights file gives an error message, not a crash', async
 
 deleteHeadTest(suite, () => api, until);
 
+storeRefreshTest(suite, () => api, until);
 runSettingsTest(suite, () => api);
 
 // Last: it switches the store to Pinecone and back.
