@@ -82,8 +82,8 @@ test('audit estimates: prevalence, precision and recall at the threshold, collec
   assert.equal(e.top!.positivesCaught.value, 400, '4 of the 5 audit records in the top 500 are positive');
   assert.equal(e.top!.shareOfPositives.value, 4 / 6);
   // The two positives at logit -1 still outrank every other negative: the top 7 hold all 6 at precision 6/7.
-  assert.equal(e.recallAtPrecision!.recall.value, 1);
-  assert.ok(e.recallAtPrecision!.threshold < -1 && e.recallAtPrecision!.threshold > -2);
+  assert.equal(e.recallAtPrecision!.recall!.value, 1);
+  assert.ok(e.recallAtPrecision!.threshold! < -1 && e.recallAtPrecision!.threshold! > -2);
   assert.ok(e.ap.low <= e.ap.value && e.ap.value <= e.ap.high);
 });
 

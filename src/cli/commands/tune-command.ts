@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
-import { isStrategy } from '../../core/tune/strategy';
+import { ALL_STRATEGIES, isStrategy } from '../../core/tune/strategy';
+import { hideAuditFromBatches } from '../audit-context';
 import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';
@@ -25,7 +26,11 @@ export const tuneCommand = defineCommand({
     },
     rounds: { type: 'string', description: 'Rounds to run.', default: '5' },
     batch: { type: 'string', description: 'Records per round.', default: '10' },
-    strategy: { type: 'string', description: 'top | boundary | mixed.', default: 'top' },
+    strategy: {
+      type: 'string',
+      description: `${ALL_STRATEGIES.join(' | ')} (-diverse: near-duplicates in a batch collapse to one).`,
+      default: 'top',
+    },
   },
   examples: [
     'vector-tune tune hat --answers labels.csv --id-column path --label-column label --positive hat --rounds 10',
@@ -34,7 +39,8 @@ export const tuneCommand = defineCommand({
     const [name] = requirePositional(parsed, 1, "the head's name", 'tune');
     const v = parsed.values;
     if (!v.answers) throw new UsageError('--answers is required.', undefined, 'See: vector-tune tune --help');
-    if (!isStrategy(v.strategy!)) throw new UsageError(`unknown strategy "${v.strategy}"; use top, boundary or mixed.`);
+    if (!isStrategy(v.strategy!))
+      throw new UsageError(`unknown strategy "${v.strategy}"; use ${ALL_STRATEGIES.join(', ')}.`);
     const rounds = numberOption(v.rounds, 'rounds', (n) => Number.isInteger(n) && n >= 1)!;
     const batch = numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n >= 1)!;
     const answers = await readAnswerSheet({
@@ -46,6 +52,7 @@ export const tuneCommand = defineCommand({
     });
     const { session, close } = await openHead(v, name, io);
     try {
+      await hideAuditFromBatches(session);
       for (let i = 0; i < rounds; i++) {
         const candidates = await session.nextBatch(batch, v.strategy);
         if (candidates.length === 0) {

@@ -50,8 +50,8 @@ export interface AuditEstimates {
   collectionPositives: Estimate;
   /** The head's top N: how many positives they hold, and what share of all positives that is. */
   top?: { n: number; cutoff: number; positivesCaught: Estimate; shareOfPositives: Estimate };
-  /** The highest recall at which audit precision is still at least `precision` (point estimate), or null. */
-  recallAtPrecision?: { precision: number; recall: Estimate; threshold: number } | null;
+  /** The most recall at which audit precision is still at least `precision`; null recall: no cut reaches it. */
+  recallAtPrecision?: { precision: number; recall: Estimate | null; threshold: number | null };
 }
 
 export function auditEstimates(input: AuditInput): AuditEstimates {
@@ -93,10 +93,10 @@ export function auditEstimates(input: AuditInput): AuditEstimates {
       points.map((p) => p.positive),
       input.atPrecision,
     );
-    result.recallAtPrecision = op && {
+    result.recallAtPrecision = {
       precision: input.atPrecision,
-      threshold: op.threshold,
-      recall: wilson(op.truePositives, positives.length),
+      threshold: op ? op.threshold : null,
+      recall: op ? wilson(op.truePositives, positives.length) : null,
     };
   }
   return result;

@@ -1,0 +1,103 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { parseAudit } from '../../src/core/audit/audit-file';
+import { wilson } from '../../src/core/audit/intervals';
+import { readLabels } from '../../src/core/tune/labels-file';
+import { cli, cliOk } from '../helpers/cli';
+import { sharedData, tempDir } from '../helpers/temp';
+
+/**
+ * The audit sample and calibration through the built CLI on real features (MobileNetV2 clothing, train split): draw
+ * a sample, tune (the sample never shows up in a batch), score the sample from the CSV, read the estimates, calibrate
+ * for a target precision, and see the calibration dropped once the head trains on.
+ */
+const NPY = sharedData('embeddings', 'clothing-mobilenetv2.npy');
+const CSV = sharedData('embeddings', 'clothing-mobilenetv2.csv');
+
+test('audit: draw, hide from batches, score from a CSV, estimates with intervals; calibrate; errors named', async (t) => {
+  const cwd = await tempDir(t);
+  const lines = (await fs.readFile(CSV, 'utf8')).split('\n');
+  const hats = lines.filter((l) => l.includes(',train,hat')).map((l) => l.split(',')[1]);
+  const isHat = new Set(hats);
+  cliOk(cwd, 'import', NPY, '--csv', CSV, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre');
+  cliOk(cwd, 'start', 'hat', '--examples', hats.slice(0, 3).join(','));
+  const headDir = path.join(cwd, 'vectortune', 'heads', 'hat');
+
+  const none = cli(cwd, ['audit', 'hat']);
+  assert.equal(none.status, 1);
+  assert.match(none.stderr, /audit\.jsonl: head "hat" has no audit sample yet\. Draw one first/);
+
+  assert.match(cliOk(cwd, 'audit', 'hat', '--draw', '300', '--seed', '3'), /drew 300 of 3068 records \(seed 3\)/);
+  const auditFile = path.join(headDir, 'audit.jsonl');
+  const sample = parseAudit(await fs.readFile(auditFile, 'utf8'), auditFile);
+  assert.equal(sample.items.length, 300);
+  assert.ok(sample.items.every((i) => i.score === null));
+  const again = cli(cwd, ['audit', 'hat', '--draw', '300']);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /already has an audit sample of 300 records.*--force/);
+
+  cliOk(
+    cwd,
+    'tune',
+    'hat',
+    '--answers',
+    CSV,
+    '--label-column',
+    'label',
+    '--positive',
+    'hat',
+    '--rounds',
+    '8',
+    '--batch',
+    '10',
+  );
+  const labels = (await readLabels(path.join(headDir, 'labels.jsonl'))).labels;
+  const inSample = new Set(sample.items.map((i) => i.id));
+  assert.deepEqual(
+    labels.filter((l) => l.round > 0 && inSample.has(l.id)),
+    [],
+    'no audit record is ever offered in a batch',
+  );
+
+  const out = cliOk(cwd, 'audit', 'hat', '--from', CSV, '--label-column', 'label', '--positive', 'hat', '--top', '50');
+  const positives = sample.items.filter((i) => isHat.has(i.id)).length;
+  const prevalence = wilson(positives, 300);
+  const rows = lines.slice(1).filter((l) => l.trim() !== '').length;
+  assert.ok(
+    out.includes(`scored 300 sample record(s); ${rows - 300} given id(s) are not in the sample and were ignored`),
+    out,
+  );
+  const expected = `${prevalence.value.toFixed(3)} [${prevalence.low.toFixed(3)}-${prevalence.high.toFixed(3)}] (${positives}/300)`;
+  assert.match(out, new RegExp(`prevalence +${expected.replace(/[[\]().]/g, '\\$&')}`));
+  assert.match(out, /positives in the collection +\d+ \[\d+-\d+\]/);
+  assert.match(out, /precision at logit > 0\.0000 +(\d\.\d{3} \[|n\/a)/);
+  assert.match(out, /average precision \(bootstrap\) +\d\.\d{3} \[\d\.\d{3}-\d\.\d{3}\]/);
+  assert.match(out, /positives in the head's top 50 +\d+ \[\d+-\d+\]/);
+  const scored = parseAudit(await fs.readFile(auditFile, 'utf8'), auditFile);
+  assert.equal(scored.items.filter((i) => i.score === 1).length, positives, 'the scores are written into audit.jsonl');
+
+  const bad = cli(cwd, ['audit', 'hat', '--score', 'x=2']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--score "x=2": expected id=score/);
+
+  const calibrated = cliOk(cwd, 'calibrate', 'hat', '--target-precision', '0.5');
+  assert.match(
+    calibrated,
+    /calibrated head "hat" on 300 audit records \(\d+ positive\) with platt: positive when logit > -?\d/,
+  );
+  const weightsFile = path.join(headDir, 'classifier.weights.json');
+  const w2 = JSON.parse(await fs.readFile(weightsFile, 'utf8')) as {
+    version: number;
+    calibration?: { threshold: { precision: number } };
+  };
+  assert.equal(w2.version, 2);
+  assert.ok(w2.calibration!.threshold.precision >= 0.5);
+  assert.match(cliOk(cwd, 'audit', 'hat'), /precision at logit > -?\d+\.\d{4} \(calibrated\)/);
+
+  cliOk(cwd, 'tune', 'hat', '--answers', CSV, '--label-column', 'label', '--positive', 'hat', '--rounds', '1');
+  const w1 = JSON.parse(await fs.readFile(weightsFile, 'utf8')) as { version: number; calibration?: unknown };
+  assert.equal(w1.version, 1, 'trained on: the calibration no longer describes the head and is dropped');
+  assert.equal(w1.calibration, undefined);
+});
