@@ -78,6 +78,32 @@ test('audit: draw, hide from batches, score from a CSV, estimates with intervals
   const scored = parseAudit(await fs.readFile(auditFile, 'utf8'), auditFile);
   assert.equal(scored.items.filter((i) => i.score === 1).length, positives, 'the scores are written into audit.jsonl');
 
+  // eval --audit: the estimates go into the report, and the CI gates read them.
+  const failed = cli(cwd, ['eval', 'hat', '--audit', '--min-audit-ap', '0.999', '--report-name', 'audit']);
+  assert.equal(failed.status, 1, failed.stderr);
+  assert.match(
+    failed.stderr,
+    /gate failed: audit AP \d\.\d{4} \(95% interval \d\.\d{4}-\d\.\d{4}\) is below the minimum 0\.999/,
+  );
+  const passed = cli(cwd, ['eval', 'hat', '--min-recall-at-precision', '0.01@0.5', '--report-name', 'audit']);
+  assert.equal(passed.status, 0, passed.stderr);
+  assert.match(passed.stdout, /audit estimates \(300 scored of 300, \d+ positive; 95% intervals; threshold logit 0\)/);
+  const report = await fs.readFile(path.join(headDir, 'reports', 'audit.md'), 'utf8');
+  assert.match(report, /## Audit estimates/);
+  assert.ok(
+    report.includes(
+      `| prevalence | ${prevalence.value.toFixed(3)} | ${prevalence.low.toFixed(3)}–${prevalence.high.toFixed(3)} | ${positives}/300 |`,
+    ),
+    report,
+  );
+  const json = JSON.parse(await fs.readFile(path.join(headDir, 'reports', 'audit.json'), 'utf8')) as {
+    audit: { positives: number };
+  };
+  assert.equal(json.audit.positives, positives);
+  const usage = cli(cwd, ['eval', 'hat', '--min-recall-at-precision', '0.5']);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /expected recall@precision, e\.g\. 0\.5@0\.9/);
+
   const bad = cli(cwd, ['audit', 'hat', '--score', 'x=2']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--score "x=2": expected id=score/);

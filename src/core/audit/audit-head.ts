@@ -1,8 +1,11 @@
 import { scoreStore } from '../eval/score-store';
-import { checkWeightsMatchStore, HeadWeights } from '../head/weights-file';
+import { headPathsIn } from '../head/head-folder';
+import { checkWeightsMatchStore, currentCalibration, HeadWeights } from '../head/weights-file';
+import { readLabels } from '../tune/labels-file';
 import type { VectorStore } from '../store/types';
 import { VectorTuneError } from '../errors';
-import type { AuditSample } from './audit-file';
+import { AUDIT_FILE_NAME, auditFileOf, readAudit, type AuditSample } from './audit-file';
+import { auditReportOf, type AuditReport } from './audit-report';
 import { auditEstimates, AuditEstimates, AuditPoint } from './estimates';
 
 export interface AuditHeadOptions {
@@ -73,5 +76,40 @@ export async function auditHead(
     threshold: options.threshold ?? 0,
     top,
     atPrecision: options.atPrecision,
+  });
+}
+
+/**
+ * The audit section of a head's evaluation report: its sample, scored by the committed weights on the store, at the
+ * head's calibrated threshold (else logit 0). Refused when the head has no sample or none of it is scored: a report
+ * that silently lacks the section would pass for one that has it.
+ */
+export async function auditReportForHead(
+  headDir: string,
+  weights: HeadWeights,
+  store: VectorStore,
+  options: { topN: number; atPrecision: number },
+): Promise<AuditReport> {
+  const file = auditFileOf(headDir);
+  const sample = await readAudit(file);
+  if (!sample || sample.items.every((i) => i.score === null))
+    throw new VectorTuneError(
+      sample ? 'no record of the audit sample is scored yet.' : `head "${weights.name}" has no audit sample.`,
+      file,
+      `Draw and score one first (vector-tune audit ${weights.name} --draw 200, then --from or --score).`,
+    );
+  const calibration = currentCalibration(weights);
+  const trained = new Set((await readLabels(headPathsIn(headDir).labels)).labels.map((l) => l.id));
+  const estimates = await auditHead(weights, store, sample, {
+    threshold: calibration?.threshold.logit ?? 0,
+    topN: options.topN,
+    atPrecision: options.atPrecision,
+    trainedIds: trained,
+  });
+  return auditReportOf(estimates, {
+    file: AUDIT_FILE_NAME,
+    seed: sample.draw.seed,
+    sampleSize: sample.draw.size,
+    thresholdFrom: calibration ? `calibrated (${calibration.threshold.rule})` : 'logit 0',
   });
 }
