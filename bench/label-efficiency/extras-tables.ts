@@ -61,7 +61,7 @@ export interface CoverageRow {
 }
 
 export function coverage(checks: AuditCheck[]): CoverageRow[] {
-  return (['prevalence', 'precision', 'recall', 'ap'] as const).map((q) => {
+  return (['prevalence', 'precision', 'recall', 'ap', 'apBootstrap'] as const).map((q) => {
     const all = checks.map((c) => c[q]);
     const ok = all.filter((c: Checked) => Number.isFinite(c.estimate) && Number.isFinite(c.truth));
     const inside = ok.filter((c) => c.low <= c.truth && c.truth <= c.high);
@@ -80,7 +80,7 @@ export function coverage(checks: AuditCheck[]): CoverageRow[] {
 
 export function formatCoverage(task: string, rows: CoverageRow[], size: number, runs: number, draws: number): string {
   const lines = [
-    `${task}: audit estimates vs the truth over the whole pool (final heads of ${runs} runs x ${draws} audit draws of ${size}; threshold logit 0; 95% intervals: Wilson, AP bootstrap)`,
+    `${task}: audit estimates vs the truth over the whole pool (final heads of ${runs} runs x ${draws} audit draws of ${size}; threshold logit 0; 95% intervals: Wilson; AP: logit (Boyd et al. 2013), apBootstrap: percentile bootstrap)`,
   ];
   const body = rows.map((r) => [
     r.quantity,

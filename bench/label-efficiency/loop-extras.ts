@@ -1,5 +1,5 @@
 import { auditEstimates, AuditEstimates } from '../../src/core/audit/estimates';
-import type { Estimate } from '../../src/core/audit/intervals';
+import { averagePrecisionWithInterval, type Estimate } from '../../src/core/audit/intervals';
 import { averagePrecision } from '../../src/core/eval/metrics';
 import type { HeadWeights } from '../../src/core/head/weights-file';
 import { StabilisingPredictions } from '../../src/core/tune/stop-rule';
@@ -84,6 +84,8 @@ export interface AuditCheck {
   precision: Checked;
   recall: Checked;
   ap: Checked;
+  /** AP with the percentile bootstrap interval instead of the logit one, to compare their coverage. */
+  apBootstrap: Checked;
 }
 
 export interface Checked {
@@ -135,6 +137,13 @@ export async function auditChecks(
       precision: c(pool.precision, e.precision),
       recall: c(pool.recall, e.recall),
       ap: c(pool.ap, e.ap),
+      apBootstrap: c(
+        pool.ap,
+        averagePrecisionWithInterval(
+          rows.map((r) => logits[r]),
+          rows.map((r) => truth[r]),
+        ),
+      ),
     });
   }
   return checks;

@@ -73,7 +73,7 @@ test('audit: draw, hide from batches, score from a CSV, estimates with intervals
   assert.match(out, new RegExp(`prevalence +${expected.replace(/[[\]().]/g, '\\$&')}`));
   assert.match(out, /positives in the collection +\d+ \[\d+-\d+\]/);
   assert.match(out, /precision at logit > 0\.0000 +(\d\.\d{3} \[|n\/a)/);
-  assert.match(out, /average precision \(bootstrap\) +\d\.\d{3} \[\d\.\d{3}-\d\.\d{3}\]/);
+  assert.match(out, /average precision +\d\.\d{3} \[\d\.\d{3}-\d\.\d{3}\]/);
   assert.match(out, /positives in the head's top 50 +\d+ \[\d+-\d+\]/);
   const scored = parseAudit(await fs.readFile(auditFile, 'utf8'), auditFile);
   assert.equal(scored.items.filter((i) => i.score === 1).length, positives, 'the scores are written into audit.jsonl');

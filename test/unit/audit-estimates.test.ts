@@ -5,7 +5,7 @@ import { formatAudit, parseAudit, readAudit, scoreAudit, writeAudit } from '../.
 import { auditHead } from '../../src/core/audit/audit-head';
 import { drawAuditSample } from '../../src/core/audit/draw';
 import { auditEstimates } from '../../src/core/audit/estimates';
-import { averagePrecisionWithInterval, wilson } from '../../src/core/audit/intervals';
+import { averagePrecisionLogitInterval, averagePrecisionWithInterval, wilson } from '../../src/core/audit/intervals';
 import { bestF1, precisionAtRecall, recallAtPrecision } from '../../src/core/audit/operating-point';
 import { VectorTuneError } from '../../src/core/errors';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
@@ -180,4 +180,21 @@ test("auditHead scores the sample with the head on the store's vectors and finds
   assert.ok(Math.abs(e.ap.value - 1) < 1e-12);
   assert.ok(e.collectionPositives.low <= truth.size && truth.size <= e.collectionPositives.high);
   assert.equal(e.top!.shareOfPositives.value, 1, 'the top N (N = the positives) holds every positive');
+});
+
+test("the logit AP interval (Boyd et al. 2013) is centred on the logit scale and falls back to Wilson's at AP 1", () => {
+  // 4 positives of 8, AP = (1 + 1 + 3/4 + 4/7) / 4.
+  const scores = [8, 7, 6, 5, 4, 3, 2, 1];
+  const truth = [true, true, false, true, false, false, true, false];
+  const e = averagePrecisionLogitInterval(scores, truth);
+  const ap = (1 + 1 + 3 / 4 + 4 / 7) / 4;
+  assert.ok(Math.abs(e.value - ap) < 1e-12);
+  const logit = (p: number) => Math.log(p / (1 - p));
+  const tau = 1 / Math.sqrt(4 * ap * (1 - ap));
+  assert.ok(Math.abs(logit(e.high) - logit(ap) - 1.959963984540054 * tau) < 1e-9);
+  assert.ok(Math.abs(logit(ap) - logit(e.low) - 1.959963984540054 * tau) < 1e-9);
+  const perfect = averagePrecisionLogitInterval([3, 2, 1], [true, true, false]);
+  assert.equal(perfect.value, 1);
+  assert.equal(perfect.high, 1);
+  assert.equal(perfect.low, wilson(2, 2).low);
 });

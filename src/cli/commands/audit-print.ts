@@ -16,7 +16,7 @@ export function printAuditEstimates(e: AuditEstimates, io: CliIo, thresholdFrom?
     ['positives in the collection', formatCount(e.collectionPositives)],
     [`precision at ${t}`, formatEstimate(e.precision)],
     [`recall at ${t}`, formatEstimate(e.recall)],
-    ['average precision (bootstrap)', formatEstimate(e.ap)],
+    ['average precision', formatEstimate(e.ap)],
   ];
   if (e.top)
     rows.push(

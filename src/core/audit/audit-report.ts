@@ -81,7 +81,7 @@ export function auditMarkdown(a: AuditReport): string[] {
       : [
           e.value.toFixed(3),
           `${e.low!.toFixed(3)}–${e.high!.toFixed(3)}`,
-          e.trials !== undefined ? `${e.successes}/${e.trials}` : 'bootstrap',
+          e.trials !== undefined ? `${e.successes}/${e.trials}` : '',
         ];
   const count = (e: ReportEstimate) =>
     e.value === null
@@ -112,7 +112,7 @@ export function auditMarkdown(a: AuditReport): string[] {
     '',
     `Estimates from the audit sample (\`${a.file}\`, ${a.sampleSize} records drawn uniformly at random with seed ${a.seed}; ` +
       `${a.scored} scored, ${a.positives} positive${a.unscored ? `, ${a.unscored} not scored yet` : ''}${a.unsure ? `, ${a.unsure} unsure` : ''}). ` +
-      `Threshold: ${a.thresholdFrom}. Intervals are 95%: Wilson for proportions, a bootstrap for AP.`,
+      `Threshold: ${a.thresholdFrom}. Intervals are 95%: Wilson for proportions, the logit interval of Boyd et al. (2013) for AP.`,
     '',
     '| estimate | value | 95% interval | from |',
     '|---|---:|---:|---:|',

@@ -1,4 +1,4 @@
-import { averagePrecisionWithInterval, Estimate, wilson } from './intervals';
+import { averagePrecisionLogitInterval, Estimate, wilson } from './intervals';
 import { recallAtPrecision } from './operating-point';
 
 /** One scored audit record as the estimates see it: the head's logit and the user's verdict. */
@@ -27,7 +27,8 @@ export interface AuditInput {
 
 /**
  * What an audit sample says about a head and its collection. Every figure is an estimate from a uniform random
- * sample, with a 95% interval: Wilson's for proportions, a seeded bootstrap for AP. Counts in the collection scale
+ * sample, with a 95% interval: Wilson's for proportions, Boyd et al.'s logit interval for AP (bench:labels measured
+ * its coverage against the bootstrap's). Counts in the collection scale
  * the sample's proportions by its size (sampling without replacement from a large collection: the finite-population
  * correction is left out, which only widens the intervals a little).
  */
@@ -70,7 +71,7 @@ export function auditEstimates(input: AuditInput): AuditEstimates {
     prevalence,
     precision: wilson(above.filter((p) => p.positive).length, above.length),
     recall: wilson(positives.filter((p) => p.logit > threshold).length, positives.length),
-    ap: averagePrecisionWithInterval(
+    ap: averagePrecisionLogitInterval(
       points.map((p) => p.logit),
       points.map((p) => p.positive),
     ),

@@ -36,6 +36,24 @@ export function wilson(successes: number, trials: number, z = Z95): Estimate {
 }
 
 /**
+ * AP on a sample with Boyd, Eng and Page's logit interval (ECML PKDD 2013, "Area under the precision-recall curve:
+ * point estimates and confidence intervals"): normal on the logit scale with standard error 1/sqrt(n·AP·(1-AP)),
+ * n the positives. They found it kept its coverage at small sample sizes where the bootstrap did not. At AP 0 or 1,
+ * where the logit is infinite, Wilson's interval for AP·n of n is used instead.
+ */
+export function averagePrecisionLogitInterval(scores: readonly number[], truth: readonly boolean[], z = Z95): Estimate {
+  const value = averagePrecision(scores, truth);
+  if (Number.isNaN(value)) return { value, low: NaN, high: NaN };
+  const n = truth.filter(Boolean).length;
+  if (value <= 0 || value >= 1)
+    return { ...wilson(Math.round(value * n), n, z), value, successes: undefined, trials: undefined };
+  const eta = Math.log(value / (1 - value));
+  const tau = 1 / Math.sqrt(n * value * (1 - value));
+  const back = (x: number) => 1 / (1 + Math.exp(-x));
+  return { value, low: back(eta - z * tau), high: back(eta + z * tau) };
+}
+
+/**
  * AP on a sample with a percentile bootstrap interval: AP has no closed-form interval, and resampling the audit
  * records is what a second audit sample of the same size would look like. Seeded, so a report is reproducible.
  * Resamples without a positive have no AP and are left out (their share is small unless positives are very few).
