@@ -88,7 +88,7 @@ function assemble(
     baseRate: info.heldPositives / info.heldRows,
     seeds,
     full: fullJob.full,
-    startAp: spread(curves.top.map((c) => c[0].ap)),
+    startAp: spread(curves.random.map((c) => c[0].ap)), // the same start for every method
     commonBudget: b.common,
     summaries,
     curves,
