@@ -34,6 +34,12 @@ test('audit: draw, hide from batches, score from a CSV, estimates with intervals
   const sample = parseAudit(await fs.readFile(auditFile, 'utf8'), auditFile);
   assert.equal(sample.items.length, 300);
   assert.ok(sample.items.every((i) => i.score === null));
+  const listed = cliOk(cwd, 'audit', 'hat', '--unscored').trim().split('\n');
+  assert.deepEqual(
+    listed.slice(0, 300),
+    sample.items.map((i) => i.id),
+  );
+  assert.match(listed[300], /none of the 300 sample records is scored yet/);
   const again = cli(cwd, ['audit', 'hat', '--draw', '300']);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /already has an audit sample of 300 records.*--force/);
@@ -61,7 +67,21 @@ test('audit: draw, hide from batches, score from a CSV, estimates with intervals
     'no audit record is ever offered in a batch',
   );
 
-  const out = cliOk(cwd, 'audit', 'hat', '--from', CSV, '--label-column', 'label', '--positive', 'hat', '--top', '50');
+  const out = cliOk(
+    cwd,
+    'audit',
+    'hat',
+    '--from',
+    CSV,
+    '--label-column',
+    'label',
+    '--positive',
+    'hat',
+    '--top',
+    '50',
+    '--json',
+    'estimates.json',
+  );
   const positives = sample.items.filter((i) => isHat.has(i.id)).length;
   const prevalence = wilson(positives, 300);
   const rows = lines.slice(1).filter((l) => l.trim() !== '').length;
@@ -75,6 +95,10 @@ test('audit: draw, hide from batches, score from a CSV, estimates with intervals
   assert.match(out, /precision at logit > 0\.0000 +(\d\.\d{3} \[|n\/a)/);
   assert.match(out, /average precision +\d\.\d{3} \[\d\.\d{3}-\d\.\d{3}\]/);
   assert.match(out, /positives in the head's top 50 +\d+ \[\d+-\d+\]/);
+  const written = JSON.parse(await fs.readFile(path.join(cwd, 'estimates.json'), 'utf8')) as {
+    prevalence: { successes: number; trials: number };
+  };
+  assert.deepEqual([written.prevalence.successes, written.prevalence.trials], [positives, 300]);
   const scored = parseAudit(await fs.readFile(auditFile, 'utf8'), auditFile);
   assert.equal(scored.items.filter((i) => i.score === 1).length, positives, 'the scores are written into audit.jsonl');
 
