@@ -146,8 +146,16 @@ test('audit: draw, hide from batches, score from a CSV, estimates with intervals
   assert.ok(w2.calibration!.threshold.precision >= 0.5);
   assert.match(cliOk(cwd, 'audit', 'hat'), /precision at logit > -?\d+\.\d{4} \(calibrated\)/);
 
+  assert.match(cliOk(cwd, 'reset-seen', 'hat'), /labelled records and the audit sample stay seen/);
   cliOk(cwd, 'tune', 'hat', '--answers', CSV, '--label-column', 'label', '--positive', 'hat', '--rounds', '1');
   const w1 = JSON.parse(await fs.readFile(weightsFile, 'utf8')) as { version: number; calibration?: unknown };
   assert.equal(w1.version, 1, 'trained on: the calibration no longer describes the head and is dropped');
   assert.equal(w1.calibration, undefined);
+  const after = (await readLabels(path.join(headDir, 'labels.jsonl'))).labels;
+  assert.equal(after.length, labels.length + 10);
+  assert.deepEqual(
+    after.filter((l) => l.round > 0 && inSample.has(l.id)),
+    [],
+    'after a reset too',
+  );
 });
