@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { DEFAULT_TRAINING, TrainingSettings } from '../../src/core/head/linear-head';
+import { DIVERSE_DEFAULTS } from '../../src/core/tune/diverse';
 import type { ClothingHeldOut } from './data';
 
 /** The benchmark's knobs; the defaults are the published run (about 5 minutes on 2 cores). */
@@ -17,6 +18,13 @@ export interface Options {
   settings: Partial<TrainingSettings>;
   /** Clothing's held-out split(s): the test split (the benchmark), or validation+test (less noisy AP). */
   clothingHeld: ClothingHeldOut;
+  /** Cosine similarity at which the -diverse strategies count two records as near-duplicates. */
+  diverseSimilarity: number;
+  /** Audit samples drawn of each run's final head, and their size (issue 19: estimates against the truth). */
+  auditDraws: number;
+  auditSize: number;
+  /** Only these methods (default: all). */
+  methods?: string[];
   /** Worker processes (default: one per core). */
   workers: number;
   out: string;
@@ -34,6 +42,9 @@ export function parseArgs(argv: string[], cores: number): Options {
     classes: CLASSES,
     settings: {},
     clothingHeld: 'test',
+    diverseSimilarity: DIVERSE_DEFAULTS.maxSimilarity,
+    auditDraws: 10,
+    auditSize: 200,
     workers: cores,
     out: path.resolve(__dirname, '..', '..', 'bench-results', 'label-efficiency'),
   };
@@ -54,7 +65,14 @@ export function parseArgs(argv: string[], cores: number): Options {
     else if (flag === '--random-factor') o.randomFactor = count();
     else if (flag === '--batch') o.batch = count();
     else if (flag === '--workers') o.workers = count();
-    else if (flag === '--out') o.out = path.resolve(value());
+    else if (flag === '--audit-draws') o.auditDraws = count();
+    else if (flag === '--audit-size') o.auditSize = count();
+    else if (flag === '--methods') o.methods = value().split(',');
+    else if (flag === '--diverse-similarity') {
+      o.diverseSimilarity = Number(value());
+      if (!(o.diverseSimilarity > -1 && o.diverseSimilarity <= 1))
+        throw new Error('--diverse-similarity takes a cosine similarity in (-1, 1]');
+    } else if (flag === '--out') o.out = path.resolve(value());
     else if (flag === '--clothing-held') {
       const v = value();
       if (v !== 'test' && v !== 'validation+test') throw new Error('--clothing-held takes test or validation+test');
@@ -71,7 +89,7 @@ export function parseArgs(argv: string[], cores: number): Options {
       (o.settings as Record<string, unknown>)[key] = text.trim() !== '' && Number.isFinite(n) ? n : text;
     } else if (flag === '--help' || flag === '-h') {
       console.log(
-        'npx tsx bench/label-efficiency/main.ts [--seeds 5] [--budget 300] [--random-factor 5] [--batch 10] [--classes hat,skirt,ship] [--set key=value]... [--clothing-held test|validation+test] [--workers N] [--out dir]',
+        'npx tsx bench/label-efficiency/main.ts [--seeds 5] [--budget 300] [--random-factor 5] [--batch 10] [--classes hat,skirt,ship] [--set key=value]... [--clothing-held test|validation+test] [--diverse-similarity 0.9] [--audit-draws 10] [--audit-size 200] [--methods top,...,random] [--workers N] [--out dir]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${flag} (see --help)`);

@@ -7,10 +7,22 @@ import { TuningSession } from '../../src/core/tune/session';
 import type { Strategy } from '../../src/core/tune/strategy';
 import { mixSeed, seededRandom, shuffledIndices } from '../../src/core/util/random';
 import type { Task } from './data';
+import { AuditCheck, auditChecks, StopResult, StopTracker } from './loop-extras';
 
-/** `random` is the baseline: unseen pool records drawn uniformly, through the same session and training rule. */
+/**
+ * `random` is the baseline: unseen pool records drawn uniformly, through the same session and training rule. The
+ * `-diverse` strategies are the plain ones with near-duplicates collapsed (src/core/tune/diverse.ts).
+ */
 export type Method = Strategy | 'random';
-export const METHODS: Method[] = ['top', 'boundary', 'mixed', 'random'];
+export const METHODS: Method[] = [
+  'top',
+  'boundary',
+  'mixed',
+  'top-diverse',
+  'boundary-diverse',
+  'mixed-diverse',
+  'random',
+];
 
 export interface CurvePoint {
   labels: number;
@@ -27,6 +39,14 @@ export interface RunOptions {
   rounds: number;
   seed: number;
   settings?: Partial<TrainingSettings>;
+  /** Audit samples of the final head, and their size. */
+  audit: { draws: number; size: number };
+}
+
+export interface LoopResult {
+  curve: CurvePoint[];
+  stop: StopResult;
+  audit: AuditCheck[];
 }
 
 /** The seed's starting positives: the same for every method, so methods differ only in what they pick next. */
@@ -44,7 +64,7 @@ export function heldOutAp(task: Task, weights: Readonly<HeadWeights>): number {
  * One simulated labelling session: create a head from the seed's examples in the task's real store, then
  * rounds of nextBatch -> answers from truth -> submit, recording held-out AP after the start and each round.
  */
-export async function runLoop(task: Task, method: Method, options: RunOptions): Promise<CurvePoint[]> {
+export async function runLoop(task: Task, method: Method, options: RunOptions): Promise<LoopResult> {
   const examples = startExamples(task, options.seed, options.starts);
   const name = `${task.positive}-${method}-s${options.seed}`;
   const session = await TuningSession.create({
@@ -58,6 +78,8 @@ export async function runLoop(task: Task, method: Method, options: RunOptions): 
   const labelled = new Set(examples);
   let positives = examples.length;
   const curve: CurvePoint[] = [{ labels: session.labelCount, positives, ap: heldOutAp(task, session.currentWeights) }];
+  const stop = new StopTracker(task);
+  await stop.push(session.currentWeights, curve[0].labels, curve[0].ap);
   const randomOrder = method === 'random' ? randomPoolOrder(task, options.seed, labelled) : [];
   for (let round = 1; round <= options.rounds; round++) {
     const ids =
@@ -70,8 +92,11 @@ export async function runLoop(task: Task, method: Method, options: RunOptions): 
     positives += ids.filter((id) => task.poolPositives.has(id)).length;
     await session.submit(ids.map((id) => ({ id, score: task.poolPositives.has(id) ? 1 : -1 })));
     curve.push({ labels: session.labelCount, positives, ap: heldOutAp(task, session.currentWeights) });
+    await stop.push(session.currentWeights, session.labelCount, curve[curve.length - 1].ap);
   }
-  return curve;
+  const { draws, size } = options.audit;
+  const audit = await auditChecks(task, session.currentWeights, options.seed, size, draws);
+  return { curve, stop: stop.result(), audit };
 }
 
 /** A seeded uniform order of the pool records not yet labelled (the random labeller's queue). */

@@ -11,7 +11,15 @@ const W = 900;
 const H = 600;
 const M = { left: 72, right: 190, top: 64, bottom: 64 };
 /** Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. */
-const COLOURS: Record<Method, string> = { top: '#0072B2', boundary: '#D55E00', mixed: '#009E73', random: '#6E6E6E' };
+const COLOURS: Record<Method, string> = {
+  top: '#0072B2',
+  boundary: '#D55E00',
+  mixed: '#009E73',
+  'top-diverse': '#56B4E9',
+  'boundary-diverse': '#E69F00',
+  'mixed-diverse': '#CC79A7',
+  random: '#6E6E6E',
+};
 const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"';
 
 export function learningCurveSvg(r: TaskResult): string {

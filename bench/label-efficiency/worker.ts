@@ -1,8 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DIVERSE_DEFAULTS } from '../../src/core/tune/diverse';
 import { cifarTask, clothingTasks, Task } from './data';
 import { budgets, Options } from './options';
+import type { AuditCheck, StopResult } from './loop-extras';
 import { CurvePoint, fullSupervision, FullSupervision, headsDirFor, Method, runLoop } from './run';
 
 /**
@@ -20,7 +22,16 @@ export interface TaskInfo {
 
 export type JobResult =
   | { kind: 'full'; task: string; full: FullSupervision; info: TaskInfo; seconds: number }
-  | { kind: 'loop'; task: string; method: Method; seed: number; curve: CurvePoint[]; seconds: number };
+  | {
+      kind: 'loop';
+      task: string;
+      method: Method;
+      seed: number;
+      curve: CurvePoint[];
+      stop: StopResult;
+      audit: AuditCheck[];
+      seconds: number;
+    };
 
 export class BenchWorker {
   private readonly tasks = new Map<string, Promise<Task>>();
@@ -38,15 +49,18 @@ export class BenchWorker {
       return { kind: 'full', task: job.task, full, info, seconds: seconds() };
     }
     const b = budgets(this.options);
-    const curve = await runLoop(task, job.method, {
+    // The session has no per-call diversity knob: the benchmark sets the engine's default in its own process.
+    DIVERSE_DEFAULTS.maxSimilarity = this.options.diverseSimilarity;
+    const { curve, stop, audit } = await runLoop(task, job.method, {
       headsDir: headsDirFor(await this.dir(), task),
       batch: this.options.batch,
       starts: this.options.starts,
       seed: job.seed,
       settings: this.options.settings,
       rounds: job.method === 'random' ? b.randomRounds : b.rounds,
+      audit: { draws: this.options.auditDraws, size: this.options.auditSize },
     });
-    return { kind: 'loop', task: job.task, method: job.method, seed: job.seed, curve, seconds: seconds() };
+    return { kind: 'loop', task: job.task, method: job.method, seed: job.seed, curve, stop, audit, seconds: seconds() };
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,8 @@ import { describeError, VectorTuneError } from '../core/errors';
 import { maskSecrets } from '../core/util/mask-secret';
 import { VECTOR_TUNE_VERSION } from '../core/version';
 import { CliIo, Command, commandHelp, parseCommandArgs, UsageError } from './command';
+import { auditCommand } from './commands/audit-command';
+import { calibrateCommand } from './commands/calibrate-command';
 import { copyStoreCommand } from './commands/copy-store-command';
 import { evalCommand } from './commands/eval-command';
 import { exportCommand } from './commands/export-command';
@@ -26,6 +28,8 @@ const COMMANDS: Command[] = [
   rebuildCommand,
   rankCommand,
   evalCommand,
+  auditCommand,
+  calibrateCommand,
   exportCommand,
   predictCommand,
   resetSeenCommand,

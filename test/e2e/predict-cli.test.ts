@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parquetReadObjects } from 'hyparquet';
+import { calibratedProbability, fitCalibration } from '../../src/core/calibration/calibration';
 import { type ClipEncoder, loadClip } from '../../src/core/embed/clip';
+import { readWeights, writeWeights } from '../../src/core/head/weights-file';
 import { parseCsv } from '../../src/core/io/csv';
 import { cli, cliOk } from '../helpers/cli';
 import { engineLogits, makeTrainedHeads } from '../helpers/trained-heads';
@@ -166,4 +168,41 @@ test('refused before the model loads: best-f1 without a report, an unknown forma
     .then((names) =>
       assert.ok(!names.some((n) => n.startsWith('x.') || n.startsWith('.x.')), 'no file and no temporary left'),
     );
+});
+
+test('a calibrated head: auto uses its calibrated threshold and probabilities; calibrated is refused for a head without', async () => {
+  const file = path.join(ws, 'vectortune/heads/hat/classifier.weights.json');
+  const weights = await readWeights(file);
+  // A calibration fitted on audit logits of these weights (here a hand-made sample: only its use is tested).
+  const logits = [-3, -2, -1.5, -1, -0.5, 0, 0.2, 0.5, 1, 2];
+  const positive = [false, false, false, true, false, false, true, true, true, true];
+  const calibration = fitCalibration(weights, logits, positive, {
+    method: 'platt',
+    rule: 'target-precision',
+    target: 0.8,
+    file: 'audit.jsonl',
+  });
+  await writeWeights(file, { ...weights, calibration });
+  const r = predict('hat,skirt', 'out/calibrated.jsonl');
+  assert.equal(r.status, 0, r.stderr);
+  const t = calibration.threshold.logit;
+  assert.ok(
+    r.stdout.includes(`hat: positive above ${t.toFixed(4)} (calibrated on the audit sample (target-precision 0.8`),
+    r.stdout,
+  );
+  assert.match(r.stdout, /skirt: positive above 0\.0000 \(logit 0\)/);
+  const rows = (await fs.readFile(path.join(ws, 'out', 'calibrated.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row);
+  assert.equal(rows.length, engine.size);
+  for (const row of rows) {
+    const logit = engine.get(String(row.path))!.get('hat')!;
+    assert.equal(row.hat_positive, logit > t, String(row.path));
+    assert.ok(Math.abs(Number(row.hat_probability) - calibratedProbability(calibration, Number(row.hat_logit))) < 1e-9);
+    assert.ok(Math.abs(Number(row.skirt_probability) - 1 / (1 + Math.exp(-Number(row.skirt_logit)))) < 1e-9);
+  }
+  const refused = predict('skirt', 'out/x.csv', '--threshold', 'calibrated', '--model', modelDir);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /the head "skirt" has no calibration of its current weights\. Score its audit sample/);
 });

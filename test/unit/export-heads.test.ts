@@ -3,6 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import { calibratedProbability, fitCalibration } from '../../src/core/calibration/calibration';
 import { type ClipEncoder, loadClip } from '../../src/core/embed/clip';
 import { VectorTuneError } from '../../src/core/errors';
 import { checkExportedModel } from '../../src/core/export/check-export';
@@ -142,4 +143,42 @@ test("a head's last report is its newest report of the current weights", async (
   });
   assert.equal(await lastReportOf(dir, 'unknown'), null);
   assert.equal(await lastReportOf(path.join(dir, 'no-such-head'), 'current'), null);
+});
+
+test("a Platt-calibrated head's probabilities column is its calibrated probability; the description says which", async () => {
+  const [a, plain, b] = heads('m');
+  const logits = [-2, -1, -0.5, 0, 0.3, 0.6, 1, 2];
+  const positive = [false, false, true, false, false, true, true, true];
+  const calibrated = {
+    ...a,
+    calibration: fitCalibration(a, logits, positive, { method: 'platt', rule: 'best-f1', file: 'audit.jsonl' }),
+  };
+  const isotonic = {
+    ...b,
+    calibration: fitCalibration(b, logits, positive, { method: 'isotonic', rule: 'best-f1', file: 'audit.jsonl' }),
+  };
+  const weights = [calibrated, plain, isotonic];
+  const exported = await buildExportedModel(weights.map(exportable), 'embedding');
+  assert.deepEqual(
+    exported.description.heads.map((h) => [h.probability, h.threshold]),
+    [
+      ['platt', calibrated.calibration.threshold.logit],
+      ['sigmoid', 0],
+      ['sigmoid', isotonic.calibration.threshold.logit],
+    ],
+  );
+  const check = await checkExportedModel(exported.bytes, weights, 'embedding');
+  assert.ok(check.maxLogitDifference < 1e-4);
+  const rows = 8;
+  const data = Float32Array.from(randomUnitVectors(rows, D, 17));
+  const session = await ort.InferenceSession.create(exported.bytes);
+  const out = await session.run({ embeddings: new ort.Tensor('float32', data, [rows, D]) });
+  await session.release();
+  const probabilities = out.probabilities.data as Float32Array;
+  const expected = logitsOfRaw(calibrated, data, rows);
+  for (let r = 0; r < rows; r++) {
+    assert.ok(Math.abs(probabilities[r * 3] - calibratedProbability(calibrated.calibration, expected[r])) < 1e-5);
+    const p = logitsOfRaw(plain, data, rows)[r];
+    assert.ok(Math.abs(probabilities[r * 3 + 1] - 1 / (1 + Math.exp(-p))) < 1e-5);
+  }
 });

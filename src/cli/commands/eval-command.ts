@@ -13,6 +13,8 @@ import { CliIo, defineCommand, numberOption, requirePositional, UsageError } fro
 import { headsOptions, modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
 import { evalAllHeads, evalAllOptions } from './eval-all';
+import { auditGateFailures } from '../../core/audit/audit-report';
+import { auditGatesOf, evalAudit, evalAuditOptions } from './eval-audit';
 import { openCliStore } from '../store-context';
 
 export const evalCommand = defineCommand({
@@ -21,7 +23,8 @@ export const evalCommand = defineCommand({
     "Evaluate a head on held-out data and write its report into the head's reports/ folder (Markdown, JSON, SVG charts). " +
     'Data: a folder of images in class sub-folders (--folder, --positive), raw embeddings (--npy/--csv), or the store. ' +
     'Truth: the class sub-folders, or a CSV (--answers, or the --csv itself with --label-column). ' +
-    'Exits 1 when a gate (--min-ap, --min-auc, --max-drop) fails, for CI.',
+    "With --audit, adds the estimates from the head's audit sample. " +
+    'Exits 1 when a gate (--min-ap, --min-auc, --max-drop, --min-audit-ap, --min-recall-at-precision) fails, for CI.',
   args: '<head-name>',
   options: {
     ...storeOptions,
@@ -83,6 +86,7 @@ export const evalCommand = defineCommand({
       description: 'Size limit of the thumbnails written beside the report, in all (past it, images get none).',
       default: String(DEFAULT_THUMBNAILS_MAX_BYTES / 1024),
     },
+    ...evalAuditOptions,
     ...evalAllOptions,
   },
   examples: [
@@ -108,6 +112,7 @@ export const evalCommand = defineCommand({
     const paths = headPaths(path.resolve(io.cwd, v.heads!), name);
     const head = await readHeadForEvaluation(paths.weights);
     const truth = truthSpec(v, io);
+    const audit = auditGatesOf(v);
 
     const opened = await openData(v, head.weights.model.id, io);
     let result: EvaluationResult;
@@ -125,6 +130,7 @@ export const evalCommand = defineCommand({
           io.err(p.message);
         },
       });
+      if (audit.wanted) result.audit = await evalAudit(v, paths.dir, head.weights, opened.data, audit.atPrecision, io);
     } finally {
       await opened.close();
     }
@@ -134,20 +140,24 @@ export const evalCommand = defineCommand({
     // beside it (<name>-failed) rather than over it, so running eval again cannot wash a regression away.
     const reportName = v['report-name'] ?? defaultReportName(result);
     const { previous } = await readPreviousReport(path.join(paths.reports, `${reportName}.json`));
-    const failures = checkThresholds(result, previous, gates);
+    const failures = [
+      ...checkThresholds(result, previous, gates).map((f) => f.message),
+      ...auditGateFailures(result.audit ?? null, audit.gates),
+    ];
     const written = await writeReport(paths.dir, result, {
       root,
       name: failures.length > 0 ? `${reportName}-failed` : reportName,
       thumbnails: v['no-thumbnails'] ? false : 1024 * thumbnailsMaxKb,
     });
     printSummary(result, previous, io);
+    printAudit(result, io);
     if (written.comparisonNote) io.out(written.comparisonNote);
     io.out(`report: ${path.relative(io.cwd, written.files.markdown)}`);
-    for (const f of failures) io.err(`vector-tune eval: gate failed: ${f.message}.`);
+    for (const f of failures) io.err(`vector-tune eval: gate failed: ${f}.`);
     io.onEvaluated?.({
       result,
       previous,
-      failures: failures.map((f) => f.message),
+      failures,
       markdownFile: written.files.markdown,
     });
     return failures.length > 0 ? 1 : 0;
@@ -229,4 +239,17 @@ function printSummary(result: EvaluationResult, previous: EvaluationResult | nul
   }
   const c = m.atDecision.confusion;
   io.out(`  confusion at logit 0: TP ${c.tp}, FP ${c.fp}, FN ${c.fn}, TN ${c.tn}`);
+}
+
+function printAudit(result: EvaluationResult, io: CliIo): void {
+  const a = result.audit;
+  if (!a) return;
+  const f = (e: { value: number | null; low: number | null; high: number | null }) =>
+    e.value === null ? 'n/a' : `${e.value.toFixed(4)} [${e.low!.toFixed(4)}-${e.high!.toFixed(4)}]`;
+  io.out(
+    `  audit estimates (${a.scored} scored of ${a.sampleSize}, ${a.positives} positive; 95% intervals; threshold ${a.thresholdFrom}):`,
+  );
+  io.out(`    prevalence ${f(a.prevalence)}, precision ${f(a.precision)}, recall ${f(a.recall)}, AP ${f(a.ap)}`);
+  const r = a.recallAtPrecision;
+  if (r) io.out(`    recall at precision ${r.precision}: ${r.recall ? f(r.recall) : 'not reached'}`);
 }

@@ -27,8 +27,10 @@ export const predictCommand = defineCommand({
     out: { type: 'string', description: 'The file to write: .csv, .jsonl or .parquet.' },
     threshold: {
       type: 'string',
-      description: "Each head's decision: zero (logit above 0) or best-f1 (the best-F1 threshold of its last report).",
-      default: 'zero',
+      description:
+        "Each head's decision: zero (logit above 0), best-f1 (the best-F1 threshold of its last report), calibrated (the " +
+        'threshold calibrated on its audit sample: vector-tune calibrate), or auto (calibrated when the head has one, else zero).',
+      default: 'auto',
     },
     root: { type: 'string', description: 'Workspace root that the written paths are relative to.', default: '.' },
     batch: { type: 'string', description: 'Images per model run.', default: '8' },

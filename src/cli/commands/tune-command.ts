@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
 import { formatProgress, ProgressTracker } from '../../core/tune/progress';
-import { isStrategy } from '../../core/tune/strategy';
+import { ALL_STRATEGIES, isStrategy } from '../../core/tune/strategy';
+import { hideAuditFromBatches } from '../audit-context';
 import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { annotatorFrom, annotatorOptions, headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';
@@ -27,7 +28,11 @@ export const tuneCommand = defineCommand({
     },
     rounds: { type: 'string', description: 'Rounds to run.', default: '5' },
     batch: { type: 'string', description: 'Records per round.', default: '10' },
-    strategy: { type: 'string', description: 'top | boundary | mixed.', default: 'top' },
+    strategy: {
+      type: 'string',
+      description: `${ALL_STRATEGIES.join(' | ')} (-diverse: near-duplicates in a batch collapse to one).`,
+      default: 'top',
+    },
   },
   examples: [
     'vector-tune tune hat --answers labels.csv --id-column path --label-column label --positive hat --rounds 10',
@@ -36,7 +41,8 @@ export const tuneCommand = defineCommand({
     const [name] = requirePositional(parsed, 1, "the head's name", 'tune');
     const v = parsed.values;
     if (!v.answers) throw new UsageError('--answers is required.', undefined, 'See: vector-tune tune --help');
-    if (!isStrategy(v.strategy!)) throw new UsageError(`unknown strategy "${v.strategy}"; use top, boundary or mixed.`);
+    if (!isStrategy(v.strategy!))
+      throw new UsageError(`unknown strategy "${v.strategy}"; use ${ALL_STRATEGIES.join(', ')}.`);
     const rounds = numberOption(v.rounds, 'rounds', (n) => Number.isInteger(n) && n >= 1)!;
     const batch = numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n >= 1)!;
     const answers = await readAnswerSheet({
@@ -50,6 +56,7 @@ export const tuneCommand = defineCommand({
     session.annotator = annotatorFrom(v, io.cwd);
     const progress = new ProgressTracker();
     try {
+      await hideAuditFromBatches(session);
       await progress.start(session);
       for (let i = 0; i < rounds; i++) {
         // labels.jsonl may have changed between rounds (an editor, git): the batch comes from the head it makes.

@@ -1,3 +1,4 @@
+import type { AuditReport } from '../audit/audit-report';
 import type { PrPoint, RocPoint, ScoreHistogram } from './curves';
 import type { Confusion } from './threshold-metrics';
 import type { TruthDescription } from './truth';
@@ -80,6 +81,8 @@ export interface EvaluationResult {
   falsePositives: ListedRecord[];
   /** Positives predicted negative at logit 0, lowest logit first. */
   falseNegatives: ListedRecord[];
+  /** Estimates from the head's audit sample (`eval --audit`), when asked for. */
+  audit?: AuditReport;
 }
 
 /** NaN (undefined figure) becomes null in JSON; JSON.stringify would do it silently, here it is explicit and typed. */

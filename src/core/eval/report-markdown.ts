@@ -1,3 +1,4 @@
+import { auditMarkdown } from '../audit/audit-report';
 import { Headline, headlineMetrics, MetricChange, type ReportDocument } from './compare';
 import type { EvaluationResult, ListedRecord } from './evaluation-result';
 
@@ -36,6 +37,7 @@ export function renderMarkdown(doc: ReportDocument, links: MarkdownLinks): strin
   } else {
     lines.push(`No truth was given: ${r.data.records} records ranked by the head, best first.`, '');
   }
+  if (r.audit) lines.push(...auditMarkdown(r.audit));
   const charts = [
     links.prSvg ? `![Precision-recall curve](${href(links.prSvg)})` : null,
     `![Score histogram](${href(links.scoresSvg)})`,

@@ -11,7 +11,7 @@ import { logitsOfRaw } from '../head/apply-head';
 import type { HeadWeights } from '../head/weights-file';
 import { seededRandom } from '../util/random';
 import { EMBEDDINGS_INPUT, type ExportFrom, PIXELS_INPUT } from './export-heads';
-import { LOGITS } from './head-graph';
+import { LOGITS, plattOf, PROBABILITIES } from './head-graph';
 
 /** float32 through a vision tower and a 512-term dot product, against the engine's float64 head: far above both. */
 export const EXPORT_TOLERANCE = 1e-3;
@@ -48,14 +48,31 @@ export async function checkExportedModel(
       feed = { [EMBEDDINGS_INPUT]: new ort.Tensor('float32', data, [CHECK_INPUTS, d]) };
       embeddings = Array.from({ length: CHECK_INPUTS }, (_, r) => data.subarray(r * d, (r + 1) * d));
     }
-    const exported = (await session.run(feed))[LOGITS].data as Float32Array;
+    const outputs = await session.run(feed);
+    const exported = outputs[LOGITS].data as Float32Array;
+    const probabilities = outputs[PROBABILITIES].data as Float32Array;
     let maxLogitDifference = 0;
+    let maxProbabilityDifference = 0;
     embeddings.forEach((embedding, r) => {
       heads.forEach((head, h) => {
         const engine = logitsOfRaw(head, embedding, 1)[0];
         maxLogitDifference = Math.max(maxLogitDifference, Math.abs(exported[r * heads.length + h] - engine));
+        // The probability of the model's own logit, as the engine maps it (Platt in the graph, else the sigmoid).
+        const platt = plattOf(head);
+        const logit = exported[r * heads.length + h];
+        const expected = 1 / (1 + Math.exp(-(platt ? platt.a * logit + platt.c : logit)));
+        maxProbabilityDifference = Math.max(
+          maxProbabilityDifference,
+          Math.abs(probabilities[r * heads.length + h] - expected),
+        );
       });
     });
+    if (!(maxProbabilityDifference <= EXPORT_TOLERANCE))
+      throw new VectorTuneError(
+        `the exported model's probabilities differ from Vector Tune's own by up to ${maxProbabilityDifference}; nothing was written.`,
+        undefined,
+        'Please report this with the heads you exported.',
+      );
     if (!(maxLogitDifference <= EXPORT_TOLERANCE)) {
       throw new VectorTuneError(
         `the exported model's logits differ from Vector Tune's own by up to ${maxLogitDifference} on ${embeddings.length} test inputs (allowed: ${EXPORT_TOLERANCE}); nothing was written.`,

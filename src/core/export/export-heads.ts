@@ -13,7 +13,8 @@ import { type CommittedHead } from '../eval/committed-heads';
 import type { LastReport } from '../eval/last-report';
 import { writeFileAtomic } from '../fs/durable';
 import { VECTOR_TUNE_VERSION } from '../version';
-import { appendHeads, LOGITS, PROBABILITIES } from './head-graph';
+import { currentCalibration } from '../head/weights-file';
+import { appendHeads, LOGITS, PROBABILITIES, plattOf } from './head-graph';
 import { encodeModel, GraphBuilder, IR_VERSION, metadataProps, OPSET } from './onnx-graph';
 import { type ImagePreprocessing, readImagePreprocessing, visionGraphFile } from './vision-source';
 
@@ -44,6 +45,10 @@ export interface ExportDescription {
     labelsCount: number;
     labelsRounds: number;
     lastReport: LastReport | null;
+    /** How its `probabilities` column is made: the sigmoid of the logit, or its Platt calibration (calibrate). */
+    probability: 'sigmoid' | 'platt';
+    /** Its decision: positive when the logit is above this (the calibrated threshold, else 0). */
+    threshold: number;
   }[];
   onnx: { irVersion: number; opset: number };
 }
@@ -105,7 +110,12 @@ export async function buildExportedModel(
         shape: ['batch_size', heads.length],
         description: "w·x + b of each head (x: the embedding after the head's centring and L2); positive above 0",
       },
-      { name: PROBABILITIES, shape: ['batch_size', heads.length], description: 'sigmoid of the logits' },
+      {
+        name: PROBABILITIES,
+        shape: ['batch_size', heads.length],
+        description:
+          "sigmoid of the logits; for a head calibrated with Platt scaling, sigmoid(a·logit + c) (see each head's probability)",
+      },
     ],
     heads: heads.map((h) => ({
       name: h.weights.name,
@@ -113,6 +123,8 @@ export async function buildExportedModel(
       labelsCount: h.weights.labels.count,
       labelsRounds: h.weights.labels.rounds,
       lastReport: h.lastReport,
+      probability: plattOf(h.weights) ? ('platt' as const) : ('sigmoid' as const),
+      threshold: currentCalibration(h.weights)?.threshold.logit ?? 0,
     })),
     onnx: { irVersion: Number(model.irVersion), opset: defaultOpset(model) },
   };

@@ -1,6 +1,6 @@
 /**
  * Heads as ONNX nodes: from a [N, D] float32 tensor of embeddings to `logits` [N, H] (one column per head, in
- * the order given) and `probabilities` (their sigmoid), with each head's own preprocessing as the engine applies
+ * the order given) and `probabilities` (their sigmoid, or a Platt-calibrated head's calibrated probability), with each head's own preprocessing as the engine applies
  * it (apply-head.ts): subtract the head's centre when it has one, L2-normalise, then w·x + b.
  *
  * Only operators whose meaning has not changed since opset 13 (Mul, MatMul, Sqrt, Max, Div, Sub, Add, Concat,
@@ -8,7 +8,7 @@
  * with. Reductions are avoided for that reason: ReduceSum and ReduceL2 moved their axes from an attribute to
  * an input between opsets; the squared norm is a MatMul with a column of ones instead.
  */
-import type { HeadWeights } from '../head/weights-file';
+import { currentCalibration, type HeadWeights } from '../head/weights-file';
 import type { GraphBuilder } from './onnx-graph';
 
 export const LOGITS = 'logits';
@@ -74,9 +74,21 @@ export function appendHeads(
     const columnOf = heads.map((_, index) => order.indexOf(index));
     g.op('Gather', [concatenated, g.ints(columnOf, 'head.columns')], { axis: 1 }, LOGITS);
   }
-  g.op('Sigmoid', [LOGITS], {}, PROBABILITIES);
+  // A head calibrated with Platt scaling (calibrate) gives sigmoid(a·logit + c); the others the sigmoid of the logit.
+  const platt = heads.map((h) => plattOf(h));
+  if (platt.some((p) => p !== null)) {
+    const scale = g.weight(g.fresh('head.platt_a'), [heads.length], Float32Array.from(platt.map((p) => p?.a ?? 1)));
+    const shift = g.weight(g.fresh('head.platt_c'), [heads.length], Float32Array.from(platt.map((p) => p?.c ?? 0)));
+    g.op('Sigmoid', [g.op('Add', [g.op('Mul', [LOGITS, scale]), shift])], {}, PROBABILITIES);
+  } else g.op('Sigmoid', [LOGITS], {}, PROBABILITIES);
   g.output(LOGITS, 'float32', ['batch_size', heads.length]);
   g.output(PROBABILITIES, 'float32', ['batch_size', heads.length]);
+}
+
+/** The head's Platt calibration of its current weights, or null (none, stale, or isotonic: not in the graph). */
+export function plattOf(head: HeadWeights): { a: number; c: number } | null {
+  const calibration = currentCalibration(head);
+  return calibration?.method === 'platt' ? calibration.platt! : null;
 }
 
 interface CentreGroup {

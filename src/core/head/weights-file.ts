@@ -2,8 +2,15 @@ import * as fs from 'node:fs/promises';
 import { VectorTuneError } from '../errors';
 import { conflictError, firstConflictLine } from '../fs/conflict-markers';
 import { writeFileAtomic } from '../fs/durable';
+import { type HeadCalibration, weightsFingerprint } from '../calibration/calibration';
 import type { TrainingSettings } from './linear-head';
-import { type CheckedWeights, WEIGHTS_FORMAT, WEIGHTS_VERSION, weightsProblem } from './weights-schema';
+import {
+  type CheckedWeights,
+  WEIGHTS_FORMAT,
+  WEIGHTS_VERSION,
+  WEIGHTS_VERSION_PLAIN,
+  weightsProblem,
+} from './weights-schema';
 
 /**
  * `classifier.weights.json`: a committed head, small enough to review and loadable anywhere. From Python:
@@ -35,6 +42,8 @@ export interface HeadWeights {
   training: TrainingSettings & { loss: 'bce-with-logits'; target: '(score + 1) / 2' };
   start: StartPoint;
   labels: { file: string; count: number; rounds: number; sha256: string };
+  /** Format 2: fitted on the audit sample (vector-tune calibrate); only for the weights it names. */
+  calibration?: HeadCalibration;
   createdAt: string;
   updatedAt: string;
 }
@@ -67,9 +76,27 @@ export function parseWeightsText(text: string, file: string): HeadWeights {
   return validateWeights(raw, file);
 }
 
+/**
+ * Writes the head. A calibration fitted on other weights (the head trained on since) is dropped: it describes a
+ * head that no longer exists. Without a calibration the file is format 1, which older versions read.
+ */
 export async function writeWeights(file: string, weights: HeadWeights): Promise<void> {
-  validateWeights(weights, file);
-  await writeFileAtomic(file, JSON.stringify(weights, null, 1) + '\n');
+  const written = withCurrentCalibration(weights);
+  validateWeights(written, file);
+  await writeFileAtomic(file, JSON.stringify(written, null, 1) + '\n');
+}
+
+export function withCurrentCalibration(weights: HeadWeights): HeadWeights {
+  const { calibration, ...rest } = weights;
+  if (calibration && calibration.weightsSha256 === weightsFingerprint(weights))
+    return { ...rest, version: WEIGHTS_VERSION, calibration };
+  return { ...rest, version: WEIGHTS_VERSION_PLAIN };
+}
+
+/** The head's calibration when it describes these very weights; null when absent or stale. */
+export function currentCalibration(weights: HeadWeights): HeadCalibration | null {
+  const c = weights.calibration;
+  return c && c.weightsSha256 === weightsFingerprint(weights) ? c : null;
 }
 
 /**

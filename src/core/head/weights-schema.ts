@@ -10,8 +10,14 @@ import { z } from 'zod';
  */
 
 export const WEIGHTS_FORMAT = 'vector-tune-head';
-/** The newest format this version reads and writes. */
-export const WEIGHTS_VERSION = 1;
+/**
+ * The newest format this version reads and writes. Version 2 adds `calibration` (a probability map and a decision
+ * threshold fitted on the audit sample); a head without one is still written as version 1, so older versions of
+ * Vector Tune keep reading every head that does not need the new field.
+ */
+export const WEIGHTS_VERSION = 2;
+/** The version of a head without calibration. */
+export const WEIGHTS_VERSION_PLAIN = 1;
 
 /**
  * A head's identity (head-id.ts): 128 random bits in hex, given when the head is created. Optional, so heads written
@@ -85,6 +91,58 @@ const start = z.discriminatedUnion(
   { error: 'must be an object whose "kind" is prompt, examples or weights' },
 );
 
+const probability = finite
+  .min(0, { error: 'must be a number from 0 to 1' })
+  .max(1, { error: 'must be a number from 0 to 1' });
+/** Precision or recall measured on a sample: NaN (no records) is written by JSON as null. */
+const measured = probability.nullable();
+
+/** calibration/calibration.ts: how a head's logits map to probabilities, and where it draws the line. */
+const calibrationSchema = z
+  .object(
+    {
+      method: z.enum(['platt', 'isotonic'], { error: 'must be "platt" or "isotonic"' }),
+      platt: z.object({ a: finite, c: finite }, { error: 'must hold numbers "a" and "c"' }).optional(),
+      isotonic: z
+        .object(
+          { logits: z.array(finite).min(1), probabilities: z.array(probability).min(1) },
+          { error: 'must hold "logits" and "probabilities"' },
+        )
+        .optional(),
+      threshold: z.object(
+        {
+          logit: finite,
+          probability,
+          rule: z.enum(['target-precision', 'target-recall', 'best-f1'], {
+            error: 'must be target-precision, target-recall or best-f1',
+          }),
+          target: probability.optional(),
+          precision: measured,
+          recall: measured,
+        },
+        { error: 'must hold the threshold "logit", "probability" and "rule"' },
+      ),
+      fittedOn: z.object({ file: text, records: count, positives: count }, { error: 'must say what it was fitted on' }),
+      weightsSha256: text,
+    },
+    { error: 'must be an object' },
+  )
+  .superRefine((c, ctx) => {
+    // The applying code reads the parameters of its method: they must be there, and knots must pair up in order.
+    if (c.method === 'platt' && !c.platt)
+      ctx.addIssue({ code: 'custom', path: ['platt'], message: 'is missing (the method is platt)' });
+    if (c.method === 'isotonic') {
+      const k = c.isotonic;
+      if (!k) ctx.addIssue({ code: 'custom', path: ['isotonic'], message: 'is missing (the method is isotonic)' });
+      else if (k.logits.length !== k.probabilities.length || k.logits.some((x, i) => i > 0 && x < k.logits[i - 1]))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['isotonic'],
+          message: 'must hold as many probabilities as logits, the logits ascending',
+        });
+    }
+  });
+
 export const headWeightsSchema = z
   .object(
     {
@@ -120,6 +178,7 @@ export const headWeightsSchema = z
         { file: text, count, rounds: count, sha256: z.unknown().optional() },
         { error: 'must hold a "file" name and whole numbers "count" and "rounds"' },
       ),
+      calibration: calibrationSchema.optional(),
       createdAt: z.unknown().optional(),
       updatedAt: z.unknown().optional(),
     },

@@ -10,11 +10,17 @@ import type { CommittedHead } from '../eval/committed-heads';
 import { checkModelFitsHead, logitsOfRaw } from '../head/apply-head';
 import { embedFiles } from '../ingest/embed-files';
 import { listImageFiles, toPosixRelative } from '../ingest/walk';
-import { PredictionFile } from './prediction-file';
+import { PredictionFile, sigmoid } from './prediction-file';
+import { calibratedProbability } from '../calibration/calibration';
+import { currentCalibration } from '../head/weights-file';
 
-/** Where each head draws the line: logit 0 (its own rule), or the best-F1 threshold of its last report. */
-export type ThresholdChoice = 'zero' | 'best-f1';
-export const THRESHOLD_CHOICES: readonly ThresholdChoice[] = ['zero', 'best-f1'];
+/**
+ * Where each head draws the line: logit 0 (its own rule), the best-F1 threshold of its last report, the threshold
+ * calibrated on its audit sample (`calibrated`, refused for a head without one), or `auto`: calibrated when the head
+ * has a calibration of its current weights, else logit 0.
+ */
+export type ThresholdChoice = 'zero' | 'best-f1' | 'calibrated' | 'auto';
+export const THRESHOLD_CHOICES: readonly ThresholdChoice[] = ['zero', 'best-f1', 'calibrated', 'auto'];
 
 export interface PredictOptions {
   heads: readonly CommittedHead[];
@@ -64,10 +70,16 @@ export async function predictFolder(options: PredictOptions): Promise<PredictRep
   const { images } = await listImageFiles(options.folder);
 
   const names = heads.map((h) => h.weights.name);
+  // A calibrated head's probability column is its calibrated probability; otherwise the sigmoid of the logit.
+  const probabilities = heads.map((h) => {
+    const calibration = currentCalibration(h.weights);
+    return calibration ? (logit: number) => calibratedProbability(calibration, logit) : sigmoid;
+  });
   const out = await PredictionFile.create(
     options.out,
     names,
     thresholds.map((t) => t.threshold),
+    probabilities,
   );
   const report: PredictReport = {
     file: options.out,
@@ -117,7 +129,22 @@ export function headThresholds(
 }
 
 function thresholdOf(head: CommittedHead, choice: ThresholdChoice): { threshold: number; thresholdFrom: string } {
+  const calibration = currentCalibration(head.weights);
+  if (choice === 'auto') choice = calibration ? 'calibrated' : 'zero';
   if (choice === 'zero') return { threshold: 0, thresholdFrom: 'logit 0' };
+  if (choice === 'calibrated') {
+    if (!calibration)
+      throw new VectorTuneError(
+        `the head "${head.weights.name}" has no calibration of its current weights.`,
+        undefined,
+        'Score its audit sample and calibrate it (vector-tune audit, vector-tune calibrate), or use the threshold logit 0.',
+      );
+    const t = calibration.threshold;
+    return {
+      threshold: t.logit,
+      thresholdFrom: `calibrated on the audit sample (${t.rule}${t.target !== undefined ? ` ${t.target}` : ''}, probability ${t.probability.toFixed(3)})`,
+    };
+  }
   const report = head.lastReport;
   if (report?.bestF1Threshold === null || report?.bestF1Threshold === undefined) {
     throw new VectorTuneError(

@@ -49,12 +49,19 @@ export class PredictionFile {
     readonly format: PredictionFormat,
     private readonly heads: readonly string[],
     private readonly thresholds: readonly number[],
+    private readonly probabilities: readonly ((logit: number) => number)[],
   ) {
     this.temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   }
 
-  static async create(file: string, heads: readonly string[], thresholds: readonly number[]): Promise<PredictionFile> {
-    const out = new PredictionFile(file, predictionFormatOf(file), heads, thresholds);
+  /** `probabilities`: each head's map from logit to probability (its calibration; default the sigmoid). */
+  static async create(
+    file: string,
+    heads: readonly string[],
+    thresholds: readonly number[],
+    probabilities: readonly ((logit: number) => number)[] = heads.map(() => sigmoid),
+  ): Promise<PredictionFile> {
+    const out = new PredictionFile(file, predictionFormatOf(file), heads, thresholds, probabilities);
     if (out.format !== 'parquet') {
       await writing(file, async () => {
         await fs.mkdir(path.dirname(file), { recursive: true });
@@ -112,7 +119,7 @@ export class PredictionFile {
     this.heads.forEach((head, h) => {
       const logit = row.logits[h];
       record[`${head}_logit`] = logit;
-      record[`${head}_probability`] = sigmoid(logit);
+      record[`${head}_probability`] = this.probabilities[h](logit);
       record[`${head}_positive`] = logit > this.thresholds[h];
     });
     return record;
@@ -123,7 +130,7 @@ export class PredictionFile {
       row.path,
       ...this.heads.flatMap((_, h) => {
         const logit = row.logits[h];
-        return [logit.toFixed(6), sigmoid(logit).toFixed(6), String(logit > this.thresholds[h])];
+        return [logit.toFixed(6), this.probabilities[h](logit).toFixed(6), String(logit > this.thresholds[h])];
       }),
     ];
   }

@@ -1,4 +1,5 @@
 import type { Candidate, VectorStore } from '../store/types';
+import { DIVERSE_DEFAULTS, pickDiverse } from './diverse';
 
 /**
  * Which unseen records to show next:
@@ -6,12 +7,15 @@ import type { Candidate, VectorStore } from '../store/types';
  *   positives fast, which matters most for rare classes);
  * - `boundary`: smallest |w·x + b|, the records the head is least sure about (classic uncertainty sampling);
  * - `mixed`: half of each, so the head keeps finding positives while it sharpens its boundary.
+ * Each has a `-diverse` variant (`top-diverse`, ...): the same order, near-duplicates collapsed (diverse.ts).
  */
 export const STRATEGIES = ['top', 'boundary', 'mixed'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+export type BaseStrategy = (typeof STRATEGIES)[number];
+export type Strategy = BaseStrategy | `${BaseStrategy}-diverse`;
+export const ALL_STRATEGIES: readonly Strategy[] = [...STRATEGIES, ...STRATEGIES.map((s) => `${s}-diverse` as const)];
 
 export function isStrategy(s: string): s is Strategy {
-  return (STRATEGIES as readonly string[]).includes(s);
+  return (ALL_STRATEGIES as readonly string[]).includes(s);
 }
 
 export async function selectCandidates(
@@ -22,6 +26,12 @@ export async function selectCandidates(
   strategy: Strategy,
   head: string,
 ): Promise<Candidate[]> {
+  if (strategy.endsWith('-diverse')) {
+    const base = strategy.slice(0, -'-diverse'.length) as BaseStrategy;
+    const pool = await selectCandidates(store, w, bias, k * DIVERSE_DEFAULTS.poolFactor, base, head);
+    const vectors = new Map((await store.fetch(pool.map((c) => c.id))).map((r) => [r.id, r.vector]));
+    return pickDiverse(pool, vectors, k, DIVERSE_DEFAULTS.maxSimilarity);
+  }
   const top = () => store.query(w, { k, ranking: { kind: 'top' }, unseenBy: head });
   const boundary = () => store.query(w, { k, ranking: { kind: 'boundary', bias }, unseenBy: head });
   if (strategy === 'top') return top();
