@@ -21,7 +21,6 @@ import type { ModelCallGate } from './model-call-gate';
 import { runPredict } from './predict-request';
 import { runExport } from './export-request';
 import { runSearch } from './search-request';
-import { embedTextFor } from './text-query';
 import { ModelHolder } from './model-holder';
 import type { Params, Result } from '../protocol/rpc';
 import type { Handlers, RequestContext } from './request-context';

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { BatchCandidate } from '../../core/tune/session';
 import type {
   FromPanel,
   HeadView,
