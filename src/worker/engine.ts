@@ -5,6 +5,7 @@ import type { VectorStore } from '../core/store/types';
 import { TuningSession } from '../core/tune/session';
 import { resolveAnnotator } from '../core/tune/annotator';
 import { ProgressTracker } from '../core/tune/progress';
+import { hideAuditFromBatches } from '../core/audit/hide-from-batches';
 import { headSummary } from './head-summary';
 import { changeLabelsOf, labelledOf, takeOutsideChange } from './label-requests';
 import { rebuildHead } from '../core/tune/rebuild';
@@ -163,6 +164,7 @@ export class Engine {
     const headDir = path.resolve(config.workspaceRoot, params.headDir);
     const { session, repairs } = await this.holdingHead(headDir, () => TuningSession.open(headDir, store));
     session.annotator = this.annotator;
+    await hideAuditFromBatches(session); // a clone or a new store has no marks for the audit sample yet
     // The same head opened again (a window reload) keeps its rounds' figures; another head starts afresh.
     if (this.session?.paths.dir !== session.paths.dir) this.progress = new ProgressTracker();
     this.session = session;
@@ -252,6 +254,7 @@ export class Engine {
     let session = this.requireSession();
     if (this.unfinished) session = (await this.finishUnfinished()).session;
     await session.resetSeen();
+    await hideAuditFromBatches(session); // the audit sample is never trained on, so never offered
     return this.summary(session);
   }
 

@@ -6,7 +6,7 @@ import { VectorTuneError } from '../../core/errors';
 import { writeFileAtomic } from '../../core/fs/durable';
 import { currentCalibration } from '../../core/head/weights-file';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
-import { hideAuditFromBatches } from '../audit-context';
+import { hideAuditFromBatches } from '../../core/audit/hide-from-batches';
 import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';

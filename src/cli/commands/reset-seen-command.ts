@@ -1,4 +1,4 @@
-import { hideAuditFromBatches } from '../audit-context';
+import { hideAuditFromBatches } from '../../core/audit/hide-from-batches';
 import { defineCommand, requirePositional } from '../command';
 import { headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
 import { formatProgress, ProgressTracker } from '../../core/tune/progress';
 import { ALL_STRATEGIES, isStrategy } from '../../core/tune/strategy';
-import { hideAuditFromBatches } from '../audit-context';
+import { hideAuditFromBatches } from '../../core/audit/hide-from-batches';
 import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
 import { annotatorFrom, annotatorOptions, headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';

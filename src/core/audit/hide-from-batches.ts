@@ -1,5 +1,5 @@
-import { auditFileOf, readAudit } from '../core/audit/audit-file';
-import type { TuningSession } from '../core/tune/session';
+import { auditFileOf, readAudit } from './audit-file';
+import type { TuningSession } from '../tune/session';
 
 /**
  * The audit sample is never trained on, so batches must never offer it: its records are marked seen by the head
