@@ -59,8 +59,12 @@ export function runSettingsTest(suite: Suite, api: () => VectorTuneApi): void {
         const after = JSON.parse(await fs.readFile(path.join(root, STORE, 'manifest.json'), 'utf8'));
         assert.equal(after.count, manifest.count, 'nothing was added');
         if (driver.available()) {
+          // The notification centre lists the message whether or not its toast is still up: under load the toast
+          // was sometimes gone (or collapsed behind another) before the driver looked (1 run in 9, and one CI run).
+          await vscode.commands.executeCommand('notifications.showList');
           assert.match(await driver.call('notificationsText', { contains: 'two precisions' }), /two precisions/);
           await driver.call('screenshot', { name: 'precision-refused' });
+          await vscode.commands.executeCommand('notifications.hideList');
         }
       } finally {
         for (const [key, value] of before) await set(key, value);
