@@ -6,22 +6,22 @@ import { parseAudit } from '../../src/core/audit/audit-file';
 import { wilson } from '../../src/core/audit/intervals';
 import { readLabels } from '../../src/core/tune/labels-file';
 import { cli, cliOk } from '../helpers/cli';
-import { sharedData, tempDir } from '../helpers/temp';
+import { tempDir } from '../helpers/temp';
+import { CLOTHING_CSV, IMPORT_CLOTHING_TRAIN, tuneHatArgs } from '../helpers/clothing-features';
 
 /**
  * The audit sample and calibration through the built CLI on real features (MobileNetV2 clothing, train split): draw
  * a sample, tune (the sample never shows up in a batch), score the sample from the CSV, read the estimates, calibrate
  * for a target precision, and see the calibration dropped once the head trains on.
  */
-const NPY = sharedData('embeddings', 'clothing-mobilenetv2.npy');
-const CSV = sharedData('embeddings', 'clothing-mobilenetv2.csv');
+const CSV = CLOTHING_CSV;
 
 test('audit: draw, hide from batches, score from a CSV, estimates with intervals; calibrate; errors named', async (t) => {
   const cwd = await tempDir(t);
   const lines = (await fs.readFile(CSV, 'utf8')).split('\n');
   const hats = lines.filter((l) => l.includes(',train,hat')).map((l) => l.split(',')[1]);
   const isHat = new Set(hats);
-  cliOk(cwd, 'import', NPY, '--csv', CSV, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre');
+  cliOk(cwd, ...IMPORT_CLOTHING_TRAIN);
   cliOk(cwd, 'start', 'hat', '--examples', hats.slice(0, 3).join(','));
   const headDir = path.join(cwd, 'vectortune', 'heads', 'hat');
 
@@ -44,21 +44,7 @@ test('audit: draw, hide from batches, score from a CSV, estimates with intervals
   assert.equal(again.status, 1);
   assert.match(again.stderr, /already has an audit sample of 300 records.*--force/);
 
-  cliOk(
-    cwd,
-    'tune',
-    'hat',
-    '--answers',
-    CSV,
-    '--label-column',
-    'label',
-    '--positive',
-    'hat',
-    '--rounds',
-    '8',
-    '--batch',
-    '10',
-  );
+  cliOk(cwd, ...tuneHatArgs('--rounds', '8', '--batch', '10'));
   const labels = (await readLabels(path.join(headDir, 'labels.jsonl'))).labels;
   const inSample = new Set(sample.items.map((i) => i.id));
   assert.deepEqual(
@@ -147,7 +133,7 @@ test('audit: draw, hide from batches, score from a CSV, estimates with intervals
   assert.match(cliOk(cwd, 'audit', 'hat'), /precision at logit > -?\d+\.\d{4} \(calibrated\)/);
 
   assert.match(cliOk(cwd, 'reset-seen', 'hat'), /labelled records and the audit sample stay seen/);
-  cliOk(cwd, 'tune', 'hat', '--answers', CSV, '--label-column', 'label', '--positive', 'hat', '--rounds', '1');
+  cliOk(cwd, ...tuneHatArgs('--rounds', '1'));
   const w1 = JSON.parse(await fs.readFile(weightsFile, 'utf8')) as { version: number; calibration?: unknown };
   assert.equal(w1.version, 1, 'trained on: the calibration no longer describes the head and is dropped');
   assert.equal(w1.calibration, undefined);

@@ -7,15 +7,15 @@ import { EmbeddedStore } from '../../src/core/store/embedded-store';
 import { readLabels } from '../../src/core/tune/labels-file';
 import { cli } from '../helpers/cli';
 import { assertWeightsReplayLabels } from '../helpers/replay-check';
-import { sharedData, tempDir } from '../helpers/temp';
+import { tempDir } from '../helpers/temp';
+import { CLOTHING_CSV, IMPORT_CLOTHING_TRAIN, tuneHatArgs } from '../helpers/clothing-features';
 
 /**
  * Two people label the same committed head on two branches (two clones, real git), and one merges the other's
  * branch: the head's .gitattributes union-merges labels.jsonl and keeps one weights file whole, and opening the
  * head retrains it from the merged labels, with no step beyond the merge.
  */
-const NPY = sharedData('embeddings', 'clothing-mobilenetv2.npy');
-const CSV = sharedData('embeddings', 'clothing-mobilenetv2.csv');
+const CSV = CLOTHING_CSV;
 const HEAD = path.join('vectortune', 'heads', 'hat');
 
 function git(cwd: string, ...args: string[]): { status: number | null; out: string } {
@@ -35,26 +35,9 @@ function ok(cwd: string, ...args: string[]): { stdout: string; stderr: string } 
   return r;
 }
 
-const importStore = (cwd: string) =>
-  ok(cwd, 'import', NPY, '--csv', CSV, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre');
+const importStore = (cwd: string) => ok(cwd, ...IMPORT_CLOTHING_TRAIN);
 const tune = (cwd: string, strategy: string) =>
-  ok(
-    cwd,
-    'tune',
-    'hat',
-    '--answers',
-    CSV,
-    '--label-column',
-    'label',
-    '--positive',
-    'hat',
-    '--rounds',
-    '2',
-    '--batch',
-    '8',
-    '--strategy',
-    strategy,
-  );
+  ok(cwd, ...tuneHatArgs('--rounds', '2', '--batch', '8', '--strategy', strategy));
 
 test('two clones label one committed head on two branches; after the merge the head is a replay of the merged labels', async (t) => {
   const root = await tempDir(t);
@@ -122,18 +105,6 @@ test('two clones label one committed head on two branches; after the merge the h
   // The merge is concluded as any other; the next round continues after both sides' rounds.
   gitOk(alice, 'add', HEAD);
   gitOk(alice, 'commit', '-qm', 'merge bob');
-  const next = ok(
-    alice,
-    'tune',
-    'hat',
-    '--answers',
-    CSV,
-    '--label-column',
-    'label',
-    '--positive',
-    'hat',
-    '--rounds',
-    '1',
-  );
+  const next = ok(alice, ...tuneHatArgs('--rounds', '1'));
   assert.match(next.stdout, /^round 3:/m);
 });

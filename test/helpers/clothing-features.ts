@@ -33,3 +33,21 @@ export async function loadClothingFeatures(): Promise<ClothingFeatures> {
   };
   return { matrix, label, train, centre, unitRow };
 }
+
+/** CLI arguments: import the clothing train split, centred (post-ReLU MobileNetV2 features need it). */
+export const IMPORT_CLOTHING_TRAIN = [
+  'import',
+  CLOTHING_NPY,
+  '--csv',
+  CLOTHING_CSV,
+  '--model-id',
+  'nsfwjs-mobilenetv2',
+  '--where',
+  'split=train',
+  '--centre',
+];
+
+/** CLI arguments: tune the "hat" head with the clothing labels as a simulated labeller, then any `more`. */
+export function tuneHatArgs(...more: string[]): string[] {
+  return ['tune', 'hat', '--answers', CLOTHING_CSV, '--label-column', 'label', '--positive', 'hat', ...more];
+}
