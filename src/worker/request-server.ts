@@ -3,7 +3,7 @@ import type { RpcError } from '../protocol/rpc';
 import type { FromWorker, ToWorker, WorkerProtocol } from '../protocol/worker-protocol';
 import { throttleProgress } from './progress-throttle';
 import type { Handlers, RequestContext } from './request-context';
-import { CancelledError, ModelUnavailableError, throwIfCancelled } from './worker-errors';
+import { CancelledError, ModelUnavailableError, problemFirst, throwIfCancelled } from './worker-errors';
 import { shortMessage, WorkerLog } from './worker-log';
 
 type AnyHandler = (params: unknown, context: RequestContext) => Promise<unknown>;
@@ -83,7 +83,7 @@ export class RequestServer {
     if (err instanceof CancelledError) return { message: err.message, userError: true };
     // Not logged here: the extension logs what it shows (logging it here too wrote every error twice).
     if (err instanceof ModelUnavailableError) return { message: err.message, userError: true, topic: 'model' };
-    if (err instanceof VectorTuneError) return { message: err.message, userError: true };
+    if (err instanceof VectorTuneError) return { message: problemFirst(err), userError: true };
     // A bug: the whole stack goes to the log, a short line to the notification.
     this.log('error', `${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return {

@@ -61,7 +61,8 @@ describe('the engine worker, through WorkerClient', () => {
     const err = await failure(index(missing));
     assert.ok(err instanceof EngineError, String(err));
     assert.equal(err.userError, true);
-    assert.match(err.message, /no such folder to index/);
+    // The problem leads and the path comes last, where a notification can afford it.
+    assert.match(err.message, /^No such folder to index\..*\(\S+no-such-folder\)$/);
     assert.ok(err.message.includes(missing), err.message);
 
     const noHead = await failure(client.request('nextBatch', { k: 4, strategy: 'top' }));
@@ -72,7 +73,7 @@ describe('the engine worker, through WorkerClient', () => {
       client.request('startHead', { name: 'early', start: { kind: 'prompt', prompt: 'a hat' }, overwrite: false }),
     );
     assert.ok(noStore instanceof EngineError && noStore.userError);
-    assert.match(noStore.message, /no Vector Tune store here/);
+    assert.match(noStore.message, /^No Vector Tune store here/);
   });
 
   let firstRun: IndexReport;
@@ -267,7 +268,7 @@ describe('the engine worker, through WorkerClient', () => {
       client.request('startHead', { name: 'hat-examples', start: { kind: 'examples', ids: hats }, overwrite: false }),
     );
     assert.ok(again instanceof EngineError && again.userError);
-    assert.match(again.message, /a head named "hat-examples" already exists/);
+    assert.match(again.message, /^A head named "hat-examples" already exists/);
 
     // Scores meant for the previous head ("hats") arrive after this one opened: refused, nothing written.
     const hatsDir = path.join(path.dirname(examplesHeadDir), 'hats');
@@ -304,7 +305,7 @@ describe('the engine worker, through WorkerClient', () => {
     assert.ok(prompt instanceof EngineError && prompt.userError);
     assert.match(
       prompt.message,
-      /the store holds embeddings of "vector-tune\/generated-clip-tiny", but the prompt would be embedded by "someone\/other-clip"/,
+      /^The store holds embeddings of "vector-tune\/generated-clip-tiny", but the prompt would be embedded by "someone\/other-clip"/,
     );
     const indexing = await failure(index(photos));
     assert.ok(indexing instanceof EngineError && indexing.userError);
