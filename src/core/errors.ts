@@ -23,6 +23,22 @@ function formatMessage(problem: string, file?: string, hint?: string): string {
   return `${where}${problem}${what}`;
 }
 
+/**
+ * A user-facing error as a notification shows it: the problem and what to do first, the file last in brackets.
+ * The CLI's `file: problem` order suits a terminal (and editors that link it), but a notification is read from
+ * its start, and a deep path (a temporary workspace, the model cache) there pushed the problem out of view.
+ */
+export function problemFirst(err: VectorTuneError): string {
+  if (!err.file) return err.message;
+  const hint = err.hint ? ` ${err.hint}` : '';
+  // Written to follow "file: ", the problem starts in lower case; at the start it needs a capital.
+  return `${upperFirst(err.problem)}${hint} (${err.file})`;
+}
+
+function upperFirst(text: string): string {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
 /** Errors that the user can fix are shown plainly; anything else is a bug and keeps its stack. */
 export function describeError(err: unknown): string {
   if (err instanceof VectorTuneError) return err.message;

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { ExportSummary } from '../core/export/export-to-file';
 import type { IndexReport } from '../core/ingest/index-folder';
 import type { PredictReport } from '../core/predict/predict-folder';
+import { problemFirst, VectorTuneError } from '../core/errors';
 import type { Method, Params, Result } from '../protocol/rpc';
 import {
   type EngineConfig,
@@ -281,8 +282,11 @@ export class Ctx implements vscode.Disposable {
    */
   async showError(err: unknown, doing: string): Promise<void> {
     if (err instanceof Error && err.name === 'AbortError') return;
-    const userError = err instanceof UserFacingError || (err instanceof EngineError && err.userError);
-    const message = err instanceof Error ? err.message : String(err);
+    // A VectorTuneError raised in the extension itself (reading a head's files) is the user's to fix, as in the worker.
+    const userError =
+      err instanceof UserFacingError || err instanceof VectorTuneError || (err instanceof EngineError && err.userError);
+    const message =
+      err instanceof VectorTuneError ? problemFirst(err) : err instanceof Error ? err.message : String(err);
     this.log.error(`${doing}: ${err instanceof Error && !userError ? (err.stack ?? message) : message}`);
     this.lastError = message;
     const remedies = remediesFor(err);

@@ -1,9 +1,9 @@
-import { VectorTuneError } from '../core/errors';
+import { problemFirst, VectorTuneError } from '../core/errors';
 import type { RpcError } from '../protocol/rpc';
 import type { FromWorker, ToWorker, WorkerProtocol } from '../protocol/worker-protocol';
 import { throttleProgress } from './progress-throttle';
 import type { Handlers, RequestContext } from './request-context';
-import { CancelledError, ModelUnavailableError, problemFirst, throwIfCancelled } from './worker-errors';
+import { CancelledError, ModelUnavailableError, throwIfCancelled } from './worker-errors';
 import { shortMessage, WorkerLog } from './worker-log';
 
 type AnyHandler = (params: unknown, context: RequestContext) => Promise<unknown>;

@@ -46,22 +46,6 @@ export class ModelUnavailableError extends VectorTuneError {
   }
 }
 
-/**
- * A user-facing error as a notification shows it: the problem and what to do first, the file last in brackets.
- * The CLI's `file: problem` order suits a terminal (and editors that link it), but a notification is read from
- * its start, and a deep path (a temporary workspace, the model cache) there pushed the problem out of view.
- */
-export function problemFirst(err: VectorTuneError): string {
-  if (!err.file) return err.message;
-  const hint = err.hint ? ` ${err.hint}` : '';
-  // Written to follow "file: ", the problem starts in lower case; at the start it needs a capital.
-  return `${upperFirst(err.problem)}${hint} (${err.file})`;
-}
-
-function upperFirst(text: string): string {
-  return text ? text[0].toUpperCase() + text.slice(1) : text;
-}
-
 function lowerFirst(text: string): string {
   return /^[A-Z][a-z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text;
 }
