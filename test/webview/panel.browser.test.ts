@@ -4,11 +4,10 @@
  * Screenshots go to test-results/panel-preview-*.png.
  */
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CandidateView, HeadView, PanelState, ToPanel } from '../../src/protocol/webview-protocol';
-import { type Harness, IMAGES_DIR, RESULTS_DIR, startHarness } from './harness';
+import type { CandidateView, HeadView, PanelState } from '../../src/protocol/webview-protocol';
+import { type Harness, startHarness } from './harness';
+import { panelPage, type Posted, rankedHatBatch } from './panel-page';
 import type { PageDocument, PageElement, PageStorage, PageStyle, PageWindow } from './page-dom';
 
 // Callbacks passed to page.evaluate run in the browser. The root tsconfig (which checks this file) has no
@@ -24,34 +23,12 @@ let hx: Harness;
 let candidates: CandidateView[];
 const head: HeadView = { name: 'hat', labelCount: 1, storeCount: 48, seenCount: 1, strategy: 'mixed' };
 
-type Posted = {
-  kind: string;
-  method?: string;
-  id?: number;
-  params?: { batchId: string; scores: { id: string; score: number | null }[] };
-  [k: string]: unknown;
-};
+/** What this file's tests read of a posted message: the submitted scores. */
+type Submitted = Posted & { params?: { batchId: string; scores: { id: string; score: number | null }[] } };
 
 const page = () => hx.page;
-/**
- * Posts a message as the extension would and returns once the panel has handled it: a sentinel posted
- * right after it is delivered after the panel's (synchronous) handler has run. A source string, not a
- * function: tsx would wrap a named inner function in a helper the page does not have.
- */
-const POST_AND_WAIT = `(m) => new Promise((resolve) => {
-  const token = Math.random();
-  window.addEventListener('message', function onMessage(e) {
-    if (!e.data || e.data.sentinel !== token) return;
-    window.removeEventListener('message', onMessage);
-    resolve();
-  });
-  window.postMessage(m, '*');
-  window.postMessage({ sentinel: token }, '*');
-})`;
-const post = (message: ToPanel) => page().evaluate(`(${POST_AND_WAIT})(${JSON.stringify(message)})`);
-const show = (state: PanelState) => post({ kind: 'state', state });
-const posted = () => page().evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
-const clearPosted = () => page().evaluate(() => ((window as unknown as { __posted: Posted[] }).__posted.length = 0));
+const { post, show, posted, clearPosted, waitForPosted, focusedCard, columns, text, screenshot } =
+  panelPage<Submitted>(page);
 const batch = (batchId: string, draft: Record<string, number | null> = {}, h: HeadView = head): PanelState => ({
   kind: 'batch',
   batchId,
@@ -60,53 +37,15 @@ const batch = (batchId: string, draft: Record<string, number | null> = {}, h: He
   draft,
 });
 
-async function waitForPosted(predicate: (m: Posted) => boolean, what: string): Promise<Posted> {
-  for (let i = 0; i < 100; i++) {
-    const found = (await posted()).find(predicate);
-    if (found) return found;
-    await page().waitForTimeout(50);
-  }
-  throw new Error(`the panel never posted ${what}`);
-}
-
 /** Each card's score as the DOM shows it (data-score), null when unscored. */
 const cardScores = () =>
   page().$$eval('[data-testid^="card-"]', (els) =>
     els.map((e) => ((e as HTMLElement).dataset.score === '' ? null : Number((e as HTMLElement).dataset.score))),
   );
-const focusedCard = () => page().evaluate(() => Number(document.activeElement?.closest('.card')?.dataset.index ?? -1));
-const columns = () =>
-  page().$eval('[data-testid=grid]', (g) => getComputedStyle(g).gridTemplateColumns.split(' ').length);
-const text = (selector: string) => page().locator(selector).first().innerText();
-
-async function screenshot(name: string): Promise<void> {
-  fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  // Let images decode and transitions settle, so the picture is what a user sees.
-  await page().waitForFunction(() => [...document.images].every((i) => i.complete));
-  await page().waitForTimeout(250);
-  await page().screenshot({ path: path.join(RESULTS_DIR, name) });
-}
 
 before(async () => {
   hx = await startHarness();
-  // Five hats (what a "hat" head would find first) and three near misses, ranked by the model.
-  const pick = (dir: string, n: number) =>
-    fs
-      .readdirSync(path.join(IMAGES_DIR, dir))
-      .sort()
-      .slice(0, n)
-      .map((f) => `${dir}/${f}`);
-  const files = [...pick('hat', 5), ...pick('shoes', 1), ...pick('t-shirt', 1), ...pick('dress', 1)];
-  candidates = files.map((rel, i) => {
-    const logit = 2.4 - i * 0.55;
-    return {
-      id: `samples/clothing/images/${rel}`,
-      name: path.basename(rel),
-      src: `${hx.resources}/img/${rel}`,
-      logit,
-      probability: 1 / (1 + Math.exp(-logit)),
-    };
-  });
+  candidates = rankedHatBatch(hx.resources);
   await page().goto(hx.pageUrl('dark'));
   await waitForPosted((m) => m.method === 'ready', 'ready');
 });
