@@ -1,86 +1,29 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readWeights } from '../../src/core/head/weights-file';
 import { readLabels } from '../../src/core/tune/labels-file';
-import { REPO_ROOT, sharedData, tempDir } from '../helpers/temp';
+import { cliOk } from '../helpers/cli';
+import { IMPORT_CLOTHING_TRAIN, RANK_HAT_ON_TEST_SPLIT, trainHats, tuneHatArgs } from '../helpers/clothing-features';
+import { tempDir } from '../helpers/temp';
 
 /**
  * The whole loop through the built CLI on real features (MobileNetV2, ../shared/data/embeddings): import the
  * train split, start a "hat" head from three train hats, let a simulated labeller answer 10 rounds of 10
  * from the CSV, then rank the held-out test split. Hats are 3.2% of the test split.
  */
-const NPY = sharedData('embeddings', 'clothing-mobilenetv2.npy');
-const CSV = sharedData('embeddings', 'clothing-mobilenetv2.csv');
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-
-function cli(cwd: string, ...args: string[]): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
-
-function ok(r: ReturnType<typeof cli>): string {
-  assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
-  return r.stdout;
-}
-
 test('hat head from 3 examples + 100 simulated labels ranks the test split far above the base rate', async (t) => {
   const cwd = await tempDir(t);
-  const csvText = await fs.readFile(CSV, 'utf8');
-  const trainHats = csvText
-    .split('\n')
-    .filter((l) => l.includes(',train,hat'))
-    .slice(0, 3)
-    .map((l) => l.split(',')[1]);
-  assert.equal(trainHats.length, 3);
+  const examples = await trainHats();
+  assert.equal(examples.length, 3);
 
-  const imported = ok(
-    cli(cwd, 'import', NPY, '--csv', CSV, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre'),
-  );
+  const imported = cliOk(cwd, ...IMPORT_CLOTHING_TRAIN);
   assert.match(imported, /imported 3068 vectors \(centred\)/);
-  ok(cli(cwd, 'start', 'hat', '--examples', trainHats.join(',')));
-  const tuned = ok(
-    cli(
-      cwd,
-      'tune',
-      'hat',
-      '--answers',
-      CSV,
-      '--label-column',
-      'label',
-      '--positive',
-      'hat',
-      '--rounds',
-      '10',
-      '--batch',
-      '10',
-    ),
-  );
+  cliOk(cwd, 'start', 'hat', '--examples', examples.join(','));
+  const tuned = cliOk(cwd, ...tuneHatArgs('--rounds', '10', '--batch', '10'));
   assert.equal(tuned.match(/^round \d+:/gm)?.length, 10);
 
-  const ranked = ok(
-    cli(
-      cwd,
-      'rank',
-      'hat',
-      '--npy',
-      NPY,
-      '--csv',
-      CSV,
-      '--where',
-      'split=test',
-      '--answers',
-      CSV,
-      '--label-column',
-      'label',
-      '--positive',
-      'hat',
-      '--top',
-      '0',
-    ),
-  );
+  const ranked = cliOk(cwd, ...RANK_HAT_ON_TEST_SPLIT);
   const m = /evaluated (\d+) records \((\d+) positive, base rate ([\d.]+)\): AP ([\d.]+), ROC-AUC ([\d.]+)/.exec(
     ranked,
   );

@@ -1,34 +1,32 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { sha256File } from '../../src/core/util/hash';
 import { generateClipModel } from '../../tools/generate-model/generate';
-import { REPO_ROOT, sharedData, tempDir } from '../helpers/temp';
+import { cli as runCli, cliOk as ok } from '../helpers/cli';
+import {
+  CLOTHING_CSV,
+  CLOTHING_NPY,
+  IMPORT_CLOTHING_TRAIN,
+  RANK_HAT_ON_TEST_SPLIT,
+  trainHats,
+  tuneHatArgs,
+} from '../helpers/clothing-features';
+import { sharedData, tempDir } from '../helpers/temp';
 
 /**
  * `vector-tune eval` through the built CLI, on real data: the clothing MobileNetV2 features (a tuned hat head
  * evaluated on the held-out test split, gated against its previous report), and real photos in class
  * sub-folders embedded by a generated CLIP model.
  */
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-const NPY = sharedData('embeddings', 'clothing-mobilenetv2.npy');
-const CSV = sharedData('embeddings', 'clothing-mobilenetv2.csv');
+const NPY = CLOTHING_NPY;
+const CSV = CLOTHING_CSV;
 const PHOTOS = sharedData('clothing');
 const REPORT = 'eval-clothing-mobilenetv2-split-test-hat';
 
-function cli(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
-
-function ok(cwd: string, ...args: string[]): string {
-  const r = cli(cwd, ...args);
-  assert.equal(r.status, 0, `${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
-  return r.stdout;
-}
+const cli = (cwd: string, ...args: string[]) => runCli(cwd, args);
 
 /** A figure from the summary table the CLI prints ("  average precision   0.5323  (+0.0100)"). */
 function printed(stdout: string, label: string): string {
@@ -54,52 +52,13 @@ const EVAL_TEST_SPLIT = [
 
 test('eval on the held-out split: the AP rank prints, a report naming the head, deltas and CI gates', async (t) => {
   const ws = await tempDir(t);
-  const csvText = await fs.readFile(CSV, 'utf8');
-  const trainHats = csvText
-    .split('\n')
-    .filter((l) => l.includes(',train,hat'))
-    .slice(0, 3)
-    .map((l) => l.split(',')[1]);
-  ok(ws, 'import', NPY, '--csv', CSV, '--model-id', 'nsfwjs-mobilenetv2', '--where', 'split=train', '--centre');
-  ok(ws, 'start', 'hat', '--examples', trainHats.join(','));
-  const tune = (rounds: number) =>
-    ok(
-      ws,
-      'tune',
-      'hat',
-      '--answers',
-      CSV,
-      '--label-column',
-      'label',
-      '--positive',
-      'hat',
-      '--rounds',
-      String(rounds),
-      '--batch',
-      '10',
-    );
+  ok(ws, ...IMPORT_CLOTHING_TRAIN);
+  ok(ws, 'start', 'hat', '--examples', (await trainHats()).join(','));
+  const tune = (rounds: number) => ok(ws, ...tuneHatArgs('--rounds', String(rounds), '--batch', '10'));
   tune(10);
 
   const first = ok(ws, 'eval', 'hat', ...EVAL_TEST_SPLIT);
-  const ranked = ok(
-    ws,
-    'rank',
-    'hat',
-    '--npy',
-    NPY,
-    '--csv',
-    CSV,
-    '--where',
-    'split=test',
-    '--answers',
-    CSV,
-    '--label-column',
-    'label',
-    '--positive',
-    'hat',
-    '--top',
-    '0',
-  );
+  const ranked = ok(ws, ...RANK_HAT_ON_TEST_SPLIT);
   const rankAp = /AP ([\d.]+), ROC-AUC ([\d.]+)/.exec(ranked)!;
   assert.equal(printed(first, 'average precision'), rankAp[1], 'eval and rank print the same engine figure');
   assert.equal(printed(first, 'ROC-AUC'), rankAp[2]);

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs/promises';
 import { column, readCsv } from '../../src/core/io/csv';
 import { asMatrix, readNpy, Matrix } from '../../src/core/io/npy';
 import { sharedData } from './temp';
@@ -51,3 +52,32 @@ export const IMPORT_CLOTHING_TRAIN = [
 export function tuneHatArgs(...more: string[]): string[] {
   return ['tune', 'hat', '--answers', CLOTHING_CSV, '--label-column', 'label', '--positive', 'hat', ...more];
 }
+
+/** The ids of the first `n` hats of the train split, in file order: the examples the CLI tests start a head from. */
+export async function trainHats(n = 3): Promise<string[]> {
+  const lines = (await fs.readFile(CLOTHING_CSV, 'utf8')).split('\n');
+  return lines
+    .filter((l) => l.includes(',train,hat'))
+    .slice(0, n)
+    .map((l) => l.split(',')[1]);
+}
+
+/** CLI arguments: rank the clothing test split with the "hat" head, measured against its labels, every record. */
+export const RANK_HAT_ON_TEST_SPLIT = [
+  'rank',
+  'hat',
+  '--npy',
+  CLOTHING_NPY,
+  '--csv',
+  CLOTHING_CSV,
+  '--where',
+  'split=test',
+  '--answers',
+  CLOTHING_CSV,
+  '--label-column',
+  'label',
+  '--positive',
+  'hat',
+  '--top',
+  '0',
+];
