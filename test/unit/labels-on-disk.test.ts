@@ -1,34 +1,15 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import { test } from 'node:test';
-import { EmbeddedStore } from '../../src/core/store/embedded-store';
 import { readLabels } from '../../src/core/tune/labels-file';
-import { TuningSession, Verdict } from '../../src/core/tune/session';
+import { TuningSession } from '../../src/core/tune/session';
 import { assertWeightsReplayLabels } from '../helpers/replay-check';
+import { oracleStore } from '../helpers/oracle-store';
 import { tempDir } from '../helpers/temp';
-import { randomUnitVectors } from '../helpers/vectors';
-
-const D = 16;
 
 async function setup(t: Parameters<typeof tempDir>[0]) {
-  const dir = await tempDir(t);
-  const store = await EmbeddedStore.openOrCreate(path.join(dir, 'store'), { modelId: 'm', dimension: D });
-  const data = randomUnitVectors(300, D, 5);
-  const recs = Array.from({ length: 300 }, (_, i) => ({
-    id: `img/${i}.jpg`,
-    path: `img/${i}.jpg`,
-    vector: data.slice(i * D, (i + 1) * D),
-  }));
-  await store.upsert(recs);
-  const positive = new Set(recs.filter((r) => r.vector[0] > 0.3).map((r) => r.id));
-  const oracle = (ids: string[]): Verdict[] => ids.map((id) => ({ id, score: positive.has(id) ? 1 : -1 }));
-  const session = await TuningSession.create({
-    headsDir: path.join(dir, 'heads'),
-    name: 'h',
-    store,
-    start: { kind: 'examples', ids: [...positive].slice(0, 2) },
-  });
+  const { store, oracle, startHead } = await oracleStore(t, 300, 5);
+  const session = await startHead(2);
   const round = async () => session.submit(oracle((await session.nextBatch(8, 'top')).map((c) => c.id)));
   return { store, session, round };
 }

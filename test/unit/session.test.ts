@@ -5,27 +5,13 @@ import { test } from 'node:test';
 import { readWeights } from '../../src/core/head/weights-file';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
 import { readLabels } from '../../src/core/tune/labels-file';
-import { TuningSession, Verdict } from '../../src/core/tune/session';
+import { TuningSession } from '../../src/core/tune/session';
+import { oracleStore } from '../helpers/oracle-store';
 import { tempDir } from '../helpers/temp';
-import { randomUnitVectors } from '../helpers/vectors';
 
 const D = 16;
 
-/** A store where records whose first coordinate is positive are the "class": an oracle can score them. */
-async function setup(t: Parameters<typeof tempDir>[0]) {
-  const dir = await tempDir(t);
-  const store = await EmbeddedStore.openOrCreate(path.join(dir, 'store'), { modelId: 'm', dimension: D });
-  const data = randomUnitVectors(400, D, 21);
-  const recs = Array.from({ length: 400 }, (_, i) => ({
-    id: `img/${i}.jpg`,
-    path: `img/${i}.jpg`,
-    vector: data.slice(i * D, (i + 1) * D),
-  }));
-  await store.upsert(recs);
-  const positive = new Set(recs.filter((r) => r.vector[0] > 0.3).map((r) => r.id));
-  const oracle = (ids: string[]): Verdict[] => ids.map((id) => ({ id, score: positive.has(id) ? 1 : -1 }));
-  return { dir, store, headsDir: path.join(dir, 'heads'), positive, oracle };
-}
+const setup = (t: Parameters<typeof tempDir>[0]) => oracleStore(t, 400, 21);
 
 test('a head started from examples labels them (round 0), hides them, and tunes round by round', async (t) => {
   const { store, headsDir, positive, oracle } = await setup(t);
@@ -66,13 +52,8 @@ test('a head started from examples labels them (round 0), hides them, and tunes 
 });
 
 test('the head is rebuilt exactly from its start and labels', async (t) => {
-  const { store, headsDir, positive, oracle } = await setup(t);
-  const session = await TuningSession.create({
-    headsDir,
-    name: 'h',
-    store,
-    start: { kind: 'examples', ids: [...positive].slice(0, 2) },
-  });
+  const { store, oracle, startHead } = await setup(t);
+  const session = await startHead(2);
   for (const strategy of ['top', 'boundary', 'mixed'] as const) {
     const batch = await session.nextBatch(8, strategy);
     await session.submit([
@@ -91,13 +72,8 @@ test('the head is rebuilt exactly from its start and labels', async (t) => {
 });
 
 test('a crash after the labels were written but before the weights were is repaired on open', async (t) => {
-  const { dir, store, headsDir, positive, oracle } = await setup(t);
-  const session = await TuningSession.create({
-    headsDir,
-    name: 'h',
-    store,
-    start: { kind: 'examples', ids: [...positive].slice(0, 2) },
-  });
+  const { dir, store, oracle, startHead } = await setup(t);
+  const session = await startHead(2);
   await session.submit(oracle((await session.nextBatch(10, 'top')).map((c) => c.id)));
   const weightsBefore = await fs.readFile(session.paths.weights);
   // What marks the batch seen: the store's seen file, and the head's record of what it marked.
@@ -130,13 +106,8 @@ test('a crash after the labels were written but before the weights were is repai
 });
 
 test('reset seen shows skipped records again but never labelled ones', async (t) => {
-  const { store, headsDir, positive, oracle } = await setup(t);
-  const session = await TuningSession.create({
-    headsDir,
-    name: 'h',
-    store,
-    start: { kind: 'examples', ids: [...positive].slice(0, 1) },
-  });
+  const { store, oracle, startHead } = await setup(t);
+  const session = await startHead(1);
   const batch = await session.nextBatch(6, 'top');
   await session.submit([
     ...oracle(batch.slice(0, 3).map((c) => c.id)),
@@ -224,13 +195,8 @@ test('each round trains on every label up to it, the latest score per record win
 });
 
 test('a batch with every image skipped trains nothing, and labels are never deleted without overwrite', async (t) => {
-  const { store, headsDir, positive, oracle } = await setup(t);
-  const session = await TuningSession.create({
-    headsDir,
-    name: 'h',
-    store,
-    start: { kind: 'examples', ids: [...positive].slice(0, 2) },
-  });
+  const { store, headsDir, positive, oracle, startHead } = await setup(t);
+  const session = await startHead(2);
   await session.submit(oracle((await session.nextBatch(5, 'top')).map((c) => c.id)));
   const w = Array.from(session.head.w);
   const skipped = await session.nextBatch(5, 'top');
