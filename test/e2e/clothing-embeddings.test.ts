@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readWeights } from '../../src/core/head/weights-file';
 import { readLabels } from '../../src/core/tune/labels-file';
-import { cliOk } from '../helpers/cli';
+import { cli, cliOk } from '../helpers/cli';
 import { IMPORT_CLOTHING_TRAIN, RANK_HAT_ON_TEST_SPLIT, trainHats, tuneHatArgs } from '../helpers/clothing-features';
 import { tempDir } from '../helpers/temp';
 
@@ -20,6 +21,17 @@ test('hat head from 3 examples + 100 simulated labels ranks the test split far a
   const imported = cliOk(cwd, ...IMPORT_CLOTHING_TRAIN);
   assert.match(imported, /imported 3068 vectors \(centred\)/);
   cliOk(cwd, 'start', 'hat', '--examples', examples.join(','));
+  // A typo'd class and a sheet whose ids are not the store's are refused before any batch is marked seen.
+  const typo = cli(cwd, tuneHatArgs('--positive', 'Hats', '--rounds', '1'));
+  assert.equal(typo.status, 1, typo.stderr);
+  assert.match(typo.stderr, /no line has "Hats" in the column "label".*Did you mean --positive hat\?/s);
+  const foreign = path.join(cwd, 'foreign-ids.csv');
+  await fs.writeFile(foreign, 'path,label\nnot/in/the/store.jpg,hat\n');
+  const none = cli(cwd, ['tune', 'hat', '--answers', foreign, '--label-column', 'label', '--positive', 'hat']);
+  assert.equal(none.status, 1, none.stderr);
+  assert.match(none.stderr, /foreign-ids\.csv: none of the first 1 ids of the answer sheet is in the store/);
+  assert.equal((await readLabels(path.join(cwd, 'vectortune', 'heads', 'hat', 'labels.jsonl'))).labels.length, 3);
+
   const tuned = cliOk(cwd, ...tuneHatArgs('--rounds', '10', '--batch', '10'));
   assert.equal(tuned.match(/^round \d+:/gm)?.length, 10);
 

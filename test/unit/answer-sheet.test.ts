@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { readAnswerSheet } from '../../src/core/tune/answer-sheet';
+import { readAnswerSheet, requireAnswersInStore } from '../../src/core/tune/answer-sheet';
+import { oracleStore } from '../helpers/oracle-store';
 import { tempDir } from '../helpers/temp';
 
 test('answer sheets: agreeing duplicates are fine, conflicting ones and non-decimal scores are refused naming the lines', async (t) => {
@@ -43,4 +44,48 @@ test('answer sheets: agreeing duplicates are fine, conflicting ones and non-deci
       bad,
     );
   }
+});
+
+test('a positive value no line has (a typo, the wrong column) and a sheet without data lines are refused, not read as all negative', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'answers.csv');
+  await fs.writeFile(file, 'id,label\na,hat\nb,cap\nc,cap\nd,shoe\n');
+  await assert.rejects(
+    readAnswerSheet({ file, idColumn: 'id', labelColumn: 'label', positive: 'cat' }),
+    (err: Error) => {
+      assert.match(
+        err.message,
+        /answers\.csv: no line has "cat" in the column "label"; its values are "cap", "hat", "shoe"\./,
+      );
+      assert.match(err.message, /Check the positive value and the label column\./);
+      return true;
+    },
+  );
+  await assert.rejects(
+    readAnswerSheet({ file, idColumn: 'id', labelColumn: 'label', positive: 'Hats' }),
+    /Did you mean --positive hat\? Values are compared exactly\./,
+  );
+  await fs.writeFile(file, 'id,label\n');
+  await assert.rejects(
+    readAnswerSheet({ file, idColumn: 'id', labelColumn: 'label', positive: 'hat' }),
+    /answers\.csv: the answer sheet has no data lines\./,
+  );
+});
+
+test('an answer sheet naming none of the store ids is refused with an id of each; one that covers part of it passes', async (t) => {
+  const { store } = await oracleStore(t, 50, 3);
+  const batch = [{ id: 'img/0.jpg' }];
+  await assert.rejects(
+    requireAnswersInStore(store, new Map([['0.jpg', 1]]), '/w/answers.csv', batch),
+    /\/w\/answers\.csv: none of the first 1 ids of the answer sheet is in the store \(the sheet says "0\.jpg", the store has "img\/0\.jpg"\)/,
+  );
+  await requireAnswersInStore(
+    store,
+    new Map([
+      ['elsewhere.jpg', 1],
+      ['img/7.jpg', -1],
+    ]),
+    '/w/answers.csv',
+    batch,
+  );
 });

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { readAnswerSheet } from '../../core/tune/answer-sheet';
+import { readAnswerSheet, requireAnswersInStore } from '../../core/tune/answer-sheet';
 import { formatProgress, ProgressTracker } from '../../core/tune/progress';
 import { ALL_STRATEGIES, isStrategy } from '../../core/tune/strategy';
 import { hideAuditFromBatches } from '../../core/audit/hide-from-batches';
@@ -67,6 +67,8 @@ export const tuneCommand = defineCommand({
           break;
         }
         const verdicts = candidates.map((c) => ({ id: c.id, score: answers.get(c.id) ?? null }));
+        if (verdicts.every((x) => x.score === null))
+          await requireAnswersInStore(session.store, answers, path.resolve(io.cwd, v.answers), candidates);
         const result = await session.submit(verdicts);
         for (const note of result.notes ?? []) io.err(note);
         const positives = verdicts.filter((x) => (x.score ?? 0) > 0).length;
