@@ -97,10 +97,11 @@ export class LabelledScreen {
       this.summary,
       this.list,
     );
-    // Arrow keys and digits in these controls are theirs, not the scoring grid's (main.ts listens on document).
+    // Arrow keys and digits in these controls are theirs, not the scoring grid's (main.ts listens on document);
+    // Enter and Space on the kappa table's summary open it, rather than submit.
     this.el.addEventListener('keydown', (e) => {
       const tag = (e.target as HTMLElement | null)?.tagName?.toLowerCase();
-      if (tag === 'select' || tag === 'input') e.stopPropagation();
+      if (tag === 'select' || tag === 'input' || tag === 'summary') e.stopPropagation();
     });
   }
 
