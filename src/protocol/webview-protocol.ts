@@ -71,6 +71,26 @@ export interface LabelledView {
   probability: number | null;
   /** |target - probability|: how much the head contradicts the label (0..1). */
   disagreement: number;
+  /** Present when two or more annotators' own scores for the record differ (annotator-agreement.ts). */
+  annotators?: AnnotatorsView;
+}
+
+/** Annotators who disagree on a labelled image: each one's own latest score, and the settling line if any. */
+export interface AnnotatorsView {
+  /** Highest score first. */
+  scores: { by: string; score: number; time: string }[];
+  /** Highest minus lowest score, 0..2. */
+  size: number;
+  /** The settling score training now uses, while it is the record's latest line. */
+  settled?: { score: number; by?: string };
+}
+
+/** The weighted kappa between each pair of annotators, formatted ("0.62", "n/a (3 shared)"). */
+export interface AgreementView {
+  annotators: string[];
+  pairs: { a: string; b: string; shared: number; kappa: string }[];
+  open: number;
+  settled: number;
 }
 
 export type PanelState =
@@ -88,7 +108,7 @@ export type PanelState =
   | { kind: 'no-head'; storeCount: number }
   | { kind: 'all-seen'; head: HeadView }
   /** The head's labels for review; `undo` describes what Undo would revert (changes and rounds of this session). */
-  | { kind: 'labelled'; head: HeadView; records: LabelledView[]; undo: string | null }
+  | { kind: 'labelled'; head: HeadView; records: LabelledView[]; undo: string | null; agreement: AgreementView }
   | { kind: 'error'; message: string; action?: PanelAction };
 
 /** A search the panel asks for: a text query, or "more like this" of an image in the batch on screen. */
@@ -131,6 +151,8 @@ export type PanelNotification =
   | { kind: 'notify'; method: 'changeLabel'; id: string; score: number | null }
   /** In the Labelled view: revert the last label change or submitted round of this session. */
   | { kind: 'notify'; method: 'undoLabels' }
+  /** In the Labelled view: settle annotators' disagreement on a labelled image at this score. */
+  | { kind: 'notify'; method: 'settleLabel'; id: string; score: number }
   /** Shows an image of the batch in the Explorer. */
   | { kind: 'notify'; method: 'revealImage'; id: string }
   /** The panel's choice of strategy and batch size for the next batches (either may be absent). */
@@ -199,6 +221,11 @@ export function parseWebviewMessage(raw: unknown): FromPanel {
       };
     case 'undoLabels':
       return { kind: 'notify', method: 'undoLabels' };
+    case 'settleLabel': {
+      const score = checkScore(m.score);
+      if (score === null) throw new ProtocolError('a settling score must be a number from -1 to +1');
+      return { kind: 'notify', method: 'settleLabel', id: checkString(m.id, 'id', LIMITS.maxIdLength), score };
+    }
     case 'revealImage':
       return { kind: 'notify', method: 'revealImage', id: checkString(m.id, 'id', LIMITS.maxIdLength) };
     case 'batchOptions': {

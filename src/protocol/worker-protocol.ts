@@ -7,6 +7,7 @@ import type { IndexReport } from '../core/ingest/index-folder';
 import type { PredictReport, ThresholdChoice } from '../core/predict/predict-folder';
 import type { TrainingSettings } from '../core/head/linear-head';
 import type { AnnotatorChoice } from '../core/tune/annotator';
+import type { AnnotatorAgreement } from '../core/tune/annotator-agreement';
 import type { LabelledOrder, LabelledRecord } from '../core/tune/labelled-view';
 import type { RoundProgress } from '../core/tune/progress';
 import type { BatchCandidate, LabelChange, RoundResult, Verdict } from '../core/tune/session';
@@ -138,7 +139,10 @@ export type WorkerProtocol = {
    */
   syncLabels: [{ headDir: string }, { head: HeadSummary; notes: string[] }];
   /** The open head's labels with its view of each (the Labelled view). */
-  labelled: [{ headDir: string; order: LabelledOrder }, { head: HeadSummary; records: LabelledRecord[] }];
+  labelled: [
+    { headDir: string; order: LabelledOrder },
+    { head: HeadSummary; records: LabelledRecord[]; agreement: AnnotatorAgreement },
+  ];
   /** Relabels or removes (score null) labelled records: appended lines, then the head is retrained. */
   changeLabels: [{ headDir: string; changes: LabelChange[] }, { head: HeadSummary; notes: string[]; ms: number }];
   /** Rewrites the head's weights from its start point and labels (resolving a merge conflict in its files) and opens it. */

@@ -4,6 +4,7 @@ import { lendStore, openOrCreateStore, openStore, storeSummary } from '../core/s
 import type { VectorStore } from '../core/store/types';
 import { TuningSession } from '../core/tune/session';
 import { resolveAnnotator } from '../core/tune/annotator';
+import { annotatorAgreement } from '../core/tune/annotator-agreement';
 import { ProgressTracker } from '../core/tune/progress';
 import { hideAuditFromBatches } from '../core/audit/hide-from-batches';
 import { headSummary } from './head-summary';
@@ -268,7 +269,7 @@ export class Engine {
   async labelled(params: WorkerParams<'labelled'>): Promise<WorkerResult<'labelled'>> {
     const session = this.requireSession(params.headDir);
     const records = await labelledOf(session, params.order, this.log);
-    return { head: await this.summary(session), records };
+    return { head: await this.summary(session), records, agreement: annotatorAgreement(session.allLabels) };
   }
 
   async changeLabels(params: WorkerParams<'changeLabels'>): Promise<WorkerResult<'changeLabels'>> {

@@ -4,8 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import { calibratedProbability, fitCalibration } from '../../src/core/calibration/calibration';
 import { type ClipEncoder, loadClip } from '../../src/core/embed/clip';
 import { decodeImage } from '../../src/core/embed/image';
+import { readWeights, writeWeights } from '../../src/core/head/weights-file';
 import { listImageFiles, toPosixRelative } from '../../src/core/ingest/walk';
 import { cliOk } from '../helpers/cli';
 import { runPython } from '../helpers/python';
@@ -148,4 +150,61 @@ test("Python's onnx.checker (python3-onnx 1.12) accepts every exported model, wi
   console.log(
     `  onnx ${checked[0].onnx_package}: ${checked.length} models pass onnx.checker (IR ${checked[0].ir_version}, opset ${checked[0].opsets['ai.onnx']})`,
   );
+});
+
+test("an isotonic-calibrated head: the exported model's probabilities are the engine's predict on the sample photos", async () => {
+  // The hat head calibrated with isotonic regression on the sample photos' truth (the class folders), by the core's
+  // own fit, as `calibrate --method isotonic` stores it. Last in this file: the heads above are uncalibrated.
+  const weightsFile = path.join(ws, 'vectortune', 'heads', 'hat', 'classifier.weights.json');
+  const weights = await readWeights(weightsFile);
+  const ids = [...engine.keys()];
+  const logits = ids.map((id) => engine.get(id)!.get('hat')!);
+  const positive = ids.map((id) => id.split('/').at(-2) === 'hat');
+  const calibration = fitCalibration(weights, logits, positive, { method: 'isotonic', rule: 'best-f1', file: 'truth' });
+  assert.ok(calibration.isotonic!.logits.length >= 4, `knots: ${calibration.isotonic!.logits.length}`);
+  await writeWeights(weightsFile, { ...weights, calibration });
+
+  const file = path.join(ws, 'hat-isotonic.onnx');
+  cliOk(ws, 'export', '--heads', 'hat', '--from', 'image', '--out', file, '--model', modelDir);
+  const description = JSON.parse(await fs.readFile(`${file}.json`, 'utf8'));
+  assert.equal(description.heads[0].probability, 'isotonic');
+  cliOk(ws, 'predict', '--heads', 'hat', '--folder', 'images', '--out', 'iso.jsonl', '--model', modelDir);
+  const predicted = new Map(
+    (await fs.readFile(path.join(ws, 'iso.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { path: string; hat_logit: number; hat_probability: number })
+      .map((r) => [r.path, r]),
+  );
+
+  const session = await ort.InferenceSession.create(file);
+  let ownLogit = 0;
+  let predict = 0;
+  try {
+    for (let i = 0; i < images.length; i += 8) {
+      const files = images.slice(i, i + 8);
+      const decoded = await Promise.all(files.map((f) => decodeImage(f, { targetShortSide: encoder.imageSize })));
+      const batch = await encoder.preprocessImages(decoded.map((d) => (d.ok ? d.image : assert.fail(d.reason))));
+      const pixels = new ort.Tensor('float32', batch.pixelValues.data as Float32Array, batch.pixelValues.dims);
+      const result = await session.run({ pixel_values: pixels });
+      files.forEach((f, r) => {
+        const logit = (result.logits.data as Float32Array)[r];
+        const probability = (result.probabilities.data as Float32Array)[r];
+        const row = predicted.get(toPosixRelative(ws, f))!;
+        // The graph's step function on its own logit, and the engine's predict on the engine's logit.
+        ownLogit = Math.max(ownLogit, Math.abs(probability - calibratedProbability(calibration, logit)));
+        predict = Math.max(predict, Math.abs(probability - row.hat_probability));
+      });
+    }
+  } finally {
+    await session.release();
+  }
+  console.log(
+    `  isotonic hat (${calibration.isotonic!.logits.length} knots) over ${images.length} photos: largest difference ${ownLogit.toExponential(2)} from the engine's function of the model's own logit, ${predict.toExponential(2)} from predict`,
+  );
+  assert.equal(predicted.size, images.length);
+  const checked = runPython([path.join(REPO_ROOT, 'test', 'python', 'check_onnx.py'), file]);
+  assert.equal(checked.status, 0, `onnx.checker: ${checked.stderr}`);
+  assert.ok(ownLogit <= 1e-6, `the step function: ${ownLogit}`);
+  assert.ok(predict <= TOLERANCE, `against predict: ${predict}`);
 });

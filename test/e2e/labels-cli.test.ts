@@ -148,3 +148,54 @@ test('labels lists, relabels and removes; rebuild rewrites the weights; conflict
   await check('after rebuild resolved a merge conflict');
   assert.match(await fs.readFile(path.join(cwd, HEAD, '.gitattributes'), 'utf8'), /^labels\.jsonl merge=union$/m);
 });
+
+test('labels --annotators prints the pairwise kappa and the disagreements; --settle appends a settled line', async (t) => {
+  const { cwd, check, lines } = await hatHead(t);
+  ok(cwd, ...tuneArgs, '--rounds', '1', '--by', 'alice@x');
+  const alice = (await lines()).map((l) => JSON.parse(l)).filter((l) => l.by === 'alice@x');
+  assert.equal(alice.length, 10);
+  // Bob scores six of Alice's images: the same on four, the opposite on one, undecided (0) on one.
+  const bob = alice.slice(0, 6).map((l, i) => ({ id: l.id, score: i === 4 ? -l.score : i === 5 ? 0 : l.score }));
+  ok(cwd, 'labels', 'hat', ...bob.flatMap((b) => ['--set', `${b.id}=${b.score}`]), '--by', 'bob@x');
+
+  const printed = ok(cwd, 'labels', 'hat', '--annotators').stdout.split('\n');
+  assert.equal(printed[0], 'annotators: alice@x, bob@x, starter@example.com');
+  assert.equal(printed[1], 'annotator\tannotator\tshared\tweighted kappa');
+  // The definition over every pairing (not the code's O(n) form): 1 - mean (a_i - b_i)^2 / mean (a_i - b_j)^2.
+  const a = alice.slice(0, 6).map((l) => l.score as number);
+  const b = bob.map((x) => x.score);
+  const observed = a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0) / 6;
+  const expected = a.reduce((s, x) => s + b.reduce((s2, y) => s2 + (x - y) ** 2, 0), 0) / 36;
+  assert.equal(printed[2], `alice@x\tbob@x\t6\t${(1 - observed / expected).toFixed(2)}`);
+  assert.equal(printed[3], 'alice@x\tstarter@example.com\t0\tn/a (0 shared)');
+  assert.equal(printed[4], 'bob@x\tstarter@example.com\t0\tn/a (0 shared)');
+  assert.equal(printed[5], 'disagreements: 2 (2 open, 0 settled)');
+  const rows = printed.slice(7, 9).map((r) => r.split('\t'));
+  assert.deepEqual(
+    rows.map((r) => [r[0], r[1], r[3]]),
+    [
+      ['2.00', '', bob[4].id],
+      ['1.00', '', bob[5].id],
+    ],
+    'largest disagreement first',
+  );
+  assert.match(rows[0][2], new RegExp(`alice@x ${a[4]} \\(round 1, [^)]+\\); bob@x ${b[4]} \\(round 2, `));
+
+  const settledRun = ok(cwd, 'labels', 'hat', '--settle', `${bob[4].id}=0.5`, '--by', 'carol@x');
+  assert.match(settledRun.stdout, /changed 0, removed 0, settled 1 label\(s\) of "hat"/);
+  const last = JSON.parse((await lines()).at(-1)!);
+  assert.deepEqual([last.id, last.score, last.by, last.settled], [bob[4].id, 0.5, 'carol@x', true]);
+  await check('after --settle');
+  const after = ok(cwd, 'labels', 'hat', '--annotators').stdout.split('\n');
+  assert.equal(after[0], printed[0], 'the settler is no annotator of the record');
+  assert.equal(after[2], printed[2], 'settling leaves the kappa as it is');
+  assert.equal(after[5], 'disagreements: 2 (1 open, 1 settled)');
+  assert.deepEqual(
+    after.slice(7, 9).map((r) => [r.split('\t')[1], r.split('\t')[3]]),
+    [
+      ['', bob[5].id],
+      ['0.5 by carol@x', bob[4].id],
+    ],
+  );
+  assert.equal(cli(cwd, ['labels', 'hat', '--annotators', '--set', `${bob[4].id}=1`]).status, 2);
+});

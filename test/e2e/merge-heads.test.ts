@@ -96,6 +96,20 @@ test('two clones label one committed head on two branches; after the merge the h
   // Opening the head (here: listing its labels) is all it takes.
   const opened = ok(alice, 'labels', 'hat');
   assert.match(opened.stderr, /retrained from \d+ labels/);
+  // Both annotators' lines survive the merge, so their agreement can be read from it (the same truth on both sides:
+  // no disagreement).
+  const scoredBy = (who: string) => new Set(merged.labels.filter((l) => l.by === who).map((l) => l.id));
+  const bobs = scoredBy('bob@example.com');
+  const shared = [...scoredBy('alice@example.com')].filter((id) => bobs.has(id)).length;
+  const agreement = ok(alice, 'labels', 'hat', '--annotators').stdout.split('\n');
+  assert.equal(agreement[0], 'annotators: alice@example.com, bob@example.com');
+  assert.match(
+    agreement[2],
+    new RegExp(
+      `^alice@example\\.com\\tbob@example\\.com\\t${shared}\\t${shared < 5 ? `n/a \\(${shared} shared\\)` : '(1\\.00|n/a \\(no variation\\))'}$`,
+    ),
+  );
+  assert.equal(agreement[3], 'disagreements: 0 (0 open, 0 settled)');
   const store = await EmbeddedStore.open(path.join(alice, '.vectortune', 'store'));
   try {
     await assertWeightsReplayLabels(path.join(alice, HEAD), store, 'after the merge');

@@ -4,10 +4,13 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { calibratedProbability, fitCalibration } from '../../src/core/calibration/calibration';
+import { fitIsotonic, isotonicProbability, type IsotonicFit } from '../../src/core/calibration/isotonic';
 import { type ClipEncoder, loadClip } from '../../src/core/embed/clip';
 import { VectorTuneError } from '../../src/core/errors';
 import { checkExportedModel } from '../../src/core/export/check-export';
 import { buildExportedModel } from '../../src/core/export/export-heads';
+import { isotonicColumn } from '../../src/core/export/isotonic-graph';
+import { GraphBuilder } from '../../src/core/export/onnx-graph';
 import { type CommittedHead, readCommittedHeads } from '../../src/core/eval/committed-heads';
 import { lastReportOf } from '../../src/core/eval/last-report';
 import { logitsOfRaw } from '../../src/core/head/apply-head';
@@ -145,7 +148,7 @@ test("a head's last report is its newest report of the current weights", async (
   assert.equal(await lastReportOf(path.join(dir, 'no-such-head'), 'current'), null);
 });
 
-test("a Platt-calibrated head's probabilities column is its calibrated probability; the description says which", async () => {
+test("a calibrated head's probabilities column is its calibrated probability (Platt, isotonic); the description says which", async () => {
   const [a, plain, b] = heads('m');
   const logits = [-2, -1, -0.5, 0, 0.3, 0.6, 1, 2];
   const positive = [false, false, true, false, false, true, true, true];
@@ -164,7 +167,7 @@ test("a Platt-calibrated head's probabilities column is its calibrated probabili
     [
       ['platt', calibrated.calibration.threshold.logit],
       ['sigmoid', 0],
-      ['sigmoid', isotonic.calibration.threshold.logit],
+      ['isotonic', isotonic.calibration.threshold.logit],
     ],
   );
   const check = await checkExportedModel(exported.bytes, weights, 'embedding');
@@ -180,5 +183,46 @@ test("a Platt-calibrated head's probabilities column is its calibrated probabili
     assert.ok(Math.abs(probabilities[r * 3] - calibratedProbability(calibrated.calibration, expected[r])) < 1e-5);
     const p = logitsOfRaw(plain, data, rows)[r];
     assert.ok(Math.abs(probabilities[r * 3 + 1] - 1 / (1 + Math.exp(-p))) < 1e-5);
+    // The model's own logit through the engine's isotonic function (a steep knot would magnify float32's rounding).
+    const own = (out.logits.data as Float32Array)[r * 3 + 2];
+    const iso = calibratedProbability(isotonic.calibration, own);
+    assert.ok(Math.abs(probabilities[r * 3 + 2] - iso) < 1e-6, `row ${r}: ${probabilities[r * 3 + 2]} vs ${iso}`);
+  }
+});
+
+test("the isotonic step function in the graph equals the engine's at, between and beyond its knots, jumps included", async () => {
+  const fits: IsotonicFit[] = [
+    fitIsotonic([-3, -1, -0.5, 0, 0.2, 0.2, 1, 2.5], [false, true, false, false, true, true, false, true]),
+    // Hand-made (a fitted one never repeats a knot): jumps at the first knot, in the middle and at the last one.
+    { logits: [-1, -1, 0, 0.5, 0.5, 0.5, 2, 2], probabilities: [0, 0.2, 0.3, 0.4, 0.6, 0.7, 0.9, 1] },
+    // Two knots a hair apart: a slope of 5e6 per logit unit.
+    { logits: [0.1, 0.1 + 1e-7, 3], probabilities: [0.1, 0.6, 0.9] },
+    { logits: [0.7], probabilities: [0.35] },
+  ];
+  for (const fit of fits) {
+    const knots = fit.logits;
+    // Every knot exactly (as float32), just either side of it, between knots, and far out.
+    const probes = [
+      ...knots.flatMap((x) => [x, x - 1e-3, x + 1e-3]),
+      -50,
+      50,
+      ...knots.map((x, i) => (x + (knots[i + 1] ?? x + 1)) / 2),
+    ];
+    const input = Float32Array.from(probes);
+    const g = new GraphBuilder('iso');
+    g.input('logits', 'float32', ['n', 1]);
+    const p = isotonicColumn(g, 'logits', 0, fit);
+    g.output(p, 'float32', ['n', 1]);
+    const session = await ort.InferenceSession.create(g.encode('isotonic'));
+    const out = (await session.run({ logits: new ort.Tensor('float32', input, [input.length, 1]) }))[p]
+      .data as Float32Array;
+    await session.release();
+    input.forEach((x, i) => {
+      const engine = isotonicProbability(fit, x);
+      assert.ok(
+        Math.abs(out[i] - engine) < 1e-7,
+        `knots ${knots.join(',')}: at ${x}, graph ${out[i]}, engine ${engine}`,
+      );
+    });
   }
 });

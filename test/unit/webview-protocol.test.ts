@@ -137,3 +137,19 @@ test('random messages never get through unparsed: either a valid message or a Pr
   );
   console.log(`webview protocol fuzz: 3000 random messages, ${accepted} accepted`);
 });
+
+test('a settle from the Labelled view parses to its id and score; a missing or out-of-range score is refused', () => {
+  assert.deepEqual(parseWebviewMessage({ kind: 'notify', method: 'settleLabel', id: 'img/a.jpg', score: 0.5, x: 1 }), {
+    kind: 'notify',
+    method: 'settleLabel',
+    id: 'img/a.jpg',
+    score: 0.5,
+  });
+  for (const score of [null, 2, 'yes', undefined])
+    assert.throws(
+      () => parseWebviewMessage({ kind: 'notify', method: 'settleLabel', id: 'img/a.jpg', score }),
+      ProtocolError,
+      `score ${String(score)}`,
+    );
+  assert.throws(() => parseWebviewMessage({ kind: 'notify', method: 'settleLabel', score: 1 }), /id must be/);
+});

@@ -130,4 +130,28 @@ describe("a head's labels through the worker", () => {
     await checkReplay('after rebuild');
     await assert.rejects(client.request('labelled', { headDir, order: 'name' as 'round' }), /unknown order "name"/);
   });
+
+  it("lists annotators' disagreements and kappa with the labelled records, and settles one by the panel's user", async () => {
+    await round();
+    const mine = (await lines()).map((l) => JSON.parse(l)).filter((l) => l.by === 'panel@example.com' && !l.removed);
+    // A teammate's lines, as a merge=union merge brings them in: opposite scores on two of the panel user's images.
+    const theirs = mine.slice(0, 2).map((l) => ({ ...l, score: -l.score, by: 'mate@example.com', time: 'theirs' }));
+    await fs.appendFile(head.labelsFile, theirs.map((l) => JSON.stringify(l) + '\n').join(''));
+    const { agreement } = await client.request('labelled', { headDir, order: 'round' });
+    assert.deepEqual(agreement.annotators, ['mate@example.com', 'panel@example.com']);
+    assert.deepEqual(agreement.pairs, [{ a: 'mate@example.com', b: 'panel@example.com', shared: 2, kappa: null }]);
+    assert.deepEqual(agreement.disagreements.map((d) => [d.id, d.size]).sort(), theirs.map((l) => [l.id, 2]).sort());
+    await client.request('changeLabels', { headDir, changes: [{ id: theirs[0].id, score: 0.5, settle: true }] });
+    const last = JSON.parse((await lines()).at(-1)!);
+    assert.deepEqual([last.id, last.score, last.by, last.settled], [theirs[0].id, 0.5, 'panel@example.com', true]);
+    await checkReplay('after a settle');
+    const settled = (await client.request('labelled', { headDir, order: 'round' })).agreement.disagreements;
+    assert.deepEqual(
+      settled.map((d) => [d.id, d.settled?.score ?? null]),
+      [
+        [theirs[1].id, null],
+        [theirs[0].id, 0.5],
+      ],
+    );
+  });
 });

@@ -346,8 +346,10 @@ module.exports = {
 
   /**
    * Drives the Labelled view like a person: each given step in this order: `sort` and `scoreFilter` pick an option,
-   * `path` types a filter, `setScore` ({id, value}) picks an image's score, `remove` (id) and `undo` and `back` click,
-   * `screenshot` names a screenshot. Returns the rows shown before any change reached the extension: id and score.
+   * `path` types a filter, `setScore` ({id, value})
+   * picks an image's score, `settle` ({id, value}) picks a settling score, `remove` (id) and `undo` and `back` click,
+   * `screenshot` names a screenshot. Returns the rows shown before any change reached the extension: id, score and
+   * the annotators' scores line (null on rows without one).
    */
   async labelled(ctx, args) {
     const frame = await panelFrame(ctx, '[data-testid=state-labelled]', 'the Labelled view');
@@ -356,16 +358,38 @@ module.exports = {
     if (args.scoreFilter) await frame.locator('[data-testid=labelled-score-filter]').selectOption(args.scoreFilter);
     if (args.path !== undefined) await frame.locator('[data-testid=labelled-path-filter]').fill(args.path);
     const shown = await rows.evaluateAll((els) =>
-      els.map((e) => ({ id: e.getAttribute('data-id'), score: Number(e.getAttribute('data-score')) })),
+      els.map((e) => ({
+        id: e.getAttribute('data-id'),
+        score: Number(e.getAttribute('data-score')),
+        annotators: e.querySelector('[data-testid=annotator-scores]')?.textContent ?? null,
+      })),
     );
     if (args.screenshot) await ctx.screenshot(args.screenshot);
     const row = (id) => frame.locator(`[data-testid=labelled-row][data-id=${JSON.stringify(id)}]`);
     if (args.setScore)
       await row(args.setScore.id).locator('[data-testid=labelled-score]').selectOption(String(args.setScore.value));
+    if (args.settle)
+      await row(args.settle.id).locator('[data-testid=labelled-settle]').selectOption(String(args.settle.value));
     if (args.remove !== undefined) await row(args.remove).locator('[data-testid=labelled-remove]').click();
     if (args.undo) await frame.locator('[data-testid=labelled-undo]').click();
     if (args.back) await frame.locator('[data-testid=labelled-back]').click();
     return shown;
+  },
+
+  /**
+   * Opens the Labelled view's kappa table from the keyboard (its summary focused, then Enter, as after a Tab) and
+   * returns the table's text, cells separated by tabs and rows by newlines.
+   */
+  async labelledKappa(ctx) {
+    const frame = await panelFrame(ctx, '[data-testid=state-labelled]', 'the Labelled view');
+    const summary = frame.locator('[data-testid=kappa-summary]');
+    await summary.focus();
+    await summary.press('Enter');
+    const table = frame.locator('[data-testid=kappa-table]');
+    await table.waitFor({ state: 'visible', timeout: 10_000 });
+    return table.evaluate((t) =>
+      [...t.querySelectorAll('tr')].map((tr) => [...tr.children].map((c) => c.textContent).join('\t')).join('\n'),
+    );
   },
 
   /** Waits until a webview shows the panel's message state `kind` (empty-store, no-head, ...); returns its text. */

@@ -8,10 +8,11 @@ import type { ClipEncoder } from '../embed/clip';
 import type { DecodedImage } from '../embed/image';
 import { VectorTuneError } from '../errors';
 import { logitsOfRaw } from '../head/apply-head';
-import type { HeadWeights } from '../head/weights-file';
+import { currentCalibration, type HeadWeights } from '../head/weights-file';
+import { calibratedProbability } from '../calibration/calibration';
 import { seededRandom } from '../util/random';
 import { EMBEDDINGS_INPUT, type ExportFrom, PIXELS_INPUT } from './export-heads';
-import { LOGITS, plattOf, PROBABILITIES } from './head-graph';
+import { LOGITS, PROBABILITIES } from './head-graph';
 
 /** float32 through a vision tower and a 512-term dot product, against the engine's float64 head: far above both. */
 export const EXPORT_TOLERANCE = 1e-3;
@@ -57,10 +58,10 @@ export async function checkExportedModel(
       heads.forEach((head, h) => {
         const engine = logitsOfRaw(head, embedding, 1)[0];
         maxLogitDifference = Math.max(maxLogitDifference, Math.abs(exported[r * heads.length + h] - engine));
-        // The probability of the model's own logit, as the engine maps it (Platt in the graph, else the sigmoid).
-        const platt = plattOf(head);
+        // The probability of the model's own logit, as the engine maps it (its calibration, else the sigmoid).
+        const calibration = currentCalibration(head);
         const logit = exported[r * heads.length + h];
-        const expected = 1 / (1 + Math.exp(-(platt ? platt.a * logit + platt.c : logit)));
+        const expected = calibration ? calibratedProbability(calibration, logit) : 1 / (1 + Math.exp(-logit));
         maxProbabilityDifference = Math.max(
           maxProbabilityDifference,
           Math.abs(probabilities[r * heads.length + h] - expected),

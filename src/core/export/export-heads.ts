@@ -14,7 +14,7 @@ import type { LastReport } from '../eval/last-report';
 import { writeFileAtomic } from '../fs/durable';
 import { VECTOR_TUNE_VERSION } from '../version';
 import { currentCalibration } from '../head/weights-file';
-import { appendHeads, LOGITS, PROBABILITIES, plattOf } from './head-graph';
+import { appendHeads, LOGITS, PROBABILITIES, probabilityKind } from './head-graph';
 import { encodeModel, GraphBuilder, IR_VERSION, metadataProps, OPSET } from './onnx-graph';
 import { type ImagePreprocessing, readImagePreprocessing, visionGraphFile } from './vision-source';
 
@@ -45,8 +45,8 @@ export interface ExportDescription {
     labelsCount: number;
     labelsRounds: number;
     lastReport: LastReport | null;
-    /** How its `probabilities` column is made: the sigmoid of the logit, or its Platt calibration (calibrate). */
-    probability: 'sigmoid' | 'platt';
+    /** How its `probabilities` column is made: the sigmoid of the logit, or its calibration (calibrate). */
+    probability: 'sigmoid' | 'platt' | 'isotonic';
     /** Its decision: positive when the logit is above this (the calibrated threshold, else 0). */
     threshold: number;
   }[];
@@ -114,7 +114,7 @@ export async function buildExportedModel(
         name: PROBABILITIES,
         shape: ['batch_size', heads.length],
         description:
-          "sigmoid of the logits; for a head calibrated with Platt scaling, sigmoid(a·logit + c) (see each head's probability)",
+          "sigmoid of the logits; for a calibrated head its calibrated probability: sigmoid(a·logit + c) with Platt scaling, the fitted step function (knots interpolated linearly) with isotonic regression (see each head's probability)",
       },
     ],
     heads: heads.map((h) => ({
@@ -123,7 +123,7 @@ export async function buildExportedModel(
       labelsCount: h.weights.labels.count,
       labelsRounds: h.weights.labels.rounds,
       lastReport: h.lastReport,
-      probability: plattOf(h.weights) ? ('platt' as const) : ('sigmoid' as const),
+      probability: probabilityKind(h.weights),
       threshold: currentCalibration(h.weights)?.threshold.logit ?? 0,
     })),
     onnx: { irVersion: Number(model.irVersion), opset: defaultOpset(model) },

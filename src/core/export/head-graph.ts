@@ -1,14 +1,16 @@
 /**
  * Heads as ONNX nodes: from a [N, D] float32 tensor of embeddings to `logits` [N, H] (one column per head, in
- * the order given) and `probabilities` (their sigmoid, or a Platt-calibrated head's calibrated probability), with each head's own preprocessing as the engine applies
+ * the order given) and `probabilities` (their sigmoid, or a calibrated head's calibrated probability: Platt or isotonic), with each head's own preprocessing as the engine applies
  * it (apply-head.ts): subtract the head's centre when it has one, L2-normalise, then w·x + b.
  *
  * Only operators whose meaning has not changed since opset 13 (Mul, MatMul, Sqrt, Max, Div, Sub, Add, Concat,
- * Gather, Sigmoid), so the nodes fit onto any vision graph from opset 13 on, whatever opset it was exported
+ * Gather, Sigmoid; the isotonic step function adds Cast, Min, GreaterOrEqual, Greater), so the nodes fit onto any vision graph from opset 13 on, whatever opset it was exported
  * with. Reductions are avoided for that reason: ReduceSum and ReduceL2 moved their axes from an attribute to
  * an input between opsets; the squared norm is a MatMul with a column of ones instead.
  */
+import type { IsotonicFit } from '../calibration/isotonic';
 import { currentCalibration, type HeadWeights } from '../head/weights-file';
+import { isotonicColumn } from './isotonic-graph';
 import type { GraphBuilder } from './onnx-graph';
 
 export const LOGITS = 'logits';
@@ -74,21 +76,43 @@ export function appendHeads(
     const columnOf = heads.map((_, index) => order.indexOf(index));
     g.op('Gather', [concatenated, g.ints(columnOf, 'head.columns')], { axis: 1 }, LOGITS);
   }
-  // A head calibrated with Platt scaling (calibrate) gives sigmoid(a·logit + c); the others the sigmoid of the logit.
+  // A head calibrated with Platt scaling (calibrate) gives sigmoid(a·logit + c); one calibrated with isotonic
+  // regression its step function (isotonic-graph.ts); the others the sigmoid of the logit.
   const platt = heads.map((h) => plattOf(h));
+  const isotonic = heads.map((h) => isotonicOf(h));
+  const sigmoids = isotonic.some((fit) => fit !== null) ? undefined : PROBABILITIES;
+  let sigmoid: string;
   if (platt.some((p) => p !== null)) {
     const scale = g.weight(g.fresh('head.platt_a'), [heads.length], Float32Array.from(platt.map((p) => p?.a ?? 1)));
     const shift = g.weight(g.fresh('head.platt_c'), [heads.length], Float32Array.from(platt.map((p) => p?.c ?? 0)));
-    g.op('Sigmoid', [g.op('Add', [g.op('Mul', [LOGITS, scale]), shift])], {}, PROBABILITIES);
-  } else g.op('Sigmoid', [LOGITS], {}, PROBABILITIES);
+    sigmoid = g.op('Sigmoid', [g.op('Add', [g.op('Mul', [LOGITS, scale]), shift])], {}, sigmoids);
+  } else sigmoid = g.op('Sigmoid', [LOGITS], {}, sigmoids);
+  if (sigmoids === undefined) {
+    // Column by column: an isotonic head's own, the others' taken from the sigmoids.
+    const columns = isotonic.map((fit, h) =>
+      fit ? isotonicColumn(g, LOGITS, h, fit) : g.op('Gather', [sigmoid, g.ints([h], 'head.column')], { axis: 1 }),
+    );
+    g.op('Concat', columns, { axis: 1 }, PROBABILITIES);
+  }
   g.output(LOGITS, 'float32', ['batch_size', heads.length]);
   g.output(PROBABILITIES, 'float32', ['batch_size', heads.length]);
 }
 
-/** The head's Platt calibration of its current weights, or null (none, stale, or isotonic: not in the graph). */
+/** The head's Platt calibration of its current weights, or null (none, stale, or isotonic). */
 export function plattOf(head: HeadWeights): { a: number; c: number } | null {
   const calibration = currentCalibration(head);
   return calibration?.method === 'platt' ? calibration.platt! : null;
+}
+
+/** The head's isotonic calibration of its current weights, or null (none, stale, or Platt). */
+export function isotonicOf(head: HeadWeights): IsotonicFit | null {
+  const calibration = currentCalibration(head);
+  return calibration?.method === 'isotonic' ? calibration.isotonic! : null;
+}
+
+/** How a head's `probabilities` column is made. */
+export function probabilityKind(head: HeadWeights): 'sigmoid' | 'platt' | 'isotonic' {
+  return currentCalibration(head)?.method ?? 'sigmoid';
 }
 
 interface CentreGroup {

@@ -2,7 +2,7 @@
  * A minimal ONNX graph builder on top of onnx-proto's generated protobuf classes: the generated test models
  * (tools/generate-model) are built with it, and `vector-tune export` extends a model's vision graph with it.
  *
- * Only what those need: float32/int64 initialisers stored as raw_data (so an 87M-element weight is one
+ * Only what those need: float32/float64/int64 initialisers stored as raw_data (so an 87M-element weight is one
  * Float32Array copy, never a JS number array), nodes with int/ints/float attributes, and graph inputs and
  * outputs whose dimensions are numbers or symbolic names (for the dynamic batch and sequence axes).
  */
@@ -13,13 +13,17 @@ export const IR_VERSION = 8;
 export const OPSET = 17;
 
 export type Dim = number | string;
-export type ElemType = 'float32' | 'int64';
+export type ElemType = 'float32' | 'float64' | 'int64';
 export type AttrValue = number | number[] | { float: number };
 
 const ELEM_TYPE: Record<ElemType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   int64: onnx.TensorProto.DataType.INT64,
 };
+
+/** ONNX's numbers for the element types, as Cast's `to` attribute takes them. */
+export const CAST_TO: Record<ElemType, number> = ELEM_TYPE;
 
 function valueInfo(name: string, type: ElemType, dims: Dim[]): onnx.IValueInfoProto {
   return {
@@ -34,7 +38,7 @@ function valueInfo(name: string, type: ElemType, dims: Dim[]): onnx.IValueInfoPr
 }
 
 /** Views a typed array's bytes without copying. ONNX raw_data is little-endian, as is every platform Node runs on. */
-function bytesOf(data: Float32Array | BigInt64Array): Uint8Array {
+function bytesOf(data: Float32Array | Float64Array | BigInt64Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
@@ -114,6 +118,18 @@ export class GraphBuilder {
     if (data.length !== expected) throw new Error(`${name}: ${data.length} values for shape [${dims.join(',')}]`);
     this.usedNames.add(name);
     this.initializers.push({ name, dims, dataType: ELEM_TYPE.float32, rawData: bytesOf(data) });
+    return name;
+  }
+
+  /**
+   * A float64 initialiser: for the few steps that must match the engine's double arithmetic (an isotonic
+   * calibration's knots, whose float32 rounding a steep segment would magnify).
+   */
+  weight64(name: string, dims: number[], data: Float64Array): string {
+    const expected = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== expected) throw new Error(`${name}: ${data.length} values for shape [${dims.join(',')}]`);
+    this.usedNames.add(name);
+    this.initializers.push({ name, dims, dataType: ELEM_TYPE.float64, rawData: bytesOf(data) });
     return name;
   }
 

@@ -19,7 +19,7 @@ export function currentLabels(labels: readonly Label[]): Map<string, Label> {
 /** A change to a record's label, as a line to append: a new score, or a removal (score 0 for older readers). */
 export function changeLine(
   current: Label,
-  change: { score: number } | { removed: true },
+  change: { score: number; settle?: boolean } | { removed: true },
   round: number,
   time: string,
   by: string | undefined,
@@ -28,6 +28,7 @@ export function changeLine(
   if (current.path !== undefined) line.path = current.path;
   if ('removed' in change) line.removed = true;
   else line.score = change.score;
+  if ('settle' in change && change.settle) line.settled = true;
   if (by !== undefined) line.by = by;
   return line;
 }

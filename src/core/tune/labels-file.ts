@@ -27,6 +27,8 @@ export interface Label {
   removed?: true;
   /** Who gave the score (git user.email or the OS user); absent when not recorded. */
   by?: string;
+  /** A line that settles annotators' disagreement on the record (annotator-agreement.ts): no one's own judgement. */
+  settled?: true;
 }
 
 export interface LabelsRead {
@@ -156,9 +158,11 @@ export function parseLabel(line: string, file: string, lineNo: number): Label {
   const time: unknown = raw.time ?? '';
   if (typeof time !== 'string' && typeof time !== 'number') throw bad('"time" must be a string');
   if (raw.by !== undefined && typeof raw.by !== 'string') throw bad('"by" must be a string');
+  if (raw.settled !== undefined && raw.settled !== true) throw bad('"settled" must be true when present');
   const label: Label = { id: raw.id, path: raw.path, score, round: raw.round, time: String(time) };
   if (raw.removed) label.removed = true;
   if (raw.by !== undefined) label.by = raw.by;
+  if (raw.settled) label.settled = true;
   return label;
 }
 

@@ -31,6 +31,8 @@ export interface RoundResult {
 export interface LabelChange {
   id: string;
   score: number | null;
+  /** The score settles annotators' disagreement (written `settled: true`; annotator-agreement.ts). */
+  settle?: boolean;
 }
 
 export interface CreateOptions {

@@ -240,7 +240,7 @@ export class TuningSession {
     const lines = changes.map((c) =>
       changeLine(
         latest.get(c.id)!,
-        c.score === null ? { removed: true } : { score: c.score },
+        c.score === null ? { removed: true } : { score: c.score, settle: c.settle },
         round,
         time,
         this.annotator,

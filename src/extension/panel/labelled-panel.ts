@@ -1,8 +1,10 @@
 import * as path from 'node:path';
 import type { LabelledRecord } from '../../core/tune/labelled-view';
-import type { HeadView, LabelledView, PanelState } from '../../protocol/webview-protocol';
+import type { LabelChange } from '../../core/tune/session';
+import type { AnnotatorsView, HeadView, LabelledView, PanelState } from '../../protocol/webview-protocol';
 import type { HeadSummary } from '../../protocol/worker-protocol';
 import type { Ctx } from '../ctx';
+import { agreementView, annotatorsById } from './agreement-view';
 import { LabelUndo } from './label-undo';
 
 /** What the Labelled view needs from the panel it is shown in. */
@@ -39,15 +41,17 @@ export class LabelledPanel {
     // A refresh after a change keeps the view on screen (with its filters and sort) until the new one arrives.
     if (!this.showing) this.host.post({ kind: 'loading', message: `Reading the labels of "${head.name}"...` });
     try {
-      const { head: fresh, records } = await this.ctx.request('labelled', { headDir, order: 'round' });
+      const { head: fresh, records, agreement } = await this.ctx.request('labelled', { headDir, order: 'round' });
       this.ctx.setHead(fresh);
       this.shown = new Map(records.map((r) => [r.id, r]));
       this.showing = true;
+      const annotators = annotatorsById(agreement);
       this.host.post({
         kind: 'labelled',
         head: this.host.headView(fresh),
-        records: records.map((r) => this.view(r)),
+        records: records.map((r) => this.view(r, annotators.get(r.id))),
         undo: this.undo.forHead(headDir).next,
+        agreement: agreementView(agreement),
       });
     } catch (err) {
       this.host.fail('reading the labels', err);
@@ -73,6 +77,19 @@ export class LabelledPanel {
     return true;
   }
 
+  /**
+   * Settles annotators' disagreement on an image the view shows at `score`: a line marked settled, by this user.
+   * Not an undo step: reverting it would take a plain line by this user, which would count as their own score in
+   * the kappa; settling again at another score is the way back.
+   */
+  async settle(id: string, score: number): Promise<boolean> {
+    const head = this.ctx.head;
+    if (!this.shown.has(id) || !head) return false;
+    await this.apply(path.dirname(head.weightsFile), [{ id, score, settle: true }]);
+    await this.show();
+    return true;
+  }
+
   async undoLast(): Promise<void> {
     const head = this.ctx.head;
     if (!head) return;
@@ -83,7 +100,7 @@ export class LabelledPanel {
     await this.show();
   }
 
-  private async apply(headDir: string, changes: { id: string; score: number | null }[]): Promise<boolean> {
+  private async apply(headDir: string, changes: LabelChange[]): Promise<boolean> {
     try {
       const { head, notes, ms } = await this.ctx.request('changeLabels', { headDir, changes });
       this.ctx.setHead(head);
@@ -96,7 +113,7 @@ export class LabelledPanel {
     }
   }
 
-  private view(r: LabelledRecord): LabelledView {
+  private view(r: LabelledRecord, annotators: AnnotatorsView | undefined): LabelledView {
     const v: LabelledView = {
       id: r.id,
       name: path.basename(r.path ?? r.id),
@@ -108,6 +125,7 @@ export class LabelledPanel {
       disagreement: r.disagreement,
     };
     if (r.by !== undefined) v.by = r.by;
+    if (annotators) v.annotators = annotators;
     return v;
   }
 }

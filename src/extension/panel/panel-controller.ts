@@ -232,6 +232,10 @@ export class PanelController implements vscode.Disposable {
       case 'undoLabels':
         await this.labelled.undoLast();
         return;
+      case 'settleLabel':
+        if (!(await this.labelled.settle(message.id, message.score)))
+          this.rejected.push('a settle for an image the Labelled view does not show');
+        return;
       case 'revealImage': {
         const file = this.fileOf(message.id);
         if (file) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file));

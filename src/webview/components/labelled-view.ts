@@ -1,10 +1,11 @@
 import type { LabelledView, PanelNotification, PanelState } from '../../protocol/webview-protocol';
 import { h, icon, setText } from '../dom';
 import { formatScore, QUICK_SCORES } from '../state';
+import { annotatorScores, kappaSection, settleSelect, sortByAnnotatorDisagreement } from './annotator-agreement';
 import { formatProbability } from './card';
 
 type LabelledState = Extract<PanelState, { kind: 'labelled' }>;
-type Order = 'round' | 'disagreement';
+type Order = 'round' | 'disagreement' | 'annotators';
 type ScoreFilter = 'all' | 'positive' | 'negative' | 'unsure';
 
 const SCORE_FILTERS: Record<ScoreFilter, [label: string, keep: (s: number) => boolean]> = {
@@ -14,8 +15,12 @@ const SCORE_FILTERS: Record<ScoreFilter, [label: string, keep: (s: number) => bo
   unsure: ['Unsure (0)', (s) => s === 0],
 };
 
-/** Most contradicted first, else newest round first; ties by path so the order is stable. */
+/**
+ * Most contradicted first, else newest round first; ties by path so the order is stable. `annotators`: only the
+ * images whose annotators disagree, open ones first, largest first.
+ */
 export function sortLabelled(records: readonly LabelledView[], order: Order): LabelledView[] {
+  if (order === 'annotators') return sortByAnnotatorDisagreement(records);
   const byRound = (a: LabelledView, b: LabelledView) => b.round - a.round || (a.path < b.path ? -1 : 1);
   return [...records].sort(order === 'round' ? byRound : (a, b) => b.disagreement - a.disagreement || byRound(a, b));
 }
@@ -33,6 +38,7 @@ export class LabelledScreen {
   private pathFilter = '';
   private state: LabelledState | null = null;
   private readonly list = h('div', { class: 'labelled-list', role: 'list', 'data-testid': 'labelled-list' });
+  private readonly kappa = h('div', { class: 'kappa-slot' });
   private readonly summary = h('p', { class: 'labelled-summary', role: 'status', 'data-testid': 'labelled-summary' });
   private readonly undoButton = h(
     'vscode-button',
@@ -48,6 +54,7 @@ export class LabelledScreen {
       [
         ['round', 'Newest round first'],
         ['disagreement', 'Most contradicted by the head first'],
+        ['annotators', 'Annotators disagree, largest first'],
       ],
       (v) => {
         this.order = v as Order;
@@ -86,13 +93,15 @@ export class LabelledScreen {
       { class: 'labelled', 'data-testid': 'state-labelled', 'aria-label': 'Labelled images' },
       h('h1', { class: 'head-name', 'data-testid': 'labelled-title' }),
       toolbar,
+      this.kappa,
       this.summary,
       this.list,
     );
-    // Arrow keys and digits in these controls are theirs, not the scoring grid's (main.ts listens on document).
+    // Arrow keys and digits in these controls are theirs, not the scoring grid's (main.ts listens on document);
+    // Enter and Space on the kappa table's summary open it, rather than submit.
     this.el.addEventListener('keydown', (e) => {
       const tag = (e.target as HTMLElement | null)?.tagName?.toLowerCase();
-      if (tag === 'select' || tag === 'input') e.stopPropagation();
+      if (tag === 'select' || tag === 'input' || tag === 'summary') e.stopPropagation();
     });
   }
 
@@ -101,6 +110,11 @@ export class LabelledScreen {
     setText(this.el.querySelector('h1')!, `Labelled images of "${state.head.name}"`);
     this.undoButton.toggleAttribute('disabled', state.undo === null);
     this.undoButton.setAttribute('title', state.undo ? `Undo: ${state.undo}` : 'Nothing to undo in this session');
+    // The kappa table stays open or closed through the refresh after a change.
+    const open = this.kappa.querySelector('details')?.open ?? false;
+    const section = kappaSection(state.agreement);
+    (section as HTMLDetailsElement).open = open;
+    this.kappa.replaceChildren(section);
     this.renderList();
   }
 
@@ -164,6 +178,7 @@ export class LabelledScreen {
           { class: 'labelled-facts' },
           `score ${formatScore(r.score)} \u00b7 round ${r.round} \u00b7 ${head}${r.by ? ` \u00b7 by ${r.by}` : ''}`,
         ),
+        annotatorScores(r),
         h(
           'span',
           { class: 'disagreement', title: `The head contradicts this label by ${r.disagreement.toFixed(2)} (0..1)` },
@@ -171,7 +186,7 @@ export class LabelledScreen {
           `contradiction ${r.disagreement.toFixed(2)}`,
         ),
       ),
-      h('div', { class: 'labelled-actions' }, scoreSelect, remove),
+      h('div', { class: 'labelled-actions' }, settleSelect(r, this.send), scoreSelect, remove),
     );
   }
 }
