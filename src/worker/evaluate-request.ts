@@ -49,7 +49,6 @@ export async function runEvaluate(
     data,
     root,
     truth,
-    excludeIds: new Set(session.allLabels.map((l) => l.id)),
     signal: context.signal,
     onProgress: (p) => context.progress(p),
   });

@@ -1,4 +1,8 @@
+import * as path from 'node:path';
 import { VectorTuneError } from '../errors';
+import { fileExists } from '../fs/durable';
+import { currentLabels } from '../tune/label-history';
+import { LABELS_FILE_NAME, readLabels } from '../tune/labels-file';
 import { HeadWeights, readWeights } from '../head/weights-file';
 import { sha256File } from '../util/hash';
 import { prCurve, rocCurve, scoreHistogram } from './curves';
@@ -21,11 +25,28 @@ import { classFolders, loadTruth, portablePath, Truth, TruthSpec } from './truth
 export interface EvaluatedHead {
   weights: HeadWeights;
   weightsSha256: string;
+  /** The head's labels.jsonl (beside its weights), when it is a head folder: what it was trained on. */
+  labelsFile?: string;
 }
 
 export async function readHeadForEvaluation(weightsFile: string): Promise<EvaluatedHead> {
   const weights = await readWeights(weightsFile);
-  return { weights, weightsSha256: await sha256File(weightsFile) };
+  const labelsFile = path.join(path.dirname(weightsFile), LABELS_FILE_NAME);
+  return {
+    weights,
+    weightsSha256: await sha256File(weightsFile),
+    ...((await fileExists(labelsFile)) ? { labelsFile } : {}),
+  };
+}
+
+/**
+ * The records the head is trained on now (its current labels: a removed label no longer counts), left out of
+ * every evaluation unless the caller names its own set: they would flatter it. The CLI and VS Code used to
+ * differ here (only VS Code left them out), giving two APs for one head on one store.
+ */
+async function trainedOn(head: EvaluatedHead): Promise<ReadonlySet<string>> {
+  if (!head.labelsFile) return new Set();
+  return new Set(currentLabels((await readLabels(head.labelsFile)).labels).keys());
 }
 
 export interface EvaluateOptions {
@@ -34,7 +55,7 @@ export interface EvaluateOptions {
   /** Workspace root: record ids and every path in the result are relative to it. */
   root: string;
   truth?: TruthSpec;
-  /** Ids to leave out of the measurement (the head's own labelled records). */
+  /** Ids to leave out of the measurement; by default the head's own current labels (see trainedOn). */
   excludeIds?: ReadonlySet<string>;
   /** How many records the top, false-positive and false-negative lists hold. */
   listSize?: number;
@@ -56,10 +77,12 @@ export async function evaluateHead(options: EvaluateOptions): Promise<Evaluation
   signal?.throwIfAborted();
   const { weights } = head;
   const scored = await rankEvaluationData(weights, data, root, { signal, onProgress: options.onProgress });
-  const excluded = options.excludeIds ? scored.ranked.filter((r) => options.excludeIds!.has(r.id)).length : 0;
+  const labelled = await trainedOn(head);
+  const leaveOut = options.excludeIds ?? labelled;
+  const excluded = scored.ranked.filter((r) => leaveOut.has(r.id)).length;
   if (excluded > 0) {
     // Records the head was trained on would flatter it: they are left out, and the report says how many.
-    scored.ranked = scored.ranked.filter((r) => !options.excludeIds!.has(r.id));
+    scored.ranked = scored.ranked.filter((r) => !leaveOut.has(r.id));
     scored.description = {
       ...scored.description,
       description: `${scored.description.description}; ${excluded} records the head was trained on left out`,
@@ -83,7 +106,8 @@ export async function evaluateHead(options: EvaluateOptions): Promise<Evaluation
     head: {
       name: weights.name,
       weightsSha256: head.weightsSha256,
-      labelsCount: weights.labels.count,
+      // Labels now (a relabel or removal adds a line, so the weights' count of lines would overstate them).
+      labelsCount: head.labelsFile ? labelled.size : weights.labels.count,
       labelsRounds: weights.labels.rounds,
       weightsUpdatedAt: weights.updatedAt,
     },
