@@ -6,6 +6,7 @@ import type { ExportSummary } from '../core/export/export-to-file';
 import type { IndexReport } from '../core/ingest/index-folder';
 import type { PredictReport, ThresholdChoice } from '../core/predict/predict-folder';
 import type { TrainingSettings } from '../core/head/linear-head';
+import type { AuditEstimates } from '../core/audit/estimates';
 import type { AnnotatorChoice } from '../core/tune/annotator';
 import type { LabelledOrder, LabelledRecord } from '../core/tune/labelled-view';
 import type { RoundProgress } from '../core/tune/progress';
@@ -97,6 +98,21 @@ export interface HeadSummary {
   negatives: number;
   /** The rounds submitted since the head was opened, with their hits and top-100 churn (progress.ts). */
   rounds: RoundProgress[];
+  /** The head's audit sample and its estimates (src/worker/audit-requests.ts); absent when none was drawn. */
+  audit?: AuditFigures;
+}
+
+/** What the audit sample says of the head now, for the panel header. */
+export interface AuditFigures {
+  /** Records in the sample, and how many have a score (unsure ones, 0, included). */
+  size: number;
+  scored: number;
+  /** "logit 0", or "calibrated (...)" when the head has a current calibration. */
+  thresholdFrom: string;
+  /** Null until a record is scored. */
+  estimates: AuditEstimates | null;
+  /** Why there are no estimates when the sample could not be read or scored (a damaged file, records gone). */
+  error?: string;
 }
 
 export type HeadStart =
@@ -132,6 +148,18 @@ export type WorkerProtocol = {
   ];
   submit: [{ headDir?: string; verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
   resetSeen: [Record<string, never>, HeadSummary];
+  /**
+   * Draws the head's audit sample (`size` records, uniformly at random, seeded) into its audit.jsonl and hides it
+   * from batches; refused when it has one unless `replace` (which discards that sample's scores).
+   */
+  drawAudit: [{ headDir: string; size: number; seed: number; replace: boolean }, HeadSummary];
+  /** Up to `k` unscored records of the audit sample (not those in `skip`), shown as a batch marked "audit". */
+  auditBatch: [
+    { headDir: string; k: number; skip: string[] },
+    { head: HeadSummary; candidates: BatchCandidate[]; unscored: number },
+  ];
+  /** Scores of audit records, into audit.jsonl only (never labels.jsonl, never trained on); null skips a record. */
+  scoreAudit: [{ headDir: string; scores: Verdict[] }, HeadSummary];
   /**
    * Takes an outside change of the open head's labels.jsonl (an edit, a checkout): retrains from a replay of the
    * file. `notes` says what happened (empty when the file had not changed), for the user to be told once.

@@ -6,6 +6,7 @@ import { TuningSession } from '../core/tune/session';
 import { resolveAnnotator } from '../core/tune/annotator';
 import { ProgressTracker } from '../core/tune/progress';
 import { hideAuditFromBatches } from '../core/audit/hide-from-batches';
+import { auditBatch, AuditFiguresCache, drawAudit, scoreAuditRecords } from './audit-requests';
 import { headSummary } from './head-summary';
 import { changeLabelsOf, labelledOf, takeOutsideChange } from './label-requests';
 import { rebuildHead } from '../core/tune/rebuild';
@@ -13,7 +14,7 @@ import { startSpecFor } from './start-spec';
 import type { ProcessLock } from '../core/fs/process-lock';
 import { headPaths } from '../core/head/head-folder';
 import { lockHead } from '../core/head/head-lock';
-import { isStrategy } from '../core/tune/strategy';
+import { ALL_STRATEGIES, isStrategy } from '../core/tune/strategy';
 import { type EngineConfig, locationChanged, type HeadSummary, type WorkerProtocol } from '../protocol/worker-protocol';
 import { checkConfig, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
@@ -60,6 +61,8 @@ export class Engine {
   private annotator?: string;
   /** The open head's figures per round since it was opened (hits, top-100 churn). */
   private progress = new ProgressTracker();
+  /** The open head's audit estimates, recomputed when its labels or its audit sample change. */
+  private readonly auditFigures = new AuditFiguresCache();
 
   constructor(
     private readonly log: WorkerLog,
@@ -81,6 +84,21 @@ export class Engine {
       searchBatch: (p) => this.searchBatch(p),
       submit: (p) => this.submit(p),
       resetSeen: () => this.resetSeen(),
+      drawAudit: async (p) => {
+        const session = this.requireSession(p.headDir);
+        await drawAudit(session, p);
+        return this.summary(session);
+      },
+      auditBatch: async (p) => {
+        const session = this.requireSession(p.headDir);
+        checkBatchSize(p.k);
+        return { head: await this.summary(session), ...(await auditBatch(session, p)) };
+      },
+      scoreAudit: async (p) => {
+        const session = this.requireSession(p.headDir);
+        await scoreAuditRecords(session, p);
+        return this.summary(session);
+      },
       syncLabels: (p) => this.syncLabels(p),
       labelled: (p) => this.labelled(p),
       changeLabels: (p) => this.changeLabels(p),
@@ -179,7 +197,7 @@ export class Engine {
     // The panel is untrusted: check what arrived, whatever its declared type.
     const strategy: unknown = params.strategy;
     if (typeof strategy !== 'string' || !isStrategy(strategy))
-      throw new VectorTuneError(`unknown strategy ${JSON.stringify(strategy)}; use top, boundary or mixed.`);
+      throw new VectorTuneError(`unknown strategy ${JSON.stringify(strategy)}; use ${ALL_STRATEGIES.join(', ')}.`);
     if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
     const notes = await takeOutsideChange(session, this.log); // the batch comes from the head labels.jsonl makes
     const candidates = await session.nextBatch(params.k, params.strategy);
@@ -355,7 +373,8 @@ export class Engine {
     this.headLock = undefined;
   }
 
-  private summary(session: TuningSession): Promise<HeadSummary> {
-    return headSummary(session, this.progress.rounds);
+  private async summary(session: TuningSession): Promise<HeadSummary> {
+    const audit = await this.auditFigures.of(session);
+    return { ...(await headSummary(session, this.progress.rounds)), ...(audit ? { audit } : {}) };
   }
 }

@@ -20,6 +20,7 @@ import { LabelledPanel } from './labelled-panel';
 import { LabelsWatcher } from './labels-watcher';
 import { PanelResources } from './panel-resources';
 import { answerSearch } from './panel-search';
+import { AuditBatches, type AuditHost, auditView } from './audit-batch';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -42,6 +43,8 @@ export class PanelController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Batches submitted (or being submitted) in this session: each is trained on once. */
   private readonly submitted = new Set<string>();
+  /** The head's audit sample, labelled in batches marked "audit" (audit-batch.ts). */
+  private readonly audit = new AuditBatches();
   /** Every message the panel sent that failed validation (for the log and the tests). */
   readonly rejected: string[] = [];
 
@@ -105,6 +108,32 @@ export class PanelController implements vscode.Disposable {
   async nextBatch(options: { preserveFocus?: boolean } = {}): Promise<void> {
     this.open(options.preserveFocus);
     await this.refresh(true);
+  }
+
+  /**
+   * Shows a batch of the audit sample's unscored records, marked "audit"; when none is left, says so and goes back
+   * to the head's own batches.
+   */
+  async labelAudit(): Promise<void> {
+    this.open();
+    if (await this.audit.show(this.auditHost())) return;
+    const audit = this.ctx.head?.audit;
+    void vscode.window.showInformationMessage(
+      audit && audit.size > 0
+        ? `Every record of the audit sample is scored (or skipped in this session): ${audit.scored} of ${audit.size}.`
+        : 'This head has no audit sample: run Vector Tune: Draw Audit Sample first.',
+    );
+    await this.refresh(true);
+  }
+
+  private auditHost(): AuditHost {
+    return {
+      ctx: this.ctx,
+      batches: this.batches,
+      batchSize: this.options.batchSize,
+      post: (state) => this.post(state),
+      showBatch: (pending, head) => this.post(this.batchState(pending, head)),
+    };
   }
 
   /** Creates the panel, or reveals the one there is. */
@@ -298,6 +327,7 @@ export class PanelController implements vscode.Disposable {
     const verdicts = pending.candidates.map((c) => ({ id: c.id, score: scored.get(c.id) ?? null }));
     // Guards a re-shown panel (or a double Enter) from submitting the batch twice while the first is running.
     this.submitted.add(batchId);
+    if (pending.source?.kind === 'audit') return this.submitAudit(requestId, pending, verdicts, fail);
     try {
       const { head: fresh, result } = await this.ctx.request('submit', { headDir: pending.headDir, verdicts });
       await this.batches.set(undefined);
@@ -323,6 +353,25 @@ export class PanelController implements vscode.Disposable {
       this.ctx.log.error(`submit: ${err instanceof Error ? err.stack : String(err)}`);
       this.submitted.delete(batchId);
       return fail(`${err instanceof Error ? err.message : String(err)} Your scores are kept; press Enter to retry.`);
+    }
+  }
+
+  /** Audit scores go to audit.jsonl only; then the next audit batch, or the head's own once the sample is done. */
+  private async submitAudit(
+    requestId: number,
+    pending: PendingBatch,
+    verdicts: { id: string; score: number | null }[],
+    fail: (message: string) => void,
+  ): Promise<void> {
+    try {
+      const head = await this.audit.submit(this.auditHost(), pending, verdicts);
+      const result: SubmitResult = { round: 0, labelCount: head.labelCount, loss: 0, moved: 0, audit: true };
+      this.send({ kind: 'response', id: requestId, ok: true, result });
+      if (!(await this.audit.show(this.auditHost()))) await this.query(head);
+    } catch (err) {
+      this.ctx.log.error(`audit scores: ${err instanceof Error ? err.stack : String(err)}`);
+      this.submitted.delete(pending.batchId);
+      fail(`${err instanceof Error ? err.message : String(err)} Your scores are kept; press Enter to retry.`);
     }
   }
 
@@ -354,6 +403,7 @@ export class PanelController implements vscode.Disposable {
         rounds: head.rounds.map(({ round, hits, shown, churn }) => ({ round, hits, shown, churn })),
         settled: head.rounds.at(-1)?.settled ?? false,
       },
+      ...(head.audit ? { audit: auditView(head.audit) } : {}),
     };
   }
 
