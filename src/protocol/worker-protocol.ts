@@ -135,7 +135,8 @@ export type WorkerProtocol = {
    * head is open by the time the request runs. Without it, the open head is meant.
    */
   nextBatch: [
-    { headDir?: string; k: number; strategy: Strategy },
+    /** `diverseSimilarity`: the -diverse strategies' near-duplicate cosine (vectorTune.diverseSimilarity; default 0.9). */
+    { headDir?: string; k: number; strategy: Strategy; diverseSimilarity?: number },
     { head: HeadSummary; candidates: BatchCandidate[]; notes?: string[] },
   ];
   /**

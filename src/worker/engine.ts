@@ -200,7 +200,12 @@ export class Engine {
       throw new VectorTuneError(`unknown strategy ${JSON.stringify(strategy)}; use ${ALL_STRATEGIES.join(', ')}.`);
     if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
     const notes = await takeOutsideChange(session, this.log); // the batch comes from the head labels.jsonl makes
-    const candidates = await session.nextBatch(params.k, params.strategy);
+    const similarity: unknown = params.diverseSimilarity;
+    if (similarity !== undefined && !(typeof similarity === 'number' && similarity >= -1 && similarity <= 1))
+      throw new VectorTuneError(
+        `the near-duplicate similarity (vectorTune.diverseSimilarity) must be a number from -1 to 1, got ${JSON.stringify(similarity)}.`,
+      );
+    const candidates = await session.nextBatch(params.k, params.strategy, { maxSimilarity: similarity });
     return { head: await this.summary(session), candidates, ...(notes.length > 0 ? { notes } : {}) };
   }
 

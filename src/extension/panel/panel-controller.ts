@@ -178,6 +178,7 @@ export class PanelController implements vscode.Disposable {
         headDir: path.dirname(head.weightsFile),
         k: this.options.batchSize,
         strategy: this.options.strategy,
+        diverseSimilarity: this.ctx.settings.diverseSimilarity,
       });
       this.ctx.setHead(fresh);
       this.labelsWatcher.tell(fresh.name, notes ?? []);

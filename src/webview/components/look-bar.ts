@@ -13,8 +13,9 @@ const STRATEGY_TITLES: Record<StrategyName, string> = {
   boundary: 'boundary: the images the head is least sure about',
   mixed: 'mixed: half top, half boundary',
   'top-diverse': 'top-diverse: top, with near-duplicates (of each other or of labelled images) collapsed to one',
-  'boundary-diverse': 'boundary-diverse: boundary, with near-duplicates collapsed to one',
-  'mixed-diverse': 'mixed-diverse: mixed, with near-duplicates collapsed to one',
+  'boundary-diverse':
+    'boundary-diverse: boundary, with near-duplicates (of each other or of labelled images) collapsed to one',
+  'mixed-diverse': 'mixed-diverse: mixed, with near-duplicates (of each other or of labelled images) collapsed to one',
 };
 
 const THUMB_LABELS: Record<ThumbSize, [short: string, long: string]> = {
