@@ -66,6 +66,11 @@ export interface AuditView {
   ap: EstimateView;
   /** Why there are no estimates (a damaged audit file, records gone from the store). */
   error?: string;
+  /**
+   * The stop rule on the audit sample after the last round (kappa between successive heads' decisions; it fires
+   * after `window` rounds in a row above `level`); absent before a round of this session.
+   */
+  stop?: { kappa: number; streak: number; fired: boolean; level: number; window: number };
 }
 
 /** How tuning goes: labels so far, and per round of this session the batch's hits and the top-100 churn. */

@@ -9,7 +9,7 @@ import type { TrainingSettings } from '../core/head/linear-head';
 import type { AuditEstimates } from '../core/audit/estimates';
 import type { AnnotatorChoice } from '../core/tune/annotator';
 import type { LabelledOrder, LabelledRecord } from '../core/tune/labelled-view';
-import type { RoundProgress } from '../core/tune/progress';
+import type { RoundProgressWithStop } from '../core/tune/progress';
 import type { BatchCandidate, LabelChange, RoundResult, Verdict } from '../core/tune/session';
 import type { SearchQuery } from '../core/tune/search';
 import type { Strategy } from '../core/tune/strategy';
@@ -96,8 +96,8 @@ export interface HeadSummary {
   /** Current labels scored above and below 0. */
   positives: number;
   negatives: number;
-  /** The rounds submitted since the head was opened, with their hits and top-100 churn (progress.ts). */
-  rounds: RoundProgress[];
+  /** The rounds submitted since the head was opened: hits, top-100 churn, the stop rule's kappa (progress.ts). */
+  rounds: RoundProgressWithStop[];
   /** The head's audit sample and its estimates (src/worker/audit-requests.ts); absent when none was drawn. */
   audit?: AuditFigures;
 }

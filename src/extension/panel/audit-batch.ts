@@ -4,6 +4,8 @@ import type { AuditView, EstimateView, PanelState } from '../../protocol/webview
 import type { AuditFigures, HeadSummary } from '../../protocol/worker-protocol';
 import type { Estimate } from '../../core/audit/intervals';
 import type { Verdict } from '../../core/tune/session-types';
+import type { RoundProgressWithStop } from '../../core/tune/progress';
+import { STOP_KAPPA, STOP_ROUNDS } from '../../core/tune/stop-rule';
 import { type Ctx, UserFacingError } from '../ctx';
 import type { BatchStore, PendingBatch } from './batch-store';
 
@@ -84,7 +86,7 @@ export class AuditBatches {
 }
 
 /** The worker's audit figures as the panel header shows them (NaN, undefined, becomes null for the webview). */
-export function auditView(figures: AuditFigures): AuditView {
+export function auditView(figures: AuditFigures, lastRound?: RoundProgressWithStop): AuditView {
   const e = figures.estimates;
   const view = (x: Estimate | undefined): EstimateView =>
     x && Number.isFinite(x.value) ? { value: x.value, low: x.low, high: x.high } : null;
@@ -98,5 +100,16 @@ export function auditView(figures: AuditFigures): AuditView {
     recall: view(e?.recall),
     ap: view(e?.ap),
     ...(figures.error ? { error: figures.error } : {}),
+    ...(lastRound?.stopKappa !== undefined
+      ? {
+          stop: {
+            kappa: lastRound.stopKappa,
+            streak: lastRound.stopStreak ?? 0,
+            fired: lastRound.stopFired ?? false,
+            level: STOP_KAPPA,
+            window: STOP_ROUNDS,
+          },
+        }
+      : {}),
   };
 }

@@ -404,7 +404,7 @@ export class PanelController implements vscode.Disposable {
         rounds: head.rounds.map(({ round, hits, shown, churn }) => ({ round, hits, shown, churn })),
         settled: head.rounds.at(-1)?.settled ?? false,
       },
-      ...(head.audit ? { audit: auditView(head.audit) } : {}),
+      ...(head.audit ? { audit: auditView(head.audit, head.rounds.at(-1)) } : {}),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { EstimateView, HeadView, PanelState } from '../../protocol/webview-protocol';
+import type { AuditView, EstimateView, HeadView, PanelState } from '../../protocol/webview-protocol';
 import { h, icon, setAttr, setText } from '../dom';
 
 const fmt = (x: number) => x.toFixed(2);
@@ -63,6 +63,7 @@ export class AuditFigures {
     parts.push(
       figure(`${audit.scored} of ${audit.size} audit records labelled (${audit.positives} positive)`, 'labelled'),
     );
+    if (audit.stop) parts.push(stopHint(audit.stop));
     this.el.replaceChildren(...parts);
   }
 }
@@ -70,5 +71,24 @@ export class AuditFigures {
 function figure(text: string, which: string): HTMLElement {
   const el = h('span', { class: 'audit-figure', 'data-testid': `audit-${which}` });
   setText(el, text);
+  return el;
+}
+
+/**
+ * The stop rule (Bloodgood and Vijay-Shanker): the head's decisions on the audit sample compared round to round by
+ * Cohen's kappa. Once they have held for `window` rounds, more labels of the same kind are unlikely to change the
+ * head; the estimates beside it say whether the head is good enough to stop.
+ */
+function stopHint(stop: NonNullable<AuditView['stop']>): HTMLElement {
+  const el = h('span', { class: stop.fired ? 'audit-stop fired' : 'audit-stop', 'data-testid': 'audit-stop' });
+  el.title =
+    `Cohen's kappa between this round's and the previous round's decisions on the audit sample; the stop rule fires ` +
+    `once it stays above ${stop.level} for ${stop.window} rounds (Bloodgood and Vijay-Shanker, 2009).`;
+  setText(
+    el,
+    stop.fired
+      ? `Stop rule: decisions stable for ${stop.window} rounds (kappa > ${stop.level}); if the estimates suffice, evaluate and stop.`
+      : `stop rule: kappa ${stop.kappa.toFixed(3)}, ${Math.min(stop.streak, stop.window)} of ${stop.window} rounds above ${stop.level}`,
+  );
   return el;
 }

@@ -14,7 +14,7 @@ import { driver, type Suite, type TestContext, type Until } from './harness';
 
 type BatchState = Extract<PanelState, { kind: 'batch' }>;
 
-/** Two audit batches, a query and a few driver round trips: 10-30 s on a loaded machine. */
+/** Two audit batches, two training rounds and a few driver round trips: 10-40 s on a loaded machine. */
 const TIMEOUT_MS = 120_000;
 
 const auditScores = async (file: string) =>
@@ -105,6 +105,20 @@ export function auditPanelTest(suite: Suite, api: () => VectorTuneApi, until: Un
         'no audit banner over the head batch',
       );
       assert.ok(!own.candidates.some((c) => sample.some((i) => i.id === c.id)), 'the sample is never in a batch');
+
+      // Two training rounds: the stop rule watches the sample from the first, and has a kappa after the second.
+      let shown = own;
+      for (let round = 0; round < 2; round++) {
+        await driver.call('pressKeys', { keys: ['Home', '1', 'Enter'] });
+        const previous = shown.batchId;
+        shown = await until('the next batch', () => (batch() && batch()!.batchId !== previous ? batch() : undefined));
+      }
+      const stop = shown.head.audit?.stop;
+      assert.ok(stop && stop.kappa >= -1 && stop.kappa <= 1, 'a kappa after the second round');
+      assert.match(
+        await driver.call('panelText', { selector: '[data-testid=audit-stop]', contains: 'stop rule' }),
+        /^(stop rule: kappa -?[01]\.\d{3}, [0-3] of 3 rounds above 0\.99|Stop rule: decisions stable)/,
+      );
     },
     { timeoutMs: TIMEOUT_MS },
   );
