@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { AuditView, EstimateView, PanelState } from '../../protocol/webview-protocol';
+import * as vscode from 'vscode';
+import type { AuditView, EstimateView, PanelState, SubmitResult, ToPanel } from '../../protocol/webview-protocol';
 import type { AuditFigures, HeadSummary } from '../../protocol/worker-protocol';
 import type { Estimate } from '../../core/audit/intervals';
 import type { Verdict } from '../../core/tune/session-types';
@@ -15,7 +16,10 @@ export interface AuditHost {
   batches: BatchStore;
   batchSize: number;
   post(state: PanelState): void;
+  send(message: ToPanel): void;
   showBatch(pending: PendingBatch, head: HeadSummary): void;
+  /** Shows the head's own next batch (of `head` as it is now; without it, of the open head). */
+  headBatch(head?: HeadSummary): Promise<void>;
 }
 
 /**
@@ -71,8 +75,42 @@ export class AuditBatches {
     return true;
   }
 
+  /** Label Audit Sample: the next audit batch, or, when none is left, says so and goes back to the head's batches. */
+  async label(host: AuditHost): Promise<void> {
+    if (await this.show(host)) return;
+    const audit = host.ctx.head?.audit;
+    void vscode.window.showInformationMessage(
+      audit && audit.size > 0
+        ? `Every record of the audit sample is scored (or skipped in this session): ${audit.scored} of ${audit.size}.`
+        : 'This head has no audit sample: run Vector Tune: Draw Audit Sample first.',
+    );
+    await host.headBatch();
+  }
+
+  /**
+   * The panel's submit of an audit batch: the scores go to audit.jsonl only (no training round); then the next audit
+   * batch, or the head's own once the sample is done. `fail` answers the panel when the scores could not be written.
+   */
+  async submitFromPanel(
+    host: AuditHost,
+    requestId: number,
+    pending: PendingBatch,
+    verdicts: Verdict[],
+    fail: (message: string) => void,
+  ): Promise<void> {
+    try {
+      const head = await this.submit(host, pending, verdicts);
+      const result: SubmitResult = { round: 0, labelCount: head.labelCount, loss: 0, moved: 0, audit: true };
+      host.send({ kind: 'response', id: requestId, ok: true, result });
+      if (!(await this.show(host))) await host.headBatch(head);
+    } catch (err) {
+      host.ctx.log.error(`audit scores: ${err instanceof Error ? err.stack : String(err)}`);
+      fail(`${err instanceof Error ? err.message : String(err)} Your scores are kept; press Enter to retry.`);
+    }
+  }
+
   /** Writes the audit batch's scores into audit.jsonl; the records left unscored count as skipped. */
-  async submit(host: AuditHost, pending: PendingBatch, verdicts: Verdict[]): Promise<HeadSummary> {
+  private async submit(host: AuditHost, pending: PendingBatch, verdicts: Verdict[]): Promise<HeadSummary> {
     const head = await host.ctx.request('scoreAudit', { headDir: pending.headDir, scores: verdicts });
     const skipped = this.skipped.get(pending.headDir) ?? new Set<string>();
     for (const v of verdicts) if (v.score === null) skipped.add(v.id);

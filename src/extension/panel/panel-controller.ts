@@ -116,14 +116,7 @@ export class PanelController implements vscode.Disposable {
    */
   async labelAudit(): Promise<void> {
     this.open();
-    if (await this.audit.show(this.auditHost())) return;
-    const audit = this.ctx.head?.audit;
-    void vscode.window.showInformationMessage(
-      audit && audit.size > 0
-        ? `Every record of the audit sample is scored (or skipped in this session): ${audit.scored} of ${audit.size}.`
-        : 'This head has no audit sample: run Vector Tune: Draw Audit Sample first.',
-    );
-    await this.refresh(true);
+    await this.audit.label(this.auditHost());
   }
 
   private auditHost(): AuditHost {
@@ -132,7 +125,9 @@ export class PanelController implements vscode.Disposable {
       batches: this.batches,
       batchSize: this.options.batchSize,
       post: (state) => this.post(state),
+      send: (message) => this.send(message),
       showBatch: (pending, head) => this.post(this.batchState(pending, head)),
+      headBatch: (head) => (head ? this.query(head) : this.refresh(true)),
     };
   }
 
@@ -328,7 +323,11 @@ export class PanelController implements vscode.Disposable {
     const verdicts = pending.candidates.map((c) => ({ id: c.id, score: scored.get(c.id) ?? null }));
     // Guards a re-shown panel (or a double Enter) from submitting the batch twice while the first is running.
     this.submitted.add(batchId);
-    if (pending.source?.kind === 'audit') return this.submitAudit(requestId, pending, verdicts, fail);
+    if (pending.source?.kind === 'audit')
+      return this.audit.submitFromPanel(this.auditHost(), requestId, pending, verdicts, (message) => {
+        this.submitted.delete(batchId);
+        fail(message);
+      });
     try {
       const { head: fresh, result } = await this.ctx.request('submit', { headDir: pending.headDir, verdicts });
       await this.batches.set(undefined);
@@ -354,25 +353,6 @@ export class PanelController implements vscode.Disposable {
       this.ctx.log.error(`submit: ${err instanceof Error ? err.stack : String(err)}`);
       this.submitted.delete(batchId);
       return fail(`${err instanceof Error ? err.message : String(err)} Your scores are kept; press Enter to retry.`);
-    }
-  }
-
-  /** Audit scores go to audit.jsonl only; then the next audit batch, or the head's own once the sample is done. */
-  private async submitAudit(
-    requestId: number,
-    pending: PendingBatch,
-    verdicts: { id: string; score: number | null }[],
-    fail: (message: string) => void,
-  ): Promise<void> {
-    try {
-      const head = await this.audit.submit(this.auditHost(), pending, verdicts);
-      const result: SubmitResult = { round: 0, labelCount: head.labelCount, loss: 0, moved: 0, audit: true };
-      this.send({ kind: 'response', id: requestId, ok: true, result });
-      if (!(await this.audit.show(this.auditHost()))) await this.query(head);
-    } catch (err) {
-      this.ctx.log.error(`audit scores: ${err instanceof Error ? err.stack : String(err)}`);
-      this.submitted.delete(pending.batchId);
-      fail(`${err instanceof Error ? err.message : String(err)} Your scores are kept; press Enter to retry.`);
     }
   }
 
