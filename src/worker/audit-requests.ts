@@ -7,7 +7,7 @@ import { VectorTuneError } from '../core/errors';
 import { sigmoid } from '../core/head/linear-head';
 import { currentCalibration } from '../core/head/weights-file';
 import type { TuningSession } from '../core/tune/session';
-import type { BatchCandidate } from '../core/tune/session-types';
+import type { BatchCandidate, Verdict } from '../core/tune/session-types';
 import type { AuditFigures, WorkerProtocol } from '../protocol/worker-protocol';
 import type { Params } from '../protocol/rpc';
 
@@ -75,6 +75,25 @@ export async function scoreAuditRecords(
       file,
     );
   if (scores.size > 0) await writeAudit(file, scored);
+}
+
+/**
+ * The verdicts with the audit sample's records skipped (seen, not labelled): a batch on screen when the sample was
+ * drawn may hold some, and the sample is never trained on. `note` says how many, for the user to be told.
+ */
+export async function withoutAuditScores(
+  session: TuningSession,
+  verdicts: Verdict[],
+): Promise<{ verdicts: Verdict[]; note?: string }> {
+  const sample = await readAudit(auditFileOf(session.paths.dir));
+  if (!sample) return { verdicts };
+  const inSample = new Set(sample.items.map((i) => i.id));
+  const held = verdicts.filter((v) => v.score !== null && inSample.has(v.id)).length;
+  if (held === 0) return { verdicts };
+  return {
+    verdicts: verdicts.map((v) => (inSample.has(v.id) ? { id: v.id, score: null } : v)),
+    note: `${held} image(s) of this batch belong to the audit sample drawn since it was shown: their scores were not trained on (score them with Label Audit Sample).`,
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import { TuningSession } from '../core/tune/session';
 import { resolveAnnotator } from '../core/tune/annotator';
 import { ProgressTracker } from '../core/tune/progress';
 import { hideAuditFromBatches } from '../core/audit/hide-from-batches';
-import { auditBatch, AuditFiguresCache, drawAudit, scoreAuditRecords } from './audit-requests';
+import { auditBatch, AuditFiguresCache, drawAudit, scoreAuditRecords, withoutAuditScores } from './audit-requests';
 import { headSummary } from './head-summary';
 import { changeLabelsOf, labelledOf, takeOutsideChange } from './label-requests';
 import { rebuildHead } from '../core/tune/rebuild';
@@ -224,9 +224,11 @@ export class Engine {
    */
   async submit(params: WorkerParams<'submit'>): Promise<WorkerResult<'submit'>> {
     let session = this.requireSession(params.headDir);
+    // A batch shown before the audit sample was drawn may hold its records: they are seen, never trained on.
+    const { verdicts, note: auditNote } = await withoutAuditScores(session, params.verdicts);
     if (this.unfinished) {
       const finished = await this.finishUnfinished();
-      if (sameVerdicts(finished.verdicts, params.verdicts))
+      if (sameVerdicts(finished.verdicts, verdicts))
         return { head: await this.summary(finished.session), result: finished.result };
       session = finished.session;
     }
@@ -236,14 +238,14 @@ export class Engine {
     if (this.progress.rounds.length === 0) await this.progress.start(session); // the top 100 before the first round
     const unfinished: UnfinishedRound = {
       headDir: session.paths.dir,
-      verdicts: params.verdicts,
+      verdicts,
       round: session.nextRound,
       wBefore: Float32Array.from(session.head.w),
     };
     try {
-      const result = await session.submit(params.verdicts);
-      if (session.labelLines > labelsBefore) await this.progress.after(session, result.round, params.verdicts);
-      const allNotes = [...notes, ...(result.notes ?? [])];
+      const result = await session.submit(verdicts);
+      if (session.labelLines > labelsBefore) await this.progress.after(session, result.round, verdicts);
+      const allNotes = [...notes, ...(auditNote ? [auditNote] : []), ...(result.notes ?? [])];
       return {
         head: await this.summary(session),
         result: { ...result, ...(allNotes.length ? { notes: allNotes } : {}) },

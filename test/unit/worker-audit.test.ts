@@ -119,3 +119,32 @@ test('the panel draws the audit sample, labels it in batches into audit.jsonl on
     'a drawn sample is hidden from batches at once',
   );
 });
+
+test('scores of audit records in a batch shown before the sample was drawn are not trained on, and the user is told', async () => {
+  const shown = (await session.client.request('nextBatch', { headDir, k: 4, strategy: 'top' })).candidates;
+  assert.equal(shown.length, 4);
+  const drawnSince = shown.slice(0, 2).map((c) => c.id);
+  await writeAudit(auditFileOf(headDir), {
+    draw: { seed: 9, size: 2, storeCount: head.storeCount, drawnAt: new Date(0).toISOString() },
+    items: drawnSince.map((id) => ({ id, score: null })),
+  });
+  const linesBefore = (await fs.readFile(head.labelsFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+  const { result } = await session.client.request('submit', {
+    headDir,
+    verdicts: shown.map((c) => ({ id: c.id, score: 1 })),
+  });
+  const written = (await fs.readFile(head.labelsFile, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .slice(linesBefore)
+    .map((l) => JSON.parse(l) as { id: string });
+  assert.deepEqual(
+    written.map((l) => l.id),
+    shown.slice(2).map((c) => c.id),
+    'only the records outside the sample are labelled',
+  );
+  assert.ok(
+    result.notes?.some((n) => /2 image\(s\) of this batch belong to the audit sample/.test(n)),
+    JSON.stringify(result.notes),
+  );
+});
