@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import type { EvaluationSource } from '../protocol/worker-protocol';
 import { applyHeadsToFolder, type ApplyHeadsArgs } from './commands/apply-heads';
+import { drawAuditSample } from './commands/draw-audit';
 import { evaluateHead } from './commands/evaluate-head';
 import { exportHeads, type ExportHeadsArgs } from './commands/export-heads';
 import { indexFolder } from './commands/index-folder';
@@ -40,6 +41,11 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
     'vectorTune.nextBatch': ['finding the next batch', () => panel.nextBatch()],
     'vectorTune.showPanel': ['opening the panel', () => panel.show()],
     'vectorTune.showLabelled': ['showing the labelled images', () => panel.showLabelled()],
+    'vectorTune.drawAuditSample': [
+      'drawing the audit sample',
+      (size?: number, seed?: number) => drawAuditSample(ctx, panel, size, seed),
+    ],
+    'vectorTune.labelAuditSample': ['labelling the audit sample', () => panel.labelAudit()],
     'vectorTune.evaluateHead': ['evaluating the head', (source?: EvaluationSource) => evaluateHead(ctx, source)],
     'vectorTune.applyHeads': [
       'applying heads',

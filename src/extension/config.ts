@@ -14,6 +14,8 @@ export interface Settings {
   allowModelDownload: boolean;
   batchSize: number;
   strategy: StrategyName;
+  /** Cosine similarity at which the -diverse strategies count two images as near-duplicates. */
+  diverseSimilarity: number;
   learningRate: number;
   stepsPerBatch: number;
   headsFolder: string;
@@ -120,6 +122,7 @@ function readSettings(): Settings {
     allowModelDownload: setting(c, 'allowModelDownload'),
     batchSize: setting(c, 'batchSize'),
     strategy: setting(c, 'strategy'),
+    diverseSimilarity: setting(c, 'diverseSimilarity'),
     learningRate: setting(c, 'learningRate'),
     stepsPerBatch: setting(c, 'stepsPerBatch'),
     headsFolder: setting(c, 'headsFolder'),

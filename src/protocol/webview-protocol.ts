@@ -4,7 +4,7 @@ import type { RequestMessage, ResponseMessage } from './rpc';
  * The extension <-> scoring panel protocol. The panel is untrusted: every message from it is parsed by
  * `parseWebviewMessage` before use, and ids it sends must belong to the batch the extension showed.
  */
-export const STRATEGY_NAMES = ['top', 'boundary', 'mixed'] as const;
+export const STRATEGY_NAMES = ['top', 'boundary', 'mixed', 'top-diverse', 'boundary-diverse', 'mixed-diverse'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** Actions the panel can ask for from its empty/error states; each maps to a palette command. */
@@ -45,6 +45,32 @@ export interface HeadView {
   overridden?: boolean;
   lastRound?: { round: number; loss: number; moved: number };
   progress?: ProgressView;
+  /** The head's audit sample and what it estimates; absent when none was drawn. */
+  audit?: AuditView;
+}
+
+/** An estimate with its 95% interval; null where it is undefined (e.g. precision with nothing above the threshold). */
+export type EstimateView = { value: number; low: number; high: number } | null;
+
+/** The audit figures in the panel header: estimates from a random sample, never from the head's own picks. */
+export interface AuditView {
+  size: number;
+  scored: number;
+  /** Scored positive (above 0). */
+  positives: number;
+  /** "logit 0", or "calibrated (...)". */
+  thresholdFrom: string;
+  prevalence: EstimateView;
+  precision: EstimateView;
+  recall: EstimateView;
+  ap: EstimateView;
+  /** Why there are no estimates (a damaged audit file, records gone from the store). */
+  error?: string;
+  /**
+   * The stop rule on the audit sample after the last round (kappa between successive heads' decisions; it fires
+   * after `window` rounds in a row above `level`); absent before a round of this session.
+   */
+  stop?: { kappa: number; streak: number; fired: boolean; level: number; window: number };
 }
 
 /** How tuning goes: labels so far, and per round of this session the batch's hits and the top-100 churn. */
@@ -114,8 +140,12 @@ export type PanelState =
 /** A search the panel asks for: a text query, or "more like this" of an image in the batch on screen. */
 export type PanelSearch = { kind: 'text'; text: string } | { kind: 'similar'; id: string };
 
-/** Where a searched batch came from, for the header; `name` is the image's file name. */
-export type BatchSource = { kind: 'text'; text: string } | { kind: 'similar'; id: string; name: string };
+/**
+ * Where a batch came from, for the header: a search (`name` is the image's file name), or the head's audit sample
+ * (random records, never trained on; `unscored` of it were left when the batch was drawn).
+ */
+export type BatchSource =
+  { kind: 'text'; text: string } | { kind: 'similar'; id: string; name: string } | { kind: 'audit'; unscored: number };
 
 /** Batch sizes the panel offers. */
 export const BATCH_SIZES = [4, 6, 8, 12, 16, 24, 32, 48] as const;
@@ -131,6 +161,8 @@ export interface SubmitResult {
   labelCount: number;
   loss: number;
   moved: number;
+  /** Scores of audit records, saved to audit.jsonl: no round was trained (round, loss and moved mean nothing). */
+  audit?: boolean;
 }
 
 /** Requests the panel makes and awaits. */

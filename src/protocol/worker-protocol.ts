@@ -6,10 +6,11 @@ import type { ExportSummary } from '../core/export/export-to-file';
 import type { IndexReport } from '../core/ingest/index-folder';
 import type { PredictReport, ThresholdChoice } from '../core/predict/predict-folder';
 import type { TrainingSettings } from '../core/head/linear-head';
+import type { AuditEstimates } from '../core/audit/estimates';
 import type { AnnotatorChoice } from '../core/tune/annotator';
 import type { AnnotatorAgreement } from '../core/tune/annotator-agreement';
 import type { LabelledOrder, LabelledRecord } from '../core/tune/labelled-view';
-import type { RoundProgress } from '../core/tune/progress';
+import type { RoundProgressWithStop } from '../core/tune/progress';
 import type { BatchCandidate, LabelChange, RoundResult, Verdict } from '../core/tune/session';
 import type { SearchQuery } from '../core/tune/search';
 import type { Strategy } from '../core/tune/strategy';
@@ -96,8 +97,23 @@ export interface HeadSummary {
   /** Current labels scored above and below 0. */
   positives: number;
   negatives: number;
-  /** The rounds submitted since the head was opened, with their hits and top-100 churn (progress.ts). */
-  rounds: RoundProgress[];
+  /** The rounds submitted since the head was opened: hits, top-100 churn, the stop rule's kappa (progress.ts). */
+  rounds: RoundProgressWithStop[];
+  /** The head's audit sample and its estimates (src/worker/audit-requests.ts); absent when none was drawn. */
+  audit?: AuditFigures;
+}
+
+/** What the audit sample says of the head now, for the panel header. */
+export interface AuditFigures {
+  /** Records in the sample, and how many have a score (unsure ones, 0, included). */
+  size: number;
+  scored: number;
+  /** "logit 0", or "calibrated (...)" when the head has a current calibration. */
+  thresholdFrom: string;
+  /** Null until a record is scored. */
+  estimates: AuditEstimates | null;
+  /** Why there are no estimates when the sample could not be read or scored (a damaged file, records gone). */
+  error?: string;
 }
 
 export type HeadStart =
@@ -120,7 +136,8 @@ export type WorkerProtocol = {
    * head is open by the time the request runs. Without it, the open head is meant.
    */
   nextBatch: [
-    { headDir?: string; k: number; strategy: Strategy },
+    /** `diverseSimilarity`: the -diverse strategies' near-duplicate cosine (vectorTune.diverseSimilarity; default 0.9). */
+    { headDir?: string; k: number; strategy: Strategy; diverseSimilarity?: number },
     { head: HeadSummary; candidates: BatchCandidate[]; notes?: string[] },
   ];
   /**
@@ -133,6 +150,18 @@ export type WorkerProtocol = {
   ];
   submit: [{ headDir?: string; verdicts: Verdict[] }, { head: HeadSummary; result: RoundResult }];
   resetSeen: [Record<string, never>, HeadSummary];
+  /**
+   * Draws the head's audit sample (`size` records, uniformly at random, seeded) into its audit.jsonl and hides it
+   * from batches; refused when it has one unless `replace` (which discards that sample's scores).
+   */
+  drawAudit: [{ headDir: string; size: number; seed: number; replace: boolean }, HeadSummary];
+  /** Up to `k` unscored records of the audit sample (not those in `skip`), shown as a batch marked "audit". */
+  auditBatch: [
+    { headDir: string; k: number; skip: string[] },
+    { head: HeadSummary; candidates: BatchCandidate[]; unscored: number },
+  ];
+  /** Scores of audit records, into audit.jsonl only (never labels.jsonl, never trained on); null skips a record. */
+  scoreAudit: [{ headDir: string; scores: Verdict[] }, HeadSummary];
   /**
    * Takes an outside change of the open head's labels.jsonl (an edit, a checkout): retrains from a replay of the
    * file. `notes` says what happened (empty when the file had not changed), for the user to be told once.

@@ -133,7 +133,7 @@ export function headSummary(
   const s = model.state;
   if (s.kind !== 'batch' && s.kind !== 'all-seen') return null;
   const r = model.lastResult;
-  const fresher = r !== null && r.round > (s.head.lastRound?.round ?? -Infinity);
+  const fresher = r !== null && !r.audit && r.round > (s.head.lastRound?.round ?? -Infinity);
   return {
     head: s.head,
     labelCount: fresher ? Math.max(r.labelCount, s.head.labelCount) : s.head.labelCount,

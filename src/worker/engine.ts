@@ -7,6 +7,7 @@ import { resolveAnnotator } from '../core/tune/annotator';
 import { annotatorAgreement } from '../core/tune/annotator-agreement';
 import { ProgressTracker } from '../core/tune/progress';
 import { hideAuditFromBatches } from '../core/audit/hide-from-batches';
+import { auditBatch, AuditFiguresCache, drawAudit, scoreAuditRecords, withoutAuditScores } from './audit-requests';
 import { headSummary } from './head-summary';
 import { changeLabelsOf, labelledOf, takeOutsideChange } from './label-requests';
 import { rebuildHead } from '../core/tune/rebuild';
@@ -14,7 +15,7 @@ import { startSpecFor } from './start-spec';
 import type { ProcessLock } from '../core/fs/process-lock';
 import { headPaths } from '../core/head/head-folder';
 import { lockHead } from '../core/head/head-lock';
-import { isStrategy } from '../core/tune/strategy';
+import { ALL_STRATEGIES, isStrategy } from '../core/tune/strategy';
 import { type EngineConfig, locationChanged, type HeadSummary, type WorkerProtocol } from '../protocol/worker-protocol';
 import { checkConfig, storeLocation } from './engine-config';
 import { runIndex } from './index-request';
@@ -61,6 +62,8 @@ export class Engine {
   private annotator?: string;
   /** The open head's figures per round since it was opened (hits, top-100 churn). */
   private progress = new ProgressTracker();
+  /** The open head's audit estimates, recomputed when its labels or its audit sample change. */
+  private readonly auditFigures = new AuditFiguresCache();
 
   constructor(
     private readonly log: WorkerLog,
@@ -82,6 +85,21 @@ export class Engine {
       searchBatch: (p) => this.searchBatch(p),
       submit: (p) => this.submit(p),
       resetSeen: () => this.resetSeen(),
+      drawAudit: async (p) => {
+        const session = this.requireSession(p.headDir);
+        await drawAudit(session, p);
+        return this.summary(session);
+      },
+      auditBatch: async (p) => {
+        const session = this.requireSession(p.headDir);
+        checkBatchSize(p.k);
+        return { head: await this.summary(session), ...(await auditBatch(session, p)) };
+      },
+      scoreAudit: async (p) => {
+        const session = this.requireSession(p.headDir);
+        await scoreAuditRecords(session, p);
+        return this.summary(session);
+      },
       syncLabels: (p) => this.syncLabels(p),
       labelled: (p) => this.labelled(p),
       changeLabels: (p) => this.changeLabels(p),
@@ -180,10 +198,15 @@ export class Engine {
     // The panel is untrusted: check what arrived, whatever its declared type.
     const strategy: unknown = params.strategy;
     if (typeof strategy !== 'string' || !isStrategy(strategy))
-      throw new VectorTuneError(`unknown strategy ${JSON.stringify(strategy)}; use top, boundary or mixed.`);
+      throw new VectorTuneError(`unknown strategy ${JSON.stringify(strategy)}; use ${ALL_STRATEGIES.join(', ')}.`);
     if (this.unfinished) session = (await this.finishUnfinished()).session; // else its records would be shown again
     const notes = await takeOutsideChange(session, this.log); // the batch comes from the head labels.jsonl makes
-    const candidates = await session.nextBatch(params.k, params.strategy);
+    const similarity: unknown = params.diverseSimilarity;
+    if (similarity !== undefined && !(typeof similarity === 'number' && similarity >= -1 && similarity <= 1))
+      throw new VectorTuneError(
+        `the near-duplicate similarity (vectorTune.diverseSimilarity) must be a number from -1 to 1, got ${JSON.stringify(similarity)}.`,
+      );
+    const candidates = await session.nextBatch(params.k, params.strategy, { maxSimilarity: similarity });
     return { head: await this.summary(session), candidates, ...(notes.length > 0 ? { notes } : {}) };
   }
 
@@ -202,9 +225,11 @@ export class Engine {
    */
   async submit(params: WorkerParams<'submit'>): Promise<WorkerResult<'submit'>> {
     let session = this.requireSession(params.headDir);
+    // A batch shown before the audit sample was drawn may hold its records: they are seen, never trained on.
+    const { verdicts, note: auditNote } = await withoutAuditScores(session, params.verdicts);
     if (this.unfinished) {
       const finished = await this.finishUnfinished();
-      if (sameVerdicts(finished.verdicts, params.verdicts))
+      if (sameVerdicts(finished.verdicts, verdicts))
         return { head: await this.summary(finished.session), result: finished.result };
       session = finished.session;
     }
@@ -214,14 +239,14 @@ export class Engine {
     if (this.progress.rounds.length === 0) await this.progress.start(session); // the top 100 before the first round
     const unfinished: UnfinishedRound = {
       headDir: session.paths.dir,
-      verdicts: params.verdicts,
+      verdicts,
       round: session.nextRound,
       wBefore: Float32Array.from(session.head.w),
     };
     try {
-      const result = await session.submit(params.verdicts);
-      if (session.labelLines > labelsBefore) await this.progress.after(session, result.round, params.verdicts);
-      const allNotes = [...notes, ...(result.notes ?? [])];
+      const result = await session.submit(verdicts);
+      if (session.labelLines > labelsBefore) await this.progress.after(session, result.round, verdicts);
+      const allNotes = [...notes, ...(auditNote ? [auditNote] : []), ...(result.notes ?? [])];
       return {
         head: await this.summary(session),
         result: { ...result, ...(allNotes.length ? { notes: allNotes } : {}) },
@@ -356,7 +381,8 @@ export class Engine {
     this.headLock = undefined;
   }
 
-  private summary(session: TuningSession): Promise<HeadSummary> {
-    return headSummary(session, this.progress.rounds);
+  private async summary(session: TuningSession): Promise<HeadSummary> {
+    const audit = await this.auditFigures.of(session);
+    return { ...(await headSummary(session, this.progress.rounds)), ...(audit ? { audit } : {}) };
   }
 }

@@ -1,9 +1,12 @@
-import { labelTally, type RoundProgress } from '../core/tune/progress';
+import { labelTally, type RoundProgressWithStop } from '../core/tune/progress';
 import type { TuningSession } from '../core/tune/session';
 import type { HeadSummary } from '../protocol/worker-protocol';
 
 /** The open head as the extension sees it (status bar, panel header), with the rounds' figures since it was opened. */
-export async function headSummary(session: TuningSession, rounds: readonly RoundProgress[]): Promise<HeadSummary> {
+export async function headSummary(
+  session: TuningSession,
+  rounds: readonly RoundProgressWithStop[],
+): Promise<HeadSummary> {
   return {
     name: session.name,
     weightsFile: session.paths.weights,

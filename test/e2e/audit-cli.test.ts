@@ -44,7 +44,12 @@ test('audit: draw, hide from batches, score from a CSV, estimates with intervals
   assert.equal(again.status, 1);
   assert.match(again.stderr, /already has an audit sample of 300 records.*--force/);
 
-  cliOk(cwd, ...tuneHatArgs('--rounds', '8', '--batch', '10'));
+  const tuned = cliOk(cwd, ...tuneHatArgs('--rounds', '8', '--batch', '10'));
+  // The stop rule watches the audit sample: every round after the first start has its kappa (or the rule fired).
+  const roundLines = tuned.split('\n').filter((l) => /^round \d+:/.test(l));
+  assert.equal(roundLines.length, 8);
+  for (const line of roundLines)
+    assert.match(line, /audit-sample kappa -?[01]\.\d{3} \([0-3] of 3 rounds above 0\.99\)|stop rule fired: /, line);
   const labels = (await readLabels(path.join(headDir, 'labels.jsonl'))).labels;
   const inSample = new Set(sample.items.map((i) => i.id));
   assert.deepEqual(

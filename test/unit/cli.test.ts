@@ -46,6 +46,10 @@ test('usage errors exit 2, user errors exit 1, with the error on stderr', async 
   assert.match(c.err.join('\n'), /--rounds "many" is not a valid number/);
 
   c = capture(cwd);
+  assert.equal(await runCli(['tune', 'hat', '--answers', 'a.csv', '--diverse-similarity', '1.5'], c.io), 2);
+  assert.match(c.err.join('\n'), /--diverse-similarity "1.5" is not a valid number/);
+
+  c = capture(cwd);
   assert.equal(await runCli(['start', 'hat', '--prompt', 'a hat', '--learning-rate', '5000'], c.io), 2);
   assert.match(c.err.join('\n'), /--learning-rate 5000: is more than 1000/);
 

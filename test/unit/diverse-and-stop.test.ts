@@ -72,7 +72,55 @@ test('a -diverse strategy through the session: no two records of a batch are nea
     else assert.ok(closest < 0.9, `${strategy}: closest pair ${closest}`);
     batches[strategy] = batch.map((c) => c.id);
   }
-  assert.equal(batches['top-diverse'][0], batches.top[0], 'the best record leads both');
+  // The examples r0-0 and r1-0 are labelled: the diverse batch is led by the best record not near either of them.
+  const vector = new Map((await store.fetch(batches.top)).map((r) => [r.id, r.vector]));
+  const [e0, e1] = (await store.fetch(['r0-0', 'r1-0'])).map((r) => r.vector);
+  const best = batches.top.find((id) => cos(vector.get(id)!, e0) < 0.9 && cos(vector.get(id)!, e1) < 0.9);
+  assert.equal(batches['top-diverse'][0], best, 'the best record away from the labelled ones leads');
+});
+
+test('pickDiverse keeps away from labelled records too: a near-duplicate of a labelled image is not taken', () => {
+  const records = withBursts(5);
+  const vectors = new Map(records.map((r) => [r.id, r.vector]));
+  const pool: Candidate[] = records.slice(0, 50).map((r, i) => ({ id: r.id, dot: -i }));
+  // r0-1 and r2-3 were labelled: their bursts' best-ranked records (r0-0, r2-0) are near-duplicates of them.
+  const labelled = [vectors.get('r0-1')!, vectors.get('r2-3')!];
+  assert.deepEqual(
+    pickDiverse(pool, vectors, 4, 0.9, labelled).map((c) => c.id),
+    ['r1-0', 'r3-0', 'r4-0', 'r5-0'],
+  );
+  assert.deepEqual(
+    pickDiverse(pool, vectors, 4, 0.9).map((c) => c.id),
+    ['r0-0', 'r1-0', 'r2-0', 'r3-0'],
+    'without the labelled records the bursts lead',
+  );
+});
+
+test('the session: -diverse batches skip near-duplicates of labelled records, at the similarity asked for', async (t) => {
+  const dir = await tempDir(t);
+  const store = await EmbeddedStore.openOrCreate(path.join(dir, 'store'), { modelId: 'm', dimension: D });
+  const records = withBursts(11);
+  await store.upsert(records);
+  const session = await TuningSession.create({
+    headsDir: path.join(dir, 'heads'),
+    name: 'labelled-bursts',
+    store,
+    start: { kind: 'examples', ids: ['r0-0', 'r1-0'] },
+  });
+  const vector = new Map(records.map((r) => [r.id, r.vector]));
+  const labelled = session.allLabels.map((l) => vector.get(l.id)!);
+  const nearLabelled = (ids: string[]) =>
+    ids.filter((id) => labelled.some((l) => cos(l, vector.get(id)!) >= 0.9)).length;
+  const plain = (await session.nextBatch(10, 'top')).map((c) => c.id);
+  assert.ok(nearLabelled(plain) >= 4, `the plain top batch is full of the examples' bursts (${nearLabelled(plain)})`);
+  const diverse = (await session.nextBatch(10, 'top-diverse')).map((c) => c.id);
+  assert.equal(diverse.length, 10);
+  assert.equal(nearLabelled(diverse), 0, 'no near-duplicate of a labelled record');
+  // At similarity 1 nothing counts as a near-duplicate: the batch is the plain one.
+  assert.deepEqual(
+    (await session.nextBatch(10, 'top-diverse', { maxSimilarity: 1 })).map((c) => c.id),
+    plain,
+  );
 });
 
 test("Cohen's kappa: known values, and the undefined case of no positives anywhere", () => {

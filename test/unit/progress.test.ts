@@ -1,7 +1,11 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { auditFileOf, writeAudit } from '../../src/core/audit/audit-file';
+import { drawAuditSample } from '../../src/core/audit/draw';
+import { hideAuditFromBatches } from '../../src/core/audit/hide-from-batches';
 import { EmbeddedStore } from '../../src/core/store/embedded-store';
+import { cohenKappa } from '../../src/core/tune/stop-rule';
 import { formatProgress, ProgressTracker } from '../../src/core/tune/progress';
 import { TuningSession, Verdict } from '../../src/core/tune/session';
 import { tempDir } from '../helpers/temp';
@@ -69,4 +73,63 @@ test('settled: no new positive in 3 rounds and a stable top 100', async (t) => {
   assert.equal(settled.churn, 0);
   assert.equal(settled.settled, true);
   assert.match(formatProgress(settled), /the head has settled: try boundary, or evaluate and stop\./);
+});
+
+test("the stop rule on the head's audit sample: kappa per round, firing after 3 stable rounds; none without a sample", async (t) => {
+  const { session, positive } = await setup(t);
+  const without = new ProgressTracker();
+  await without.start(session);
+  const roundOf = async (tracker: ProgressTracker) => {
+    const batch = await session.nextBatch(10, 'top');
+    const verdicts = batch.map((c) => ({ id: c.id, score: positive.has(c.id) ? 1 : -1 }));
+    return tracker.after(session, (await session.submit(verdicts)).round, verdicts);
+  };
+  const plain = await roundOf(without);
+  assert.equal(plain.stopKappa, undefined, 'no audit sample, no stop set');
+  assert.doesNotMatch(formatProgress(plain), /kappa|stop rule/);
+
+  const sample = await drawAuditSample(session.store, 200, 4);
+  await writeAudit(auditFileOf(session.paths.dir), sample);
+  await hideAuditFromBatches(session);
+  const vectors = new Map((await session.store.fetch(sample.items.map((i) => i.id))).map((r) => [r.id, r.vector]));
+  const decisions = () => sample.items.map((i) => session.head.logit(vectors.get(i.id)!) > 0);
+  const tracker = new ProgressTracker();
+  await tracker.start(session);
+  let before = decisions();
+  for (let i = 0; i < 8; i++) {
+    const p = await roundOf(tracker);
+    const now = decisions();
+    // The kappa the tracker reports is the one of the decisions before and after the round, computed here apart.
+    assert.ok(Math.abs(p.stopKappa! - cohenKappa(before, now)) < 1e-12, `round ${i + 1}`);
+    assert.equal(p.stopSetSize, 200);
+    before = now;
+  }
+  const kappas = tracker.rounds.map((r) => r.stopKappa!);
+  const firstFired = tracker.rounds.findIndex((r) => r.stopFired);
+  const streakEnd = kappas.findIndex((_, i) => i >= 2 && kappas.slice(i - 2, i + 1).every((k) => k > 0.99));
+  assert.equal(firstFired, streakEnd, `fires at the third round in a row above 0.99 (kappas ${kappas.join(', ')})`);
+  assert.ok(
+    kappas.some((k) => k < 0.99),
+    'a head still learning changes its decisions',
+  );
+  assert.match(formatProgress(tracker.rounds[0]), /audit-sample kappa [01]\.\d{3} \([0-3] of 3 rounds above 0\.99\)/);
+});
+
+test('the stop rule fires on the third round in a row whose decisions on the audit sample held', async (t) => {
+  const { session } = await setup(t, 1e-9); // a head that barely moves: its decisions hold
+  await writeAudit(auditFileOf(session.paths.dir), await drawAuditSample(session.store, 100, 2));
+  await hideAuditFromBatches(session);
+  const tracker = new ProgressTracker();
+  await tracker.start(session);
+  const fired: boolean[] = [];
+  for (let i = 0; i < 4; i++) {
+    const batch = await session.nextBatch(5, 'top');
+    const verdicts = batch.map((c) => ({ id: c.id, score: -1 }));
+    const p = await tracker.after(session, (await session.submit(verdicts)).round, verdicts);
+    assert.equal(p.stopKappa, 1);
+    fired.push(p.stopFired!);
+  }
+  assert.deepEqual(fired, [false, false, true, true]);
+  assert.match(formatProgress(tracker.rounds[2]), /stop rule fired: .*\(kappa > 0\.99\) for 3 rounds/);
+  assert.match(formatProgress(tracker.rounds[1]), /audit-sample kappa 1\.000 \(2 of 3 rounds above 0\.99\)/);
 });

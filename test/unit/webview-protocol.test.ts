@@ -53,6 +53,11 @@ test('search, reveal and batch options parse to exactly what was sent, extra fie
     method: 'batchOptions',
     strategy: 'boundary',
   });
+  assert.deepEqual(parseWebviewMessage({ kind: 'notify', method: 'batchOptions', strategy: 'mixed-diverse' }), {
+    kind: 'notify',
+    method: 'batchOptions',
+    strategy: 'mixed-diverse',
+  });
   assert.deepEqual(parseWebviewMessage({ kind: 'notify', method: 'batchOptions', batchSize: 24, evil: true }), {
     kind: 'notify',
     method: 'batchOptions',
@@ -108,6 +113,7 @@ test('malformed and hostile panel messages are rejected with a reason', () => {
     [{ kind: 'request', id: 1, method: 'search', params: {} }, /query object/],
     [{ kind: 'notify', method: 'revealImage', id: '' }, /id must be/],
     [{ kind: 'notify', method: 'batchOptions', strategy: 'random' }, /unknown strategy/],
+    [{ kind: 'notify', method: 'batchOptions', strategy: 'diverse' }, /unknown strategy/],
     [{ kind: 'notify', method: 'batchOptions', batchSize: 0 }, /from 1 to 200/],
     [{ kind: 'notify', method: 'batchOptions', batchSize: 2.5 }, /from 1 to 200/],
     [{ kind: 'notify', method: 'batchOptions', batchSize: 201 }, /from 1 to 200/],

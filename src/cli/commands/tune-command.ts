@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { readAnswerSheet, requireAnswersInStore } from '../../core/tune/answer-sheet';
 import { formatProgress, ProgressTracker } from '../../core/tune/progress';
+import { DIVERSE_DEFAULTS } from '../../core/tune/diverse';
 import { ALL_STRATEGIES, isStrategy } from '../../core/tune/strategy';
 import { hideAuditFromBatches } from '../../core/audit/hide-from-batches';
 import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
@@ -30,8 +31,14 @@ export const tuneCommand = defineCommand({
     batch: { type: 'string', description: 'Records per round.', default: '10' },
     strategy: {
       type: 'string',
-      description: `${ALL_STRATEGIES.join(' | ')} (-diverse: near-duplicates in a batch collapse to one).`,
+      description: `${ALL_STRATEGIES.join(' | ')} (-diverse: near-duplicates, in the batch or of labelled records, collapse to one).`,
       default: 'top',
+    },
+    'diverse-similarity': {
+      type: 'string',
+      description:
+        'With a -diverse strategy: the cosine similarity at or above which two records count as near-duplicates.',
+      default: String(DIVERSE_DEFAULTS.maxSimilarity),
     },
   },
   examples: [
@@ -45,6 +52,7 @@ export const tuneCommand = defineCommand({
       throw new UsageError(`unknown strategy "${v.strategy}"; use ${ALL_STRATEGIES.join(', ')}.`);
     const rounds = numberOption(v.rounds, 'rounds', (n) => Number.isInteger(n) && n >= 1)!;
     const batch = numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n >= 1)!;
+    const maxSimilarity = numberOption(v['diverse-similarity'], 'diverse-similarity', (n) => n >= -1 && n <= 1)!;
     const answers = await readAnswerSheet({
       file: path.resolve(io.cwd, v.answers),
       idColumn: v['id-column']!,
@@ -61,7 +69,7 @@ export const tuneCommand = defineCommand({
       for (let i = 0; i < rounds; i++) {
         // labels.jsonl may have changed between rounds (an editor, git): the batch comes from the head it makes.
         for (const note of await session.syncWithDisk()) io.err(note);
-        const candidates = await session.nextBatch(batch, v.strategy);
+        const candidates = await session.nextBatch(batch, v.strategy, { maxSimilarity });
         if (candidates.length === 0) {
           io.out('every record has been seen by this head; stopping (vector-tune reset-seen shows them again).');
           break;

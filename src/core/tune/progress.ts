@@ -1,6 +1,7 @@
 import { currentLabels } from './label-history';
 import type { Label } from './labels-file';
 import type { TuningSession, Verdict } from './session';
+import { formatStopRule, type StopRuleProgress, StopWatch } from './stop-set';
 
 /** How many of the head's best-ranked records are compared round to round. */
 export const TOP_N = 100;
@@ -23,6 +24,9 @@ export interface RoundProgress {
   settled: boolean;
 }
 
+/** A round's progress with the stop rule's state, when the head has an audit sample to be its stop set (stop-set.ts). */
+export type RoundProgressWithStop = RoundProgress & Partial<StopRuleProgress>;
+
 export const SETTLED_HINT = 'the head has settled: try boundary, or evaluate and stop.';
 
 /**
@@ -31,33 +35,37 @@ export const SETTLED_HINT = 'the head has settled: try boundary, or evaluate and
  */
 export class ProgressTracker {
   private previousTop: Set<string> | null = null;
-  private readonly history: RoundProgress[] = [];
+  private readonly history: RoundProgressWithStop[] = [];
+  private stop: StopWatch | null = null;
 
-  /** Remembers the head's top 100 before the first round, so the first round has a churn too. */
+  /** Remembers the head's top 100 (and its decisions on the stop set) before the first round, so it has a churn too. */
   async start(session: TuningSession): Promise<void> {
     this.previousTop = await top(session);
+    this.stop = await StopWatch.start(session);
   }
 
-  async after(session: TuningSession, round: number, verdicts: Verdict[]): Promise<RoundProgress> {
+  async after(session: TuningSession, round: number, verdicts: Verdict[]): Promise<RoundProgressWithStop> {
     const now = await top(session);
     const churn = this.previousTop ? [...now].filter((id) => !this.previousTop!.has(id)).length / TOP_N : null;
     this.previousTop = now;
     const recent = [...this.history.slice(-(SETTLE_ROUNDS - 1))];
     const hits = verdicts.filter((v) => (v.score ?? 0) > 0).length;
     const quiet = [...recent.map((r) => r.hits), hits];
-    const progress: RoundProgress = {
+    const progress: RoundProgressWithStop = {
       round,
       hits,
       shown: verdicts.length,
       ...labelTally(session.allLabels),
       churn,
       settled: quiet.length >= SETTLE_ROUNDS && quiet.every((h) => h === 0) && churn !== null && churn <= STABLE_CHURN,
+      ...this.stop?.after(session),
     };
+    this.stop ??= await StopWatch.start(session); // a sample drawn since the first round: watched from this one on
     this.history.push(progress);
     return progress;
   }
 
-  get rounds(): readonly RoundProgress[] {
+  get rounds(): readonly RoundProgressWithStop[] {
     return this.history;
   }
 }
@@ -69,9 +77,10 @@ export function labelTally(labels: readonly Label[]): { positives: number; negat
 }
 
 /** One line per round, as `vector-tune tune` prints it. */
-export function formatProgress(p: RoundProgress): string {
+export function formatProgress(p: RoundProgressWithStop): string {
   const churn = p.churn === null ? '' : `, top-${TOP_N} churn ${Math.round(p.churn * 100)}%`;
-  return `hits ${p.hits} of ${p.shown}, ${p.positives} positive / ${p.negatives} negative so far${churn}${p.settled ? `; ${SETTLED_HINT}` : ''}`;
+  const stop = formatStopRule(p);
+  return `hits ${p.hits} of ${p.shown}, ${p.positives} positive / ${p.negatives} negative so far${churn}${stop ? `, ${stop}` : ''}${p.settled ? `; ${SETTLED_HINT}` : ''}`;
 }
 
 async function top(session: TuningSession): Promise<Set<string>> {

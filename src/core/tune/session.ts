@@ -169,7 +169,9 @@ export class TuningSession {
     return this.labels.reduce((max, l) => Math.max(max, l.round), 0) + 1;
   }
 
-  async nextBatch(k: number, strategy: Strategy): Promise<BatchCandidate[]> {
+  /** `maxSimilarity`: the -diverse strategies' near-duplicate cosine (default 0.9); they also avoid labelled records. */
+  async nextBatch(k: number, strategy: Strategy, diverse: { maxSimilarity?: number } = {}): Promise<BatchCandidate[]> {
+    const labelled = strategy.endsWith('-diverse') ? [...currentLabels(this.labels).keys()] : undefined;
     const hits = await selectCandidates(
       this.store,
       this.head.queryVector(),
@@ -177,6 +179,10 @@ export class TuningSession {
       k,
       strategy,
       this.markers.key,
+      {
+        ...diverse,
+        labelled,
+      },
     );
     return hits.map((c) => {
       const logit = c.dot + this.head.b;

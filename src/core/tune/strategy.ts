@@ -18,6 +18,12 @@ export function isStrategy(s: string): s is Strategy {
   return (ALL_STRATEGIES as readonly string[]).includes(s);
 }
 
+/** For the -diverse strategies: the near-duplicate similarity (default 0.9), and the records already labelled. */
+export interface DiverseChoice {
+  maxSimilarity?: number;
+  labelled?: readonly string[];
+}
+
 export async function selectCandidates(
   store: VectorStore,
   w: Float32Array,
@@ -25,12 +31,16 @@ export async function selectCandidates(
   k: number,
   strategy: Strategy,
   head: string,
+  diverse: DiverseChoice = {},
 ): Promise<Candidate[]> {
   if (strategy.endsWith('-diverse')) {
     const base = strategy.slice(0, -'-diverse'.length) as BaseStrategy;
     const pool = await selectCandidates(store, w, bias, k * DIVERSE_DEFAULTS.poolFactor, base, head);
-    const vectors = new Map((await store.fetch(pool.map((c) => c.id))).map((r) => [r.id, r.vector]));
-    return pickDiverse(pool, vectors, k, DIVERSE_DEFAULTS.maxSimilarity);
+    const labelled = diverse.labelled ?? [];
+    const fetched = await store.fetch([...pool.map((c) => c.id), ...labelled]);
+    const vectors = new Map(fetched.map((r) => [r.id, r.vector]));
+    const labelledVectors = labelled.filter((id) => vectors.has(id)).map((id) => vectors.get(id)!);
+    return pickDiverse(pool, vectors, k, diverse.maxSimilarity ?? DIVERSE_DEFAULTS.maxSimilarity, labelledVectors);
   }
   const top = () => store.query(w, { k, ranking: { kind: 'top' }, unseenBy: head });
   const boundary = () => store.query(w, { k, ranking: { kind: 'boundary', bias }, unseenBy: head });

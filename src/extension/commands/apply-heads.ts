@@ -26,7 +26,8 @@ export async function applyHeadsToFolder(ctx: Ctx, uri?: vscode.Uri, given?: App
   if (!folder) return;
   const heads = given?.heads ?? (await pickHeads(ctx, 'Vector Tune: heads to apply (one column each)'));
   if (!heads?.length) return;
-  const threshold = given ? (given.threshold ?? 'zero') : await pickThreshold();
+  // A head's calibrated threshold (vector-tune calibrate) is the one chosen for shipping: the default when present.
+  const threshold = given ? (given.threshold ?? 'auto') : await pickThreshold();
   if (!threshold) return;
   const out = given ? path.resolve(root, given.out) : await pickOut(root, folder);
   if (!out) return;
@@ -47,10 +48,12 @@ export async function applyHeadsToFolder(ctx: Ctx, uri?: vscode.Uri, given?: App
   if (report.file.endsWith('.parquet')) await vscode.commands.executeCommand('revealInExplorer', uriOut);
   else await vscode.window.showTextDocument(uriOut, { preview: false });
   const failed = report.failed.length ? ` ${report.failed.length} image(s) could not be read (see the log).` : '';
+  // Which threshold each head used, so a calibrated one (or its absence) is never a surprise.
+  const thresholds = report.heads.map((h) => `${h.name} at ${h.thresholdFrom}`).join(', ');
   const what = report.cancelled ? 'Prediction cancelled after' : 'Predicted';
   void vscode.window
     .showInformationMessage(
-      `${what} ${report.predicted} of ${report.total} images with ${heads.join(', ')}: ${path.relative(root, report.file)}.${failed}`,
+      `${what} ${report.predicted} of ${report.total} images with ${thresholds}: ${path.relative(root, report.file)}.${failed}`,
       ...(report.failed.length ? ['Show Log'] : []),
     )
     .then((choice) => {
@@ -60,6 +63,12 @@ export async function applyHeadsToFolder(ctx: Ctx, uri?: vscode.Uri, given?: App
 
 async function pickThreshold(): Promise<ThresholdChoice | undefined> {
   const choices = [
+    {
+      label: 'Calibrated, else logit 0',
+      description:
+        "each head's stored calibrated threshold (vector-tune calibrate) when it has one of its current weights, else w·x + b > 0",
+      use: 'auto' as const,
+    },
     { label: 'Logit 0', description: "each head's own rule: positive when w·x + b > 0", use: 'zero' as const },
     {
       label: 'Best F1',

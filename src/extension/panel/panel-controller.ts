@@ -20,6 +20,7 @@ import { LabelledPanel } from './labelled-panel';
 import { LabelsWatcher } from './labels-watcher';
 import { PanelResources } from './panel-resources';
 import { answerSearch } from './panel-search';
+import { AuditBatches, type AuditHost, auditView } from './audit-batch';
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -42,6 +43,8 @@ export class PanelController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Batches submitted (or being submitted) in this session: each is trained on once. */
   private readonly submitted = new Set<string>();
+  /** The head's audit sample, labelled in batches marked "audit" (audit-batch.ts). */
+  private readonly audit = new AuditBatches();
   /** Every message the panel sent that failed validation (for the log and the tests). */
   readonly rejected: string[] = [];
 
@@ -107,6 +110,27 @@ export class PanelController implements vscode.Disposable {
     await this.refresh(true);
   }
 
+  /**
+   * Shows a batch of the audit sample's unscored records, marked "audit"; when none is left, says so and goes back
+   * to the head's own batches.
+   */
+  async labelAudit(): Promise<void> {
+    this.open();
+    await this.audit.label(this.auditHost());
+  }
+
+  private auditHost(): AuditHost {
+    return {
+      ctx: this.ctx,
+      batches: this.batches,
+      batchSize: this.options.batchSize,
+      post: (state) => this.post(state),
+      send: (message) => this.send(message),
+      showBatch: (pending, head) => this.post(this.batchState(pending, head)),
+      headBatch: (head) => (head ? this.query(head) : this.refresh(true)),
+    };
+  }
+
   /** Creates the panel, or reveals the one there is. */
   private open(preserveFocus?: boolean): void {
     if (this.panel) return this.panel.reveal(undefined, preserveFocus);
@@ -149,6 +173,7 @@ export class PanelController implements vscode.Disposable {
         headDir: path.dirname(head.weightsFile),
         k: this.options.batchSize,
         strategy: this.options.strategy,
+        diverseSimilarity: this.ctx.settings.diverseSimilarity,
       });
       this.ctx.setHead(fresh);
       this.labelsWatcher.tell(fresh.name, notes ?? []);
@@ -302,6 +327,11 @@ export class PanelController implements vscode.Disposable {
     const verdicts = pending.candidates.map((c) => ({ id: c.id, score: scored.get(c.id) ?? null }));
     // Guards a re-shown panel (or a double Enter) from submitting the batch twice while the first is running.
     this.submitted.add(batchId);
+    if (pending.source?.kind === 'audit')
+      return this.audit.submitFromPanel(this.auditHost(), requestId, pending, verdicts, (message) => {
+        this.submitted.delete(batchId);
+        fail(message);
+      });
     try {
       const { head: fresh, result } = await this.ctx.request('submit', { headDir: pending.headDir, verdicts });
       await this.batches.set(undefined);
@@ -358,6 +388,7 @@ export class PanelController implements vscode.Disposable {
         rounds: head.rounds.map(({ round, hits, shown, churn }) => ({ round, hits, shown, churn })),
         settled: head.rounds.at(-1)?.settled ?? false,
       },
+      ...(head.audit ? { audit: auditView(head.audit, head.rounds.at(-1)) } : {}),
     };
   }
 

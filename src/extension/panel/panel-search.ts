@@ -91,5 +91,6 @@ export async function answerSearch(
 }
 
 export function describeSource(source: BatchSource): string {
+  if (source.kind === 'audit') return 'audit sample';
   return source.kind === 'text' ? `text "${source.text}"` : `more like ${source.id}`;
 }

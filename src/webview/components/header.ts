@@ -5,6 +5,7 @@ import { sourceLabel } from './look-bar';
 import { setScoreData } from './score-controls';
 import { actionButton } from './states';
 import { ProgressLine } from './progress-chart';
+import { AuditBanner, AuditFigures, isAuditBatch } from './audit-banner';
 
 /** Small numbers in fixed notation, tiny ones in exponent form, so "w moved 0.000" never hides a change. */
 export function formatMetric(x: number): string {
@@ -41,6 +42,8 @@ export class Header {
   private readonly submitLabel = h('span', { class: 'submit-label' });
   private last = '';
   private readonly progress = new ProgressLine();
+  private readonly auditBanner = new AuditBanner();
+  private readonly auditFigures = new AuditFigures();
 
   constructor() {
     this.undoButton = button(
@@ -77,6 +80,8 @@ export class Header {
       ),
       h('div', { class: 'topbar-row secondary' }, this.stats, this.lastRound, actionButton('showLabelled', true)),
       this.progress.el,
+      this.auditFigures.el,
+      this.auditBanner.el,
       h(
         'div',
         { class: 'topbar-row progress-row' },
@@ -128,6 +133,7 @@ export class Header {
       setText(this.strategy, source.text);
       this.strategy.title = source.title;
       this.progress.update(head.progress);
+      this.auditFigures.update(head);
       this.stats.replaceChildren(
         stat(labelCount, labelCount === 1 ? 'label' : 'labels'),
         stat(head.storeCount, 'images'),
@@ -157,7 +163,12 @@ export class Header {
     this.undoButton.disabled = !editable || model.undo.length === 0;
     this.restButton.disabled = !editable || skipped === 0;
     this.submitButton.disabled = !editable;
-    setText(this.submitLabel, model.inFlight ? 'Training...' : model.submitted ? 'Trained' : 'Submit Batch');
+    this.auditBanner.update(model.state);
+    // Audit scores are saved, not trained on: the button says so.
+    const [busyText, doneText, idleText] = isAuditBatch(model.state)
+      ? ['Saving...', 'Saved', 'Save Audit Scores']
+      : ['Training...', 'Trained', 'Submit Batch'];
+    setText(this.submitLabel, model.inFlight ? busyText : model.submitted ? doneText : idleText);
     setAttr(this.busy, 'hidden', !(model.inFlight || model.submitted));
 
     setAttr(this.notice, 'hidden', !model.notice);

@@ -12,6 +12,10 @@ const STRATEGY_TITLES: Record<StrategyName, string> = {
   top: 'top: the images the head rates most positive',
   boundary: 'boundary: the images the head is least sure about',
   mixed: 'mixed: half top, half boundary',
+  'top-diverse': 'top-diverse: top, with near-duplicates (of each other or of labelled images) collapsed to one',
+  'boundary-diverse':
+    'boundary-diverse: boundary, with near-duplicates (of each other or of labelled images) collapsed to one',
+  'mixed-diverse': 'mixed-diverse: mixed, with near-duplicates (of each other or of labelled images) collapsed to one',
 };
 
 const THUMB_LABELS: Record<ThumbSize, [short: string, long: string]> = {
@@ -26,9 +30,16 @@ export function sourceLabel(source: BatchSource | undefined, head: HeadView): { 
     return { text: `Search: \u201c${source.text}\u201d`, title: 'The unseen images nearest this text (CLIP)' };
   if (source?.kind === 'similar')
     return { text: `More like ${source.name}`, title: `The unseen images nearest ${source.id}` };
+  if (source?.kind === 'audit')
+    return {
+      text: 'Audit sample',
+      title:
+        'Random records of the collection, not chosen by the head; their scores go to audit.jsonl, never trained on',
+    };
   return {
     text: `${head.strategy} strategy`,
-    title: 'How candidates are chosen: top (highest w\u00b7x), boundary (nearest the decision boundary) or mixed',
+    title:
+      'How candidates are chosen: top (highest w\u00b7x), boundary (nearest the decision boundary) or mixed; -diverse collapses near-duplicates',
   };
 }
 

@@ -39,6 +39,11 @@ export function applyHeadsTest(suite: Suite, api: () => VectorTuneApi, until: Un
       report.failed.map((f) => f.path),
       ['images/broken.jpg'],
     );
+    // The default threshold is the head's calibrated one when it has one; this head has none: logit 0, said so.
+    assert.deepEqual(
+      report.heads.map((h) => h.thresholdFrom),
+      ['logit 0'],
+    );
     const lines = (await fs.readFile(path.join(root, out), 'utf8')).trim().split('\n');
     assert.equal(lines[0], `path,${heads[0]}_logit,${heads[0]}_probability,${heads[0]}_positive`);
     assert.equal(lines.length, report.predicted + 1);
@@ -47,7 +52,10 @@ export function applyHeadsTest(suite: Suite, api: () => VectorTuneApi, until: Un
     );
     assert.equal(editor.document.lineCount, lines.length + 1);
     if (driver.available()) {
-      assert.match(await driver.call('notificationsText', { contains: 'Predicted' }), /Predicted \d+ of \d+ images/);
+      assert.match(
+        await driver.call('notificationsText', { contains: 'Predicted' }),
+        new RegExp(`Predicted \\d+ of \\d+ images with ${heads[0]} at logit 0`),
+      );
       await driver.call('screenshot', { name: 'apply-heads' });
     }
   });

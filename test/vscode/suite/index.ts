@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
 import { createSuite, driver, type TestContext } from './harness';
 import { applyHeadsTest } from './apply-heads';
+import { auditPanelTest } from './audit-panel';
 import { exportHeadsTest } from './export-heads';
 import { hostilePanelTest } from './hostile-panel';
 import { annotatorsTest } from './annotators';
@@ -187,6 +188,7 @@ labelsLifeTests(suite, () => api, until);
 annotatorsTest(suite, () => api, until);
 lookPanelTest(suite, () => api, until);
 batchOptionsTest(suite, () => api, until);
+auditPanelTest(suite, () => api, until);
 
 suite.test('Evaluate Head measures the head on class folders, writes its report and opens the preview', async () => {
   const head = api.ctx.head!;
@@ -228,10 +230,20 @@ suite.test('Evaluate Head measures the head on class folders, writes its report 
 applyHeadsTest(suite, () => api, until);
 exportHeadsTest(suite, () => api, until);
 
-suite.test('Reset Seen keeps labelled images seen and shows skipped ones again', async () => {
+suite.test('Reset Seen keeps labelled images (and the audit sample) seen and shows skipped ones again', async () => {
   await vscode.commands.executeCommand('vectorTune.resetSeen');
   const head = api.ctx.head!;
-  assert.equal(head.seenCount, head.labelCount);
+  // The audit sample drawn by the audit test stays hidden from batches: it is never trained on.
+  const latest = new Map<string, { removed?: boolean }>();
+  for (const line of await lines(path.join(headDir(head.name), 'labels.jsonl')))
+    latest.set(JSON.parse(line).id, JSON.parse(line));
+  const stillSeen = new Set([
+    ...[...latest].filter(([, l]) => !l.removed).map(([id]) => id),
+    ...(await lines(path.join(headDir(head.name), 'audit.jsonl'))).slice(1).map((l) => JSON.parse(l).id as string),
+  ]);
+  assert.equal(latest.size > 0 && [...latest.values()].filter((l) => !l.removed).length, head.labelCount);
+  assert.ok(head.audit && head.audit.size === 10, 'the head has the audit sample');
+  assert.equal(head.seenCount, stillSeen.size);
 });
 
 suite.test('New Head from Selected Images (Explorer) starts a head from those images', async (t: TestContext) => {
