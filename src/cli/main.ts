@@ -44,10 +44,15 @@ function usage(): string {
     'Usage: vector-tune <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary.split('. ')[0].replace(/\.$/, '')}.`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${firstSentence(c.summary)}.`),
     '',
     'Run "vector-tune <command> --help" for a command\'s options, "vector-tune --version" for the version.',
   ].join('\n');
+}
+
+/** A summary's first sentence, without its full stop: one ends at ". " before a capital, so "e.g. the" goes on. */
+export function firstSentence(summary: string): string {
+  return summary.split(/\.\s+(?=[A-Z"`'(])/)[0].replace(/\.$/, '');
 }
 
 /**
@@ -92,6 +97,12 @@ if (require.main === module) {
   // Ctrl+C or a kill from a CI runner: exit through Node's exit hooks, which release the store's writer lock (an
   // unhandled signal ends the process without them). Every write is atomic or appended with fsync, so stopping
   // between two writes loses nothing that was acknowledged.
+  // `vector-tune labels hat | head`: the reader has all it wants; stop quietly, as Unix tools do, instead of an
+  // unhandled EPIPE with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
   runCli(process.argv.slice(2), io).then(

@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readWeights } from '../../src/core/head/weights-file';
 import { readLabels } from '../../src/core/tune/labels-file';
-import { cli, cliOk } from '../helpers/cli';
+import { CLI, cli, cliOk } from '../helpers/cli';
 import { IMPORT_CLOTHING_TRAIN, RANK_HAT_ON_TEST_SPLIT, trainHats, tuneHatArgs } from '../helpers/clothing-features';
 import { tempDir } from '../helpers/temp';
 
@@ -34,6 +35,14 @@ test('hat head from 3 examples + 100 simulated labels ranks the test split far a
 
   const tuned = cliOk(cwd, ...tuneHatArgs('--rounds', '10', '--batch', '10'));
   assert.equal(tuned.match(/^round \d+:/gm)?.length, 10);
+
+  // Piped into a reader that stops early (head -1), the CLI stops quietly: no EPIPE stack trace.
+  const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" rank hat --top 3000 | head -1`], {
+    cwd,
+    encoding: 'utf8',
+  });
+  assert.equal(piped.stdout.split('\n').filter(Boolean).length, 1, piped.stdout);
+  assert.equal(piped.stderr, '', 'nothing on stderr');
 
   const ranked = cliOk(cwd, ...RANK_HAT_ON_TEST_SPLIT);
   const m = /evaluated (\d+) records \((\d+) positive, base rate ([\d.]+)\): AP ([\d.]+), ROC-AUC ([\d.]+)/.exec(

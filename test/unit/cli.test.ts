@@ -26,6 +26,12 @@ test('every subcommand has --help naming its options', async () => {
   const { io, out } = capture();
   assert.equal(await runCli(['--help'], io), 0);
   for (const name of SUBCOMMANDS) assert.ok(out.join('\n').includes(`  ${name} `), `top-level help lists ${name}`);
+  // Each command's first sentence, whole: "e.g." does not end it.
+  assert.match(
+    out.join('\n'),
+    /^ {2}rebuild +Rewrite a head's weights from its start point and labels\.jsonl, e\.g\. after a merge\.$/m,
+  );
+  for (const line of out.filter((l) => /^ {2}[a-z-]+ {2}/.test(l))) assert.doesNotMatch(line, /e\.g\.$/, line);
 });
 
 test('usage errors exit 2, user errors exit 1, with the error on stderr', async (t) => {
