@@ -157,6 +157,8 @@ export interface ScoreEntry {
 }
 
 export interface SubmitResult {
+  /** The head the round trained: its figures belong beside that head only (another may be open by the time). */
+  head: string;
   round: number;
   labelCount: number;
   loss: number;

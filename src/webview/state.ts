@@ -126,14 +126,17 @@ export function submitEntries(model: PanelModel): ScoreEntry[] {
   return candidatesOf(model).map((c) => ({ id: c.id, score: scoreOf(model, c.id) }));
 }
 
-/** The header's numbers: a submit result newer than the head the extension last sent wins. */
+/**
+ * The header's numbers: a submit result newer than the head the extension last sent wins, if it is this head's
+ * (after a switch of heads, the last head's round must not show beside the new one).
+ */
 export function headSummary(
   model: PanelModel,
 ): { head: HeadView; labelCount: number; lastRound: HeadView['lastRound'] } | null {
   const s = model.state;
   if (s.kind !== 'batch' && s.kind !== 'all-seen') return null;
   const r = model.lastResult;
-  const fresher = r !== null && !r.audit && r.round > (s.head.lastRound?.round ?? -Infinity);
+  const fresher = r !== null && !r.audit && r.head === s.head.name && r.round > (s.head.lastRound?.round ?? -Infinity);
   return {
     head: s.head,
     labelCount: fresher ? Math.max(r.labelCount, s.head.labelCount) : s.head.labelCount,

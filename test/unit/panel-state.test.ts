@@ -196,7 +196,7 @@ test('submit: in flight blocks edits and a second submit; failure keeps the scor
   const done = run(m, {
     type: 'submitDone',
     batchId: 'b1',
-    result: { round: 3, labelCount: 9, loss: 0.4, moved: 0.1 },
+    result: { head: 'hat', round: 3, labelCount: 9, loss: 0.4, moved: 0.1 },
   });
   assert.ok(done.submitted && !done.inFlight && !canSubmit(done));
   const summary = headSummary(done);
@@ -205,6 +205,16 @@ test('submit: in flight blocks edits and a second submit; failure keeps the scor
   const next = run(done, { type: 'receiveState', state: batch(4, 'b2') });
   assert.ok(!next.submitted && canSubmit(next));
   assert.equal(unscoredCount(next), 4);
+  // Another head opened: the last head's round and count do not show beside it.
+  const shoe = run(done, {
+    type: 'receiveState',
+    state: {
+      ...(batch(4, 'b3') as Extract<PanelState, { kind: 'batch' }>),
+      head: { ...head, name: 'shoe', labelCount: 0 },
+    },
+  });
+  assert.equal(headSummary(shoe)?.labelCount, 0);
+  assert.equal(headSummary(shoe)?.lastRound, undefined);
 });
 
 test('overlays: the viewer steps linearly, Escape closes, help is exclusive', () => {

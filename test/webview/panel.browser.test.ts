@@ -161,7 +161,7 @@ test('scores a batch of 8 with keys, clicks and the slider; undo and "a"; Enter 
     kind: 'response',
     id: request.id!,
     ok: true,
-    result: { round: 1, labelCount: 5, loss: 0.4123, moved: 0.0831 },
+    result: { head: 'hat', round: 1, labelCount: 5, loss: 0.4123, moved: 0.0831 },
   });
   await page().locator('[data-testid=last-round]').filter({ hasText: 'Round 1' }).waitFor();
   assert.match(await text('[data-testid=last-round]'), /loss 0\.412.*w moved 0\.083/s);

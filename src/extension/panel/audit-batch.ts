@@ -100,7 +100,14 @@ export class AuditBatches {
   ): Promise<void> {
     try {
       const head = await this.submit(host, pending, verdicts);
-      const result: SubmitResult = { round: 0, labelCount: head.labelCount, loss: 0, moved: 0, audit: true };
+      const result: SubmitResult = {
+        head: head.name,
+        round: 0,
+        labelCount: head.labelCount,
+        loss: 0,
+        moved: 0,
+        audit: true,
+      };
       host.send({ kind: 'response', id: requestId, ok: true, result });
       if (!(await this.show(host))) await host.headBatch(head);
     } catch (err) {

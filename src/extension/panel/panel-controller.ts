@@ -340,6 +340,7 @@ export class PanelController implements vscode.Disposable {
         verdicts.filter((v) => v.score !== null).map((v) => v.id),
       );
       const summary: SubmitResult = {
+        head: fresh.name,
         round: result.round,
         labelCount: result.labelCount,
         loss: result.loss,

@@ -136,7 +136,11 @@ export function auditPanelTest(suite: Suite, api: () => VectorTuneApi, until: Un
         const diverse = await until('the batch asked for again with top-diverse', () =>
           batch()?.head.strategy === 'top-diverse' && batch()!.batchId !== before.batchId ? batch() : undefined,
         );
-        assert.equal(diverse.candidates.length, 8);
+        // Full, unless fewer unseen records are left (earlier tests have seen most of the 40): a diverse batch
+        // fills up from its pool once near-duplicates are passed over.
+        const unseen = diverse.head.storeCount - diverse.head.seenCount;
+        assert.ok(diverse.candidates.length > 0);
+        assert.equal(diverse.candidates.length, Math.min(8, unseen), `unseen ${unseen}`);
         assert.match(
           await driver.call('panelText', { selector: '[data-testid=batch-source]' }),
           /top-diverse strategy/,

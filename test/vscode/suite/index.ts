@@ -199,10 +199,14 @@ suite.test('Evaluate Head measures the head on class folders, writes its report 
   });
   const summary = api.ctx.lastEvaluation;
   assert.ok(summary, `the evaluation ran (last error: ${api.ctx.lastError})`);
-  // The head's own labelled images are left out of the measurement: they would flatter it.
-  const labelled = new Set(
-    (await lines(path.join(headDir(head.name), 'labels.jsonl'))).map((l) => JSON.parse(l).id as string),
-  );
+  // The head's own labelled images (the latest line of each id, removals dropped) are left out of the measurement:
+  // they would flatter it. An image whose label was removed is measured again.
+  const latest = new Map<string, { removed?: boolean }>();
+  for (const l of await lines(path.join(headDir(head.name), 'labels.jsonl'))) {
+    const label = JSON.parse(l) as { id: string; removed?: boolean };
+    latest.set(label.id, label);
+  }
+  const labelled = new Set([...latest].filter(([, l]) => !l.removed).map(([id]) => id));
   const photos = (await fs.readdir(path.join(root(), 'images'), { recursive: true }))
     .map(String)
     .filter((f) => f.endsWith('.jpg') && f !== 'broken.jpg')
