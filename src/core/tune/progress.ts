@@ -1,6 +1,7 @@
 import { currentLabels } from './label-history';
 import type { Label } from './labels-file';
 import type { TuningSession, Verdict } from './session';
+import type { HeldOutFigures } from '../eval/held-out-set';
 
 /** How many of the head's best-ranked records are compared round to round. */
 export const TOP_N = 100;
@@ -21,6 +22,8 @@ export interface RoundProgress {
   churn: number | null;
   /** No new positive in SETTLE_ROUNDS rounds and the top 100 stable: time to look at the boundary or stop. */
   settled: boolean;
+  /** The head measured on its held-out set, on the rounds that evaluate it (held-out-set.ts). */
+  heldOut?: HeldOutFigures;
 }
 
 export const SETTLED_HINT = 'the head has settled: try boundary, or evaluate and stop.';
