@@ -126,3 +126,22 @@ function parseSpec(raw: unknown, file: string, headDir: string): HeldOutSpec {
 function fixHint(headDir: string): string {
   return `Set it again with: vector-tune held-out ${path.basename(headDir)} --folder DIR --positive CLASS (or --npy/--csv/--label-column), or delete the file.`;
 }
+
+/**
+ * What can be checked of a folder held-out set without the model: the folder is there and has the positive class's
+ * sub-folder (the images are embedded, and the truth checked, when the head is next tuned).
+ */
+export async function checkHeldOutFolder(headDir: string, spec: HeldOutSpec & { kind: 'folder' }): Promise<void> {
+  const folder = resolveFromHead(headDir, spec.folder);
+  const entries = await fs.readdir(folder, { withFileTypes: true }).catch(() => null);
+  if (!entries) throw new VectorTuneError('no such folder of held-out images.', folder);
+  const classes = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  if (!classes.includes(spec.positive))
+    throw new VectorTuneError(
+      `has no sub-folder "${spec.positive}".`,
+      folder,
+      classes.length
+        ? `The class folders are: ${classes.sort().join(', ')}.`
+        : 'The images are not in class sub-folders.',
+    );
+}

@@ -54,20 +54,32 @@ export class HeldOutSet {
   static async load(headDir: string, weights: HeadWeights, options: LoadHeldOutOptions): Promise<HeldOutSet | null> {
     const stamp = await heldOutStamp(headDir);
     const spec = await readHeldOutSpec(headDir);
-    if (!spec) return null;
-    const file = heldOutFile(headDir);
+    return spec ? HeldOutSet.fromSpec(headDir, spec, weights, options, stamp) : null;
+  }
+
+  /** A held-out set as `spec` describes it (paths relative to `headDir`), loaded and checked against `weights`. */
+  static async fromSpec(
+    headDir: string,
+    spec: HeldOutSpec,
+    weights: HeadWeights,
+    options: LoadHeldOutOptions,
+    stamp = '',
+  ): Promise<HeldOutSet> {
     try {
       const { embedded, truthSpec } = await loadData(headDir, spec, weights, options);
       if (embedded.records.length === 0) throw new VectorTuneError(`no records in ${describeHeldOut(spec)}.`);
       const truth = await loadTruth(truthSpec, options.root);
-      const set = new HeldOutSet(spec, stamp, embedded, truth);
       const ranked = rankEmbedded(weights, embedded);
       checkTruthUsable(summariseRanking(ranked, truth, 0).metrics!, truth, ranked, truthSpec);
-      return set;
+      return new HeldOutSet(spec, stamp, embedded, truth);
     } catch (err) {
       // Whatever is wrong (a moved folder, a typo in the class), the user must learn which file set it up.
       if (err instanceof VectorTuneError)
-        throw new VectorTuneError(`held-out set: ${err.file ? `${err.file}: ` : ''}${err.problem}`, file, err.hint);
+        throw new VectorTuneError(
+          `held-out set: ${err.file ? `${err.file}: ` : ''}${err.problem}`,
+          heldOutFile(headDir),
+          err.hint,
+        );
       throw err;
     }
   }
