@@ -7,6 +7,7 @@ import { resolveAnnotator } from '../core/tune/annotator';
 import { ProgressTracker } from '../core/tune/progress';
 import { hideAuditFromBatches } from '../core/audit/hide-from-batches';
 import { headSummary } from './head-summary';
+import { HeldOutRounds } from './held-out-rounds';
 import { changeLabelsOf, labelledOf, takeOutsideChange } from './label-requests';
 import { rebuildHead } from '../core/tune/rebuild';
 import { startSpecFor } from './start-spec';
@@ -60,12 +61,15 @@ export class Engine {
   private annotator?: string;
   /** The open head's figures per round since it was opened (hits, top-100 churn). */
   private progress = new ProgressTracker();
+  /** The open head's held-out AP every few rounds (held-out-rounds.ts). */
+  private readonly heldOut: HeldOutRounds;
 
   constructor(
     private readonly log: WorkerLog,
     gate?: ModelCallGate,
   ) {
     this.models = new ModelHolder(log, gate);
+    this.heldOut = new HeldOutRounds(this.models, log);
   }
 
   /** The protocol's handlers, bound to this engine. */
@@ -219,8 +223,14 @@ export class Engine {
     };
     try {
       const result = await session.submit(params.verdicts);
-      if (session.labelLines > labelsBefore) await this.progress.after(session, result.round, params.verdicts);
-      const allNotes = [...notes, ...(result.notes ?? [])];
+      const heldOut: string[] = [];
+      if (session.labelLines > labelsBefore) {
+        const round = await this.progress.after(session, result.round, params.verdicts);
+        const measured = await this.heldOut.after(session, result.round, this.requireConfig());
+        round.heldOut = measured.figures;
+        if (measured.note) heldOut.push(measured.note);
+      }
+      const allNotes = [...notes, ...(result.notes ?? []), ...heldOut];
       return {
         head: await this.summary(session),
         result: { ...result, ...(allNotes.length ? { notes: allNotes } : {}) },
