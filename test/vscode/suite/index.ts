@@ -13,6 +13,7 @@ import { createSuite, driver, type TestContext } from './harness';
 import { applyHeadsTest } from './apply-heads';
 import { exportHeadsTest } from './export-heads';
 import { hostilePanelTest } from './hostile-panel';
+import { heldOutTrendTest } from './held-out-trend';
 import { labelsLifeTests } from './labels-life';
 import { batchOptionsTest, lookPanelTest, storeRefreshTest } from './look-panel';
 import { pineconeStoreTest } from './pinecone-store';
@@ -183,6 +184,7 @@ suite.test(
 
 hostilePanelTest(suite, () => api, until);
 labelsLifeTests(suite, () => api, until);
+heldOutTrendTest(suite, () => api, until);
 lookPanelTest(suite, () => api, until);
 batchOptionsTest(suite, () => api, until);
 
