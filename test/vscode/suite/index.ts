@@ -184,7 +184,6 @@ suite.test(
 
 hostilePanelTest(suite, () => api, until);
 labelsLifeTests(suite, () => api, until);
-heldOutTrendTest(suite, () => api, until);
 lookPanelTest(suite, () => api, until);
 batchOptionsTest(suite, () => api, until);
 
@@ -225,6 +224,7 @@ suite.test('Evaluate Head measures the head on class folders, writes its report 
   await vscode.window.tabGroups.close(preview);
 });
 
+heldOutTrendTest(suite, () => api, until);
 applyHeadsTest(suite, () => api, until);
 exportHeadsTest(suite, () => api, until);
 
