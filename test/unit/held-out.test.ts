@@ -72,7 +72,11 @@ test('held-out AP every 2 rounds equals eval of the committed head on the same d
     const result = await session.submit(verdicts);
     await tracker.after(session, result.round, verdicts);
     if (!isEvaluatedRound(result.round, 2)) continue;
-    const figures: HeldOutFigures = set.measure(session.currentWeights, result.round, new Set(session.allLabels.map((l) => l.id)));
+    const figures: HeldOutFigures = set.measure(
+      session.currentWeights,
+      result.round,
+      new Set(session.allLabels.map((l) => l.id)),
+    );
     const evaluated = await evaluateHead({
       head: await readHeadForEvaluation(session.paths.weights),
       data: {
