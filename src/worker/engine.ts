@@ -172,6 +172,7 @@ export class Engine {
     // The same head opened again (a window reload) keeps its rounds' figures; another head starts afresh.
     if (this.session?.paths.dir !== session.paths.dir) this.progress = new ProgressTracker();
     this.session = session;
+    this.heldOut.reset();
     this.unfinished = undefined; // its labels are on disk; opening the head repaired the rest
     for (const note of repairs) this.log('warn', `Repaired head "${session.name}": ${note}`);
     return { head: await this.summary(session), repairs };

@@ -23,6 +23,11 @@ export class HeldOutRounds {
     private readonly log: WorkerLog,
   ) {}
 
+  /** A head (re)opened reads its held-out set afresh at its next measured round: its images may have changed. */
+  reset(): void {
+    this.trend = undefined;
+  }
+
   async after(
     session: TuningSession,
     round: number,

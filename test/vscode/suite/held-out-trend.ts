@@ -34,15 +34,24 @@ export function heldOutTrendTest(suite: Suite, api: () => VectorTuneApi, until: 
       const stored = JSON.parse(await fs.readFile(path.join(headDir, 'held-out.json'), 'utf8'));
       assert.deepEqual([stored.kind, stored.folder, stored.positive], ['folder', '../../../held-out', 'hat']);
 
+      await vscode.commands.executeCommand('vectorTune.showPanel');
+      const shownBefore = await until('a batch', batch);
+      const draft = api().ctx.extension.workspaceState.get<{ draft: Record<string, number | null> }>(
+        'vectorTune.pendingBatch',
+      )?.draft;
+      const scored = Object.values(draft ?? {}).some((s) => s !== null);
       const batchSize = settings().inspect<number>('batchSize')?.workspaceValue;
       await settings().update('evalEvery', 1, vscode.ConfigurationTarget.Workspace);
       await settings().update('batchSize', 4, vscode.ConfigurationTarget.Workspace); // spares the store's unseen images
       try {
-        await vscode.commands.executeCommand('vectorTune.showPanel');
-        const roundsBefore = (await until('a batch', batch)).head.progress!.rounds.length;
+        // An unscored batch is asked for again at the new size; one with scores keeps its images.
+        if (!scored)
+          await until('the batch asked for again with 4 images', () =>
+            batch()?.batchId !== shownBefore.batchId && batch()?.candidates.length === 4 ? batch() : undefined,
+          );
+        const roundsBefore = batch()!.head.progress!.rounds.length;
         for (let i = 0; i < 2; i++) {
           await vscode.commands.executeCommand('notifications.clearAll');
-          // The batch on screen may hold a draft from the tests before (then it keeps its images): any batch will do.
           const before = await until('a batch', batch);
           await driver.call('pressKeys', { keys: ['Home', '5', 'a', 'Enter'] }); // one +1, the rest -1, submit
           await until('the next batch', () => batch() && batch()!.batchId !== before.batchId, 60_000);
