@@ -8,7 +8,7 @@ const HEIGHT = 36;
 /**
  * The header's progress line: positives and negatives so far, the last batch's hits ("4 of 12"), the latest held-out
  * AP, a small chart over the rounds of this session (bars: hits per batch; line: how much of the head's top 100
- * changed since the round before; dashed line with dots: the held-out AP on the rounds that measured it; all three
+ * changed since the round before; purple line with dots: the held-out AP on the rounds that measured it; all three
  * are shares, on one 0..1 axis) and, once the head has settled, the hint to try boundary or to evaluate and stop.
  */
 export class ProgressLine {
@@ -91,7 +91,7 @@ export class ProgressLine {
     );
     if (ap.length > 1)
       this.chart.append(svg('polyline', { class: 'ap-line', points: ap.map((p) => p.join(',')).join(' ') }));
-    for (const [cx, cy] of ap) this.chart.append(svg('circle', { class: 'ap-dot', cx, cy, r: 2 }));
+    for (const [cx, cy] of ap) this.chart.append(svg('circle', { class: 'ap-dot', cx, cy, r: 2.5 }));
   }
 }
 
