@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { cli, cliOk } from '../helpers/cli';
 import { CLOTHING_CSV, CLOTHING_NPY, IMPORT_CLOTHING_TRAIN, tuneHatArgs } from '../helpers/clothing-features';
-import { tempDir } from '../helpers/temp';
+import { REPO_ROOT, tempDir } from '../helpers/temp';
+import { generateClipModel } from '../../tools/generate-model/generate';
 
 /**
  * The held-out AP trend through the built CLI on the real clothing features: `held-out` sets the test split as the
@@ -68,4 +69,28 @@ test('tune --eval-every prints the held-out AP that eval gives for the same head
   assert.equal(await fs.readFile(path.join(headDir, 'labels.jsonl'), 'utf8'), labels);
   assert.match(cliOk(cwd, 'held-out', 'hat', '--clear'), /removed/);
   assert.doesNotMatch(cliOk(cwd, ...tuneHatArgs('--rounds', '2', '--eval-every', '1')), /held-out/);
+});
+
+test("a held-out folder: embedded once by tune with the head's model, the AP eval --folder gives (generated model)", async (t) => {
+  const cwd = await tempDir(t);
+  const samples = path.join(REPO_ROOT, 'samples', 'clothing');
+  await fs.cp(path.join(samples, 'images'), path.join(cwd, 'images'), { recursive: true });
+  await fs.cp(path.join(samples, 'images'), path.join(cwd, 'held-out'), { recursive: true });
+  await generateClipModel(path.join(cwd, 'model'));
+  const model = ['--model', './model', '--offline'];
+  cliOk(cwd, 'index', 'images', ...model);
+  const hats = (await fs.readdir(path.join(cwd, 'images', 'hat'))).slice(0, 2).map((f) => `images/hat/${f}`);
+  cliOk(cwd, 'start', 'hat', '--examples', hats.join(','));
+  const typo = cli(cwd, ['held-out', 'hat', '--folder', 'held-out', '--positive', 'hats']);
+  assert.equal(typo.status, 1);
+  assert.match(typo.stderr, /held-out: has no sub-folder "hats"\. The class folders are: dress, hat, /);
+  cliOk(cwd, 'held-out', 'hat', '--folder', 'held-out', '--positive', 'hat');
+  const answers = ['--answers', path.join(samples, 'labels.csv'), '--label-column', 'label', '--positive', 'hat'];
+  const r = cli(cwd, ['tune', 'hat', ...answers, '--rounds', '2', '--batch', '4', '--eval-every', '2', ...model]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr.match(/^model: /gm)?.length, 1, 'the model is loaded once, to embed the held-out images');
+  const m = /held-out AP (\d\.\d{4}), ROC-AUC \d\.\d{4} \(round 2: 48 records, 12 positive; \d+ ms\)/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const evaluated = cliOk(cwd, 'eval', 'hat', '--folder', 'held-out', '--positive', 'hat', '--no-thumbnails', ...model);
+  assert.equal(Number(/average precision\s+(\d\.\d{4})/i.exec(evaluated)![1]), Number(m[1]));
 });
