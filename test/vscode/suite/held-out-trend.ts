@@ -79,10 +79,12 @@ export function heldOutTrendTest(suite: Suite, api: () => VectorTuneApi, until: 
         const shown = await driver.call<{ text: string; count: number }>('batchText', {
           selector: '[data-testid=progress]',
           count: 'circle.ap-dot',
-          screenshot: 'panel-held-out-trend',
         });
         assert.equal(shown.count, 2, 'one AP dot per measured round');
         assert.match(shown.text, new RegExp(`held-out AP ${last.heldOutAp!.toFixed(2)} \\(round ${last.round}\\)`));
+        // Once the panel shows it (and its images) again, without the evaluation's toast over it.
+        await vscode.commands.executeCommand('notifications.clearAll');
+        await driver.call('panelScreenshot', { name: 'panel-held-out-trend' });
       } finally {
         const last = batch()?.batchId;
         await settings().update('evalEvery', undefined, vscode.ConfigurationTarget.Workspace);
