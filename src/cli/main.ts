@@ -8,6 +8,7 @@ import { auditCommand } from './commands/audit-command';
 import { calibrateCommand } from './commands/calibrate-command';
 import { copyStoreCommand } from './commands/copy-store-command';
 import { evalCommand } from './commands/eval-command';
+import { heldOutCommand } from './commands/held-out-command';
 import { exportCommand } from './commands/export-command';
 import { importCommand } from './commands/import-command';
 import { indexCommand } from './commands/index-command';
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   rebuildCommand,
   rankCommand,
   evalCommand,
+  heldOutCommand,
   auditCommand,
   calibrateCommand,
   exportCommand,

@@ -9,6 +9,7 @@ import { indexFolder } from './commands/index-folder';
 import { newHeadFromPrompt, newHeadFromSelection } from './commands/new-head';
 import { openHead } from './commands/open-head';
 import { rebuildHead } from './commands/rebuild-head';
+import { type HeldOutChoice, setHeldOut } from './commands/set-held-out';
 import { clearPineconeApiKey, setPineconeApiKey } from './commands/pinecone-key';
 import { selectModel } from './commands/select-model';
 import type { PanelController } from './panel/panel-controller';
@@ -56,6 +57,7 @@ export function registerCommands(ctx: Ctx, panel: PanelController): vscode.Dispo
     'vectorTune.exportHeads': ['exporting heads', (args?: ExportHeadsArgs) => exportHeads(ctx, args)],
     'vectorTune.resetSeen': ['resetting seen', () => resetSeen(ctx, panel)],
     'vectorTune.rebuildHead': ['rebuilding the head', (uri?: vscode.Uri) => rebuildHead(ctx, uri)],
+    'vectorTune.setHeldOut': ['setting the held-out set', (choice?: HeldOutChoice) => setHeldOut(ctx, choice)],
     'vectorTune.showLog': ['showing the log', () => ctx.log.show()],
     'vectorTune.restartWorker': ['restarting the worker', () => restartWorker(ctx)],
     'vectorTune.selectModel': ['selecting the model', (model?: string) => selectModel(ctx, model)],

@@ -31,6 +31,8 @@ export interface Settings {
   /** Empty: git's user.email in the workspace, else the OS user. */
   annotator: string;
   recordAnnotator: boolean;
+  /** Measure the open head on its held-out set every N rounds; 0: never. */
+  evalEvery: number;
 }
 
 /**
@@ -64,6 +66,7 @@ const WORKER_KEYS = [
   'threads',
   'store',
   'pinecone',
+  'evalEvery',
 ] as const;
 
 /** What changed in a `vectorTune.*` settings change. */
@@ -135,6 +138,7 @@ function readSettings(): Settings {
     store: setting(c, 'store'),
     annotator: text('annotator'),
     recordAnnotator: setting(c, 'recordAnnotator'),
+    evalEvery: setting(c, 'evalEvery'),
     pinecone: {
       index: text('pinecone.index'),
       cloud: text('pinecone.cloud'),
@@ -194,6 +198,8 @@ export function engineConfig(settings: Settings, root: string, modelCacheDir: st
     },
     training: { ...DEFAULT_TRAINING, learningRate: settings.learningRate, stepsPerBatch: settings.stepsPerBatch },
     annotator: { record: settings.recordAnnotator, ...(settings.annotator ? { name: settings.annotator } : {}) },
+    // settings.json can hold anything: a value that is not a whole number from 0 turns the trend off.
+    evalEvery: Number.isInteger(settings.evalEvery) && settings.evalEvery >= 0 ? settings.evalEvery : 0,
   };
 }
 

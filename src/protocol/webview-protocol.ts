@@ -77,7 +77,14 @@ export interface AuditView {
 export interface ProgressView {
   positives: number;
   negatives: number;
-  rounds: { round: number; hits: number; shown: number; churn: number | null }[];
+  rounds: {
+    round: number;
+    hits: number;
+    shown: number;
+    churn: number | null;
+    /** The head's AP on its held-out set, on the rounds that measured it (null: measured, AP undefined). */
+    heldOutAp?: number | null;
+  }[];
   /** No new positive in 3 rounds and the top 100 stable: the panel suggests boundary, or evaluating and stopping. */
   settled: boolean;
 }

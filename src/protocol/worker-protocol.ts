@@ -33,6 +33,8 @@ export interface EngineConfig {
   pinecone?: PineconeConfig;
   /** Who labels (`by` on label lines; vectorTune.annotator, vectorTune.recordAnnotator); absent: not recorded. */
   annotator?: AnnotatorChoice;
+  /** Measure the open head on its held-out set every N rounds (vectorTune.evalEvery); 0: never; absent: 5. */
+  evalEvery?: number;
 }
 
 export interface ModelConfig {

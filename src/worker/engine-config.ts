@@ -64,6 +64,9 @@ export function checkConfig(config: EngineConfig): void {
   const training = trainingProblem(config.training);
   if (training !== null) throw new Error(`configure: ${training}`);
   if (config.pinecone !== undefined) checkPinecone(config.pinecone);
+  const { evalEvery } = config;
+  if (evalEvery !== undefined && !(Number.isInteger(evalEvery) && evalEvery >= 0))
+    throw new Error('configure: evalEvery must be a whole number from 0');
 }
 
 /** The extension checks the settings before sending them; values are never echoed (one of them is the key). */

@@ -9,6 +9,7 @@ import { ProgressTracker } from '../core/tune/progress';
 import { hideAuditFromBatches } from '../core/audit/hide-from-batches';
 import { auditBatch, AuditFiguresCache, drawAudit, scoreAuditRecords, withoutAuditScores } from './audit-requests';
 import { headSummary } from './head-summary';
+import { HeldOutRounds } from './held-out-rounds';
 import { changeLabelsOf, labelledOf, takeOutsideChange } from './label-requests';
 import { rebuildHead } from '../core/tune/rebuild';
 import { startSpecFor } from './start-spec';
@@ -64,12 +65,15 @@ export class Engine {
   private progress = new ProgressTracker();
   /** The open head's audit estimates, recomputed when its labels or its audit sample change. */
   private readonly auditFigures = new AuditFiguresCache();
+  /** The open head's held-out AP every few rounds (held-out-rounds.ts). */
+  private readonly heldOut: HeldOutRounds;
 
   constructor(
     private readonly log: WorkerLog,
     gate?: ModelCallGate,
   ) {
     this.models = new ModelHolder(log, gate);
+    this.heldOut = new HeldOutRounds(this.models, log);
   }
 
   /** The protocol's handlers, bound to this engine. */
@@ -187,6 +191,7 @@ export class Engine {
     // The same head opened again (a window reload) keeps its rounds' figures; another head starts afresh.
     if (this.session?.paths.dir !== session.paths.dir) this.progress = new ProgressTracker();
     this.session = session;
+    this.heldOut.reset();
     this.unfinished = undefined; // its labels are on disk; opening the head repaired the rest
     for (const note of repairs) this.log('warn', `Repaired head "${session.name}": ${note}`);
     return { head: await this.summary(session), repairs };
@@ -245,8 +250,14 @@ export class Engine {
     };
     try {
       const result = await session.submit(verdicts);
-      if (session.labelLines > labelsBefore) await this.progress.after(session, result.round, verdicts);
-      const allNotes = [...notes, ...(auditNote ? [auditNote] : []), ...(result.notes ?? [])];
+      const heldOut: string[] = [];
+      if (session.labelLines > labelsBefore) {
+        const round = await this.progress.after(session, result.round, verdicts);
+        const measured = await this.heldOut.after(session, result.round, this.requireConfig());
+        round.heldOut = measured.figures;
+        if (measured.note) heldOut.push(measured.note);
+      }
+      const allNotes = [...notes, ...(auditNote ? [auditNote] : []), ...(result.notes ?? []), ...heldOut];
       return {
         head: await this.summary(session),
         result: { ...result, ...(allNotes.length ? { notes: allNotes } : {}) },

@@ -45,6 +45,7 @@ export interface PageStyle {
   readonly gridTemplateColumns: string;
   readonly backgroundColor: string;
   readonly imageOrientation: string;
+  readonly fill: string;
 }
 
 export interface PageStorage {

@@ -4,9 +4,11 @@
  * Screenshots go to test-results/panel-preview-*.png.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { CandidateView, HeadView, PanelState } from '../../src/protocol/webview-protocol';
-import { type Harness, startHarness } from './harness';
+import { type Harness, RESULTS_DIR, startHarness } from './harness';
 import { panelPage, type Posted, rankedHatBatch } from './panel-page';
 import type { PageDocument, PageElement, PageStorage, PageStyle, PageWindow } from './page-dom';
 
@@ -330,6 +332,54 @@ test('screenshots in Dark Modern, Light Modern and High Contrast', async () => {
     for (const k of ['5', '5', '4', '2', '1', '3']) await page().keyboard.press(k);
     await screenshot(file);
   }
+});
+
+test('the progress chart draws the held-out AP of the measured rounds, and the header names the latest', async () => {
+  const rounds = [
+    { round: 1, hits: 6, shown: 10, churn: 0.88 },
+    { round: 2, hits: 3, shown: 10, churn: 0.68, heldOutAp: 0.3213 },
+    { round: 3, hits: 10, shown: 10, churn: 0.17 },
+    { round: 4, hits: 10, shown: 10, churn: 0.09, heldOutAp: 0.2501 },
+    { round: 5, hits: 7, shown: 10, churn: 0.25 },
+    { round: 6, hits: 8, shown: 10, churn: 0.1, heldOutAp: 0.5379 },
+  ];
+  const progress = { positives: 47, negatives: 16, rounds, settled: false };
+  await show(batch('held-out-trend', {}, { ...head, labelCount: 63, progress }));
+  const line = page().locator('[data-testid=progress]');
+  await line.waitFor();
+  assert.equal(await text('[data-testid=held-out-ap]'), 'held-out AP 0.54 (round 6)');
+  assert.equal(await line.locator('circle.ap-dot').count(), 3, 'a dot per measured round');
+  const dots = await line
+    .locator('circle.ap-dot')
+    .evaluateAll((cs) => cs.map((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))]));
+  // The chart is 160 x 36 with a slot per round; AP 0..1 runs from y 35 up to y 1.
+  const slot = 160 / 6;
+  assert.deepEqual(
+    dots.map(([cx, cy]) => [Math.round(cx * 100) / 100, Math.round(cy * 100) / 100]),
+    [
+      [Math.round(1.5 * slot * 100) / 100, Math.round((35 - 0.3213 * 34) * 100) / 100],
+      [Math.round(3.5 * slot * 100) / 100, Math.round((35 - 0.2501 * 34) * 100) / 100],
+      [Math.round(5.5 * slot * 100) / 100, Math.round((35 - 0.5379 * 34) * 100) / 100],
+    ],
+  );
+  assert.equal(await line.locator('polyline.ap-line').count(), 1);
+  const label = (await line.locator('svg').getAttribute('aria-label')) ?? '';
+  assert.match(label, /round 4: 10 of 10 hits, top-100 churn 9%, held-out AP 0\.25/);
+  assert.doesNotMatch(label, /round 3:[^\n]*held-out/);
+  const colour = await line
+    .locator('circle.ap-dot')
+    .first()
+    .evaluate((c) => getComputedStyle(c as HTMLElement).fill);
+  assert.notEqual(colour, 'rgb(0, 0, 0)', 'a theme colour, not the default black');
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  await page()
+    .locator('[data-testid=header]')
+    .screenshot({ path: path.join(RESULTS_DIR, 'panel-held-out-trend.png') });
+  await show(
+    batch('no-trend', {}, { ...head, progress: { ...progress, rounds: rounds.map(({ heldOutAp: _, ...r }) => r) } }),
+  );
+  assert.equal(await page().locator('[data-testid=held-out-ap]').isHidden(), true, 'no held-out set: no AP');
+  assert.equal(await page().locator('circle.ap-dot').count(), 0);
 });
 
 test('no CSP violations, console errors or failed requests; Lit styles arrive as adopted stylesheets', async () => {

@@ -5,8 +5,18 @@ import { DIVERSE_DEFAULTS } from '../../core/tune/diverse';
 import { ALL_STRATEGIES, isStrategy } from '../../core/tune/strategy';
 import { hideAuditFromBatches } from '../../core/audit/hide-from-batches';
 import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
-import { annotatorFrom, annotatorOptions, headsOptions, pineconeOptions, storeOptions } from '../common-options';
+import {
+  annotatorFrom,
+  annotatorOptions,
+  headsOptions,
+  modelOptions,
+  pineconeOptions,
+  storeOptions,
+} from '../common-options';
 import { openHead } from '../head-context';
+import { formatHeldOut } from '../../core/eval/held-out-set';
+import { HeldOutTrend } from '../../core/eval/held-out-trend';
+import { loadModelForCli } from '../model-loader';
 
 export const tuneCommand = defineCommand({
   name: 'tune',
@@ -40,6 +50,13 @@ export const tuneCommand = defineCommand({
         'With a -diverse strategy: the cosine similarity at or above which two records count as near-duplicates.',
       default: String(DIVERSE_DEFAULTS.maxSimilarity),
     },
+    'eval-every': {
+      type: 'string',
+      description:
+        "Measure the head on its held-out set (vector-tune held-out) every N rounds and print the AP; 0: never. A folder of images is embedded once, with the head's model (the model options below).",
+      default: '5',
+    },
+    ...modelOptions,
   },
   examples: [
     'vector-tune tune hat --answers labels.csv --id-column path --label-column label --positive hat --rounds 10',
@@ -53,6 +70,7 @@ export const tuneCommand = defineCommand({
     const rounds = numberOption(v.rounds, 'rounds', (n) => Number.isInteger(n) && n >= 1)!;
     const batch = numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n >= 1)!;
     const maxSimilarity = numberOption(v['diverse-similarity'], 'diverse-similarity', (n) => n >= -1 && n <= 1)!;
+    const evalEvery = numberOption(v['eval-every'], 'eval-every', (n) => Number.isInteger(n) && n >= 0)!;
     const answers = await readAnswerSheet({
       file: path.resolve(io.cwd, v.answers),
       idColumn: v['id-column']!,
@@ -63,9 +81,20 @@ export const tuneCommand = defineCommand({
     const { session, close } = await openHead(v, name, io);
     session.annotator = annotatorFrom(v, io.cwd);
     const progress = new ProgressTracker();
+    let closeModel = async () => {};
+    const heldOut = new HeldOutTrend(session.paths.dir, {
+      root: io.cwd,
+      embedder: async () => {
+        const model = await loadModelForCli(v, io, { modelId: session.currentWeights.model.id });
+        closeModel = () => model.dispose();
+        return model;
+      },
+    });
     try {
       await hideAuditFromBatches(session);
       await progress.start(session);
+      const set = evalEvery > 0 ? await heldOut.current(session) : null; // a bad held-out.json stops before round 1
+      if (set) io.out(`held-out set: ${set.description} (${set.size} records), measured every ${evalEvery} rounds`);
       for (let i = 0; i < rounds; i++) {
         // labels.jsonl may have changed between rounds (an editor, git): the batch comes from the head it makes.
         for (const note of await session.syncWithDisk()) io.err(note);
@@ -81,15 +110,21 @@ export const tuneCommand = defineCommand({
         for (const note of result.notes ?? []) io.err(note);
         const positives = verdicts.filter((x) => (x.score ?? 0) > 0).length;
         const unanswered = verdicts.filter((x) => x.score === null).length;
-        const figures = formatProgress(await progress.after(session, result.round, verdicts));
+        const round = await progress.after(session, result.round, verdicts);
+        round.heldOut = await heldOut.afterRound(session, result.round, evalEvery);
         io.out(
           `round ${result.round}: ${positives}/${candidates.length} positive${unanswered ? `, ${unanswered} without an answer (skipped)` : ''}, ` +
-            `labels ${result.labelCount}, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}; ${figures}`,
+            `labels ${result.labelCount}, loss ${result.loss.toFixed(4)}, w moved ${result.moved.toFixed(4)}; ${formatProgress(round)}`,
         );
+        if (round.heldOut) io.out(`  ${formatHeldOut(round.heldOut)}`);
       }
       return 0;
     } finally {
-      await close();
+      try {
+        await closeModel();
+      } finally {
+        await close();
+      }
     }
   },
 });

@@ -198,8 +198,13 @@ function figures(m: ThresholdMetrics): ClassifierFigures {
   };
 }
 
-/** Nothing answered or nothing positive is almost always a typo (id column, label value, folder name): say which. */
-function checkTruthUsable(metrics: EvaluationMetrics, truth: Truth, ranked: RankedRecord[], spec: TruthSpec): void {
+/** Nothing answered or nothing positive is almost always a typo (id column, label value, folder name): say which (also for a held-out set). */
+export function checkTruthUsable(
+  metrics: EvaluationMetrics,
+  truth: Truth,
+  ranked: RankedRecord[],
+  spec: TruthSpec,
+): void {
   const what = truth.description.description;
   if (metrics.n === 0) {
     throw new VectorTuneError(

@@ -60,8 +60,31 @@ export interface RawEmbeddingsSource {
   images?: { folder: string; root: string };
 }
 
+/**
+ * Records with their raw embeddings (rows of `data`, `dimension` wide), read or embedded once and then scored by
+ * any head of that model: `eval` scores them once, the held-out trend (held-out-set.ts) every few rounds.
+ */
+export interface EmbeddedRecords {
+  records: { id: string; path?: string }[];
+  data: Float32Array;
+  dimension: number;
+  /** Files that could not be embedded (folder data), with the reason. */
+  skipped: { path: string; reason: string }[];
+}
+
+/** Scores embedded records with a head's own preprocessing, best first. */
+export function rankEmbedded(weights: HeadWeights, embedded: EmbeddedRecords): RankedRecord[] {
+  const logits = logitsOfRaw(weights, embedded.data, embedded.records.length);
+  return embedded.records.map((r, i) => ({ ...r, logit: logits[i] })).sort((a, b) => b.logit - a.logit);
+}
+
 /** Raw embeddings (.npy + CSV), scored with the head's own preprocessing, best first. */
 export async function rankRawEmbeddings(weights: HeadWeights, source: RawEmbeddingsSource): Promise<RankedRecord[]> {
+  return rankEmbedded(weights, await readRawEmbeddings(weights, source));
+}
+
+/** The rows of raw embeddings that `source.where` selects, checked against the head's dimension. */
+export async function readRawEmbeddings(weights: HeadWeights, source: RawEmbeddingsSource): Promise<EmbeddedRecords> {
   const matrix = asMatrix(await readNpy(source.npyFile), source.npyFile);
   if (matrix.dim !== weights.model.dimension) {
     throw new VectorTuneError(
@@ -77,18 +100,15 @@ export async function rankRawEmbeddings(weights: HeadWeights, source: RawEmbeddi
     );
   }
   const ids = column(csv, source.idColumn, source.csvFile);
-  const logits = logitsOfRaw(weights, matrix.data, matrix.rows);
-  const ranked: RankedRecord[] = [];
-  csv.rows.forEach((row, i) => {
-    if (!rowMatches(csv.header, row, source.where, source.csvFile)) return;
-    const images = source.images;
-    ranked.push(
-      images
-        ? { id: ids[i], path: toPosixRelative(images.root, path.resolve(images.folder, ids[i])), logit: logits[i] }
-        : { id: ids[i], logit: logits[i] },
-    );
-  });
-  return ranked.sort((a, b) => b.logit - a.logit);
+  const rows = csv.rows.flatMap((row, i) => (rowMatches(csv.header, row, source.where, source.csvFile) ? [i] : []));
+  const d = matrix.dim;
+  const data = new Float32Array(rows.length * d);
+  rows.forEach((r, j) => data.set(matrix.data.subarray(r * d, (r + 1) * d), j * d));
+  const images = source.images;
+  const records = rows.map((i) =>
+    images ? { id: ids[i], path: toPosixRelative(images.root, path.resolve(images.folder, ids[i])) } : { id: ids[i] },
+  );
+  return { records, data, dimension: d, skipped: [] };
 }
 
 export interface RankFolderOptions extends EmbedFilesOptions {
@@ -113,16 +133,32 @@ export async function rankFolder(
   options: RankFolderOptions = {},
 ): Promise<FolderRanking> {
   checkModelFitsHead(weights, embedder);
+  const embedded = await embedFolder(folder, root, embedder, options);
+  return { ranked: rankEmbedded(weights, embedded), skipped: embedded.skipped };
+}
+
+/** The images of a folder embedded (not stored), ids and paths relative to `root`. */
+export async function embedFolder(
+  folder: string,
+  root: string,
+  embedder: ImageEmbedder,
+  options: RankFolderOptions = {},
+): Promise<EmbeddedRecords> {
   const { images } = await listImageFiles(folder);
-  const result: FolderRanking = { ranked: [], skipped: [] };
+  const records: EmbeddedRecords['records'] = [];
+  const vectors: Float32Array[] = [];
+  const skipped: EmbeddedRecords['skipped'] = [];
   for await (const batch of embedFiles(images, (f) => f, embedder, options)) {
-    for (const s of batch.skipped) result.skipped.push({ path: toPosixRelative(root, s.item), reason: s.reason });
+    for (const s of batch.skipped) skipped.push({ path: toPosixRelative(root, s.item), reason: s.reason });
     for (const e of batch.embedded) {
       const id = toPosixRelative(root, e.item);
-      result.ranked.push({ id, path: id, logit: logitsOfRaw(weights, e.vector, 1)[0] });
+      records.push({ id, path: id });
+      vectors.push(e.vector);
     }
-    options.onProgress?.(result.ranked.length + result.skipped.length, images.length);
+    options.onProgress?.(records.length + skipped.length, images.length);
   }
-  result.ranked.sort((a, b) => b.logit - a.logit);
-  return result;
+  const d = embedder.dimension;
+  const data = new Float32Array(records.length * d);
+  vectors.forEach((v, i) => data.set(v, i * d));
+  return { records, data, dimension: d, skipped };
 }

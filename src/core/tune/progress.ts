@@ -2,6 +2,7 @@ import { currentLabels } from './label-history';
 import type { Label } from './labels-file';
 import type { TuningSession, Verdict } from './session';
 import { formatStopRule, type StopRuleProgress, StopWatch } from './stop-set';
+import type { HeldOutFigures } from '../eval/held-out-set';
 
 /** How many of the head's best-ranked records are compared round to round. */
 export const TOP_N = 100;
@@ -22,6 +23,8 @@ export interface RoundProgress {
   churn: number | null;
   /** No new positive in SETTLE_ROUNDS rounds and the top 100 stable: time to look at the boundary or stop. */
   settled: boolean;
+  /** The head measured on its held-out set, on the rounds that evaluate it (held-out-set.ts). */
+  heldOut?: HeldOutFigures;
 }
 
 /** A round's progress with the stop rule's state, when the head has an audit sample to be its stop set (stop-set.ts). */

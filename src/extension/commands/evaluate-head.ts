@@ -1,9 +1,9 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EvaluationSource } from '../../protocol/worker-protocol';
 import type { Ctx } from '../ctx';
 import { UserFacingError } from '../ctx';
+import { pickClassFolder } from '../pick-class-folder';
 import { withCancellableProgress } from '../progress';
 
 /**
@@ -45,26 +45,8 @@ async function askSource(ctx: Ctx, headName: string): Promise<EvaluationSource |
   if (!choice) return undefined;
   const root = ctx.root();
   if (choice.use === 'folder') {
-    const folder = (
-      await vscode.window.showOpenDialog({
-        canSelectFolders: true,
-        canSelectFiles: false,
-        defaultUri: vscode.Uri.file(root),
-        title: 'Held-out folder',
-      })
-    )?.[0]?.fsPath;
-    if (!folder) return undefined;
-    const classes = (await fs.readdir(folder, { withFileTypes: true }))
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
-    if (classes.length === 0)
-      throw new UserFacingError(
-        `${folder} has no class sub-folders; put each class's images in a sub-folder named after it.`,
-      );
-    const ordered = classes.includes(headName) ? [headName, ...classes.filter((c) => c !== headName)] : classes;
-    const positive = await vscode.window.showQuickPick(ordered, { title: 'Which sub-folder is the positive class?' });
-    return positive ? { kind: 'folder', folder, positive } : undefined;
+    const picked = await pickClassFolder(root, headName);
+    return picked ? { kind: 'folder', ...picked } : undefined;
   }
   const csvFile = (
     await vscode.window.showOpenDialog({

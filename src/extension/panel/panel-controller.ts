@@ -386,7 +386,13 @@ export class PanelController implements vscode.Disposable {
       progress: {
         positives: head.positives,
         negatives: head.negatives,
-        rounds: head.rounds.map(({ round, hits, shown, churn }) => ({ round, hits, shown, churn })),
+        rounds: head.rounds.map(({ round, hits, shown, churn, heldOut }) => ({
+          round,
+          hits,
+          shown,
+          churn,
+          ...(heldOut ? { heldOutAp: heldOut.averagePrecision } : {}),
+        })),
         settled: head.rounds.at(-1)?.settled ?? false,
       },
       ...(head.audit ? { audit: auditView(head.audit, head.rounds.at(-1)) } : {}),

@@ -15,6 +15,7 @@ import { auditPanelTest } from './audit-panel';
 import { exportHeadsTest } from './export-heads';
 import { hostilePanelTest } from './hostile-panel';
 import { annotatorsTest } from './annotators';
+import { heldOutTrendTest } from './held-out-trend';
 import { labelsLifeTests } from './labels-life';
 import { batchOptionsTest, lookPanelTest, storeRefreshTest } from './look-panel';
 import { pineconeStoreTest } from './pinecone-store';
@@ -231,6 +232,7 @@ suite.test('Evaluate Head measures the head on class folders, writes its report 
   await vscode.window.tabGroups.close(preview);
 });
 
+heldOutTrendTest(suite, () => api, until);
 applyHeadsTest(suite, () => api, until);
 exportHeadsTest(suite, () => api, until);
 
