@@ -82,3 +82,19 @@ async function appendToCache(
   const { slots, indexed, others } = records.indexSlots;
   return { ...next, idsRows: indexed, idsOthers: others, idsCrc32: await writeIdTable(dir, cache.generation, slots) };
 }
+
+/**
+ * The search cache with the id table saved as of every committed row, or null when the saved one already covers
+ * them (or the cache does not reach them). A writer does this when it closes: appends save the table only once an
+ * eighth of the rows are missing from it, and the next open would hash each of those again.
+ */
+export async function completeIdTable(
+  dir: string,
+  manifest: StoreManifest,
+  records: RecordTable,
+): Promise<SearchCache | null> {
+  const cache = cacheRecord(manifest);
+  if (!cache || cache.rows !== records.count || cache.idsRows === records.count) return null;
+  const { slots, indexed, others } = records.indexSlots;
+  return { ...cache, idsRows: indexed, idsOthers: others, idsCrc32: await writeIdTable(dir, cache.generation, slots) };
+}
