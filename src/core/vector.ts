@@ -16,7 +16,10 @@ export function norm(a: ArrayLike<number>): number {
  */
 export function centreAndNormalise(v: Float32Array, mean: Float32Array | null): Float32Array {
   if (mean) for (let i = 0; i < v.length; i++) v[i] -= mean[i];
-  const n = norm(v);
+  // norm(v), summed in the same order (so the same bits), on a Float32Array the compiler need not guess at.
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
+  const n = Math.sqrt(sum);
   if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
   return v;
 }
@@ -33,6 +36,9 @@ export function meanOfRows(data: Float32Array, rows: number, dimension: number):
 }
 
 export function allFinite(v: ArrayLike<number>): boolean {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x - x !== 0) return false; // NaN for NaN and ±Infinity, 0 for every finite number (faster than isFinite)
+  }
   return true;
 }

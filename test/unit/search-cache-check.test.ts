@@ -96,3 +96,17 @@ test('a writer closing saves the id table for every row, so the next open hashes
   for (const i of [0, 1234, 99999]) assert.equal(again.getMeta(`r${i}`)?.path, `img/r${i}.jpg`);
   await again.close();
 });
+
+test('ids with characters JSON escapes, and with characters outside the BMP, are found after reopening', async (t) => {
+  const dir = await tempDir(t);
+  const names = ['plain', 'emoji 😀.jpg', 'quote " here', 'back\\slash', 'tab\there', 'lone \ud800 surrogate', 'ünï'];
+  const all = seededRecords(names.length, D, 3).map((r, i) => ({ ...r, id: names[i] }));
+  const store = await EmbeddedStore.openOrCreate(dir, identity);
+  await store.upsert(all);
+  await store.close();
+  const reopened = await EmbeddedStore.open(dir, identity, 'read');
+  for (const [i, id] of names.entries()) assert.equal(reopened.getMeta(id)?.path, all[i].path, id);
+  assert.equal(reopened.has('emoji 😁.jpg'), false);
+  assert.equal(reopened.has("quote ' here"), false);
+  await reopened.close();
+});

@@ -173,7 +173,10 @@ async function checkMatrix(
   // Without a row column the selected rows increase, so summing them as the matrix streams past keeps CSV order.
   const inOrder = lines.rows.every((row, i) => i === 0 || row > lines.rows[i - 1]);
   let nextLine = 0; // the next selected line, when in order
-  const read = (start: number) => readAhead(reader.readRange(start, Math.min(CHUNK_ROWS, reader.rows - start)));
+  // Two buffers, taking turns: one is checked while the next block is read into the other.
+  const buffers = [0, 1].map(() => new Float32Array(Math.min(CHUNK_ROWS, reader.rows) * d));
+  const read = (start: number) =>
+    readAhead(reader.readRange(start, Math.min(CHUNK_ROWS, reader.rows - start), buffers[(start / CHUNK_ROWS) % 2]));
   let nextBlock = read(0);
   for (let start = 0; start < reader.rows; start += CHUNK_ROWS) {
     const n = Math.min(CHUNK_ROWS, reader.rows - start);
