@@ -3,7 +3,7 @@ import { checkFinite } from '../io/npy';
 import { NpyReader } from '../io/npy-reader';
 import { EmbeddedStore } from '../store/embedded-store';
 import type { VectorRecord } from '../store/types';
-import { centreAndNormalise } from '../vector';
+import { centreAndScale } from '../vector';
 import { type ImportLines, readImportLines } from './import-lines';
 import type { RowFilter } from './row-filter';
 
@@ -108,8 +108,8 @@ async function writeRows(
     const fresh: VectorRecord[] = [];
     const known: VectorRecord[] = [];
     for (let i = start; i < end; i++) {
-      const vector = centreAndNormalise(block.subarray((i - start) * d, (i - start + 1) * d), store.info.centringMean);
-      if (isZero(vector)) {
+      const vector = block.subarray((i - start) * d, (i - start + 1) * d);
+      if (centreAndScale(vector, store.info.centringMean) === 0) {
         const what = options.centre ? 'equal to the mean' : 'all zeros';
         report.skipped.push({ id: lines.ids[i], reason: `row ${lines.rows[i]} is ${what}: it has no direction` });
         continue;
@@ -139,11 +139,6 @@ async function writeRows(
 function readAhead<T>(read: Promise<T>): Promise<T> {
   read.catch(() => undefined);
   return read;
-}
-
-function isZero(v: Float32Array): boolean {
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
-  return true;
 }
 
 /** Of records whose ids the store holds, those it holds with another vector (bit for bit) or path. */
