@@ -21,7 +21,9 @@ import type { RowInfo } from './row-info';
  * the data files) and fsyncs them before the manifest commits the lot, which records their row count and CRC-32s.
  * The cache is never trusted beyond that record: a file missing, short or with another checksum, a record of another
  * generation or version, or rows the cache does not cover (appended by a version without it) are computed from the
- * data files again (embedded-load.ts), and a writer saves the result. Losing it costs time, never data.
+ * data files again (embedded-load.ts), and a writer saves the result. Losing it costs time, never data. The codes'
+ * checksums are the one thing opening leaves for later: the store checks them before its first search
+ * (codes-check.ts), off the thread that opened it.
  */
 export const SEARCH_CACHE_VERSION = 1;
 
