@@ -122,14 +122,15 @@ export async function benchLoopRounds(
           const w = session.head.queryVector();
           heads.push({ w, bias: session.head.b });
           for (const ranking of [{ kind: 'top' }, { kind: 'boundary', bias: session.head.b }] as Ranking[]) {
-            const got = await store.query(w, { k: BATCH, ranking, unseenBy: name });
+            // The store's seen set of a head is keyed by the head's id (seen-markers.ts), not by its name.
+            const got = await store.query(w, { k: BATCH, ranking, unseenBy: session.markers.key });
             const want = scanTopK(vectors, d, count, w, BATCH, ranking, seen);
             checks++;
             if (JSON.stringify(got.map((c) => [c.id, c.dot])) === JSON.stringify(want.map((h) => [ids[h.row], h.dot])))
               same++;
           }
         }
-        await store.resetSeen(name);
+        await store.resetSeen(session.markers.key);
       }
       for (const phase of PHASES) rows.push(phaseRow(dataset, count, strategy, phase, samples));
       log(`${dataset} ${count.toLocaleString('en')} rows, loop heads, ${strategy}: ${samples.length} rounds`);

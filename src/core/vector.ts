@@ -15,10 +15,22 @@ export function norm(a: ArrayLike<number>): number {
  * normalised, and the importer reports such rows instead of storing NaNs.
  */
 export function centreAndNormalise(v: Float32Array, mean: Float32Array | null): Float32Array {
-  if (mean) for (let i = 0; i < v.length; i++) v[i] -= mean[i];
-  const n = norm(v);
-  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
+  centreAndScale(v, mean);
   return v;
+}
+
+/**
+ * centreAndNormalise, returning the centred vector's length: 0 exactly when it is all zeros (the square of the
+ * smallest float32 is far above float64's smallest, so no non-zero value squares to 0), which an import then skips.
+ */
+export function centreAndScale(v: Float32Array, mean: Float32Array | null): number {
+  if (mean) for (let i = 0; i < v.length; i++) v[i] -= mean[i];
+  // norm(v), summed in the same order (so the same bits), on a Float32Array the compiler need not guess at.
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
+  const n = Math.sqrt(sum);
+  if (n > 0) for (let i = 0; i < v.length; i++) v[i] /= n;
+  return n;
 }
 
 export function meanOfRows(data: Float32Array, rows: number, dimension: number): Float32Array {
@@ -33,6 +45,9 @@ export function meanOfRows(data: Float32Array, rows: number, dimension: number):
 }
 
 export function allFinite(v: ArrayLike<number>): boolean {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x - x !== 0) return false; // NaN for NaN and ±Infinity, 0 for every finite number (faster than isFinite)
+  }
   return true;
 }

@@ -3,7 +3,7 @@ import { checkFinite } from '../io/npy';
 import { NpyReader } from '../io/npy-reader';
 import { EmbeddedStore } from '../store/embedded-store';
 import type { VectorRecord } from '../store/types';
-import { centreAndNormalise } from '../vector';
+import { centreAndScale } from '../vector';
 import { type ImportLines, readImportLines } from './import-lines';
 import type { RowFilter } from './row-filter';
 
@@ -108,8 +108,8 @@ async function writeRows(
     const fresh: VectorRecord[] = [];
     const known: VectorRecord[] = [];
     for (let i = start; i < end; i++) {
-      const vector = centreAndNormalise(block.subarray((i - start) * d, (i - start + 1) * d), store.info.centringMean);
-      if (isZero(vector)) {
+      const vector = block.subarray((i - start) * d, (i - start + 1) * d);
+      if (centreAndScale(vector, store.info.centringMean) === 0) {
         const what = options.centre ? 'equal to the mean' : 'all zeros';
         report.skipped.push({ id: lines.ids[i], reason: `row ${lines.rows[i]} is ${what}: it has no direction` });
         continue;
@@ -141,11 +141,6 @@ function readAhead<T>(read: Promise<T>): Promise<T> {
   return read;
 }
 
-function isZero(v: Float32Array): boolean {
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
-  return true;
-}
-
 /** Of records whose ids the store holds, those it holds with another vector (bit for bit) or path. */
 async function changedRecords(store: EmbeddedStore, records: VectorRecord[]): Promise<VectorRecord[]> {
   if (records.length === 0) return [];
@@ -173,7 +168,10 @@ async function checkMatrix(
   // Without a row column the selected rows increase, so summing them as the matrix streams past keeps CSV order.
   const inOrder = lines.rows.every((row, i) => i === 0 || row > lines.rows[i - 1]);
   let nextLine = 0; // the next selected line, when in order
-  const read = (start: number) => readAhead(reader.readRange(start, Math.min(CHUNK_ROWS, reader.rows - start)));
+  // Two buffers, taking turns: one is checked while the next block is read into the other.
+  const buffers = [0, 1].map(() => new Float32Array(Math.min(CHUNK_ROWS, reader.rows) * d));
+  const read = (start: number) =>
+    readAhead(reader.readRange(start, Math.min(CHUNK_ROWS, reader.rows - start), buffers[(start / CHUNK_ROWS) % 2]));
   let nextBlock = read(0);
   for (let start = 0; start < reader.rows; start += CHUNK_ROWS) {
     const n = Math.min(CHUNK_ROWS, reader.rows - start);

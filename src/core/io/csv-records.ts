@@ -38,13 +38,40 @@ export function parseRecords(
   out: CsvRecord[],
 ): CsvPosition {
   let { pos, line } = at;
+  // The next quote and CR at or after `pos` (Infinity: none left), looked for again only once passed: a record
+  // before both is split in one go (plainRecord).
+  let quote = -1;
+  let cr = -1;
   while (pos < text.length) {
-    const record = parseRecord(text, pos, line, final, file);
+    if (quote < pos) quote = indexAfter(text, '"', pos);
+    if (cr < pos) cr = indexAfter(text, '\r', pos);
+    const record = plainRecord(text, pos, line, Math.min(quote, cr)) ?? parseRecord(text, pos, line, final, file);
     if (record === UNFINISHED) break;
     if (!record.blank) out.push({ fields: record.fields, line });
     ({ pos, line } = record);
   }
   return { pos, line };
+}
+
+/**
+ * The record from `pos` when its line ends before `special` (the next quote or CR): the common exported
+ * id,path,label line, split on its commas at once. Null when it does not, or has no line break yet (parseRecord
+ * then decides).
+ */
+function plainRecord(
+  text: string,
+  pos: number,
+  line: number,
+  special: number,
+): { fields: string[]; blank: boolean; pos: number; line: number } | null {
+  const end = text.indexOf('\n', pos);
+  if (end < 0 || special < end) return null;
+  return { fields: text.slice(pos, end).split(','), blank: end === pos, pos: end + 1, line: line + 1 };
+}
+
+function indexAfter(text: string, c: string, from: number): number {
+  const at = text.indexOf(c, from);
+  return at < 0 ? Infinity : at;
 }
 
 /** One record from `pos` (possibly blank), and the position and line after its line break. */

@@ -50,14 +50,17 @@ export class NpyReader {
     return this.header.itemSize;
   }
 
-  /** Rows [start, start + count), row-major. */
-  async readRange(start: number, count: number): Promise<Float32Array> {
+  /**
+   * Rows [start, start + count), row-major; into `into` when given (a buffer used again, so that streaming a large
+   * matrix does not allocate 16 MB a step for the garbage collector to free), which must hold count rows.
+   */
+  async readRange(start: number, count: number, into?: Float32Array<ArrayBuffer>): Promise<Float32Array> {
     const { dim, header } = this;
-    const out = new Float32Array(count * dim);
+    const out = into ? into.subarray(0, count * dim) : new Float32Array(count * dim);
     if (!header.fortranOrder) {
       const position = this.dataStart + start * dim * header.itemSize;
       if (header.itemSize === 4 && header.littleEndian && HOST_LITTLE_ENDIAN) {
-        await this.read(position, out.byteLength, new Uint8Array(out.buffer)); // float32 already: straight in
+        await this.read(position, out.byteLength, new Uint8Array(out.buffer, out.byteOffset, out.byteLength)); // straight in
       } else {
         const bytes = await this.read(position, count * dim * header.itemSize);
         decodeInto(out, 0, bytes, header, this.file, start * dim);
@@ -79,6 +82,10 @@ export class NpyReader {
   /** The given rows in the order given (row i of the result is rows[i]); nearby rows are read together. */
   async readRows(rows: ArrayLike<number>): Promise<Float32Array> {
     const { dim } = this;
+    // Consecutive rows (an import without a row column): one range, read straight into the result.
+    let consecutive = true;
+    for (let i = 1; i < rows.length && consecutive; i++) consecutive = rows[i] === rows[i - 1] + 1;
+    if (consecutive && rows.length > 0) return this.readRange(rows[0], rows.length);
     const out = new Float32Array(rows.length * dim);
     const order = Array.from({ length: rows.length }, (_, i) => i).sort((a, b) => rows[a] - rows[b]);
     for (let i = 0; i < order.length;) {

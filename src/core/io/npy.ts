@@ -205,10 +205,11 @@ export function matrixShape(shape: number[], file: string): [number, number] {
 
 /** Refuses the first non-finite value of `data`, rows of `dim` values numbered from `firstRow`. */
 export function checkFinite(data: Float32Array, firstRow: number, dim: number, file: string): void {
-  for (let i = 0; i < data.length; i++) {
-    const x = data[i];
-    // x - x is 0 for every finite x and NaN for NaN and ±Infinity (twice as fast as Number.isFinite here).
-    if (x - x !== 0) {
+  // A float32 is NaN or ±Infinity exactly when its exponent bits are all ones: an integer test on the bits is faster
+  // than arithmetic on the values (the import checks every value of a 2 GB matrix this way).
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i] & 0x7f800000) === 0x7f800000) {
       throw new VectorTuneError(
         `row ${fmt(firstRow + Math.floor(i / dim))} (counting from 0) has the non-finite value ${data[i]} at column ${i % dim}.`,
         file,

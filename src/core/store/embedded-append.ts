@@ -36,14 +36,14 @@ export async function writeAppend(target: AppendTarget, added: VectorRecord[]): 
   const { dir, dimension: d, manifest, records } = target;
   const start = records.count;
   const n = added.length;
-  const block = new Float32Array(n * d);
-  added.forEach((r, i) => block.set(r.vector, i * d));
+  const block = rowsBlock(added, d);
   const codes = RowQuantiser.for(d).quantise(block, n);
   const recordText = Buffer.from(encodeRecords(added), 'utf8');
   const gen = manifest.generation;
-  await appendAt(storeFiles.vectors(dir, gen), start * d * 4, new Uint8Array(block.buffer));
+  const bytes = new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
+  await appendAt(storeFiles.vectors(dir, gen), start * d * 4, bytes);
   await appendAt(storeFiles.records(dir, gen), manifest.recordsBytes, recordText);
-  const vectorsCrc32 = crc32(new Uint8Array(block.buffer), manifest.vectorsCrc32 ?? 0);
+  const vectorsCrc32 = crc32(bytes, manifest.vectorsCrc32 ?? 0);
   const lines = lineStarts(recordText, manifest.recordsBytes, n);
   const searchCache = await appendToCache(target, codes, lines, vectorsCrc32);
   return {
@@ -57,6 +57,22 @@ export async function writeAppend(target: AppendTarget, added: VectorRecord[]): 
       ...(searchCache ? { searchCache } : {}),
     },
   };
+}
+
+/**
+ * The records' vectors as one row-major block: a view of theirs when they already are one (an import hands over
+ * consecutive rows of the block it read), else a copy.
+ */
+function rowsBlock(added: VectorRecord[], d: number): Float32Array {
+  if (added.length === 0) return new Float32Array(0);
+  const first = added[0].vector;
+  const adjacent = added.every(
+    (r, i) => r.vector.buffer === first.buffer && r.vector.byteOffset === first.byteOffset + i * d * 4,
+  );
+  if (adjacent) return new Float32Array(first.buffer, first.byteOffset, added.length * d);
+  const block = new Float32Array(added.length * d);
+  added.forEach((r, i) => block.set(r.vector, i * d));
+  return block;
 }
 
 /** The search cache with the appended rows, or null when it does not reach up to them (then left as it is). */
@@ -81,4 +97,20 @@ async function appendToCache(
   if (!idTableIsStale(cache, records.count + codes.count)) return next;
   const { slots, indexed, others } = records.indexSlots;
   return { ...next, idsRows: indexed, idsOthers: others, idsCrc32: await writeIdTable(dir, cache.generation, slots) };
+}
+
+/**
+ * The search cache with the id table saved as of every committed row, or null when the saved one already covers
+ * them (or the cache does not reach them). A writer does this when it closes: appends save the table only once an
+ * eighth of the rows are missing from it, and the next open would hash each of those again.
+ */
+export async function completeIdTable(
+  dir: string,
+  manifest: StoreManifest,
+  records: RecordTable,
+): Promise<SearchCache | null> {
+  const cache = cacheRecord(manifest);
+  if (!cache || cache.rows !== records.count || cache.idsRows === records.count) return null;
+  const { slots, indexed, others } = records.indexSlots;
+  return { ...cache, idsRows: indexed, idsOthers: others, idsCrc32: await writeIdTable(dir, cache.generation, slots) };
 }

@@ -40,7 +40,15 @@ export interface LoadedStore {
   cache: 'used' | 'extended' | 'rebuilt';
   /** The search cache was written to while opening: the manifest must be committed to count it. */
   cacheWritten: boolean;
+  /**
+   * The codes read from the search cache without their CRC-32s checked yet (rows [0, rows)): the store checks them
+   * before its first search, and computes them again from the vectors file if they differ (embedded-store.ts).
+   */
+  codesToCheck: CodesCheck | undefined;
 }
+
+/** Codes read from the search cache and the CRC-32s the manifest recorded for them. */
+export type CodesCheck = Pick<SearchCache, 'rows' | 'q8Crc32' | 'q4Crc32'>;
 
 export interface LoadOptions {
   /** Load the codes the search scans (false for a store that is only written to, such as an import's). */
@@ -98,34 +106,16 @@ export async function loadStore(
   const lines = new Float64Array(count);
   try {
     let cache = cacheRecord(manifest);
-    if (cache && !(await readRowFiles(dir, cache, quantiser.stride, { info, codes, lines }))) cache = null;
+    // The codes' CRC-32s (0.46 GB of a million 512-d rows) are checked after opening, off this thread.
+    if (cache && !(await readRowFiles(dir, cache, quantiser.stride, { info, codes, lines }, false))) cache = null;
     const covered = cache?.rows ?? 0;
     lines.set(tailLines(text.bytes, recordsFile, covered === 0 ? 0 : lines[covered - 1], covered, count), covered);
     await checkVectorsLength(file, count);
     // Rows the cache lacks: from the vectors file (checked by its CRC-32 here, as the cache's rows were when made).
     const writer =
       options.write && covered < count ? new CacheWriter(dir, generation, quantiser.stride, cache) : undefined;
-    let vectorsCrc32 = cache?.vectorsCrc32 ?? 0;
-    try {
-      for (const { start, vectors } of file.chunks(count, covered)) {
-        vectorsCrc32 = crc32(new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength), vectorsCrc32);
-        const n = vectors.length / dimension;
-        const block = quantiser.quantise(vectors, n);
-        info.set(start, block.info, 0, n);
-        codes?.setBlock(start, block, 0, n);
-        writer?.write(block, lines.subarray(start, start + n));
-      }
-      if (manifest.vectorsCrc32 !== undefined && vectorsCrc32 !== manifest.vectorsCrc32) {
-        throw new VectorTuneError(
-          'the vectors file does not match its checksum: its bytes changed after they were written.',
-          file.file,
-          'The store is damaged; it is rebuildable: delete its folder and index again.',
-        );
-      }
-    } catch (err) {
-      writer?.close();
-      throw err;
-    }
+    const start = { row: covered, crc: cache?.vectorsCrc32 ?? 0 };
+    const vectorsCrc32 = quantiseRows({ file, manifest, info, codes, lines, writer }, start);
     const ids = cache ? await readIdTable(dir, cache) : null;
     const records = new RecordTable(recordsFile, text.bytes, count, {
       starts: lines,
@@ -158,12 +148,74 @@ export async function loadStore(
       identity: { modelId: manifest.modelId, dimension, ...recordedPrecision(manifest.precision), centringMean },
       cache: covered === count && cache ? 'used' : covered > 0 ? 'extended' : 'rebuilt',
       cacheWritten: writer !== undefined || idsWritten,
+      codesToCheck:
+        cache && codes && covered > 0 ? { rows: covered, q8Crc32: cache.q8Crc32, q4Crc32: cache.q4Crc32 } : undefined,
     };
   } catch (err) {
     file.close();
     await codes?.close();
     throw err;
   }
+}
+
+/** Where quantiseRows puts the rows it computes, and the cache writer that saves them (with `write`). */
+interface QuantiseTargets {
+  file: VectorFile;
+  manifest: StoreManifest;
+  info: RowInfo;
+  codes: QuantisedRows | undefined;
+  /** Where each row's record line starts (all rows). */
+  lines: Float64Array;
+  writer: CacheWriter | undefined;
+}
+
+/**
+ * Computes the codes and numbers of rows [from.row, count) from the vectors file, into memory and through `writer`
+ * (closed when this throws); the file's bytes are checked against the manifest's CRC-32, continued from `from.crc`
+ * (the CRC-32 of the rows before). Returns the vectors file's CRC-32.
+ */
+function quantiseRows(to: QuantiseTargets, from: { row: number; crc: number }): number {
+  const { file, manifest, info, codes, lines, writer } = to;
+  const { count, dimension } = manifest;
+  const quantiser = RowQuantiser.for(dimension);
+  let vectorsCrc32 = from.crc;
+  try {
+    for (const { start, vectors } of file.chunks(count, from.row)) {
+      vectorsCrc32 = crc32(new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength), vectorsCrc32);
+      const n = vectors.length / dimension;
+      const block = quantiser.quantise(vectors, n);
+      info.set(start, block.info, 0, n);
+      codes?.setBlock(start, block, 0, n);
+      writer?.write(block, lines.subarray(start, start + n));
+    }
+    if (manifest.vectorsCrc32 !== undefined && vectorsCrc32 !== manifest.vectorsCrc32) {
+      throw new VectorTuneError(
+        'the vectors file does not match its checksum: its bytes changed after they were written.',
+        file.file,
+        'The store is damaged; it is rebuildable: delete its folder and index again.',
+      );
+    }
+  } catch (err) {
+    writer?.close();
+    throw err;
+  }
+  return vectorsCrc32;
+}
+
+/**
+ * Codes that failed their check (damaged search-cache files): every row's codes and numbers computed again from the
+ * vectors file into memory, and, with `write`, saved as a new search cache; returns its record for the manifest
+ * (null without `write`). The id table is not in these files and stays as it was.
+ */
+export function requantise(dir: string, to: Omit<QuantiseTargets, 'writer'>, write: boolean): SearchCache | null {
+  const { manifest } = to;
+  const stride = RowQuantiser.for(manifest.dimension).stride;
+  const writer = write ? new CacheWriter(dir, manifest.generation, stride, null) : undefined;
+  const vectorsCrc32 = quantiseRows({ ...to, writer }, { row: 0, crc: 0 });
+  if (!writer) return null;
+  const ids = cacheRecord(manifest);
+  const kept = ids ? { idsRows: ids.idsRows, idsOthers: ids.idsOthers, idsCrc32: ids.idsCrc32 } : {};
+  return { ...emptyCache(manifest.generation), ...kept, ...writer.finish(), vectorsCrc32 };
 }
 
 /**

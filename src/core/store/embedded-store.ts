@@ -4,8 +4,9 @@ import { VectorTuneError } from '../errors';
 import { fileExists } from '../fs/durable';
 import { ProcessLock } from '../fs/process-lock';
 import { ignoreInGit, lockPurpose, removeGeneration, removeLeftovers, storeFiles } from './embedded-files';
-import { writeAppend } from './embedded-append';
-import { createStore, loadStore, type LoadedStore } from './embedded-load';
+import { completeIdTable, writeAppend } from './embedded-append';
+import { codesIntact } from './codes-check';
+import { type CodesCheck, createStore, loadStore, type LoadedStore, requantise } from './embedded-load';
 import { writeGeneration } from './embedded-rewrite';
 import { ExactSearch, type SearchStats } from './exact-search';
 import { type StoreManifest, writeManifest } from './manifest';
@@ -52,6 +53,8 @@ export class EmbeddedStore implements VectorStore {
   readonly openedFromCache: LoadedStore['cache'];
   /** Serialises writers inside this process; every mutation goes through `exclusive`. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The check of the codes read from the search cache (checkCodes): every search awaits it, and fails if it did. */
+  private codesChecked: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly dir: string,
@@ -113,6 +116,7 @@ export class EmbeddedStore implements VectorStore {
       const loaded = await loadStore(dir, expected, { search: options.search ?? true, write: lock !== undefined });
       const store = new EmbeddedStore(dir, loaded, lock);
       if (loaded.cacheWritten) await store.commit({});
+      store.checkCodes(loaded.codesToCheck);
       // A writer killed mid-write leaves temporaries and uncommitted data files (as large as the store); the
       // writer lock makes this process the only writer, so they can go now.
       if (lock) await store.removeLeftovers();
@@ -182,8 +186,9 @@ export class EmbeddedStore implements VectorStore {
     if (!codes) throw new Error('internal: this store was opened without search');
     const excluded = options.unseenBy === undefined ? undefined : await this.seen.bitmap(options.unseenBy);
     // Under the writers' queue: a rewrite swaps the rows and the file, which a search must not see half-done.
-    const hits = await this.exclusive(() =>
-      this.search.run({
+    const hits = await this.exclusive(async () => {
+      await this.codesChecked;
+      return this.search.run({
         rows: codes,
         info: this.rowInfo,
         file: this.file,
@@ -192,8 +197,8 @@ export class EmbeddedStore implements VectorStore {
         k: options.k,
         ranking: options.ranking,
         excluded,
-      }),
-    );
+      });
+    });
     return hits.map(({ row, dot }) => {
       const { id, path } = this.records.meta(row);
       return { id, path, dot };
@@ -242,6 +247,8 @@ export class EmbeddedStore implements VectorStore {
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
+    // Failing costs the next open some time (it hashes the ids the saved table lacks), never data.
+    if (this.lock) await this.mutate(() => this.saveIdTable()).catch(() => undefined);
     this.file.close();
     await this.codes?.close();
     this.lock?.release();
@@ -263,6 +270,29 @@ export class EmbeddedStore implements VectorStore {
   /** Leftovers of a writer killed mid-rewrite: data files of other generations and temporary files. */
   async removeLeftovers(): Promise<void> {
     await removeLeftovers(this.dir, this.manifest.generation);
+  }
+
+  /**
+   * Checks the codes opening read unchecked from the search cache, as the first job in the store's queue, so every
+   * later search (and write) waits for it: a damaged cache file is found before it could shape an answer. Codes that
+   * differ are computed again from the vectors file, and a writer saves them as the new search cache.
+   */
+  private checkCodes(check: CodesCheck | undefined): void {
+    const codes = this.codes;
+    if (!check || !codes) return;
+    this.codesChecked = this.exclusive(async () => {
+      if (await codesIntact(codes, check)) return;
+      const lines = this.records.lineStarts(0, this.records.count);
+      const to = { file: this.file, manifest: this.manifest, info: this.rowInfo, codes, lines };
+      const searchCache = requantise(this.dir, to, this.lock !== undefined);
+      if (searchCache) await this.commit({ searchCache });
+    });
+    this.codesChecked.catch(() => undefined); // failing, it fails the searches that await it, not the process
+  }
+
+  private async saveIdTable(): Promise<void> {
+    const searchCache = await completeIdTable(this.dir, this.manifest, this.records);
+    if (searchCache) await this.commit({ searchCache });
   }
 
   /** A write: only with the writer lock, and serialised with every other operation of this instance. */

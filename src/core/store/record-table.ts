@@ -26,6 +26,8 @@ export class RecordTable implements IdBytes {
   /** Rows whose line is not in the fast form, by id. */
   private readonly others = new Map<string, number>();
   private readonly otherRows = new Set<number>();
+  /** The UTF-8 bytes of the id rowOf looks up (at most 3 bytes per UTF-16 unit). */
+  private scratch = Buffer.allocUnsafe(256);
 
   /**
    * `text`: the committed bytes (whole lines); `starts`: where each of the first starts.length lines begins, when
@@ -106,8 +108,11 @@ export class RecordTable implements IdBytes {
 
   rowOf(id: string): number | undefined {
     const row = this.others.size > 0 ? this.others.get(id) : undefined;
-    if (row !== undefined || JSON.stringify(id).length !== id.length + 2) return row; // escaped ids are only there
-    return this.index.find(Buffer.from(id, 'utf8'));
+    if (row !== undefined || needsEscape(id)) return row; // escaped ids are only there
+    // Into one reused buffer: an import looks up every id it writes, twice.
+    if (this.scratch.length < id.length * 3) this.scratch = Buffer.allocUnsafe(id.length * 3);
+    const n = this.scratch.write(id, 0, 'utf8');
+    return this.index.find(this.scratch.subarray(0, n));
   }
 
   /** Appends whole lines (encodeRecords' output for `count` records) as the next rows. */
@@ -193,4 +198,17 @@ export class RecordTable implements IdBytes {
       'The store is damaged; it is rebuildable: delete its folder and index again.',
     );
   }
+}
+
+/**
+ * Whether JSON.stringify escapes something in `id` (a quote, a backslash, a control character, a lone surrogate),
+ * without making the string: it answers the common id by a scan, and asks JSON.stringify only about surrogates.
+ */
+function needsEscape(id: string): boolean {
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return true;
+    if (c >= 0xd800 && c <= 0xdfff) return JSON.stringify(id).length !== id.length + 2;
+  }
+  return false;
 }

@@ -8,7 +8,7 @@ import { storeFiles } from './embedded-files';
 import type { StoreManifest } from './manifest';
 import type { QuantisedRows } from './quantised-rows';
 import { type QuantisedBlock, ROW_INFO_BYTES } from './quantiser';
-import { readPrefix } from './records-file';
+import { readPrefixWithCrc } from './records-file';
 import type { RowInfo } from './row-info';
 
 /**
@@ -21,7 +21,9 @@ import type { RowInfo } from './row-info';
  * the data files) and fsyncs them before the manifest commits the lot, which records their row count and CRC-32s.
  * The cache is never trusted beyond that record: a file missing, short or with another checksum, a record of another
  * generation or version, or rows the cache does not cover (appended by a version without it) are computed from the
- * data files again (embedded-load.ts), and a writer saves the result. Losing it costs time, never data.
+ * data files again (embedded-load.ts), and a writer saves the result. Losing it costs time, never data. The codes'
+ * checksums are the one thing opening leaves for later: the store checks them before its first search
+ * (codes-check.ts), off the thread that opened it.
  */
 export const SEARCH_CACHE_VERSION = 1;
 
@@ -75,12 +77,17 @@ export interface RowTargets {
   lines?: Float64Array;
 }
 
-/** Reads rows [0, cache.rows) of the row files into `into`; false when any is missing, short or fails its CRC. */
+/**
+ * Reads rows [0, cache.rows) of the row files into `into`; false when any is missing or short, or fails its CRC.
+ * With `checkCodes` false, the codes' CRC-32s are left to the caller (the store checks them off the opening thread
+ * before its first search: embedded-store.ts); the numbers and line starts are always checked here.
+ */
 export async function readRowFiles(
   dir: string,
   cache: SearchCache,
   stride: number,
   into: RowTargets,
+  checkCodes = true,
 ): Promise<boolean> {
   const n = cache.rows;
   const { info, lines, codes } = into;
@@ -92,12 +99,14 @@ export async function readRowFiles(
   ];
   for (const [kind, target] of targets) {
     if (!target) continue;
+    const check = checkCodes || (kind !== 'q8' && kind !== 'q4');
     try {
-      await readPrefix(storeFiles.search(dir, cache.generation, kind), n * rowBytes(kind, stride), target);
+      const file = storeFiles.search(dir, cache.generation, kind);
+      const read = await readPrefixWithCrc(file, n * rowBytes(kind, stride), target, check);
+      if (check && read.crc32 !== cache[CRC_OF[kind]]) return false;
     } catch {
       return false;
     }
-    if (crc32(target) !== cache[CRC_OF[kind]]) return false;
   }
   return true;
 }
@@ -122,9 +131,8 @@ export async function readIdTable(dir: string, cache: SearchCache): Promise<Int3
     // A power of two, at least twice the rows (id-index.ts keeps it at most half full).
     if (!Number.isInteger(slots) || slots < 2 * cache.idsRows || (slots & (slots - 1)) !== 0) return null;
     const table = new Int32Array(slots);
-    const bytes = new Uint8Array(table.buffer);
-    await readPrefix(file, size, bytes);
-    return crc32(bytes) === cache.idsCrc32 ? table : null;
+    const read = await readPrefixWithCrc(file, size, new Uint8Array(table.buffer));
+    return read.crc32 === cache.idsCrc32 ? table : null;
   } catch {
     return null;
   }

@@ -8,13 +8,25 @@ import { kernelModule } from './search-kernel';
  */
 const THREAD_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+const { crc32 } = require('node:zlib');
 let kernel;
+let memory;
 parentPort.on('message', (m) => {
   if (m.memory) {
-    kernel = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
+    memory = m.memory;
+    kernel = new WebAssembly.Instance(m.module, { env: { memory } }).exports;
     return;
   }
   try {
+    if (m.crcOf) {
+      // In pieces of at most 1 GiB, continuing the running value (as util/hash.ts's crc32 does on one thread).
+      let crc = 0;
+      for (let at = 0; at < m.crcOf.length; at += 1 << 30) {
+        crc = crc32(new Uint8Array(memory.buffer, m.crcOf.offset + at, Math.min(1 << 30, m.crcOf.length - at)), crc);
+      }
+      parentPort.postMessage({ id: m.id, crc });
+      return;
+    }
     kernel.dots(m.query, m.rows, m.out, m.count, m.stride);
     parentPort.postMessage({ id: m.id });
   } catch (err) {
@@ -34,7 +46,7 @@ export class ScanThreads {
   private readonly threads: Worker[] = [];
   private memory: WebAssembly.Memory | undefined;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (crc?: number) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
 
   constructor(readonly size: number) {}
@@ -59,6 +71,22 @@ export class ScanThreads {
     }
   }
 
+  /**
+   * CRC-32 of bytes [offset, offset + length) of the memory, computed on a helper thread while this one goes on:
+   * opening a store checks its search cache's codes this way (embedded-store.ts), off the path that opens it.
+   */
+  async crc32(offset: number, length: number): Promise<number> {
+    if (this.failure) throw this.failure;
+    this.start();
+    const thread = this.threads[0];
+    thread.ref();
+    try {
+      return (await this.send(thread, { crcOf: { offset, length } })) as number;
+    } finally {
+      if (this.pending.size === 0) this.threads.forEach((t) => t.unref());
+    }
+  }
+
   async close(): Promise<void> {
     const threads = this.threads.splice(0);
     threads.forEach((t) => t.removeAllListeners());
@@ -69,8 +97,8 @@ export class ScanThreads {
     while (this.threads.length < this.size) {
       const thread = new Worker(THREAD_SOURCE, { eval: true });
       thread.unref();
-      thread.on('message', (m: { id: number; error?: string }) =>
-        this.settle(m.id, m.error ? new Error(m.error) : undefined),
+      thread.on('message', (m: { id: number; error?: string; crc?: number }) =>
+        this.settle(m.id, m.error ? new Error(m.error) : undefined, m.crc),
       );
       thread.on('error', (err) => this.fail(err));
       thread.on('exit', (code) => code !== 0 && this.fail(new Error(`a scan thread exited with code ${code}`)));
@@ -79,20 +107,20 @@ export class ScanThreads {
     }
   }
 
-  private send(thread: Worker, job: DotsJob): Promise<void> {
+  private send(thread: Worker, job: DotsJob | { crcOf: { offset: number; length: number } }): Promise<number | void> {
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number | void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       thread.postMessage({ id, ...job });
     });
   }
 
-  private settle(id: number, error?: Error): void {
+  private settle(id: number, error?: Error, crc?: number): void {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
     if (error) p.reject(error);
-    else p.resolve();
+    else p.resolve(crc);
   }
 
   private fail(err: Error): void {
