@@ -32,6 +32,13 @@ function index(cwd: string, folder: string) {
       r.stdout,
     );
   assert.ok(m, r.stdout);
+  // The last progress line adds up with the summary: skipped files are not counted as embedded.
+  const last = [...r.stderr.matchAll(/^read (\d+)\/(\d+) images: (\d+) embedded, (\d+) skipped/gm)].at(-1);
+  if (Number(m[1]) + Number(m[2]) + Number(m[5]) > 0) {
+    assert.ok(last, r.stderr);
+    assert.equal(Number(last[3]), Number(m[1]) + Number(m[2]), 'embedded = added + updated');
+    assert.equal(Number(last[4]), Number(m[5]), 'skipped');
+  }
   const [added, updated, unchanged, removed, skipped, ignored] = m.slice(1).map(Number);
   return { added, updated, unchanged, removed, skipped, ignored, stdout: r.stdout };
 }

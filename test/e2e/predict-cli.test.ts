@@ -80,6 +80,8 @@ test('CSV: a row per readable image with each head, the broken file listed, the 
   const r = predict('hat,skirt', 'out/predictions.csv');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /failed images\/hat\/broken\.jpg: not an image/);
+  // The last progress line adds up with the summary: the failed file is not counted as predicted.
+  assert.match(r.stderr, /^read 49\/49 images: 48 predicted, 1 failed \([\d.]+ images\/s\)$/m);
   assert.match(r.stdout, /predicted 48 of 49 images with hat, skirt -> out\/predictions\.csv \(1 failed/);
   return fs.readFile(path.join(ws, 'out', 'predictions.csv'), 'utf8').then((text) => {
     const csv = parseCsv(text, 'predictions.csv');

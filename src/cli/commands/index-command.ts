@@ -45,7 +45,10 @@ export const indexCommand = defineCommand({
         onProgress: (p) => {
           if (Date.now() - lastLine < 2000 && p.done < p.total) return;
           lastLine = Date.now();
-          io.err(`embedded ${p.done}/${p.total} (${p.imagesPerSecond.toFixed(1)} images/s, ${p.skipped} skipped)`);
+          // done counts the skipped files too: "embedded 3/3" for three unreadable files said the opposite of what happened.
+          io.err(
+            `read ${p.done}/${p.total} images: ${p.done - p.skipped} embedded, ${p.skipped} skipped (${p.imagesPerSecond.toFixed(1)} images/s)`,
+          );
         },
       });
       io.out(

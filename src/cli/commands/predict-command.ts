@@ -71,7 +71,9 @@ export const predictCommand = defineCommand({
         onProgress: (p) => {
           if (Date.now() - lastLine < 2000 && p.done < p.total) return;
           lastLine = Date.now();
-          io.err(`predicted ${p.done}/${p.total} (${p.imagesPerSecond.toFixed(1)} images/s, ${p.failed} failed)`);
+          io.err(
+            `read ${p.done}/${p.total} images: ${p.done - p.failed} predicted, ${p.failed} failed (${p.imagesPerSecond.toFixed(1)} images/s)`,
+          );
         },
       });
       for (const f of report.failed) io.err(`failed ${f.path}: ${f.reason}`);
