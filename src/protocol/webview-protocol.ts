@@ -77,6 +77,8 @@ export interface AuditView {
 export interface ProgressView {
   positives: number;
   negatives: number;
+  /** Labels scored 0 (neither): without them the counts did not add up to the header's label count. */
+  neutral?: number;
   rounds: {
     round: number;
     hits: number;

@@ -343,10 +343,12 @@ test('the progress chart draws the held-out AP of the measured rounds, and the h
     { round: 5, hits: 7, shown: 10, churn: 0.25 },
     { round: 6, hits: 8, shown: 10, churn: 0.1, heldOutAp: 0.5379 },
   ];
-  const progress = { positives: 47, negatives: 16, rounds, settled: false };
-  await show(batch('held-out-trend', {}, { ...head, labelCount: 63, progress }));
+  const progress = { positives: 47, negatives: 16, neutral: 2, rounds, settled: false };
+  await show(batch('held-out-trend', {}, { ...head, labelCount: 65, progress }));
   const line = page().locator('[data-testid=progress]');
   await line.waitFor();
+  // The counts add up to the 65 labels: the two scored 0 are named too.
+  assert.match(await line.innerText(), /^47 positive · 16 negative · 2 at 0 · last batch 8 of 10/);
   assert.equal(await text('[data-testid=held-out-ap]'), 'held-out AP 0.54 (round 6)');
   assert.equal(await line.locator('circle.ap-dot').count(), 3, 'a dot per measured round');
   const dots = await line

@@ -386,6 +386,7 @@ export class PanelController implements vscode.Disposable {
       progress: {
         positives: head.positives,
         negatives: head.negatives,
+        neutral: head.labelCount - head.positives - head.negatives,
         rounds: head.rounds.map(({ round, hits, shown, churn, heldOut }) => ({
           round,
           hits,

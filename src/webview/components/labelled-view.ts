@@ -127,9 +127,10 @@ export class LabelledScreen {
     );
     const positives = all.filter((r) => r.score > 0).length;
     const negatives = all.filter((r) => r.score < 0).length;
+    const neutral = all.length - positives - negatives;
     setText(
       this.summary,
-      `${all.length} labelled: ${positives} positive, ${negatives} negative. Showing ${shown.length}.`,
+      `${all.length} labelled: ${positives} positive, ${negatives} negative${neutral ? `, ${neutral} at 0` : ''}. Showing ${shown.length}.`,
     );
     this.list.replaceChildren(...shown.map((r) => this.row(r)));
   }

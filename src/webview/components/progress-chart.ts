@@ -49,6 +49,7 @@ export class ProgressLine {
     setText(
       this.text,
       `${progress.positives} positive \u00b7 ${progress.negatives} negative` +
+        (progress.neutral ? ` \u00b7 ${progress.neutral} at 0` : '') +
         (last ? ` \u00b7 last batch ${last.hits} of ${last.shown}` : ''),
     );
     const measured = progress.rounds.filter((r) => r.heldOutAp !== undefined).at(-1);

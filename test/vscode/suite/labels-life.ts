@@ -36,6 +36,8 @@ export function labelsLifeTests(suite: Suite, api: () => VectorTuneApi, until: U
       const labels = (await lines()).map((l) => JSON.parse(l));
       assert.equal(progress.positives, labels.filter((l) => l.score > 0).length);
       assert.equal(progress.negatives, labels.filter((l) => l.score < 0).length);
+      const atZero = labels.filter((l) => l.score === 0).length;
+      assert.equal(progress.neutral ?? 0, atZero, 'labels scored 0 are counted too');
       assert.equal(progress.rounds.length, 1, 'the round submitted in the scoring test');
       const [round] = progress.rounds;
       assert.equal(round.hits, labels.filter((l) => l.round === round.round && l.score > 0).length);
@@ -47,7 +49,9 @@ export function labelsLifeTests(suite: Suite, api: () => VectorTuneApi, until: U
       });
       assert.match(
         shown.text,
-        new RegExp(`${progress.positives} positive · ${progress.negatives} negative · last batch ${round.hits} of 8`),
+        new RegExp(
+          `${progress.positives} positive · ${progress.negatives} negative${atZero ? ` · ${atZero} at 0` : ''} · last batch ${round.hits} of 8`,
+        ),
       );
       assert.equal(shown.count, 1, 'one bar per round');
     },
