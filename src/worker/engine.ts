@@ -13,9 +13,8 @@ import { HeldOutRounds } from './held-out-rounds';
 import { changeLabelsOf, labelledOf, takeOutsideChange } from './label-requests';
 import { rebuildHead } from '../core/tune/rebuild';
 import { startSpecFor } from './start-spec';
-import type { ProcessLock } from '../core/fs/process-lock';
 import { headPaths } from '../core/head/head-folder';
-import { lockHead } from '../core/head/head-lock';
+import { type HeadLock, lockHead } from '../core/head/head-lock';
 import { ALL_STRATEGIES, isStrategy } from '../core/tune/strategy';
 import { type EngineConfig, locationChanged, type HeadSummary, type WorkerProtocol } from '../protocol/worker-protocol';
 import { checkConfig, storeLocation } from './engine-config';
@@ -58,7 +57,7 @@ export class Engine {
   /** A submit of the open head whose scores are saved but whose round did not complete (see unfinished-round.ts). */
   private unfinished?: UnfinishedRound;
   /** The writer lock of the open head's folder, held while it is open. */
-  private headLock?: { dir: string; lock: ProcessLock };
+  private headLock?: { dir: string; lock: HeadLock };
   /** Who labels, as configured (`by` on label lines). */
   private annotator?: string;
   /** The open head's figures per round since it was opened (hits, top-100 churn). */
