@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { ClipEncoder } from '../core/embed/clip';
+import { VectorTuneError } from '../core/errors';
 import type { ModelPrecision } from '../core/embed/precision';
 import { intraOpThreads, withThreadDefaults } from '../core/embed/threads';
 import { modelRef, modelRunOptions } from './common-options';
@@ -10,6 +11,24 @@ export function cliModelRef(values: { model?: string }, io: CliIo, fallback?: st
   const ref = modelRef(values.model, io.env, fallback);
   const looksLikePath = ref.startsWith('.') || path.isAbsolute(ref);
   return looksLikePath ? path.resolve(io.cwd, ref) : ref;
+}
+
+/**
+ * Without --model, a command uses the model the store or head records, by its id: for a model loaded from a folder
+ * that id is only a name (e.g. "vector-tune/generated-clip-tiny"), so looking it up in the cache and on the hub
+ * fails with a download error that never said where the name came from or what to pass.
+ */
+function recordedModelUnavailable(ref: string, err: unknown): unknown {
+  if (!(err instanceof VectorTuneError)) return err;
+  return new VectorTuneError(
+    `no --model was given, so the model the store or head was embedded with, "${ref}", was looked up by that id, and ${lowerFirst(err.problem)}`,
+    err.file,
+    `Pass --model with that model's folder (or hub id), or set VECTOR_TUNE_MODEL.${err.hint ? ` ${err.hint}` : ''}`,
+  );
+}
+
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text;
 }
 
 /** Loads CLIP for a CLI command. transformers.js is imported only by the commands that need a model. */
@@ -28,7 +47,8 @@ export async function loadModelForCli(
   const run = modelRunOptions(values, fallback?.precision); // a usage error shows before the model loads
   const { loadClip } = await import('../core/embed/clip');
   const threads = run.threads === undefined ? undefined : intraOpThreads(run.threads);
-  const encoder = await loadClip(cliModelRef(values, io, fallback?.modelId), {
+  const ref = cliModelRef(values, io, fallback?.modelId);
+  const load = loadClip(ref, {
     cacheDir: values['model-cache'],
     allowDownload: !values.offline,
     dtype: run.precision,
@@ -38,6 +58,9 @@ export async function loadModelForCli(
     ...(threads === undefined
       ? {}
       : { sessionOptions: withThreadDefaults(undefined, threads) as Record<string, unknown> }),
+  });
+  const encoder = await load.catch((err: unknown) => {
+    throw fallback && !values.model && !io.env.VECTOR_TUNE_MODEL ? recordedModelUnavailable(ref, err) : err;
   });
   const threadText =
     threads === undefined ? "onnxruntime's default threads" : `${threads} thread${threads === 1 ? '' : 's'}`;

@@ -41,6 +41,16 @@ test('prompt start, scripted tuning, and ranking the store and the folder agree'
   const answers = path.join(SAMPLES, 'labels.csv');
   assert.match(ok(ws, 'index', 'images', '--model', modelDir, '--offline'), /indexed: 48 added/);
 
+  // Without --model the store's model id is only a name here (the model came from a folder): the error says so and
+  // what to pass, and no head folder is left behind.
+  const noModel = cli(ws, 'start', 'hat', '--prompt', 'a photo of a hat', '--offline');
+  assert.equal(noModel.status, 1, noModel.stderr);
+  assert.match(
+    noModel.stderr,
+    /no --model was given, so the model the store or head was embedded with, "vector-tune\/generated-clip-tiny", was looked up by that id, and .*Pass --model with that model's folder/s,
+  );
+  await assert.rejects(fs.access(path.join(ws, 'vectortune', 'heads', 'hat')));
+
   const started = cli(ws, 'start', 'hat', '--prompt', 'a photo of a hat', '--model', modelDir, '--offline');
   assert.equal(started.status, 0, started.stderr);
   const prompted = await readWeights(path.join(ws, 'vectortune', 'heads', 'hat', 'classifier.weights.json'));
