@@ -1,11 +1,8 @@
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import { VectorTuneError } from '../core/errors';
 import { decodeThreadsBeside } from '../core/ingest/decode-pool';
-import { indexFolder, IndexProgress, IndexReport } from '../core/ingest/index-folder';
+import { checkFolderToIndex, indexFolder, IndexProgress, IndexReport } from '../core/ingest/index-folder';
 import type { StoreIdentity } from '../core/store/types';
 import type { VectorStore } from '../core/store/types';
-import { isInside } from '../core/fs/inside';
 import type { EngineConfig, WorkerProtocol } from '../protocol/worker-protocol';
 import type { ModelHolder } from './model-holder';
 import type { RequestContext } from './request-context';
@@ -31,7 +28,7 @@ export async function runIndex(
   log: WorkerLog,
 ): Promise<IndexReport> {
   checkParams(params);
-  await checkFolder(params.folder, config.workspaceRoot);
+  await checkFolderToIndex(params.folder, config.workspaceRoot);
   if (!models.has(config)) context.progress({ done: 0, total: 0, message: 'Loading the embedding model...' });
   const embedder = await models.encoder(config);
   throwIfCancelled(context.signal);
@@ -65,18 +62,6 @@ function checkParams(params: WorkerProtocol['index'][0]): void {
     throw new VectorTuneError(
       `the largest image size to index must be a positive number of pixels, got ${params.maxPixels}.`,
     );
-}
-
-/**
- * indexFolder checks the folder too, but only after the model is loaded; checked first here, a mistyped
- * folder is reported at once instead of after loading (or downloading) several hundred megabytes.
- */
-async function checkFolder(folder: string, root: string): Promise<void> {
-  const resolved = path.resolve(folder);
-  if (!isInside(resolved, path.resolve(root)))
-    throw new VectorTuneError('the folder to index is outside the workspace.', resolved);
-  const stat = await fs.stat(resolved).catch(() => null);
-  if (!stat?.isDirectory()) throw new VectorTuneError('no such folder to index.', resolved);
 }
 
 /** `run`: how the model runs ("fp32 on cpu, 2 threads"), so the speed can be read against it. */

@@ -166,3 +166,17 @@ test('Ctrl+C (SIGINT) stops an index run through the exit hooks: the writer lock
   assert.ok(resumed.unchanged >= committed && resumed.unchanged < 372, `${resumed.unchanged} kept of 372`);
   assert.equal(resumed.added + resumed.unchanged, 372);
 });
+
+test('a mistyped folder or a file is refused before any model is loaded (none is given here, and none is fetched)', async (t) => {
+  const ws = await tempDir(t);
+  await fs.writeFile(path.join(ws, 'notes.txt'), 'not a folder');
+  for (const [target, problem] of [
+    ['no-such-folder', /no-such-folder: no such folder to index\./],
+    ['notes.txt', /notes\.txt: this is a file, not a folder: index the folder that holds it\./],
+  ] as const) {
+    const r = spawnSync(process.execPath, [CLI, 'index', target, '--offline'], { cwd: ws, encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, problem);
+    assert.doesNotMatch(r.stderr, /^model:|download/im, 'the model was not loaded');
+  }
+});

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { indexFolder } from '../../core/ingest/index-folder';
+import { checkFolderToIndex, indexFolder } from '../../core/ingest/index-folder';
 import { openOrCreateStore } from '../../core/store/store-location';
 import { defineCommand, numberOption, requirePositional } from '../command';
 import { modelOptions, pineconeOptions, storeOptions } from '../common-options';
@@ -32,6 +32,7 @@ export const indexCommand = defineCommand({
     const [folder] = requirePositional(parsed, 1, 'one folder to index', 'index');
     const v = parsed.values;
     const location = cliStoreLocation(v, io); // a missing key is reported before the model loads
+    await checkFolderToIndex(path.resolve(io.cwd, folder), path.resolve(io.cwd, v.root!)); // and a mistyped folder
     const embedder = await loadModelForCli(v, io);
     try {
       let lastLine = 0;

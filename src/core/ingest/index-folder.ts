@@ -53,6 +53,24 @@ interface Pending {
 }
 
 /**
+ * The folder to index exists, is a folder and lies inside the workspace. The shells call it before loading the
+ * model too, so a mistyped folder is reported at once instead of after loading (or downloading) hundreds of MB.
+ */
+export async function checkFolderToIndex(folder: string, root: string): Promise<void> {
+  const resolved = path.resolve(folder);
+  if (!isInside(resolved, path.resolve(root)))
+    throw new VectorTuneError(`the folder to index is outside the workspace ${path.resolve(root)}.`, resolved);
+  const stat = await fs.stat(resolved).catch(() => null);
+  if (!stat) throw new VectorTuneError('no such folder to index.', resolved);
+  if (!stat.isDirectory())
+    throw new VectorTuneError('this is a file, not a folder: index the folder that holds it.', resolved);
+  // Compare real paths: a folder that is itself a link (photos -> ~) must not pull outside files in.
+  if (!isInside(await fs.realpath(resolved), await fs.realpath(root))) {
+    throw new VectorTuneError('the folder to index is outside the workspace (after following links).', resolved);
+  }
+}
+
+/**
  * Incremental, resumable indexing: unchanged files (same size and mtime, or same content hash) are skipped,
  * new ones embedded, deleted ones dropped. New images are committed to the store at least once a second as
  * they are embedded, so a run killed at any moment resumes from there.
@@ -61,12 +79,7 @@ export async function indexFolder(options: IndexOptions): Promise<IndexReport> {
   const started = Date.now();
   const root = path.resolve(options.root);
   const folder = path.resolve(options.folder);
-  const stat = await fs.stat(folder).catch(() => null);
-  if (!stat?.isDirectory()) throw new VectorTuneError('no such folder to index.', folder);
-  // Compare real paths: a folder that is itself a link (photos -> ~) must not pull outside files in.
-  if (!isInside(await fs.realpath(folder), await fs.realpath(root))) {
-    throw new VectorTuneError('the folder to index is outside the workspace (after following links).', folder);
-  }
+  await checkFolderToIndex(folder, root);
 
   const { embedder } = options;
   const identity = { modelId: embedder.modelId, dimension: embedder.dimension, precision: embedder.precision };
