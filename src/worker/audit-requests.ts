@@ -10,6 +10,9 @@ import type { TuningSession } from '../core/tune/session';
 import type { BatchCandidate, Verdict } from '../core/tune/session-types';
 import type { AuditFigures, WorkerProtocol } from '../protocol/worker-protocol';
 import type { Params } from '../protocol/rpc';
+import type { HeadSummary } from '../protocol/worker-protocol';
+import { checkBatchSize } from './batch-size';
+import type { Handlers } from './request-context';
 
 /**
  * The audit sample as the panel uses it (src/core/audit holds the rules): drawing it, showing its unscored records as
@@ -134,4 +137,28 @@ async function figuresOf(session: TuningSession, file: string): Promise<AuditFig
     // A damaged audit file must not stop the head from being tuned: the header says what is wrong instead.
     return { size: 0, scored: 0, thresholdFrom, estimates: null, error: (err as Error).message };
   }
+}
+
+/** The audit requests of the worker protocol, on the open head (`session`), answering with its summary. */
+export function auditHandlers(
+  session: (headDir: string) => TuningSession,
+  summary: (session: TuningSession) => Promise<HeadSummary>,
+): Pick<Handlers, 'drawAudit' | 'auditBatch' | 'scoreAudit'> {
+  return {
+    drawAudit: async (p) => {
+      const head = session(p.headDir);
+      await drawAudit(head, p);
+      return summary(head);
+    },
+    auditBatch: async (p) => {
+      const head = session(p.headDir);
+      checkBatchSize(p.k);
+      return { head: await summary(head), ...(await auditBatch(head, p)) };
+    },
+    scoreAudit: async (p) => {
+      const head = session(p.headDir);
+      await scoreAuditRecords(head, p);
+      return summary(head);
+    },
+  };
 }

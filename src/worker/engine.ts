@@ -7,14 +7,15 @@ import { resolveAnnotator } from '../core/tune/annotator';
 import { annotatorAgreement } from '../core/tune/annotator-agreement';
 import { ProgressTracker } from '../core/tune/progress';
 import { hideAuditFromBatches } from '../core/audit/hide-from-batches';
-import { auditBatch, AuditFiguresCache, drawAudit, scoreAuditRecords, withoutAuditScores } from './audit-requests';
+import { AuditFiguresCache, auditHandlers, withoutAuditScores } from './audit-requests';
 import { headSummary } from './head-summary';
+import { HeadLockHolder } from './head-lock-holder';
+import { checkBatchSize } from './batch-size';
 import { HeldOutRounds } from './held-out-rounds';
 import { changeLabelsOf, labelledOf, takeOutsideChange } from './label-requests';
 import { rebuildHead } from '../core/tune/rebuild';
 import { startSpecFor } from './start-spec';
 import { headPaths } from '../core/head/head-folder';
-import { type HeadLock, lockHead } from '../core/head/head-lock';
 import { ALL_STRATEGIES, isStrategy } from '../core/tune/strategy';
 import { type EngineConfig, locationChanged, type HeadSummary, type WorkerProtocol } from '../protocol/worker-protocol';
 import { checkConfig, storeLocation } from './engine-config';
@@ -35,14 +36,6 @@ import type { WorkerLog } from './worker-log';
 type WorkerParams<M extends keyof WorkerProtocol> = Params<WorkerProtocol, M>;
 type WorkerResult<M extends keyof WorkerProtocol> = Result<WorkerProtocol, M>;
 
-/** Largest batch the panel can ask for: a scan is cheap, but a batch is shown as images in one panel. */
-const MAX_BATCH = 500;
-
-function checkBatchSize(k: number): void {
-  if (!Number.isInteger(k) || k < 1 || k > MAX_BATCH)
-    throw new VectorTuneError(`the batch size must be a whole number from 1 to ${MAX_BATCH}, got ${k}.`);
-}
-
 /**
  * The engine as the worker holds it: the configuration, the CLIP encoder (shared by indexing and prompts),
  * the open store and the open head. The request server runs every handler that touches the store or the head
@@ -57,7 +50,7 @@ export class Engine {
   /** A submit of the open head whose scores are saved but whose round did not complete (see unfinished-round.ts). */
   private unfinished?: UnfinishedRound;
   /** The writer lock of the open head's folder, held while it is open. */
-  private headLock?: { dir: string; lock: HeadLock };
+  private readonly headLock = new HeadLockHolder();
   /** Who labels, as configured (`by` on label lines). */
   private annotator?: string;
   /** The open head's figures per round since it was opened (hits, top-100 churn). */
@@ -88,21 +81,10 @@ export class Engine {
       searchBatch: (p) => this.searchBatch(p),
       submit: (p) => this.submit(p),
       resetSeen: () => this.resetSeen(),
-      drawAudit: async (p) => {
-        const session = this.requireSession(p.headDir);
-        await drawAudit(session, p);
-        return this.summary(session);
-      },
-      auditBatch: async (p) => {
-        const session = this.requireSession(p.headDir);
-        checkBatchSize(p.k);
-        return { head: await this.summary(session), ...(await auditBatch(session, p)) };
-      },
-      scoreAudit: async (p) => {
-        const session = this.requireSession(p.headDir);
-        await scoreAuditRecords(session, p);
-        return this.summary(session);
-      },
+      ...auditHandlers(
+        (headDir) => this.requireSession(headDir),
+        (session) => this.summary(session),
+      ),
       syncLabels: (p) => this.syncLabels(p),
       labelled: (p) => this.labelled(p),
       changeLabels: (p) => this.changeLabels(p),
@@ -123,7 +105,7 @@ export class Engine {
     if (this.session) this.session.annotator = this.annotator;
     if (locationChanged(previous, next)) {
       await this.closeStore();
-      this.releaseHead();
+      this.headLock.release();
     }
     await this.models.reconfigure(next);
   }
@@ -162,7 +144,7 @@ export class Engine {
     const config = this.requireConfig();
     const store = await this.openStore();
     const start = await startSpecFor(params.start, store, config, this.models);
-    const session = await this.holdingHead(headPaths(config.headsDir, params.name).dir, () =>
+    const session = await this.headLock.holding(headPaths(config.headsDir, params.name).dir, () =>
       TuningSession.create({
         headsDir: config.headsDir,
         name: params.name,
@@ -184,7 +166,7 @@ export class Engine {
     const config = this.requireConfig();
     const store = await this.openStore();
     const headDir = path.resolve(config.workspaceRoot, params.headDir);
-    const { session, repairs } = await this.holdingHead(headDir, () => TuningSession.open(headDir, store));
+    const { session, repairs } = await this.headLock.holding(headDir, () => TuningSession.open(headDir, store));
     session.annotator = this.annotator;
     await hideAuditFromBatches(session); // a clone or a new store has no marks for the audit sample yet
     // The same head opened again (a window reload) keeps its rounds' figures; another head starts afresh.
@@ -268,6 +250,12 @@ export class Engine {
     }
   }
 
+  /** The open head, its unfinished round finished first (a change to its labels must come after that round). */
+  private async readySession(headDir?: string): Promise<TuningSession> {
+    const session = this.requireSession(headDir);
+    return this.unfinished ? (await this.finishUnfinished()).session : session;
+  }
+
   /** Finishes the open head's unfinished round; the session is replaced by the reopened one. */
   private async finishUnfinished() {
     const unfinished = this.unfinished!;
@@ -287,16 +275,14 @@ export class Engine {
   }
 
   async resetSeen(): Promise<WorkerResult<'resetSeen'>> {
-    let session = this.requireSession();
-    if (this.unfinished) session = (await this.finishUnfinished()).session;
+    const session = await this.readySession();
     await session.resetSeen();
     await hideAuditFromBatches(session); // the audit sample is never trained on, so never offered
     return this.summary(session);
   }
 
   async syncLabels(params: WorkerParams<'syncLabels'>): Promise<WorkerResult<'syncLabels'>> {
-    let session = this.requireSession(params.headDir);
-    if (this.unfinished) session = (await this.finishUnfinished()).session;
+    const session = await this.readySession(params.headDir);
     const notes = await takeOutsideChange(session, this.log);
     return { head: await this.summary(session), notes };
   }
@@ -308,8 +294,7 @@ export class Engine {
   }
 
   async changeLabels(params: WorkerParams<'changeLabels'>): Promise<WorkerResult<'changeLabels'>> {
-    let session = this.requireSession(params.headDir);
-    if (this.unfinished) session = (await this.finishUnfinished()).session;
+    const session = await this.readySession(params.headDir);
     const { notes, ms } = await changeLabelsOf(session, params.changes, this.log);
     return { head: await this.summary(session), notes, ms };
   }
@@ -317,7 +302,7 @@ export class Engine {
   async rebuildHead(params: WorkerParams<'rebuildHead'>): Promise<WorkerResult<'rebuildHead'>> {
     const store = await this.openStore();
     const headDir = path.resolve(this.requireConfig().workspaceRoot, params.headDir);
-    const { session, notes } = await this.holdingHead(headDir, () => rebuildHead(headDir, store));
+    const { session, notes } = await this.headLock.holding(headDir, () => rebuildHead(headDir, store));
     session.annotator = this.annotator;
     this.session = session;
     this.unfinished = undefined;
@@ -328,7 +313,7 @@ export class Engine {
 
   async dispose(): Promise<void> {
     await this.closeStore();
-    this.releaseHead();
+    this.headLock.release();
     await this.models.release();
   }
 
@@ -364,31 +349,6 @@ export class Engine {
     this.session = undefined;
     this.unfinished = undefined;
     await store?.close();
-  }
-
-  /**
-   * Runs `open` (which opens or starts the head in `dir`) holding that head's writer lock (head-lock.ts), so a second
-   * window or a CLI command cannot write the head meanwhile. The lock of the head open before is released once the
-   * new one is open; if opening fails, that head stays open and locked.
-   */
-  private async holdingHead<T>(dir: string, open: () => Promise<T>): Promise<T> {
-    const resolved = path.resolve(dir);
-    if (this.headLock?.dir === resolved) return open();
-    const lock = lockHead(resolved);
-    try {
-      const opened = await open();
-      this.headLock?.lock.release();
-      this.headLock = { dir: resolved, lock };
-      return opened;
-    } catch (err) {
-      lock.release();
-      throw err;
-    }
-  }
-
-  private releaseHead(): void {
-    this.headLock?.lock.release();
-    this.headLock = undefined;
   }
 
   private async summary(session: TuningSession): Promise<HeadSummary> {
