@@ -100,7 +100,9 @@ export const tuneCommand = defineCommand({
         for (const note of await session.syncWithDisk()) io.err(note);
         const candidates = await session.nextBatch(batch, v.strategy, { maxSimilarity });
         if (candidates.length === 0) {
-          io.out('every record has been seen by this head; stopping (vector-tune reset-seen shows them again).');
+          io.out(
+            'every record has been seen by this head; stopping (vector-tune reset-seen offers again those shown but not scored; labelled ones stay seen).',
+          );
           break;
         }
         const verdicts = candidates.map((c) => ({ id: c.id, score: answers.get(c.id) ?? null }));
