@@ -81,7 +81,12 @@ export function parseCommandArgs<O extends Record<string, OptionSpec>>(command: 
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(
-      `${(err as Error).message.replace(/\. To specify.*$/s, '')}.`,
+      // Node's message spans lines and may or may not end in a full stop: one line, one full stop.
+      // (its advice on positionals starting with "-" is dropped: a mistyped option is far likelier).
+      `${(err as Error).message
+        .replace(/\. To specify a positional.*$/s, '')
+        .replace(/\s*\n\s*/g, ' ')
+        .replace(/\.?\s*$/, '')}.`,
       undefined,
       `See: vector-tune ${command.name} --help`,
     );
@@ -111,15 +116,27 @@ function optionLabel(name: string, spec: OptionSpec): string {
 }
 
 /** Parses a number option, naming the option when it is not one. */
+/** A check of a numeric option that can say what it accepts, for the error ("a whole number, 1 or more"). */
+export type NumberCheck = ((n: number) => boolean) & { expected?: string };
+
+export function wholeNumber(min: number, max?: number): NumberCheck {
+  const check = (n: number) => Number.isInteger(n) && n >= min && (max === undefined || n <= max);
+  return Object.assign(check, {
+    expected: max === undefined ? `a whole number, ${min} or more` : `a whole number from ${min} to ${max}`,
+  });
+}
+
 export function numberOption(
   value: string | undefined,
   name: string,
-  check: (n: number) => boolean = () => true,
+  check: NumberCheck = () => true,
 ): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || !check(n))
-    throw new UsageError(`--${name} "${value}" is not a valid number here.`);
+    throw new UsageError(
+      `--${name} "${value}" is not a valid number here${check.expected ? `: give ${check.expected}` : ''}.`,
+    );
   return n;
 }
 

@@ -46,10 +46,19 @@ test('usage errors exit 2, user errors exit 1, with the error on stderr', async 
   c = capture(cwd);
   assert.equal(await runCli(['import', 'x.npy', '--bogus'], c.io), 2);
   assert.match(c.err.join('\n'), /Unknown option '--bogus'.*vector-tune import --help/s);
+  assert.doesNotMatch(c.err.join('\n'), /positional/);
 
   c = capture(cwd);
   assert.equal(await runCli(['tune', 'hat', '--answers', 'a.csv', '--rounds', 'many'], c.io), 2);
-  assert.match(c.err.join('\n'), /--rounds "many" is not a valid number/);
+  assert.match(c.err.join('\n'), /--rounds "many" is not a valid number here: give a whole number, 1 or more\./);
+
+  c = capture(cwd);
+  assert.equal(await runCli(['rank', 'hat', '--top', '-3'], c.io), 2);
+  // One line, one full stop each sentence, and the way to pass a negative value.
+  assert.match(
+    c.err.join('\n'),
+    /^vector-tune rank: Option '--top' argument is ambiguous\. .*use '--top=-XYZ'\. See: vector-tune rank --help$/,
+  );
 
   c = capture(cwd);
   assert.equal(await runCli(['tune', 'hat', '--answers', 'a.csv', '--diverse-similarity', '1.5'], c.io), 2);

@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../../core/fs/durable';
 import { currentCalibration } from '../../core/head/weights-file';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
 import { hideAuditFromBatches } from '../../core/audit/hide-from-batches';
-import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
+import { defineCommand, numberOption, requirePositional, UsageError, wholeNumber } from '../command';
 import { headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';
 import { printAuditEstimates } from './audit-print';
@@ -64,9 +64,9 @@ export const auditCommand = defineCommand({
   async run(parsed, io) {
     const [name] = requirePositional(parsed, 1, "the head's name", 'audit');
     const v = parsed.values;
-    const draw = numberOption(v.draw, 'draw', (n) => Number.isInteger(n) && n >= 1);
+    const draw = numberOption(v.draw, 'draw', wholeNumber(1));
     const seed = numberOption(v.seed, 'seed', Number.isSafeInteger)!;
-    const top = numberOption(v.top, 'top', (n) => Number.isInteger(n) && n >= 0)!;
+    const top = numberOption(v.top, 'top', wholeNumber(0))!;
     const atPrecision = numberOption(v['at-precision'], 'at-precision', (n) => n > 0 && n <= 1)!;
     const threshold = numberOption(v.threshold, 'threshold');
     if (v.force && draw === undefined) throw new UsageError('--force only goes with --draw.');

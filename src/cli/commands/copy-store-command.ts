@@ -11,7 +11,7 @@ import { EmbeddedStore } from '../../core/store/embedded-store';
 import { describeIndexOrNull, pineconeClient, type PineconeConnection } from '../../core/store/pinecone/connection';
 import { PineconeStore } from '../../core/store/pinecone/pinecone-store';
 import type { VectorStore } from '../../core/store/types';
-import { defineCommand, numberOption, UsageError } from '../command';
+import { defineCommand, numberOption, UsageError, wholeNumber } from '../command';
 import { storeOptions } from '../common-options';
 
 type Kind = 'embedded' | 'pinecone';
@@ -62,7 +62,7 @@ export const copyStoreCommand = defineCommand({
         undefined,
         'Export your Pinecone API key in PINECONE_API_KEY (it is never read from an option).',
       );
-    const batchSize = numberOption(v['batch-size'], 'batch-size', (n) => Number.isInteger(n) && n >= 1 && n <= 1000)!;
+    const batchSize = numberOption(v['batch-size'], 'batch-size', wholeNumber(1, 1000))!;
     const storeDir = path.resolve(io.cwd, v.store!);
     const pine = {
       apiKey,

@@ -2,7 +2,7 @@ import type { AuditGates } from '../../core/audit/audit-report';
 import { auditReportForHead } from '../../core/audit/audit-head';
 import type { EvaluationData } from '../../core/eval/evaluation-data';
 import type { HeadWeights } from '../../core/head/weights-file';
-import { CliIo, numberOption, OptionSpec, UsageError } from '../command';
+import { CliIo, numberOption, OptionSpec, UsageError, wholeNumber } from '../command';
 import { openCliStore, type StoreValues } from '../store-context';
 
 /** `eval`'s options for the audit sample's estimates and their CI gates. */
@@ -54,7 +54,7 @@ export async function evalAudit(
   atPrecision: number,
   io: CliIo,
 ) {
-  const topN = numberOption(v['audit-top'], 'audit-top', (n) => Number.isInteger(n) && n >= 0)!;
+  const topN = numberOption(v['audit-top'], 'audit-top', wholeNumber(0))!;
   if (data.kind === 'store') return auditReportForHead(headDir, weights, data.store, { topN, atPrecision });
   const store = await openCliStore(v, io, 'read');
   try {

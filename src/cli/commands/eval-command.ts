@@ -9,7 +9,7 @@ import { DEFAULT_THUMBNAILS_MAX_BYTES } from '../../core/eval/report-thumbnails'
 import type { TruthSpec } from '../../core/eval/truth';
 import { headPaths } from '../../core/head/head-folder';
 import { parseRowFilter } from '../../core/ingest/row-filter';
-import { CliIo, defineCommand, numberOption, requirePositional, UsageError } from '../command';
+import { CliIo, defineCommand, numberOption, requirePositional, UsageError, wholeNumber } from '../command';
 import { headsOptions, modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
 import { evalAllHeads, evalAllOptions } from './eval-all';
@@ -106,7 +106,7 @@ export const evalCommand = defineCommand({
       minAuc: numberOption(v['min-auc'], 'min-auc', unit),
       maxDrop: numberOption(v['max-drop'], 'max-drop', unit),
     };
-    const listSize = numberOption(v.top, 'top', (n) => Number.isInteger(n) && n >= 0)!;
+    const listSize = numberOption(v.top, 'top', wholeNumber(0))!;
     const thumbnailsMaxKb = numberOption(v['thumbnails-max-kb'], 'thumbnails-max-kb', (n) => n >= 0)!;
     // The committed weights file alone: CI evaluates a head without its store (git-ignored) or labels.
     const paths = headPaths(path.resolve(io.cwd, v.heads!), name);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { checkFolderToIndex, indexFolder } from '../../core/ingest/index-folder';
 import { openOrCreateStore } from '../../core/store/store-location';
-import { defineCommand, numberOption, requirePositional } from '../command';
+import { defineCommand, numberOption, requirePositional, wholeNumber } from '../command';
 import { modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
 import { cliStoreLocation } from '../store-context';
@@ -41,7 +41,7 @@ export const indexCommand = defineCommand({
         root: path.resolve(io.cwd, v.root!),
         openStore: (identity) => openOrCreateStore(location, identity),
         embedder,
-        batchSize: numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n > 0),
+        batchSize: numberOption(v.batch, 'batch', wholeNumber(1)),
         maxPixels: numberOption(v['max-pixels'], 'max-pixels', (n) => n > 0),
         onProgress: (p) => {
           if (Date.now() - lastLine < 2000 && p.done < p.total) return;

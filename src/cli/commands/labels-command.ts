@@ -1,7 +1,7 @@
 import type { LabelChange } from '../../core/tune/session';
 import { labelledRecords } from '../../core/tune/labelled-view';
 import { annotatorAgreement, formatKappa } from '../../core/tune/annotator-agreement';
-import { defineCommand, numberOption, requirePositional, UsageError, type CliIo } from '../command';
+import { defineCommand, numberOption, requirePositional, UsageError, type CliIo, wholeNumber } from '../command';
 import { annotatorFrom, annotatorOptions, headsOptions, pineconeOptions, storeOptions } from '../common-options';
 import { openHead } from '../head-context';
 
@@ -45,7 +45,7 @@ export const labelsCommand = defineCommand({
   async run(parsed, io) {
     const [name] = requirePositional(parsed, 1, "the head's name", 'labels');
     const v = parsed.values;
-    const limit = numberOption(v.limit, 'limit', (n) => Number.isInteger(n) && n >= 1);
+    const limit = numberOption(v.limit, 'limit', wholeNumber(1));
     const changes: LabelChange[] = [
       ...v.set.map((s) => parseSet(s, 'set')),
       ...v.remove.map((id) => ({ id, score: null })),

@@ -7,7 +7,7 @@ import {
   type ThresholdChoice,
 } from '../../core/predict/predict-folder';
 import { predictionFormatOf } from '../../core/predict/prediction-file';
-import { defineCommand, numberOption, UsageError } from '../command';
+import { defineCommand, numberOption, UsageError, wholeNumber } from '../command';
 import { headListOptions, headNames, modelOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
 
@@ -50,7 +50,7 @@ export const predictCommand = defineCommand({
     const threshold = v.threshold as ThresholdChoice;
     if (!THRESHOLD_CHOICES.includes(threshold))
       throw new UsageError(`--threshold "${v.threshold}": use ${THRESHOLD_CHOICES.join(' or ')}.`);
-    const batchSize = numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n >= 1 && n <= 256)!;
+    const batchSize = numberOption(v.batch, 'batch', wholeNumber(1, 256))!;
     const out = path.resolve(io.cwd, v.out);
     predictionFormatOf(out); // a wrong extension is reported before the model loads
     const heads = await readCommittedHeads(path.resolve(io.cwd, v['heads-dir']!), names);

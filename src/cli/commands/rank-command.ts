@@ -7,7 +7,7 @@ import type { HeadWeights } from '../../core/head/weights-file';
 import { averagePrecision, rocAuc } from '../../core/eval/metrics';
 import { readAnswerSheet } from '../../core/tune/answer-sheet';
 import { parseRowFilter } from '../../core/ingest/row-filter';
-import { CliIo, defineCommand, numberOption, requirePositional, UsageError } from '../command';
+import { CliIo, defineCommand, numberOption, requirePositional, UsageError, wholeNumber } from '../command';
 import { headsOptions, modelOptions, pineconeOptions, storeOptions } from '../common-options';
 import { loadModelForCli } from '../model-loader';
 import { openHead } from '../head-context';
@@ -53,7 +53,7 @@ export const rankCommand = defineCommand({
   async run(parsed, io) {
     const [name] = requirePositional(parsed, 1, "the head's name", 'rank');
     const v = parsed.values;
-    const top = numberOption(v.top, 'top', (n) => Number.isInteger(n) && n >= 0)!;
+    const top = numberOption(v.top, 'top', wholeNumber(0))!;
     const { store, session, close } = await openHead(v, name, io);
     let ranked: RankedRecord[];
     try {

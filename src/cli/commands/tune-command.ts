@@ -4,7 +4,7 @@ import { formatProgress, ProgressTracker } from '../../core/tune/progress';
 import { DIVERSE_DEFAULTS } from '../../core/tune/diverse';
 import { ALL_STRATEGIES, isStrategy } from '../../core/tune/strategy';
 import { hideAuditFromBatches } from '../../core/audit/hide-from-batches';
-import { defineCommand, numberOption, requirePositional, UsageError } from '../command';
+import { defineCommand, numberOption, requirePositional, UsageError, wholeNumber } from '../command';
 import {
   annotatorFrom,
   annotatorOptions,
@@ -67,10 +67,10 @@ export const tuneCommand = defineCommand({
     if (!v.answers) throw new UsageError('--answers is required.', undefined, 'See: vector-tune tune --help');
     if (!isStrategy(v.strategy!))
       throw new UsageError(`unknown strategy "${v.strategy}"; use ${ALL_STRATEGIES.join(', ')}.`);
-    const rounds = numberOption(v.rounds, 'rounds', (n) => Number.isInteger(n) && n >= 1)!;
-    const batch = numberOption(v.batch, 'batch', (n) => Number.isInteger(n) && n >= 1)!;
+    const rounds = numberOption(v.rounds, 'rounds', wholeNumber(1))!;
+    const batch = numberOption(v.batch, 'batch', wholeNumber(1))!;
     const maxSimilarity = numberOption(v['diverse-similarity'], 'diverse-similarity', (n) => n >= -1 && n <= 1)!;
-    const evalEvery = numberOption(v['eval-every'], 'eval-every', (n) => Number.isInteger(n) && n >= 0)!;
+    const evalEvery = numberOption(v['eval-every'], 'eval-every', wholeNumber(0))!;
     const answers = await readAnswerSheet({
       file: path.resolve(io.cwd, v.answers),
       idColumn: v['id-column']!,
