@@ -71,7 +71,12 @@ export class PanelController implements vscode.Disposable {
     );
     this.disposables.push(
       this.labelsWatcher,
-      ctx.onHeadChanged(() => this.panel && this.labelsWatcher.watch()),
+      ctx.onHeadChanged(() => {
+        if (!this.panel) return;
+        this.labelsWatcher.watch();
+        // Closed under the panel (it could not be reopened on another store, or was deleted): stop showing it.
+        if (!ctx.head && 'head' in this.state) void this.refresh();
+      }),
       this.options,
       // Indexing finished (or the store emptied): a panel saying "No images indexed yet" must not stay stale.
       ctx.onStoreChanged(() => {

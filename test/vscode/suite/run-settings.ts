@@ -38,6 +38,11 @@ export function runSettingsTest(suite: Suite, api: () => VectorTuneApi): void {
         await set('device', 'auto');
         await vscode.commands.executeCommand('vectorTune.indexFolder', images);
         const report = api().ctx.lastIndexReport!;
+        // The head open before cannot be opened on the new, empty store: it is closed, and the panel stops showing
+        // it (it kept the closed head's batch, beside a status bar saying no head was open).
+        assert.equal(api().ctx.head, undefined, 'the head was closed');
+        for (let i = 0; i < 50 && 'head' in api().panel.currentState; i++) await new Promise((r) => setTimeout(r, 100));
+        assert.ok(!('head' in api().panel.currentState), `the panel shows ${api().panel.currentState.kind}`);
         assert.ok(report.added > 0, `indexed (last error: ${api().ctx.lastError})`);
         const manifest = JSON.parse(await fs.readFile(path.join(root, STORE, 'manifest.json'), 'utf8'));
         assert.equal(manifest.precision, 'q8');
