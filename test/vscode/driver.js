@@ -37,15 +37,45 @@ async function panelFrame(ctx, ready, what, timeoutMs = 20_000) {
  * browser-console.log); all webviews of code-server share one origin, so they replace each other's service worker.
  */
 async function unloadedWebviews(ctx) {
+  const blank = await blankWebviews(ctx);
+  if (blank.length === 0) return '';
+  const workers = await serviceWorkerState(ctx, blank[0]);
+  return `; webview(s) ${blank.join(', ')} never loaded their content (see "Waiting for controllerchange" in browser-console.log; ${workers})`;
+}
+
+/** Indexes of the webview host frames that have no content frame yet (their service worker is not ready). */
+async function blankWebviews(ctx) {
   const hosts = ctx.page.locator('iframe.webview');
   const blank = [];
   for (let index = 0; index < (await hosts.count().catch(() => 0)); index++) {
     const content = hosts.nth(index).contentFrame().locator('iframe#active-frame');
     if ((await content.count().catch(() => 0)) === 0) blank.push(index);
   }
-  return blank.length === 0
-    ? ''
-    : `; webview(s) ${blank.join(', ')} never loaded their content (see "Waiting for controllerchange" in browser-console.log)`;
+  return blank;
+}
+
+/**
+ * The webview service worker registration as host frame `index` sees it: which webview's worker is active, which
+ * one waits or installs, and the id this host expects. (Each webview registers the worker with its own id; a
+ * worker waiting behind the active one means the active one still has requests in flight.)
+ */
+async function serviceWorkerState(ctx, index) {
+  try {
+    const handle = await ctx.page.locator('iframe.webview').nth(index).elementHandle({ timeout: 1_000 });
+    const frame = await handle.contentFrame();
+    return await frame.evaluate(async () => {
+      const idOf = (w) => (w ? new URL(w.scriptURL).searchParams.get('id') : 'none');
+      const r = await navigator.serviceWorker.getRegistration();
+      if (!r) return 'service worker: no registration';
+      return (
+        `service worker: this webview ${new URL(location.href).searchParams.get('id')}, ` +
+        `controller ${idOf(navigator.serviceWorker.controller)}, active ${idOf(r.active)}, ` +
+        `waiting ${idOf(r.waiting)}, installing ${idOf(r.installing)}`
+      );
+    });
+  } catch (err) {
+    return `service worker state unknown: ${err.message}`;
+  }
 }
 
 /** Gives the webview keyboard focus by clicking a neutral spot, so document-level keys reach it. */
