@@ -78,6 +78,25 @@ async function serviceWorkerState(ctx, index) {
   }
 }
 
+/** How long VS Code's webview service worker waits for a resource before answering 408 (resolveTimeout in pre/service-worker.js). */
+const WORKER_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * What a person does when the panel stays blank (after `err`, the first wait, failed). In code-server every webview
+ * registers the one shared service worker again with its own id and shows nothing until that worker controls it. When
+ * the new worker waits (or installs) behind the active one, the active one still answers requests of a webview closed
+ * while it loaded (the panel hidden by an editor, a preview closed): Chromium activates the new worker only once those
+ * end, at the latest after WORKER_REQUEST_TIMEOUT_MS. Nothing hurries that up (Developer: Reload Webviews registers
+ * yet another worker behind the same one; tried from the palette, the webview loading meanwhile took the focus and
+ * closed it), so one waits. Any other blank or wrong panel fails with `err` at once, naming the worker state.
+ */
+async function recoverBlankWebview(ctx, err) {
+  const blank = await blankWebviews(ctx);
+  const workers = blank.length > 0 ? await serviceWorkerState(ctx, blank[0]) : '';
+  if (!/waiting (?!none)|installing (?!none)/.test(workers)) throw err;
+  ctx.log(`panelSettled: webview ${blank[0]} blank, its service worker waits to activate (${workers}); waiting`);
+}
+
 /** Gives the webview keyboard focus by clicking a neutral spot, so document-level keys reach it. */
 async function focusPanel(frame) {
   await frame.locator('[data-testid=stats]').click();
@@ -285,7 +304,12 @@ module.exports = {
    * an input box opened in between closes, since losing the focus dismisses it.
    */
   async panelSettled(ctx) {
-    await batchFrame(ctx, 10_000);
+    try {
+      await batchFrame(ctx, 10_000);
+    } catch (err) {
+      await recoverBlankWebview(ctx, err);
+      await batchFrame(ctx, WORKER_REQUEST_TIMEOUT_MS + 5_000);
+    }
     return true;
   },
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
-import { driver, type Suite, type TestContext, type Until } from './harness';
+import { driver, PANEL_SETTLED_MS, type Suite, type TestContext, type Until } from './harness';
 
 /** Two themed screenshots (a repaint and a relayout each) besides the clicks: 10-20 s on a loaded machine. */
 const SCREENSHOT_TEST_MS = 90_000;
@@ -49,7 +49,8 @@ export function sidebarTests(suite: Suite, api: () => VectorTuneApi, until: Unti
       // A second head of its own (not one an earlier test may have failed to make), open, its batch shown.
       await vscode.commands.executeCommand('vectorTune.newHeadFromPrompt', 'a photo of a shoe', 'shoe');
       assert.equal(ctx.head?.name, 'shoe', `shoe was started (last error: ${ctx.lastError})`);
-      await driver.call('panelSettled'); // a loading webview would take the focus from the view later
+      // A loading webview would take the focus from the view later.
+      await driver.call('panelSettled', undefined, { timeoutMs: PANEL_SETTLED_MS });
       await vscode.commands.executeCommand('notifications.clearAll');
       await vscode.commands.executeCommand('vectorTune.heads.focus');
       await driver.call('treeRows', { waitFor: 'Head shoe, open:' });
@@ -94,7 +95,7 @@ export function sidebarTests(suite: Suite, api: () => VectorTuneApi, until: Unti
       await api().views.headsView.reveal(api().views.heads.nodeOf('hat')!, { expand: true }); // its reports show
       await screenshotsInThemes('sidebar');
     },
-    { timeoutMs: SCREENSHOT_TEST_MS },
+    { timeoutMs: SCREENSHOT_TEST_MS + PANEL_SETTLED_MS },
   );
 
   suite.test('the status bar follows a change of vectorTune.store, and back', async () => {
