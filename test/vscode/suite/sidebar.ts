@@ -121,15 +121,25 @@ export function sidebarTests(suite: Suite, api: () => VectorTuneApi, until: Unti
     const ctx = api().ctx;
     const head = ctx.head!;
     const [errorBefore, startsBefore] = [ctx.lastError, ctx.workerStarts];
-    await vscode.commands.executeCommand('vectorTune.restartWorker');
-    assert.equal(ctx.lastError, errorBefore, 'no error');
-    assert.equal(ctx.workerStarts, startsBefore + 1, 'a new worker');
-    assert.equal(ctx.head?.name, head.name, 'the head was reopened in the new worker');
-    await vscode.commands.executeCommand('vectorTune.nextBatch');
-    await until("the new worker's batch", () => {
-      const state = api().panel.currentState;
-      return state.kind === 'batch' && state.head.name === head.name;
-    });
+    // The same head reopened and its batch shown change nothing the Heads view shows: it must not re-render (a
+    // re-render drops the commands of its rows, and a click landing then runs nothing).
+    let renders = 0;
+    const counting = api().views.heads.onDidChangeTreeData(() => renders++);
+    try {
+      await vscode.commands.executeCommand('vectorTune.restartWorker');
+      assert.equal(ctx.lastError, errorBefore, 'no error');
+      assert.equal(ctx.workerStarts, startsBefore + 1, 'a new worker');
+      assert.equal(ctx.head?.name, head.name, 'the head was reopened in the new worker');
+      await vscode.commands.executeCommand('vectorTune.nextBatch');
+      await until("the new worker's batch", () => {
+        const state = api().panel.currentState;
+        return state.kind === 'batch' && state.head.name === head.name;
+      });
+      await new Promise((r) => setTimeout(r, 1500)); // the view gathers refreshes for 150 ms, then reads the heads
+      assert.equal(renders, 0, 'the Heads view was not re-rendered');
+    } finally {
+      counting.dispose();
+    }
   });
 
   suite.test(
