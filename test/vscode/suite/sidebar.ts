@@ -86,7 +86,11 @@ export function sidebarTests(suite: Suite, api: () => VectorTuneApi, until: Unti
         screenshot: 'heads-context-menu',
       });
       await until('Reset Seen to run on shoe', () => ctx.head?.name === 'shoe');
+      // Read in the notification centre: a toast of code-server's own ("Over 20 ports have been automatically
+      // forwarded", from other programs listening on the machine) can keep ours from showing as a toast.
+      await vscode.commands.executeCommand('notifications.showList');
       assert.match(await driver.call('notificationsText', { contains: 'seen reset' }), /Head "shoe": seen reset/);
+      await vscode.commands.executeCommand('notifications.hideList');
       const reset = api().ctx.head;
       assert.equal(reset?.seenCount, reset?.labelCount, 'labelled images stay seen, skipped ones show again');
       await vscode.commands.executeCommand('notifications.clearAll');
