@@ -37,15 +37,64 @@ async function panelFrame(ctx, ready, what, timeoutMs = 20_000) {
  * browser-console.log); all webviews of code-server share one origin, so they replace each other's service worker.
  */
 async function unloadedWebviews(ctx) {
+  const blank = await blankWebviews(ctx);
+  if (blank.length === 0) return '';
+  const workers = await serviceWorkerState(ctx, blank[0]);
+  return `; webview(s) ${blank.join(', ')} never loaded their content (see "Waiting for controllerchange" in browser-console.log; ${workers})`;
+}
+
+/** Indexes of the webview host frames that have no content frame yet (their service worker is not ready). */
+async function blankWebviews(ctx) {
   const hosts = ctx.page.locator('iframe.webview');
   const blank = [];
   for (let index = 0; index < (await hosts.count().catch(() => 0)); index++) {
     const content = hosts.nth(index).contentFrame().locator('iframe#active-frame');
     if ((await content.count().catch(() => 0)) === 0) blank.push(index);
   }
-  return blank.length === 0
-    ? ''
-    : `; webview(s) ${blank.join(', ')} never loaded their content (see "Waiting for controllerchange" in browser-console.log)`;
+  return blank;
+}
+
+/**
+ * The webview service worker registration as host frame `index` sees it: which webview's worker is active, which
+ * one waits or installs, and the id this host expects. (Each webview registers the worker with its own id; a
+ * worker waiting behind the active one means the active one still has requests in flight.)
+ */
+async function serviceWorkerState(ctx, index) {
+  try {
+    const handle = await ctx.page.locator('iframe.webview').nth(index).elementHandle({ timeout: 1_000 });
+    const frame = await handle.contentFrame();
+    return await frame.evaluate(async () => {
+      const idOf = (w) => (w ? new URL(w.scriptURL).searchParams.get('id') : 'none');
+      const r = await navigator.serviceWorker.getRegistration();
+      if (!r) return 'service worker: no registration';
+      return (
+        `service worker: this webview ${new URL(location.href).searchParams.get('id')}, ` +
+        `controller ${idOf(navigator.serviceWorker.controller)}, active ${idOf(r.active)}, ` +
+        `waiting ${idOf(r.waiting)}, installing ${idOf(r.installing)}`
+      );
+    });
+  } catch (err) {
+    return `service worker state unknown: ${err.message}`;
+  }
+}
+
+/** How long VS Code's webview service worker waits for a resource before answering 408 (resolveTimeout in pre/service-worker.js). */
+const WORKER_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * What a person does when the panel stays blank (after `err`, the first wait, failed). In code-server every webview
+ * registers the one shared service worker again with its own id and shows nothing until that worker controls it. When
+ * the new worker waits (or installs) behind the active one, the active one still answers requests of a webview closed
+ * while it loaded (the panel hidden by an editor, a preview closed): Chromium activates the new worker only once those
+ * end, at the latest after WORKER_REQUEST_TIMEOUT_MS. Nothing hurries that up (Developer: Reload Webviews registers
+ * yet another worker behind the same one; tried from the palette, the webview loading meanwhile took the focus and
+ * closed it), so one waits. Any other blank or wrong panel fails with `err` at once, naming the worker state.
+ */
+async function recoverBlankWebview(ctx, err) {
+  const blank = await blankWebviews(ctx);
+  const workers = blank.length > 0 ? await serviceWorkerState(ctx, blank[0]) : '';
+  if (!/waiting (?!none)|installing (?!none)/.test(workers)) throw err;
+  ctx.log(`panelSettled: webview ${blank[0]} blank, its service worker waits to activate (${workers}); waiting`);
 }
 
 /** Gives the webview keyboard focus by clicking a neutral spot, so document-level keys reach it. */
@@ -255,7 +304,12 @@ module.exports = {
    * an input box opened in between closes, since losing the focus dismisses it.
    */
   async panelSettled(ctx) {
-    await batchFrame(ctx, 10_000);
+    try {
+      await batchFrame(ctx, 10_000);
+    } catch (err) {
+      await recoverBlankWebview(ctx, err);
+      await batchFrame(ctx, WORKER_REQUEST_TIMEOUT_MS + 5_000);
+    }
     return true;
   },
 

@@ -23,6 +23,8 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadsTreeNode>, vscode
   heads: HeadOverview[] = [];
   private watcher: vscode.FileSystemWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** What the view shows now (its heads and which one is open), as listed by its last getChildren. */
+  private shown: string | undefined;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly ctx: Ctx) {
@@ -39,7 +41,23 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadsTreeNode>, vscode
 
   refresh(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.changed.fire(), REFRESH_DELAY_MS);
+    this.timer = setTimeout(() => void this.renderIfChanged(), REFRESH_DELAY_MS);
+  }
+
+  /**
+   * Re-renders the view only when what it shows has changed. Every re-render drops the commands of the rows on
+   * screen, so a click that lands during one runs nothing ("Actual command not found" in the workbench's log); and
+   * each batch writes seen marks and reports the same open head again, which would re-render it several times a
+   * round while the person is clicking in it.
+   */
+  private async renderIfChanged(): Promise<void> {
+    const headsDir = this.headsDir();
+    const heads = headsDir ? await headOverviews(headsDir).catch(() => undefined) : [];
+    if (!heads || this.describe(heads) !== this.shown) this.changed.fire();
+  }
+
+  private describe(heads: HeadOverview[]): string {
+    return JSON.stringify({ heads, open: this.ctx.head && path.resolve(this.ctx.head.weightsFile) });
   }
 
   async getChildren(node?: HeadsTreeNode): Promise<HeadsTreeNode[]> {
@@ -47,6 +65,7 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadsTreeNode>, vscode
     if (node) return [];
     const headsDir = this.headsDir();
     this.heads = headsDir ? await headOverviews(headsDir) : [];
+    this.shown = this.describe(this.heads);
     // With no heads the view shows its welcome, which depends on whether anything is indexed: ask once.
     if (this.heads.length === 0 && this.ctx.storeInfo === undefined && this.ctx.storeProblem === undefined)
       void this.ctx.askStore();

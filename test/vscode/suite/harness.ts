@@ -28,3 +28,10 @@ const miniTest = require('../../../tools/vscode-test/ext/mini-test.js') as { cre
 export const driver = require('../../../tools/vscode-test/ext/driver-client.js') as DriverClient;
 
 export const createSuite = (title: string): Suite => miniTest.createSuite(title);
+
+/**
+ * The longest the driver's panelSettled takes: 10 s, then up to 35 s more when code-server's shared webview service
+ * worker keeps the panel blank (recoverBlankWebview in driver.js), with room for a loaded machine. Tests that call it
+ * give it this long, and themselves this long on top of their own work.
+ */
+export const PANEL_SETTLED_MS = 60_000;

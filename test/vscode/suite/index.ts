@@ -9,7 +9,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
-import { createSuite, driver, type TestContext } from './harness';
+import { createSuite, driver, PANEL_SETTLED_MS, type TestContext } from './harness';
 import { applyHeadsTest } from './apply-heads';
 import { auditPanelTest } from './audit-panel';
 import { exportHeadsTest } from './export-heads';
@@ -252,32 +252,38 @@ suite.test('Reset Seen keeps labelled images (and the audit sample) seen and sho
   assert.equal(head.seenCount, stillSeen.size);
 });
 
-suite.test('New Head from Selected Images (Explorer) starts a head from those images', async (t: TestContext) => {
-  if (!driver.available()) t.skip('needs the page driver to answer the name prompt', driver.NO_DRIVER);
-  const hats = (await fs.readdir(path.join(root(), 'images', 'hat')))
-    .slice(0, 2)
-    .map((f) => vscode.Uri.file(path.join(root(), 'images', 'hat', f)));
-  // Where a person is when they run it from the Explorer's context menu: the panel has loaded (a webview still
-  // loading after the last reveal() takes the focus once it is ready, and the name prompt would close on losing
-  // it), and the focus is in the Explorer.
-  await driver.call('panelSettled');
-  await vscode.commands.executeCommand('workbench.files.action.focusFilesExplorer');
-  const done = vscode.commands.executeCommand('vectorTune.newHeadFromSelection', hats[0], hats);
-  await driver.call('quickInput', { text: 'hat-examples', title: 'Vector Tune: name of the new head' });
-  await done;
-  const weights = JSON.parse(await fs.readFile(path.join(headDir('hat-examples'), 'classifier.weights.json'), 'utf8'));
-  assert.equal(weights.start.kind, 'examples');
-  assert.deepEqual(
-    weights.start.ids,
-    hats.map((u) => path.relative(root(), u.fsPath).split(path.sep).join('/')),
-  );
-  assert.equal(api.ctx.head?.name, 'hat-examples');
-  assert.equal(api.ctx.head?.labelCount, 2, 'the examples are the first positive labels');
-  const shown = await until("the new head's batch", () =>
-    batchState()?.head.name === 'hat-examples' ? batchState() : undefined,
-  );
-  assert.equal(shown.head.lastRound, undefined, "the previous head's last round is not shown for this one");
-});
+suite.test(
+  'New Head from Selected Images (Explorer) starts a head from those images',
+  async (t: TestContext) => {
+    if (!driver.available()) t.skip('needs the page driver to answer the name prompt', driver.NO_DRIVER);
+    const hats = (await fs.readdir(path.join(root(), 'images', 'hat')))
+      .slice(0, 2)
+      .map((f) => vscode.Uri.file(path.join(root(), 'images', 'hat', f)));
+    // Where a person is when they run it from the Explorer's context menu: the panel has loaded (a webview still
+    // loading after the last reveal() takes the focus once it is ready, and the name prompt would close on losing
+    // it), and the focus is in the Explorer.
+    await driver.call('panelSettled', undefined, { timeoutMs: PANEL_SETTLED_MS });
+    await vscode.commands.executeCommand('workbench.files.action.focusFilesExplorer');
+    const done = vscode.commands.executeCommand('vectorTune.newHeadFromSelection', hats[0], hats);
+    await driver.call('quickInput', { text: 'hat-examples', title: 'Vector Tune: name of the new head' });
+    await done;
+    const weights = JSON.parse(
+      await fs.readFile(path.join(headDir('hat-examples'), 'classifier.weights.json'), 'utf8'),
+    );
+    assert.equal(weights.start.kind, 'examples');
+    assert.deepEqual(
+      weights.start.ids,
+      hats.map((u) => path.relative(root(), u.fsPath).split(path.sep).join('/')),
+    );
+    assert.equal(api.ctx.head?.name, 'hat-examples');
+    assert.equal(api.ctx.head?.labelCount, 2, 'the examples are the first positive labels');
+    const shown = await until("the new head's batch", () =>
+      batchState()?.head.name === 'hat-examples' ? batchState() : undefined,
+    );
+    assert.equal(shown.head.lastRound, undefined, "the previous head's last round is not shown for this one");
+  },
+  { timeoutMs: PANEL_SETTLED_MS + 20_000 },
+);
 
 sidebarTests(suite, () => api, until);
 
