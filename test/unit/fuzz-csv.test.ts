@@ -441,7 +441,9 @@ test('fuzz: answer sheets (the truth of an evaluation) give each id its answer, 
         ragged < rows.length ||
         !columns.includes('id') ||
         !columns.includes(valueColumn) ||
-        (byScore && !lines.every(([, s]) => isScore(s)));
+        (byScore && !lines.every(([, s]) => isScore(s))) ||
+        // A positive value no line has (a typo, "Hat" for "hat") or no data line at all: refused, not all negative.
+        (!byScore && !lines.some(([label]) => label === 'hat'));
       if (mustRefuse) {
         assert.ok(!result.ok, `should refuse ${toCsv(columns, rows)}`);
         return;
