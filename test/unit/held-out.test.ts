@@ -141,7 +141,7 @@ test('a bad held-out.json is refused naming the file and what is wrong', async (
   };
   await refused(
     JSON.stringify({ format: 'vector-tune-held-out', version: 1, kind: 'embeddings', ...spec, positive: 'hats' }),
-    /no record of the 372 evaluated is positive/,
+    /no line has "hats" in the column "label".*Did you mean --positive hat\?/,
   );
   await refused(
     JSON.stringify({
