@@ -66,6 +66,9 @@ test('heads are listed with their labels, positives, rounds, model and reports (
     { id: 'a.jpg', score: 1, round: 1, time },
     { id: 'b.jpg', score: -0.5, round: 1, time },
     { id: 'c.jpg', score: 0.5, round: 2, time },
+    // A relabel and a removal are lines too: the head has 2 labels now, 1 positive.
+    { id: 'a.jpg', score: -1, round: 3, time },
+    { id: 'b.jpg', score: 0, round: 3, time, removed: true },
   ]);
   const truth = [true, true, false, false];
   const root = headsDir;
@@ -84,7 +87,7 @@ test('heads are listed with their labels, positives, rounds, model and reports (
   assert.equal(overview.problem, null);
   assert.deepEqual(
     [overview.name, overview.labels, overview.positives, overview.rounds, overview.modelId],
-    ['hat', 3, 2, 2, 'test/clip'],
+    ['hat', 2, 1, 2, 'test/clip'],
   );
   assert.deepEqual(
     overview.reports.map((r) => r.name),

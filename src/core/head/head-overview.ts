@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ReportDocument } from '../eval/compare';
 import { readPreviousReport } from '../eval/report';
+import { currentLabels } from '../tune/label-history';
 import { readLabels } from '../tune/labels-file';
 import { headPathsIn, listHeadNames } from './head-folder';
 import { readWeights } from './weights-file';
@@ -60,7 +61,8 @@ export async function headOverview(dir: string): Promise<HeadOverview> {
     overview.name = weights.name;
     overview.modelId = weights.model.id;
     overview.rounds = weights.labels.rounds;
-    const { labels } = await readLabels(paths.labels);
+    // The labels now: a relabel or a removal is a line too, so counting lines overstated them (43 beside 18).
+    const labels = [...currentLabels((await readLabels(paths.labels)).labels).values()];
     overview.labels = labels.length;
     overview.positives = labels.filter((l) => l.score > 0).length;
   } catch (err) {

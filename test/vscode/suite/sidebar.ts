@@ -34,11 +34,15 @@ async function screenshotsInThemes(name: string): Promise<void> {
   }
 }
 
-const labelsOf = async (file: string) =>
-  (await fs.readFile(file, 'utf8'))
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { score: number });
+/** The head's labels now: the latest line of each image, removals left out (a relabel or removal is a line too). */
+const labelsOf = async (file: string) => {
+  const latest = new Map<string, { score: number; removed?: boolean }>();
+  for (const line of (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean)) {
+    const label = JSON.parse(line) as { id: string; score: number; removed?: boolean };
+    latest.set(label.id, label);
+  }
+  return [...latest.values()].filter((l) => !l.removed);
+};
 
 export function sidebarTests(suite: Suite, api: () => VectorTuneApi, until: Until): void {
   suite.test(
