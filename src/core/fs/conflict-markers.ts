@@ -18,21 +18,28 @@ export function firstConflictLine(text: string): number | null {
   return i < 0 ? null : i + 1;
 }
 
-/** The text as each side of the merge had it (a diff3 base section is dropped). */
-export function conflictSides(text: string): { ours: string; theirs: string } {
-  const ours: string[] = [];
-  const theirs: string[] = [];
-  let section: 'both' | 'ours' | 'base' | 'theirs' = 'both';
+type Section = 'both' | 'ours' | 'base' | 'theirs';
+
+/** Each line that is not a marker, with the part of the conflict it is in (what both sides share: 'both'). */
+function* conflictLines(text: string): Generator<{ raw: string; section: Section }> {
+  let section: Section = 'both';
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\r$/, '');
     if (OURS.test(line)) section = 'ours';
     else if (BASE.test(line) && section === 'ours') section = 'base';
     else if (SPLIT.test(line) && section !== 'both') section = 'theirs';
     else if (THEIRS.test(line) && section === 'theirs') section = 'both';
-    else {
-      if (section === 'both' || section === 'ours') ours.push(raw);
-      if (section === 'both' || section === 'theirs') theirs.push(raw);
-    }
+    else yield { raw, section };
+  }
+}
+
+/** The text as each side of the merge had it (a diff3 base section is dropped). */
+export function conflictSides(text: string): { ours: string; theirs: string } {
+  const ours: string[] = [];
+  const theirs: string[] = [];
+  for (const { raw, section } of conflictLines(text)) {
+    if (section === 'both' || section === 'ours') ours.push(raw);
+    if (section === 'both' || section === 'theirs') theirs.push(raw);
   }
   return { ours: ours.join('\n'), theirs: theirs.join('\n') };
 }
@@ -40,15 +47,7 @@ export function conflictSides(text: string): { ours: string; theirs: string } {
 /** Every line of both sides, markers dropped, in file order: what `merge=union` would have written. */
 export function conflictUnion(text: string): string {
   const kept: string[] = [];
-  let section: 'both' | 'ours' | 'base' | 'theirs' = 'both';
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    if (OURS.test(line)) section = 'ours';
-    else if (BASE.test(line) && section === 'ours') section = 'base';
-    else if (SPLIT.test(line) && section !== 'both') section = 'theirs';
-    else if (THEIRS.test(line) && section === 'theirs') section = 'both';
-    else if (section !== 'base') kept.push(raw);
-  }
+  for (const { raw, section } of conflictLines(text)) if (section !== 'base') kept.push(raw);
   return kept.join('\n');
 }
 
