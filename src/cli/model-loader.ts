@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { ClipEncoder } from '../core/embed/clip';
-import { VectorTuneError } from '../core/errors';
+import { lowerFirst, VectorTuneError } from '../core/errors';
 import type { ModelPrecision } from '../core/embed/precision';
 import { intraOpThreads, withThreadDefaults } from '../core/embed/threads';
 import { modelRef, modelRunOptions } from './common-options';
@@ -25,10 +25,6 @@ function recordedModelUnavailable(ref: string, err: unknown): unknown {
     err.file,
     `Pass --model with that model's folder (or hub id), or set VECTOR_TUNE_MODEL.${err.hint ? ` ${err.hint}` : ''}`,
   );
-}
-
-function lowerFirst(text: string): string {
-  return /^[A-Z][a-z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text;
 }
 
 /** Loads CLIP for a CLI command. transformers.js is imported only by the commands that need a model. */

@@ -35,6 +35,11 @@ export function problemFirst(err: VectorTuneError): string {
   return `${upperFirst(err.problem)}${hint} (${err.file})`;
 }
 
+/** A problem worded to start a message, reworded to follow "...: " inside another ("Downloading" -> "downloading"). */
+export function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text;
+}
+
 function upperFirst(text: string): string {
   return text ? text[0].toUpperCase() + text.slice(1) : text;
 }

@@ -1,4 +1,4 @@
-import { VectorTuneError } from '../core/errors';
+import { lowerFirst, VectorTuneError } from '../core/errors';
 
 /**
  * The worker's own failures. User-facing ones are VectorTuneErrors, so the request server reports them with
@@ -44,8 +44,4 @@ export class ModelUnavailableError extends VectorTuneError {
     this.name = 'ModelUnavailableError';
     if (cause.file) this.message = `${this.message} (${cause.file})`;
   }
-}
-
-function lowerFirst(text: string): string {
-  return /^[A-Z][a-z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text;
 }
