@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
 import { createSuite, driver, PANEL_SETTLED_MS, type TestContext } from './harness';
+import { currentLabelsIn } from './current-labels';
 import { applyHeadsTest } from './apply-heads';
 import { auditPanelTest } from './audit-panel';
 import { exportHeadsTest } from './export-heads';
@@ -202,12 +203,7 @@ suite.test('Evaluate Head measures the head on class folders, writes its report 
   assert.ok(summary, `the evaluation ran (last error: ${api.ctx.lastError})`);
   // The head's own labelled images (the latest line of each id, removals dropped) are left out of the measurement:
   // they would flatter it. An image whose label was removed is measured again.
-  const latest = new Map<string, { removed?: boolean }>();
-  for (const l of await lines(path.join(headDir(head.name), 'labels.jsonl'))) {
-    const label = JSON.parse(l) as { id: string; removed?: boolean };
-    latest.set(label.id, label);
-  }
-  const labelled = new Set([...latest].filter(([, l]) => !l.removed).map(([id]) => id));
+  const labelled = new Set((await currentLabelsIn(path.join(headDir(head.name), 'labels.jsonl'))).map((l) => l.id));
   const photos = (await fs.readdir(path.join(root(), 'images'), { recursive: true }))
     .map(String)
     .filter((f) => f.endsWith('.jpg') && f !== 'broken.jpg')
@@ -240,14 +236,12 @@ suite.test('Reset Seen keeps labelled images (and the audit sample) seen and sho
   await vscode.commands.executeCommand('vectorTune.resetSeen');
   const head = api.ctx.head!;
   // The audit sample drawn by the audit test stays hidden from batches: it is never trained on.
-  const latest = new Map<string, { removed?: boolean }>();
-  for (const line of await lines(path.join(headDir(head.name), 'labels.jsonl')))
-    latest.set(JSON.parse(line).id, JSON.parse(line));
+  const labels = await currentLabelsIn(path.join(headDir(head.name), 'labels.jsonl'));
   const stillSeen = new Set([
-    ...[...latest].filter(([, l]) => !l.removed).map(([id]) => id),
+    ...labels.map((l) => l.id),
     ...(await lines(path.join(headDir(head.name), 'audit.jsonl'))).slice(1).map((l) => JSON.parse(l).id as string),
   ]);
-  assert.equal(latest.size > 0 && [...latest.values()].filter((l) => !l.removed).length, head.labelCount);
+  assert.equal(labels.length > 0 && labels.length, head.labelCount);
   assert.ok(head.audit && head.audit.size === 10, 'the head has the audit sample');
   assert.equal(head.seenCount, stillSeen.size);
 });

@@ -9,6 +9,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { VectorTuneApi } from '../../../src/extension/extension';
+import { currentLabelsIn } from './current-labels';
 import { driver, PANEL_SETTLED_MS, type Suite, type TestContext, type Until } from './harness';
 
 /** Two themed screenshots (a repaint and a relayout each) besides the clicks: 10-20 s on a loaded machine. */
@@ -34,16 +35,6 @@ async function screenshotsInThemes(name: string): Promise<void> {
   }
 }
 
-/** The head's labels now: the latest line of each image, removals left out (a relabel or removal is a line too). */
-const labelsOf = async (file: string) => {
-  const latest = new Map<string, { score: number; removed?: boolean }>();
-  for (const line of (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean)) {
-    const label = JSON.parse(line) as { id: string; score: number; removed?: boolean };
-    latest.set(label.id, label);
-  }
-  return [...latest.values()].filter((l) => !l.removed);
-};
-
 export function sidebarTests(suite: Suite, api: () => VectorTuneApi, until: Until): void {
   suite.test(
     'the Heads view lists each head with its figures; a click switches heads; Reset Seen from the context menu',
@@ -61,7 +52,7 @@ export function sidebarTests(suite: Suite, api: () => VectorTuneApi, until: Unti
 
       // What the view says of "hat" comes from its files.
       const hat = api().views.heads.heads.find((h) => h.name === 'hat')!;
-      const labels = await labelsOf(hat.labelsFile);
+      const labels = await currentLabelsIn(hat.labelsFile);
       assert.equal(hat.labels, labels.length);
       assert.equal(hat.positives, labels.filter((l) => l.score > 0).length);
       assert.ok(hat.rounds >= 1 && hat.reports.length >= 1, 'hat was tuned and evaluated earlier in the suite');
