@@ -9,6 +9,7 @@ import {
   sigmoid,
 } from '../../src/core/head/linear-head';
 import { VectorTuneError } from '../../src/core/errors';
+import { mixSeed, seededRandom, shuffledIndices } from '../../src/core/util/random';
 import { randomUnitVectors } from '../helpers/vectors';
 
 function examplesFrom(data: Float32Array, rows: number, d: number, target: (x: Float32Array) => number): Example[] {
@@ -101,4 +102,49 @@ test('training on no examples leaves the head unchanged', () => {
   const result = head.train([], DEFAULT_TRAINING, 1);
   assert.deepEqual(Array.from(head.w), [0.6, 0.8]);
   assert.equal(result.moved, 0);
+});
+
+test('training gives bit for bit the weights of plain mini-batch SGD (every logit summed in index order)', () => {
+  // The textbook loop the fast step must equal: committed heads are replayed from their labels and compared.
+  const reference = (
+    examples: Example[],
+    w0: Float64Array,
+    b0: number,
+    settings: typeof DEFAULT_TRAINING,
+    round: number,
+  ) => {
+    const w = Float64Array.from(w0);
+    let b = b0;
+    const random = seededRandom(mixSeed(settings.seed, round));
+    for (let pass = 0; pass < settings.stepsPerBatch; pass++) {
+      const order = shuffledIndices(examples.length, random);
+      for (let start = 0; start < order.length; start += settings.batchSize) {
+        const batch = order.slice(start, start + settings.batchSize).map((i) => examples[i]);
+        const gw = new Float64Array(w.length);
+        let gb = 0;
+        for (const e of batch) {
+          let z = b;
+          for (let i = 0; i < w.length; i++) z += w[i] * e.x[i];
+          const r = sigmoid(z) - e.target;
+          for (let i = 0; i < w.length; i++) gw[i] += r * e.x[i];
+          gb += r;
+        }
+        for (let i = 0; i < w.length; i++) w[i] -= settings.learningRate * (gw[i] / batch.length + settings.l2 * w[i]);
+        b -= settings.learningRate * (gb / batch.length);
+      }
+    }
+    return { w: Array.from(w), b };
+  };
+  const d = 37; // not a multiple of 4
+  const data = randomUnitVectors(53, d, 5);
+  const examples = examplesFrom(data, 53, d, (x) => (x[0] + x[3] > 0 ? 1 : x[2] > 0.2 ? 0.25 : 0));
+  for (const batchSize of [16, 7, 4, 3, 1]) {
+    const settings = { ...DEFAULT_TRAINING, stepsPerBatch: 5, batchSize };
+    const start = Float64Array.from(data.subarray(0, d), (v) => v * 0.3);
+    const head = LinearHead.fromStart(start, 0.2);
+    head.train(examples, settings, 3);
+    const want = reference(examples, start, 0.2, settings, 3);
+    assert.deepEqual(Array.from(head.w), want.w, `batch size ${batchSize}: w`);
+    assert.equal(head.b, want.b, `batch size ${batchSize}: b`);
+  }
 });

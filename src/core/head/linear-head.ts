@@ -135,8 +135,10 @@ export class LinearHead {
 
   /**
    * One SGD update on examples order[from..to): `gradient` followed by `w -= lr·gw`, with the same
-   * arithmetic in the same order (so the weights are bit-identical), but over Float32Array rows and a reused
-   * buffer: this loop is where a round spends its time, and the generic version was 2.4x slower.
+   * arithmetic in the same order (so the weights are bit-identical), but over Float32Array rows and reused
+   * buffers: this loop is where a round spends its time (the generic version was 2.4x slower). Every logit of
+   * the mini-batch uses the same w, so four are summed side by side, each in its own running sum in index order
+   * as `logit` does: the sums no longer wait on one another (about twice as fast at 300 labels).
    */
   private step(
     examples: Example[],
@@ -148,20 +150,51 @@ export class LinearHead {
   ): void {
     const w = this.w;
     const d = w.length;
+    const b = this.b;
+    const n = to - from;
+    const z = this.logits.length >= n ? this.logits : (this.logits = new Float64Array(n));
+    let j = 0;
+    for (; j + 3 < n; j += 4) {
+      const x0 = examples[order[from + j]].x;
+      const x1 = examples[order[from + j + 1]].x;
+      const x2 = examples[order[from + j + 2]].x;
+      const x3 = examples[order[from + j + 3]].x;
+      let z0 = b,
+        z1 = b,
+        z2 = b,
+        z3 = b;
+      for (let i = 0; i < d; i++) {
+        const wi = w[i];
+        z0 += wi * x0[i];
+        z1 += wi * x1[i];
+        z2 += wi * x2[i];
+        z3 += wi * x3[i];
+      }
+      z[j] = z0;
+      z[j + 1] = z1;
+      z[j + 2] = z2;
+      z[j + 3] = z3;
+    }
+    for (; j < n; j++) {
+      const x = examples[order[from + j]].x;
+      let zj = b;
+      for (let i = 0; i < d; i++) zj += w[i] * x[i];
+      z[j] = zj;
+    }
     gw.fill(0);
     let gb = 0;
-    for (let j = from; j < to; j++) {
-      const e = examples[order[j]];
+    for (j = 0; j < n; j++) {
+      const e = examples[order[from + j]];
       const x = e.x;
-      let z = this.b;
-      for (let i = 0; i < d; i++) z += w[i] * x[i];
-      const r = sigmoid(z) - e.target;
+      const r = sigmoid(z[j]) - e.target;
       for (let i = 0; i < d; i++) gw[i] += r * x[i];
       gb += r;
     }
-    const n = to - from;
     const { learningRate, l2 } = settings;
     for (let i = 0; i < d; i++) w[i] -= learningRate * (gw[i] / n + l2 * w[i]);
     this.b -= learningRate * (gb / n);
   }
+
+  /** The mini-batch's logits, reused by every step. */
+  private logits = new Float64Array(16);
 }
