@@ -122,12 +122,18 @@ const biasOf = (ranking: Ranking) => (ranking.kind === 'boundary' ? ranking.bias
 /**
  * First pass: rows, in increasing order, whose best possible key reaches the k-th best worst-case key. Every row of
  * the true top k is among them, because k rows are known to score at least that much.
+ *
+ * This loop visits every row of the store, so it is written for speed: numbers in locals (an imported constant is
+ * a property read in the CommonJS the sources run as), and a row whose best key is below the threshold is left at
+ * once, as its worst key, lower still, cannot raise the threshold either.
  */
 function shortList(input: SearchInput, dots: Int32Array, query: QuantisedQuery): ShortList {
   const { count, k, ranking, excluded } = input;
   const v = input.info.values;
+  const fields = ROW_INFO_FIELDS;
   const bias = biasOf(ranking);
   const margin = Math.abs(bias ?? 0);
+  const { scale, residualNorm, norm } = query;
   // The k largest worst-case keys so far; its threshold is the k-th of them (-Infinity until k were offered).
   const worst = new TopK(k);
   let threshold = -Infinity;
@@ -135,15 +141,13 @@ function shortList(input: SearchInput, dots: Int32Array, query: QuantisedQuery):
   const bestKeys: number[] = [];
   for (let row = 0; row < count; row++) {
     if (excluded !== undefined && excluded[row] === 1) continue;
-    const at = row * ROW_INFO_FIELDS;
-    const approx = v[at] * query.scale * dots[row];
-    const bound =
-      v[at + 1] * query.residualNorm + v[at + 2] * query.norm + ROUNDING * (query.norm + Math.abs(approx) + margin);
+    const at = row * fields;
+    const approx = v[at] * scale * dots[row];
+    const bound = v[at + 1] * residualNorm + v[at + 2] * norm + ROUNDING * (norm + Math.abs(approx) + margin);
     const best = bestKey(bias, approx, bound);
-    if (best >= threshold) {
-      rowsKept.push(row);
-      bestKeys.push(best);
-    }
+    if (best < threshold) continue;
+    rowsKept.push(row);
+    bestKeys.push(best);
     const worstCase = worstKey(bias, approx, bound);
     if (worstCase > threshold) {
       worst.offer(worstCase, row, 0);
@@ -168,8 +172,9 @@ function refine(input: SearchInput, dots: Int32Array, query: QuantisedQuery, fir
   const fine = rows.fineDots(query, first.rows);
   const worst = new TopK(k);
   const bestKeys = new Float64Array(first.rows.length);
+  const fields = ROW_INFO_FIELDS;
   first.rows.forEach((row, i) => {
-    const at = row * ROW_INFO_FIELDS;
+    const at = row * fields;
     const approx = v[at] * query.scale * (dots[row] + fine[i] / 16);
     const bound =
       (v[at + 1] + v[at + 2] + v[at + 3]) * query.residualNorm +
