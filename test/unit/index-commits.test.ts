@@ -1,6 +1,6 @@
 /**
  * indexFolder commits new images to the store at once for the first batch, then at most once a second (a
- * commit fsyncs three files, and the model's thread waits for it). What was embedded is committed when the run
+ * commit fsyncs three files), while the model embeds the next batches. What was embedded is committed when the run
  * ends, is cancelled, or the model fails part-way; a store that fails is not called again. The generated tiny
  * CLIP, slowed to 400 ms a batch; the embedded store, watched through openStore.
  */
@@ -46,7 +46,7 @@ function slowModel(fail?: number): ClipEncoder {
 /** Indexes the 48 sample photos in batches of 8, recording each commit of new records (size and time). */
 async function run(
   t: { after(fn: () => Promise<void>): void },
-  options: Partial<IndexOptions> & { failStore?: number },
+  options: Partial<IndexOptions> & { failStore?: number; storeDelayMs?: number; events?: string[] },
 ) {
   const root = await tempDir(t, 'vt-commits-');
   await fs.cp(SAMPLE_IMAGES, path.join(root, 'photos'), { recursive: true });
@@ -66,7 +66,10 @@ async function run(
         if (++upserts === options.failStore) throw new Error('the store failed');
         // When the commit started: indexFolder spaces the starts (an fsync may take a while on a busy machine).
         const at = performance.now();
+        if (records.length > 0) options.events?.push('commit starts');
+        if (options.storeDelayMs) await new Promise((r) => setTimeout(r, options.storeDelayMs));
         await store.upsert(records);
+        if (records.length > 0) options.events?.push('commit written');
         if (records.length > 0) commits.push({ size: records.length, at }); // not the (empty) replacements
       };
       return watched;
@@ -118,4 +121,32 @@ test('what was embedded is committed when the run is cancelled or the model fail
   assert.match(errorOf(storeFailed.outcome), /the store failed/);
   assert.equal(storeFailed.upserts, 2, 'not tried again after it failed');
   assert.equal(storeFailed.stored, 8);
+});
+
+test('the model embeds the next batch while a commit is being written, and the run waits for the last one', async (t) => {
+  const events: string[] = [];
+  const model = slowModel();
+  const watchedModel: ClipEncoder = {
+    ...model,
+    embedPixels: (pixels) => {
+      events.push('model runs');
+      return model.embedPixels(pixels);
+    },
+  };
+  const photos = (await listJpegs(SAMPLE_IMAGES)).length;
+  // A store as slow as a busy disk or a Pinecone request: 600 ms a commit, longer than a batch (400 ms).
+  const { outcome, stored } = await run(t, { embedder: watchedModel, storeDelayMs: 600, events });
+  assert.ok(!(outcome instanceof Error), errorOf(outcome));
+  assert.equal(stored, photos);
+  const firstStart = events.indexOf('commit starts');
+  const firstWritten = events.indexOf('commit written');
+  assert.ok(
+    events.slice(firstStart, firstWritten).includes('model runs'),
+    `the model waited for the first commit: ${events.join(', ')}`,
+  );
+  assert.equal(events.at(-1), 'commit written', 'the run ended before its last commit was written');
+  // One commit at a time: every start is followed by its write before the next start.
+  const commitEvents = events.filter((e) => e !== 'model runs');
+  for (let i = 0; i < commitEvents.length; i += 2)
+    assert.deepEqual(commitEvents.slice(i, i + 2), ['commit starts', 'commit written'], commitEvents.join(', '));
 });
