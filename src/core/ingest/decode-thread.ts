@@ -8,7 +8,7 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fitsRecipe, pixelsOf, resizeForProcessor } from '../embed/clip-tensors';
-import { decodeImage, DecodedImage, getSharp } from '../embed/image';
+import { decodeImage, DecodedImage, type DecodeResult, getSharp } from '../embed/image';
 import type { DecodedInput, DecodeRequest, DecodeSetup, FileOutcome, FromDecodeThread } from './decode-protocol';
 
 async function decodeBatch(
@@ -16,11 +16,17 @@ async function decodeBatch(
   setup: DecodeSetup,
 ): Promise<{ outcomes: FileOutcome[]; input: DecodedInput; transfer: ArrayBuffer[] }> {
   const { targetShortSide, maxPixels, preparation } = setup;
-  const decoded = await Promise.all(files.map((file) => decodeImage(file, { maxPixels, targetShortSide })));
+  // One file at a time: sharp runs each on libuv's pool, and a batch's files all at once would keep up to four of
+  // its threads busy beside the model, whose threads then lose their cores (the pool has as many decode threads as
+  // the model leaves cores). A batch still takes far less time than the model spends on one.
+  const decoded: DecodeResult[] = [];
+  for (const file of files) decoded.push(await decodeImage(file, { maxPixels, targetShortSide }));
   const outcomes = decoded.map((d): FileOutcome => (d.ok ? { ok: true } : { ok: false, reason: d.reason }));
   let images = decoded.flatMap((d) => (d.ok ? [d.image] : []));
   if (preparation) {
-    images = await Promise.all(images.map((img, i) => resizeForProcessor(img, i, preparation.shortestEdge)));
+    const resized: DecodedImage[] = [];
+    for (const [i, img] of images.entries()) resized.push(await resizeForProcessor(img, i, preparation.shortestEdge));
+    images = resized;
     if (images.every((img) => fitsRecipe(preparation.recipe, img))) {
       const pixels = pixelsOf(preparation.recipe, images);
       return { outcomes, input: { pixels }, transfer: [pixels.buffer as ArrayBuffer] };

@@ -21,6 +21,11 @@ export interface EmbedFilesOptions {
   readAhead?: number;
   /** Called each time the model takes a batch, with the state of the batches queued behind it. */
   onQueueFill?: (fill: QueueFill) => void;
+  /**
+   * Decode threads the caller started earlier (startDecodePool), so that their start overlaps its own work; they
+   * are used instead of `decodeThreads`, and the caller closes them.
+   */
+  decodePool?: DecodePool;
 }
 
 /** The queue when the model asks for its next batch (that batch included). */
@@ -110,14 +115,7 @@ export async function* embedFiles<T>(
     throw new Error(`decode threads must be a whole number, got ${decodeThreads}`);
   if (items.length === 0 || options.signal?.aborted) return;
 
-  const pool =
-    decodeThreads > 0
-      ? new DecodePool(decodeThreads, {
-          targetShortSide: embedder.imageSize,
-          maxPixels: options.maxPixels,
-          preparation: preparationOf(embedder)?.pixelPreparation,
-        })
-      : undefined;
+  const pool = options.decodePool ?? startDecodePool(embedder, { ...options, decodeThreads });
   // The first batch is prepared on this thread even with decode threads: starting them (a thread, libvips
   // loaded into it) takes longer than decoding one batch, and happens meanwhile.
   const prepare = (batch: T[], index: number): Promise<PreparedBatch<T>> =>
@@ -161,8 +159,26 @@ export async function* embedFiles<T>(
     // Stopped early (abort, a failure, a caller that breaks off): let the batches read ahead finish, so that
     // nothing started here still runs when this returns and the caller releases the model or the files.
     await Promise.allSettled(inFlight.map((e) => e.prepared));
-    await pool?.close();
+    if (!options.decodePool) await pool?.close();
   }
+}
+
+/**
+ * The decode threads embedFiles starts for these options (none with `decodeThreads: 0`), for a caller that starts
+ * them itself ahead of time and passes them as `decodePool`: starting a thread and loading libvips into it takes
+ * longer than decoding a batch, and indexFolder walks and hashes the folder meanwhile. The caller closes them.
+ */
+export function startDecodePool(
+  embedder: ImageEmbedder,
+  options: Pick<EmbedFilesOptions, 'decodeThreads' | 'maxPixels'>,
+): DecodePool | undefined {
+  const threads = options.decodeThreads ?? decodeThreadsBeside(undefined);
+  if (threads === 0) return undefined;
+  return new DecodePool(threads, {
+    targetShortSide: embedder.imageSize,
+    maxPixels: options.maxPixels,
+    preparation: preparationOf(embedder)?.pixelPreparation,
+  });
 }
 
 /** Decodes and preprocesses a batch on this thread (libuv's pool doing sharp's native work). */
