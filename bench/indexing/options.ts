@@ -21,7 +21,7 @@ export type ThreadMode = 'defaults' | 'worker' | number;
 
 /**
  * How a pipeline variant decodes: `pool` on decode threads beside the model (as many as the thread mode leaves
- * cores, at least one; `pool-N`: N threads) with `--queue` batches queued; `inline-N` on the model's own thread
+ * cores, at least one; `pool-N`: N threads; `-xM`: M files at once per thread) with `--queue` batches queued; `inline-N` on the model's own thread
  * with sharp's work on libuv's pool, N batches read ahead (inline-0 was the extension's indexing before the
  * decode threads, inline-6 the CLI's).
  */
@@ -30,6 +30,8 @@ export interface Pipeline {
   /** undefined: as many as the thread mode leaves (decodeThreadsBeside). */
   decodeThreads?: number;
   readAhead: number;
+  /** Files each decode thread decodes at once (`pool-xN`); undefined: indexing's default, DECODE_FILES_AT_ONCE. */
+  filesAtOnce?: number;
 }
 
 export interface Options {
@@ -60,7 +62,8 @@ export const USAGE = `npx tsx bench/indexing/main.ts [options]
   --threads a,b         defaults,worker and/or intra-op thread counts (default: defaults,worker)
   --batch a,b           images per model call (default 8)
   --pipelines a,b       pipeline variants: pool (decode threads beside the model, as indexing does), pool-N
-                        (N decode threads), inline-N (decoding on the model's thread, N batches read ahead;
+                        (N decode threads), pool-xM or pool-N-xM (M files of a batch decoded at once by each
+                        thread; default 1), inline-N (decoding on the model's thread, N batches read ahead;
                         inline-0 and inline-6 were the extension's and the CLI's indexing before the pool)
                         (default pool)
   --queue N             batches the pool variants keep queued (default ${DECODE_QUEUE_BATCHES}, as indexing)
@@ -161,11 +164,16 @@ export function parseArgs(argv: string[]): Options {
 const pipeline =
   (queue: number) =>
   (s: string): Pipeline | undefined => {
-    const m = /^(pool|inline)(?:-(\d+))?$/.exec(s);
-    if (!m || (m[1] === 'inline' && m[2] === undefined)) return undefined;
+    const m = /^(pool|inline)(?:-(\d+))?(?:-x(\d+))?$/.exec(s);
+    if (!m || (m[1] === 'inline' && (m[2] === undefined || m[3] !== undefined))) return undefined;
     if (m[1] === 'inline') return { name: s, decodeThreads: 0, readAhead: Number(m[2]) };
-    if (m[2] !== undefined && Number(m[2]) < 1) return undefined;
-    return { name: s, decodeThreads: m[2] === undefined ? undefined : Number(m[2]), readAhead: queue };
+    if ((m[2] !== undefined && Number(m[2]) < 1) || (m[3] !== undefined && Number(m[3]) < 1)) return undefined;
+    return {
+      name: s,
+      decodeThreads: m[2] === undefined ? undefined : Number(m[2]),
+      readAhead: queue,
+      filesAtOnce: m[3] === undefined ? undefined : Number(m[3]),
+    };
   };
 
 /** Segments of a few seconds of work each. */

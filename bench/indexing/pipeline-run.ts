@@ -70,6 +70,7 @@ export async function runPipeline(
     batchSize: batch,
     decodeThreads,
     readAhead: pipeline.readAhead,
+    decodeFilesAtOnce: pipeline.filesAtOnce,
     onQueueFill: ({ ready }) => {
       asked = now();
       asks.push({ t: asked, ready });

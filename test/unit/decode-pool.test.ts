@@ -11,7 +11,7 @@ import type { ClipEncoder, PixelBatch } from '../../src/core/embed/clip';
 import type { DecodedImage } from '../../src/core/embed/image';
 import type { ImageEmbedder } from '../../src/core/embed/encoder';
 import { DecodePool, decodeThreadsBeside } from '../../src/core/ingest/decode-pool';
-import { embedFiles, EmbedFilesOptions, QueueFill } from '../../src/core/ingest/embed-files';
+import { embedFiles, EmbedFilesOptions, QueueFill, startDecodePool } from '../../src/core/ingest/embed-files';
 import { collect, EmbedFixture, embedFixture, reference, watchUnhandled } from '../helpers/embed-fixture';
 
 let fx: EmbedFixture;
@@ -163,9 +163,34 @@ describe('decode threads', () => {
     assert.equal(osThreads(), baseline, 'failed');
   });
 
+  it('started by the caller ahead of time (as indexFolder does) are used, and left for the caller to close', async () => {
+    const pool = startDecodePool(encoder, { decodeThreads: 1 });
+    assert.ok(pool, 'one decode thread asked for');
+    try {
+      const batches: number[] = [];
+      const counting: ClipEncoder = { ...encoder, embedPixels: (p) => (batches.push(1), encoder.embedPixels(p)) };
+      const first = await collect(embedFiles(files, (f) => f, counting, { decodePool: pool, batchSize: 4 }));
+      const second = await collect(embedFiles(files, (f) => f, counting, { decodePool: pool, batchSize: 4 }));
+      // Reasons are left out: libvips words a damaged JPEG differently on the first batch, made on this thread.
+      const outline = (run: typeof first) =>
+        run.map((b) => ({ embedded: b.embedded, skipped: b.skipped.map((x) => x.item) }));
+      assert.deepEqual(outline(second), outline(first), 'the pool still worked after the first run ended');
+      assert.ok(batches.length >= 2);
+      assert.deepEqual(await pool.decode([fx.tmp + '/no-such-file.jpg']).then((b) => b.outcomes[0].ok), false);
+    } finally {
+      await pool.close();
+    }
+    assert.equal(startDecodePool(encoder, { decodeThreads: 0 }), undefined, 'no threads asked for, none started');
+  });
+
   it('turn a failure inside a thread into an error naming it, at that batch, and refuse work once closed', async () => {
     const recipe = encoder.pixelPreparation!.recipe;
-    const broken = { targetShortSide: 224, maxPixels: undefined, preparation: { shortestEdge: -5, recipe } };
+    const broken = {
+      targetShortSide: 224,
+      maxPixels: undefined,
+      preparation: { shortestEdge: -5, recipe },
+      filesAtOnce: 1,
+    };
     const pool = new DecodePool(1, broken);
     try {
       await assert.rejects(pool.decode(files.slice(0, 2)), /Expected positive integer .* for width but received -\d+/);

@@ -31,6 +31,7 @@ const PIPELINES: { name: string; options: EmbedFilesOptions }[] = [
   { name: '1 decode thread, queue of 1', options: { decodeThreads: 1, readAhead: 1 } },
   { name: '1 decode thread, default queue', options: { decodeThreads: 1 } },
   { name: '2 decode threads, queue of 3', options: { decodeThreads: 2, readAhead: 3 } },
+  { name: '1 decode thread, 3 files at once', options: { decodeThreads: 1, decodeFilesAtOnce: 3 } },
 ];
 
 describe('embedFiles', () => {
@@ -212,6 +213,10 @@ describe('embedFiles', () => {
     await assert.rejects(
       collect(embedFiles(files, (f) => f, encoder, { decodeThreads: -1 })),
       /decode threads must be a whole number, got -1/,
+    );
+    await assert.rejects(
+      collect(embedFiles(files, (f) => f, encoder, { decodeThreads: 1, decodeFilesAtOnce: 0 })),
+      /files decoded at once must be a whole number from 1, got 0/,
     );
   });
 });

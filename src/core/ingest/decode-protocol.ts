@@ -13,6 +13,8 @@ export interface DecodeSetup {
   maxPixels: number | undefined;
   /** How to make the model's input; without it the decoded images themselves are sent back. */
   preparation: PixelPreparation | undefined;
+  /** Files of a batch decoded at once (each on one of libuv's threads); see DECODE_FILES_AT_ONCE. */
+  filesAtOnce: number;
 }
 
 /** One batch of files to decode, answered by one FromDecodeThread message with the same id. */

@@ -8,25 +8,20 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fitsRecipe, pixelsOf, resizeForProcessor } from '../embed/clip-tensors';
-import { decodeImage, DecodedImage, type DecodeResult, getSharp } from '../embed/image';
+import { decodeImage, DecodedImage, getSharp } from '../embed/image';
 import type { DecodedInput, DecodeRequest, DecodeSetup, FileOutcome, FromDecodeThread } from './decode-protocol';
 
 async function decodeBatch(
   files: string[],
   setup: DecodeSetup,
 ): Promise<{ outcomes: FileOutcome[]; input: DecodedInput; transfer: ArrayBuffer[] }> {
-  const { targetShortSide, maxPixels, preparation } = setup;
-  // One file at a time: sharp runs each on libuv's pool, and a batch's files all at once would keep up to four of
-  // its threads busy beside the model, whose threads then lose their cores (the pool has as many decode threads as
-  // the model leaves cores). A batch still takes far less time than the model spends on one.
-  const decoded: DecodeResult[] = [];
-  for (const file of files) decoded.push(await decodeImage(file, { maxPixels, targetShortSide }));
+  const { targetShortSide, maxPixels, preparation, filesAtOnce } = setup;
+  const decoded = await inGroups(files, filesAtOnce, (file) => decodeImage(file, { maxPixels, targetShortSide }));
   const outcomes = decoded.map((d): FileOutcome => (d.ok ? { ok: true } : { ok: false, reason: d.reason }));
   let images = decoded.flatMap((d) => (d.ok ? [d.image] : []));
   if (preparation) {
-    const resized: DecodedImage[] = [];
-    for (const [i, img] of images.entries()) resized.push(await resizeForProcessor(img, i, preparation.shortestEdge));
-    images = resized;
+    const indexed = images.map((img, i) => ({ img, i }));
+    images = await inGroups(indexed, filesAtOnce, ({ img, i }) => resizeForProcessor(img, i, preparation.shortestEdge));
     if (images.every((img) => fitsRecipe(preparation.recipe, img))) {
       const pixels = pixelsOf(preparation.recipe, images);
       return { outcomes, input: { pixels }, transfer: [pixels.buffer as ArrayBuffer] };
@@ -36,6 +31,13 @@ async function decodeBatch(
   // costs the model nothing.
   const own = images.map((img): DecodedImage => ({ ...img, data: new Uint8Array(img.data) }));
   return { outcomes, input: { images: own }, transfer: own.map((img) => img.data.buffer as ArrayBuffer) };
+}
+
+/** `work` on every item, `size` at a time, results in order. */
+async function inGroups<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(work))));
+  return out;
 }
 
 function main(): void {

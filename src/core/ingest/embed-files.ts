@@ -21,6 +21,8 @@ export interface EmbedFilesOptions {
   readAhead?: number;
   /** Called each time the model takes a batch, with the state of the batches queued behind it. */
   onQueueFill?: (fill: QueueFill) => void;
+  /** Files each decode thread decodes at once (default DECODE_FILES_AT_ONCE). */
+  decodeFilesAtOnce?: number;
   /**
    * Decode threads the caller started earlier (startDecodePool), so that their start overlaps its own work; they
    * are used instead of `decodeThreads`, and the caller closes them.
@@ -42,6 +44,14 @@ export interface QueueFill {
  * do when decoding keeps up; the others absorb a slow file or a busy machine (bench/indexing: the queue's fill).
  */
 export const DECODE_QUEUE_BATCHES = 4;
+
+/**
+ * Files a decode thread decodes at once. sharp runs each on one of libuv's threads: a batch's files all at once
+ * would keep up to four threads busy beside the model, whose threads then lose their cores (there are as many decode
+ * threads as cores the model leaves). One at a time, a batch still takes far less than the model spends on it.
+ * bench/indexing measures other values side by side (`--pipelines pool,pool-x4`).
+ */
+export const DECODE_FILES_AT_ONCE = 1;
 
 export interface EmbeddedBatch<T> {
   embedded: { item: T; vector: Float32Array }[];
@@ -170,14 +180,18 @@ export async function* embedFiles<T>(
  */
 export function startDecodePool(
   embedder: ImageEmbedder,
-  options: Pick<EmbedFilesOptions, 'decodeThreads' | 'maxPixels'>,
+  options: Pick<EmbedFilesOptions, 'decodeThreads' | 'maxPixels' | 'decodeFilesAtOnce'>,
 ): DecodePool | undefined {
   const threads = options.decodeThreads ?? decodeThreadsBeside(undefined);
   if (threads === 0) return undefined;
+  const filesAtOnce = options.decodeFilesAtOnce ?? DECODE_FILES_AT_ONCE;
+  if (!Number.isInteger(filesAtOnce) || filesAtOnce < 1)
+    throw new Error(`files decoded at once must be a whole number from 1, got ${filesAtOnce}`);
   return new DecodePool(threads, {
     targetShortSide: embedder.imageSize,
     maxPixels: options.maxPixels,
     preparation: preparationOf(embedder)?.pixelPreparation,
+    filesAtOnce,
   });
 }
 
