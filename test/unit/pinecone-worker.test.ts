@@ -166,11 +166,12 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
     assert.deepEqual([weights.labels.count, weights.labels.rounds], [11, 2]);
   });
 
-  it('a round whose label vectors cannot be fetched: the head is retrained from its labels when the round is finished', async () => {
+  it('a round whose seen marks cannot be written is finished by the next request: its records are not shown again', async () => {
     const { candidates } = await client.request('nextBatch', { k: 4, strategy: 'top' });
     const verdicts = candidates.map((c, i) => ({ id: c.id, score: i === 0 ? 1 : -1 }));
-    // The submit's first two fetches (known ids, paths for the labels) pass; the third (label vectors) fails.
-    fake.inject({ kind: 'drop' }, RETRIES + 1, { path: '/vectors/fetch', after: 2 });
+    // The submit's fetch passes and its labels are written; marking the batch seen fails: every attempt of the
+    // four records' metadata updates (one request each) is dropped.
+    fake.inject({ kind: 'drop' }, 4 * (RETRIES + 1), { path: '/vectors/update' });
     const err = await engineFailure(client.request('submit', { verdicts }));
     assert.match(err.message, /^round 3 is not finished: could not reach Pinecone .*3 attempts/);
     assert.equal((await labelLines(labelsFile)).length, 15);
@@ -180,7 +181,7 @@ describe('the engine worker on a Pinecone index (local stand-in)', () => {
     assert.ok(next.candidates.every((c) => !verdicts.some((v) => v.id === c.id)));
     assert.equal(next.candidates.length, PHOTO_COUNT - 16);
     assert.ok(
-      logs.some((l) => /Finished round 3 of head "hats": retrained from 15 labels/.test(l)),
+      logs.some((l) => /Finished round 3 of head "hats" after an earlier failure/.test(l)),
       logs.slice(-5).join('\n'),
     );
     const weights = JSON.parse(

@@ -3,7 +3,7 @@ import { VectorTuneError } from '../errors';
 import { headPaths, headPathsIn, HeadPaths } from '../head/head-folder';
 import { DEFAULT_TRAINING, LinearHead, scoreToTarget, sigmoid, TrainingSettings } from '../head/linear-head';
 import { checkWeightsMatchStore, HeadWeights, readWeights, writeWeights } from '../head/weights-file';
-import type { VectorStore } from '../store/types';
+import type { RecordMeta, VectorStore } from '../store/types';
 import { fileExists, removeDeadWritersTemporaries } from '../fs/durable';
 import { ensureHeadGitattributes } from '../head/head-gitattributes';
 import { sha256 } from '../util/hash';
@@ -193,7 +193,9 @@ export class TuningSession {
   async submit(verdicts: Verdict[]): Promise<RoundResult> {
     const notes = await this.syncWithDisk();
     const round = this.nextRound;
-    const known = new Set((await this.store.fetch(verdicts.map((v) => v.id))).map((r) => r.id));
+    // One read of the batch's records serves the check, the labels' paths and the training vectors.
+    const records = new Map((await this.store.fetch(verdicts.map((v) => v.id))).map((r) => [r.id, r]));
+    const known = new Set(records.keys());
     const unknown = verdicts.filter((v) => !known.has(v.id));
     if (unknown.length > 0)
       throw new VectorTuneError(
@@ -214,11 +216,12 @@ export class TuningSession {
       return { round: round - 1, labelCount: this.labelCount, loss, moved: 0, ...notesOf(notes) };
     }
     const fresh = scored.map((v): Label => this.signed({ id: v.id, score: v.score, round, time }));
-    await this.recordLabels(fresh);
+    await this.recordLabels(fresh, records);
+    for (const v of scored) this.vectorCache.set(v.id, records.get(v.id)!.vector);
     await fetchLabelVectors(this.store, this.labels, this.vectorCache);
     const result = trainRound(this.head, this.labels, round, this.vectorCache, this.settings);
-    await this.saveWeights();
-    await this.markers.mark(verdicts.map((v) => v.id));
+    // The labels are written; the weights and the seen marks both follow from them, so they are written side by side.
+    await Promise.all([this.saveWeights(), this.markers.mark(verdicts.map((v) => v.id))]);
     return { round, labelCount: this.labelCount, ...result, ...notesOf(notes) };
   }
 
@@ -276,9 +279,10 @@ export class TuningSession {
     return missing;
   }
 
-  private async recordLabels(fresh: Label[]): Promise<void> {
+  /** `records`: the store's records of the labelled ids when the caller has read them (their paths go into the file). */
+  private async recordLabels(fresh: Label[], records?: Map<string, RecordMeta>): Promise<void> {
     // Paths are looked up from the store so the labels file is readable on its own in a review.
-    const metas = await this.store.fetch(fresh.map((l) => l.id));
+    const metas = records ? [...records.values()] : await this.store.fetch(fresh.map((l) => l.id));
     const pathOf = new Map(metas.map((m) => [m.id, m.path]));
     // path goes before time and by, so a line reads id, path, score, round, time, by.
     const withPaths = fresh.map(({ id, score, round, time, by }): Label => {
