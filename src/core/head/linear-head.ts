@@ -175,12 +175,7 @@ export class LinearHead {
       z[j + 2] = z2;
       z[j + 3] = z3;
     }
-    for (; j < n; j++) {
-      const x = examples[order[from + j]].x;
-      let zj = b;
-      for (let i = 0; i < d; i++) zj += w[i] * x[i];
-      z[j] = zj;
-    }
+    for (; j < n; j++) z[j] = this.logit(examples[order[from + j]].x);
     // The gradient: per element, the examples' terms added in mini-batch order as one running sum would, four
     // examples per sweep over gw instead of one.
     let gb = 0;
