@@ -20,8 +20,7 @@ async function decodeBatch(
   const outcomes = decoded.map((d): FileOutcome => (d.ok ? { ok: true } : { ok: false, reason: d.reason }));
   let images = decoded.flatMap((d) => (d.ok ? [d.image] : []));
   if (preparation) {
-    const indexed = images.map((img, i) => ({ img, i }));
-    images = await inGroups(indexed, filesAtOnce, ({ img, i }) => resizeForProcessor(img, i, preparation.shortestEdge));
+    images = await inGroups(images, filesAtOnce, (img, i) => resizeForProcessor(img, i, preparation.shortestEdge));
     if (images.every((img) => fitsRecipe(preparation.recipe, img))) {
       const pixels = pixelsOf(preparation.recipe, images);
       return { outcomes, input: { pixels }, transfer: [pixels.buffer as ArrayBuffer] };
@@ -33,10 +32,11 @@ async function decodeBatch(
   return { outcomes, input: { images: own }, transfer: own.map((img) => img.data.buffer as ArrayBuffer) };
 }
 
-/** `work` on every item, `size` at a time, results in order. */
-async function inGroups<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/** `work` on every item (with its index), `size` at a time, results in order. */
+async function inGroups<T, R>(items: T[], size: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(work))));
+  for (let i = 0; i < items.length; i += size)
+    out.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => work(item, i + j)))));
   return out;
 }
 
