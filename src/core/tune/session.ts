@@ -217,7 +217,7 @@ export class TuningSession {
     }
     const fresh = scored.map((v): Label => this.signed({ id: v.id, score: v.score, round, time }));
     await this.recordLabels(fresh, records);
-    for (const v of scored) this.vectorCache.set(v.id, records.get(v.id)!.vector);
+    for (const v of scored) if (!this.vectorCache.has(v.id)) this.vectorCache.set(v.id, records.get(v.id)!.vector);
     await fetchLabelVectors(this.store, this.labels, this.vectorCache);
     const result = trainRound(this.head, this.labels, round, this.vectorCache, this.settings);
     // The labels are written; the weights and the seen marks both follow from them, so they are written side by side.
